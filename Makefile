@@ -1,0 +1,35 @@
+# The compendium's commands. `make book` and `make test` are all a newcomer needs:
+# each creates .venv (Python 3.11) from the hashed lock when it is missing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROFILE ?= quick
+
+.PHONY: help venv test test-fast bench book results clean-book lock mathjax
+
+help:
+	@echo "make book   - run the '$(PROFILE)' profile and build the book (book/_build/html)"
+	@echo "make test   - run the whole test suite"
+	@echo "make bench  - time spikelib against the Elephant object route"
+	@echo "make lock   - regenerate requirements.lock from requirements.in"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m spikelib.bench
+
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 \
+	    --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -o requirements.lock

@@ -1,0 +1,61 @@
+"""spikelib: spike-train statistics of binarized ReLU activations.
+
+A raster ``spikes`` is a boolean array of shape ``(n_nodes, n_samples)``: one
+row per node of the observed layer, one column per input sample in the order
+the samples were presented. Every statistic takes a raster and returns one
+value per node, or a documented record.
+
+Rasters and Neo
+    :func:`binarize`, :func:`to_spiketrains`, :func:`from_spiketrains`,
+    :func:`save_rasters`, :func:`load_rasters`
+Rates (:mod:`spikelib.rates`)
+    :func:`firing_rate`, :func:`window_counts`
+Variability (:mod:`spikelib.variability`)
+    :func:`fano_factor`, :func:`fano_test`, :func:`bernoulli_fano`
+Intervals (:mod:`spikelib.intervals`)
+    :func:`isi`, :func:`isi_cv`, :func:`lv`, :func:`isi_fit`
+Correlation (:mod:`spikelib.correlation`)
+    :func:`correlation_matrix`
+Assumptions (:mod:`spikelib.assumptions`)
+    :func:`ljung_box`, :func:`combine_pvalues_pearson`, :func:`adf`, :func:`change_points`
+Comparisons (:mod:`spikelib.compare`)
+    :func:`ks_compare`, :func:`bonferroni`, :func:`ks_family`
+Simulation (:mod:`spikelib.simulate`)
+    :func:`poisson_raster`, :func:`bernoulli_raster`
+Network summary (:mod:`spikelib.summary`)
+    :func:`summarize`
+"""
+
+from .assumptions import (
+    AdfResult,
+    LjungBoxResult,
+    adf,
+    change_points,
+    combine_pvalues_pearson,
+    ljung_box,
+)
+from .compare import bonferroni, ks_compare, ks_family
+from .correlation import correlation_matrix
+from .exceptions import DataError, ParameterError, RasterError, SpikelibError, UnitError
+from .intervals import IsiFit, isi, isi_cv, isi_fit, lv
+from .neo_io import from_spiketrains, to_spiketrains
+from .raster import binarize, load_rasters, save_rasters
+from .rates import firing_rate, window_counts
+from .simulate import bernoulli_raster, poisson_raster
+from .summary import NetworkSummary, summarize
+from .variability import FanoTestResult, bernoulli_fano, fano_factor, fano_test
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "binarize", "save_rasters", "load_rasters", "to_spiketrains", "from_spiketrains",
+    "firing_rate", "window_counts",
+    "fano_factor", "fano_test", "FanoTestResult", "bernoulli_fano",
+    "isi", "isi_cv", "lv", "isi_fit", "IsiFit",
+    "correlation_matrix",
+    "ljung_box", "LjungBoxResult", "combine_pvalues_pearson", "adf", "AdfResult", "change_points",
+    "ks_compare", "bonferroni", "ks_family",
+    "poisson_raster", "bernoulli_raster",
+    "summarize", "NetworkSummary",
+    "SpikelibError", "RasterError", "ParameterError", "UnitError", "DataError",
+]

@@ -1,0 +1,72 @@
+"""Firing rates of rasters.
+
+Functions
+---------
+firing_rate
+    Spikes per sample of each node: the paper's Poisson rate λ.
+window_counts
+    Spike counts of each node in consecutive non-overlapping windows.
+"""
+
+import numpy as np
+
+from ._validation import check_raster, check_window
+
+__all__ = ["firing_rate", "window_counts"]
+
+
+def firing_rate(spikes):
+    r"""Firing rate of each node, in spikes per sample.
+
+    .. math:: \lambda_i = \frac{1}{n} \sum_{t=1}^{n} s_{i,t}
+
+    Equals ``elephant.statistics.mean_firing_rate`` (in 1/ms) of the node's
+    train built with a 1 ms sampling period.
+
+    Parameters
+    ----------
+    spikes : array_like of bool, shape (n_nodes, n_samples)
+        The raster.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n_nodes,)
+        Values in [0, 1]; 0 for a node that never fires.
+
+    Examples
+    --------
+    >>> firing_rate([[1, 0, 0, 1], [1, 1, 1, 1]])
+    array([0.5, 1. ])
+    """
+    spikes = check_raster(spikes)
+    return np.count_nonzero(spikes, axis=1) / spikes.shape[1]
+
+
+def window_counts(spikes, window=100):
+    """Spike counts in consecutive, non-overlapping windows of ``window`` samples.
+
+    Trailing samples that do not fill a whole window are dropped.
+
+    Parameters
+    ----------
+    spikes : array_like of bool, shape (n_nodes, n_samples)
+        The raster.
+    window : int
+        Window length in samples; at least two whole windows must fit.
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape (n_nodes, n_samples // window)
+
+    Examples
+    --------
+    >>> window_counts([[1, 1, 0, 1, 0, 0, 1]], window=3)
+    array([[2, 1]], dtype=int32)
+    """
+    spikes = check_raster(spikes)
+    n_nodes, n_samples = spikes.shape
+    window = check_window(window, n_samples)
+    n_windows = n_samples // window
+    # A reshaped view of the whole windows: no copy of the raster.
+    whole = spikes[:, : n_windows * window].reshape(n_nodes, n_windows, window)
+    return whole.sum(axis=2, dtype=np.int32)
