@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: help venv test test-fast bench book results clean-book lock mathjax
+.PHONY: help venv test bench book lock
 
 help:
 	@echo "make book   - run the '$(PROFILE)' profile and build the book (book/_build/html)"
@@ -33,3 +33,6 @@ lock:
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 \
 	    --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -o requirements.lock
+
+book: $(STAMP)
+	$(BIN)/python -m spikelib.book

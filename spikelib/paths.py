@@ -1,0 +1,37 @@
+"""The one place that knows the compendium's folders.
+
+Every other module asks here; nothing else builds a path from ``__file__``.
+Environment variables let a user move data and results elsewhere (e.g. onto a
+file system that Dask workers share):
+
+``SPIKELIB_DATA_DIR``
+    An extra directory searched first for data set files.
+``SPIKELIB_RESULTS_DIR``
+    Where profile runs write their results (default ``results/`` in the repo).
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+DATA_CACHE = DATA / "cache"
+CHECKSUMS = DATA / "checksums.sha256"
+NOTEBOOKS = ROOT / "notebooks"
+BOOK = ROOT / "book"
+BOOK_STATIC = BOOK / "_static"
+BOOK_EXECUTED = BOOK / "executed"
+BUILD_HTML = ROOT / "_build" / "html"
+PROFILES = ROOT / "profiles"
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+def results_dir():
+    """Root of run results: ``$SPIKELIB_RESULTS_DIR`` or ``results/`` in the repository."""
+    return Path(os.environ.get("SPIKELIB_RESULTS_DIR", ROOT / "results"))
+
+
+def user_data_dir():
+    """The user's own data directory, ``$SPIKELIB_DATA_DIR``, or ``None``."""
+    value = os.environ.get("SPIKELIB_DATA_DIR")
+    return Path(value) if value else None
