@@ -17,7 +17,7 @@ Intervals (:mod:`spikelib.intervals`)
 Correlation (:mod:`spikelib.correlation`)
     :func:`correlation_matrix`
 Assumptions (:mod:`spikelib.assumptions`)
-    :func:`ljung_box`, :func:`combine_pvalues_pearson`, :func:`adf`, :func:`change_points`
+    :func:`ljung_box`, :func:`combine_pvalues`, :func:`combine_pvalues_pearson`, :func:`adf`, :func:`change_points`
 Comparisons (:mod:`spikelib.compare`)
     :func:`ks_compare`, :func:`bonferroni`, :func:`ks_family`
 Simulation (:mod:`spikelib.simulate`)
@@ -26,11 +26,18 @@ Network summary (:mod:`spikelib.summary`)
     :func:`summarize`
 """
 
+import os as _os
+
+# TensorFlow's C++ log lines (e.g. a harmless tf.data attribute notice at ERROR level) are
+# not progress; Python exceptions still surface, and users can set their own level.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 from .assumptions import (
     AdfResult,
     LjungBoxResult,
     adf,
     change_points,
+    combine_pvalues,
     combine_pvalues_pearson,
     ljung_box,
 )
@@ -53,7 +60,7 @@ __all__ = [
     "fano_factor", "fano_test", "FanoTestResult", "bernoulli_fano",
     "isi", "isi_cv", "lv", "isi_fit", "IsiFit",
     "correlation_matrix",
-    "ljung_box", "LjungBoxResult", "combine_pvalues_pearson", "adf", "AdfResult", "change_points",
+    "ljung_box", "LjungBoxResult", "combine_pvalues", "combine_pvalues_pearson", "adf", "AdfResult", "change_points",
     "ks_compare", "bonferroni", "ks_family",
     "poisson_raster", "bernoulli_raster",
     "summarize", "NetworkSummary",

@@ -5,8 +5,8 @@ Functions
 ljung_box
     Ljung-Box test of no autocorrelation, vectorised over all nodes (equal to
     ``statsmodels.stats.diagnostic.acorr_ljungbox`` node by node).
-combine_pvalues_pearson
-    Pearson's combination of per-node p-values into one network-level p-value.
+combine_pvalues, combine_pvalues_pearson
+    Pearson's (the paper's) or Fisher's combination of per-node p-values.
 adf
     Augmented Dickey-Fuller unit-root test per node (statsmodels), constant
     nodes handled.
@@ -27,6 +27,7 @@ from .rates import window_counts
 __all__ = [
     "ljung_box",
     "LjungBoxResult",
+    "combine_pvalues",
     "combine_pvalues_pearson",
     "adf",
     "AdfResult",
@@ -116,42 +117,65 @@ def ljung_box(spikes, lags=10):
     return LjungBoxResult(lags=ks, statistic=statistic, pvalue=pvalue)
 
 
-def combine_pvalues_pearson(pvalues):
-    r"""Combine independent p-values with Pearson's method.
+def combine_pvalues(pvalues, method="pearson"):
+    r"""Combine independent p-values (e.g. one per node) into one.
+
+    ``method="pearson"`` (the paper's choice):
 
     .. math:: X = -2 \sum_i \ln(1 - p_i) \sim \chi^2_{2m}, \qquad
-              p = P(\chi^2_{2m} \le X)
+              p = P(\chi^2_{2m} \le X),
 
-    so that many small p-values give a small combined p-value. This is
-    ``scipy.stats.combine_pvalues(method="pearson")`` (correct from
-    SciPy 1.9 on; earlier versions returned a wrong p-value), with ``nan``
-    entries (constant nodes) left out. statsmodels, which the paper cites,
-    has no such function.
+    so that many small p-values give a small combined p-value; this is
+    ``scipy.stats.combine_pvalues(method="pearson")``, correct from SciPy 1.9
+    on (earlier versions returned a wrong p-value). statsmodels, which the
+    paper cites, has no such function. ``method="fisher"``:
+    :math:`-2\sum_i \ln p_i \sim \chi^2_{2m}`, upper tail.
+
+    ``nan`` entries (constant nodes) are left out.
+
+    Notes
+    -----
+    Pearson's statistic is dominated by p-values near 1: a single
+    :math:`p_i = 1` (as the Ljung-Box test gives a node that fires once or
+    twice) makes :math:`X` infinite and the combined p-value 1, whatever the
+    other nodes show. Fisher's method is dominated by small p-values instead.
+    Report both, with the fraction of nodes rejected individually.
 
     Parameters
     ----------
     pvalues : array_like of float, shape (n,)
+    method : {"pearson", "fisher"}
 
     Returns
     -------
     statistic, pvalue : float
-        SciPy's statistic, :math:`-X`, and the combined p-value; ``nan, nan``
-        when no finite p-value is left.
+        SciPy's statistic (for Pearson, :math:`-X`) and the combined p-value;
+        ``nan, nan`` when no finite p-value is left.
 
     Examples
     --------
-    >>> stat, p = combine_pvalues_pearson([0.5, 0.5, float("nan")])
+    >>> stat, p = combine_pvalues([0.5, 0.5, float("nan")])
     >>> round(p, 6)
     0.5
+    >>> combine_pvalues([1e-6, 1e-6, 1.0])[1], combine_pvalues([1e-6, 1e-6, 1.0], "fisher")[1] < 1e-8
+    (1.0, True)
     """
+    if method not in ("pearson", "fisher"):
+        raise ParameterError(f"`method`={method!r}; choose 'pearson' or 'fisher'.")
     values = np.asarray(pvalues, dtype=float).ravel()
     values = values[~np.isnan(values)]
     if values.size == 0:
         return float("nan"), float("nan")
     if ((values < 0) | (values > 1)).any():
         raise ParameterError("`pvalues` must lie in [0, 1]; got values outside that range.")
-    result = stats.combine_pvalues(values, method="pearson")
+    with np.errstate(divide="ignore"):
+        result = stats.combine_pvalues(values, method=method)
     return float(result.statistic), float(result.pvalue)
+
+
+def combine_pvalues_pearson(pvalues):
+    """Pearson's combination of p-values: ``combine_pvalues(pvalues, "pearson")``."""
+    return combine_pvalues(pvalues, method="pearson")
 
 
 @dataclass(frozen=True)

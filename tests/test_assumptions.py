@@ -60,6 +60,20 @@ def test_pearson_combination_matches_scipy(rng):
     assert sl.combine_pvalues_pearson(np.full(40, 1e-4))[1] < 1e-10
 
 
+def test_fisher_combination_matches_scipy(rng):
+    p = rng.uniform(size=30)
+    assert sl.combine_pvalues(p, "fisher")[1] == pytest.approx(stats.combine_pvalues(p, method="fisher").pvalue)
+
+
+def test_pearson_is_swamped_by_a_p_value_of_one():
+    """One silent-ish node with p = 1 hides any number of strong rejections."""
+    p = np.r_[np.full(20, 1e-8), 1.0]
+    assert sl.combine_pvalues_pearson(p)[1] == 1.0
+    assert sl.combine_pvalues(p, "fisher")[1] < 1e-50
+    with pytest.raises(sl.ParameterError, match="`method`"):
+        sl.combine_pvalues(p, "stouffer")
+
+
 def test_pearson_combination_edge_cases():
     assert all(np.isnan(sl.combine_pvalues_pearson([np.nan, np.nan])))
     with pytest.raises(sl.ParameterError, match="`pvalues`"):
