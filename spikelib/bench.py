@@ -3,7 +3,8 @@
 For each raster size it times firing rate + Fano factor + ISI CV both ways
 on the same raster (Bernoulli, rate 0.3), prints the ratio and the largest
 difference, then times ``summarize`` + ``fano_test`` + ``ljung_box`` on the
-largest raster and traces their peak memory.
+largest raster and traces their peak memory, and finally times MLP training
+on Fashion-MNIST with and without the firing-rate-during-training callback.
 
 Run ``python -m spikelib.bench --help`` for options; ``--elephant-nodes``
 times the (slow) Elephant route on the first N nodes only and says so.
@@ -84,6 +85,43 @@ def network_budget(n_nodes, n_samples, rate, seed=0):
             "peak_bytes": peak, "raster_bytes": spikes.nbytes}
 
 
+def callback_overhead(width=512, epochs=2, repeats=2, seed=0):
+    """Training time of the MLP on Fashion-MNIST with and without FiringRateRecorder.
+
+    Returns ``None`` when Fashion-MNIST is not available offline.
+    """
+    from .data import load_dataset
+    from .exceptions import DataError
+    from .experiment import _seed_everything
+    from .recording import FiringRateRecorder
+    from .models import build_model, compile_model
+
+    try:
+        data = load_dataset("fashion_mnist")
+    except DataError as error:
+        return {"skipped": str(error)}
+    rng = np.random.default_rng(seed)
+    probe_train = data.x_train[rng.permutation(len(data.x_train))[:100]]
+    probe_test = data.x_test[rng.permutation(len(data.x_test))[:100]]
+    times = {"without": [], "with": []}
+    for _ in range(repeats):
+        for kind in ("without", "with"):  # interleaved, so drifts hit both alike
+            _seed_everything(seed)
+            network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
+            callbacks = [FiringRateRecorder(probe_train, probe_test)] if kind == "with" else []
+            network.fit(data.x_train[:1024], data.y_train[:1024], batch_size=256, epochs=1, verbose=0,
+                        callbacks=callbacks)  # compile the graphs outside the timing
+            start = time.perf_counter()
+            network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs, validation_split=0.1,
+                        verbose=0, callbacks=callbacks)
+            times[kind].append(time.perf_counter() - start)
+            if kind == "with":
+                n_batches = len(callbacks[0].mfr_train)
+    without, with_ = min(times["without"]), min(times["with"])
+    return {"width": width, "epochs": epochs, "without_s": without, "with_s": with_,
+            "overhead": with_ / without - 1, "batches_recorded": n_batches}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m spikelib.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=0.3)
@@ -91,6 +129,7 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])
     parser.add_argument("--elephant-nodes", type=int, default=None,
                         help="time Elephant on the first N nodes and scale to all (default: all)")
+    parser.add_argument("--skip-training", action="store_true", help="skip the callback-overhead row")
     args = parser.parse_args(argv)
 
     print(f"spikelib vs Elephant object route: firing rate + Fano (window {WINDOW}) + ISI CV,"
@@ -107,6 +146,15 @@ def main(argv=None):
           f"{budget['seconds']:.3f} s; peak traced memory {budget['peak_bytes'] / 2**20:.1f} MiB"
           f" = {budget['peak_bytes'] / budget['raster_bytes']:.2f} x the raster"
           f" ({budget['raster_bytes'] / 2**20:.1f} MiB)")
+
+    if not args.skip_training:
+        row = callback_overhead()
+        if "skipped" in row:
+            print(f"\nfiring-rate callback: skipped ({row['skipped'][:120]})")
+        else:
+            print(f"\nfiring-rate callback, MLP-{row['width']} on Fashion-MNIST, {row['epochs']} epochs: "
+                  f"{row['without_s']:.1f} s without, {row['with_s']:.1f} s with "
+                  f"({row['batches_recorded']} batches recorded): overhead {100 * row['overhead']:+.1f}%")
 
 
 if __name__ == "__main__":

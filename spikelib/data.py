@@ -1,28 +1,54 @@
-"""Data sets for the experimental cells.
+"""Data sets for the experimental cells: found locally first, checksummed, never unpickled.
 
 Functions
 ---------
 load_dataset
-    A data set by name, scaled to [0, 1], with integer labels and its own
-    train/test split.
+    A data set by name (``digits``, ``mnist``, ``fashion_mnist``, ``cifar10``)
+    or by path to an ``.npz`` file, scaled to [0, 1], with integer labels and
+    the data set's own train/test split.
+known_checksums
+    The SHA-256 of every data file the compendium knows (``data/checksums.sha256``).
+sha256
+    Checksum of a file.
+
+Where each set is looked for, in order: the directory the user names
+(``data_dir`` argument or ``$SPIKELIB_DATA_DIR``), the project's ``data/``
+folder, Debian's ``/usr/share/datasets/fashion-mnist`` (Fashion-MNIST only),
+and finally Keras' own loader, which reads the Keras cache or downloads.
 """
 
+import gzip
+import hashlib
+import io
+import tarfile
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from . import paths
 from .exceptions import DataError
 
-__all__ = ["Dataset", "load_dataset", "DIGITS_SPLIT_SEED"]
+__all__ = ["Dataset", "load_dataset", "known_checksums", "sha256", "DATASETS", "DIGITS_SPLIT_SEED"]
 
 #: The digits data set has no official split; this seed fixes one for everyone.
 DIGITS_SPLIT_SEED = 20240919
 _DIGITS_TEST_FRACTION = 0.25
 
+FASHION_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+
 
 @dataclass(frozen=True)
 class Dataset:
-    """Images scaled to [0, 1] with integer labels in ``0 .. n_classes - 1``."""
+    """Images scaled to [0, 1] (float32, channels last) with int64 labels."""
 
     name: str
     x_train: np.ndarray
@@ -40,6 +66,106 @@ class Dataset:
         return tuple(self.x_train.shape[1:])
 
 
+def sha256(path):
+    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def known_checksums(path=None):
+    """Mapping file name -> SHA-256 from ``data/checksums.sha256`` (``sha256sum`` format)."""
+    path = Path(path or paths.CHECKSUMS)
+    table = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2 or len(parts[0]) != 64:
+            raise DataError(f"{path}, line {number}: expected '<sha256>  <file name>', got {line!r}.")
+        table[parts[1].lstrip("*")] = parts[0].lower()
+    return table
+
+
+def _verify(path, checksums):
+    expected = checksums.get(path.name)
+    if expected is None:
+        return
+    actual = sha256(path)
+    if actual != expected:
+        raise DataError(
+            f"Checksum mismatch for {path}: SHA-256 is {actual}, expected {expected} "
+            f"(listed in data/checksums.sha256). The file is corrupt, truncated or a "
+            "different version: delete it and copy or download it again."
+        )
+
+
+def _search_dirs(name, data_dir):
+    dirs = []
+    for folder in (data_dir, paths.user_data_dir(), paths.DATA, paths.DATA_CACHE):
+        if folder is not None and Path(folder) not in dirs:
+            dirs.append(Path(folder))
+    if name == "fashion_mnist":
+        dirs.append(paths.DEBIAN_FASHION_MNIST)
+    return dirs
+
+
+def _find(file_names, dirs):
+    """First directory holding all ``file_names`` (also under a ``<name>/`` subfolder)."""
+    for folder in dirs:
+        for candidate in (folder, folder / "fashion-mnist", folder / "fashion_mnist"):
+            if all((candidate / f).is_file() for f in file_names):
+                return candidate
+    return None
+
+
+def _scale_images(images, where):
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4:
+        raise DataError(
+            f"{where}: images must have shape (n, height, width) or (n, height, width, "
+            f"channels); got {images.shape}."
+        )
+    if np.issubdtype(images.dtype, np.integer):
+        if images.min() < 0 or images.max() > 255:
+            raise DataError(f"{where}: integer images must lie in 0..255; got {images.min()}..{images.max()}.")
+        return (images / 255.0).astype(np.float32)
+    if np.issubdtype(images.dtype, np.floating):
+        if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+            raise DataError(
+                f"{where}: float images must be finite and lie in [0, 1]; got "
+                f"{np.nanmin(images):.3g}..{np.nanmax(images):.3g}. Store uint8 pixels or scale to [0, 1]."
+            )
+        return images.astype(np.float32)
+    raise DataError(f"{where}: images must be numeric; got dtype {images.dtype}.")
+
+
+def _labels(labels, n_images, where):
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1 or labels.shape[0] != n_images:
+        raise DataError(f"{where}: labels must have shape ({n_images},); got {labels.shape}.")
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise DataError(f"{where}: labels must be non-negative integers; got dtype {labels.dtype}.")
+    return labels.astype(np.int64)
+
+
+def _assemble(name, x_train, y_train, x_test, y_test, source):
+    x_train = _scale_images(x_train, f"{source} x_train")
+    x_test = _scale_images(x_test, f"{source} x_test")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise DataError(f"{source}: x_train samples have shape {x_train.shape[1:]} but x_test {x_test.shape[1:]}.")
+    y_train = _labels(y_train, len(x_train), f"{source} y_train")
+    y_test = _labels(y_test, len(x_test), f"{source} y_test")
+    return Dataset(name, x_train, y_train, x_test, y_test, source=source)
+
+
 def _digits():
     from sklearn.datasets import load_digits
 
@@ -53,17 +179,111 @@ def _digits():
                    source="scikit-learn load_digits (bundled)")
 
 
-_LOADERS = {"digits": _digits}
+def _read_npz(path, name, checksums):
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"No data file at {path}. Check the path, or pass a data set name: {list(DATASETS)}.")
+    _verify(path, checksums)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in NPZ_KEYS if key not in archive.files]
+            if missing:
+                raise DataError(
+                    f"{path} lacks the arrays {missing}; an .npz data set holds "
+                    f"{list(NPZ_KEYS)} (the layout of Keras' mnist.npz)."
+                )
+            arrays = [archive[key] for key in NPZ_KEYS]
+    except DataError:
+        raise
+    except ValueError as error:  # object arrays need pickling: refused
+        raise DataError(f"{path} holds object arrays that would need unpickling; store plain numeric arrays ({error}).") from error
+    except Exception as error:  # truncated or not a zip archive
+        raise DataError(f"{path} is not a readable .npz archive ({type(error).__name__}: {error}); it may be truncated.") from error
+    return _assemble(name, *arrays, source=str(path))
 
 
-def load_dataset(name):
-    """Load a data set by name.
+def _read_idx(path, offset, what):
+    try:
+        with gzip.open(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path} is not a readable gzip file ({error}); it may be truncated.") from error
+    values = np.frombuffer(raw, np.uint8, offset=offset)
+    if what == "images":
+        if values.size % (28 * 28):
+            raise DataError(f"{path}: {values.size} pixels is not a whole number of 28x28 images.")
+        return values.reshape(-1, 28, 28)
+    return values
+
+
+def _fashion_from(folder, checksums):
+    files = [folder / f for f in FASHION_FILES]
+    for file in files:
+        _verify(file, checksums)
+    x_train = _read_idx(files[0], 16, "images")
+    y_train = _read_idx(files[1], 8, "labels").astype(np.int64)
+    x_test = _read_idx(files[2], 16, "images")
+    y_test = _read_idx(files[3], 8, "labels").astype(np.int64)
+    return _assemble("fashion_mnist", x_train, y_train, x_test, y_test, source=str(folder))
+
+
+def _cifar_from(archive, checksums):
+    """Read the official CIFAR-10 python archive, only after its checksum matched."""
+    if archive.name not in checksums:
+        raise DataError(f"{archive}: no known checksum, so it will not be unpickled.")
+    _verify(archive, checksums)
+    from keras.src.datasets.cifar import load_batch  # Keras' own reader (unpickles)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise DataError(f"{archive} is not a readable tar.gz archive ({error}).") from error
+        folder = Path(tmp) / "cifar-10-batches-py"
+        batches = [load_batch(str(folder / f"data_batch_{i}")) for i in range(1, 6)]
+        x_test, y_test = load_batch(str(folder / "test_batch"))
+    x_train = np.concatenate([b[0] for b in batches])
+    y_train = np.concatenate([b[1] for b in batches])
+    # Batches are (n, 3, 32, 32): channels last, as Keras' loader returns them.
+    return _assemble("cifar10", x_train.transpose(0, 2, 3, 1), y_train,
+                     x_test.transpose(0, 2, 3, 1), y_test, source=str(archive))
+
+
+def _keras_loader(name, looked_in):
+    import keras
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist,
+              "cifar10": keras.datasets.cifar10}[name]
+    files = {"mnist": ["mnist.npz"], "fashion_mnist": list(FASHION_FILES),
+             "cifar10": ["cifar-10-python.tar.gz"]}[name]
+    try:
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except Exception as error:
+        where = ", ".join(str(d) for d in looked_in)
+        hint = " or install Debian's package dataset-fashion-mnist" if name == "fashion_mnist" else ""
+        raise DataError(
+            f"Data set {name!r} is not available offline and Keras could not download it "
+            f"({type(error).__name__}: {str(error)[:200]}). Looked for {files} in: {where}. "
+            f"Copy the file(s) into data/ or $SPIKELIB_DATA_DIR{hint}; see data/README.md."
+        ) from error
+    return _assemble(name, x_train, y_train, x_test, y_test, source=f"keras.datasets.{name}")
+
+
+def load_dataset(name, data_dir=None, checksums=None):
+    """Load a data set, scaled to [0, 1] with integer labels and its own split.
 
     Parameters
     ----------
-    name : str
+    name : str or os.PathLike
         ``"digits"`` (scikit-learn's bundled 8x8 digits, split 75/25 with
-        :data:`DIGITS_SPLIT_SEED`).
+        :data:`DIGITS_SPLIT_SEED`), ``"mnist"``, ``"fashion_mnist"``,
+        ``"cifar10"``, or a path to an ``.npz`` file holding ``x_train,
+        y_train, x_test, y_test``.
+    data_dir : str or os.PathLike, optional
+        A directory searched before all others.
+    checksums : dict, optional
+        File name -> SHA-256; defaults to :func:`known_checksums`.
 
     Returns
     -------
@@ -72,7 +292,9 @@ def load_dataset(name):
     Raises
     ------
     DataError
-        If the name is unknown.
+        Unknown name, missing files with no way to download them, checksum
+        mismatch, truncated files, missing keys or wrong shapes; the message
+        names the file and the remedy.
 
     Examples
     --------
@@ -80,6 +302,25 @@ def load_dataset(name):
     >>> data.x_train.shape, data.x_test.shape, data.n_classes
     ((1348, 8, 8, 1), (449, 8, 8, 1), 10)
     """
-    if name not in _LOADERS:
-        raise DataError(f"`dataset`={name!r} is unknown; choose one of {sorted(_LOADERS)}.")
-    return _LOADERS[name]()
+    checksums = known_checksums() if checksums is None else checksums
+    text = str(name)
+    if text == "digits":
+        return _digits()
+    if text.endswith(".npz") or Path(text).suffix:
+        return _read_npz(text, Path(text).stem, checksums)
+    if text not in DATASETS:
+        raise DataError(f"`dataset`={text!r} is unknown; use one of {list(DATASETS)} or a path to an .npz file.")
+    dirs = _search_dirs(text, data_dir)
+    if text == "mnist":
+        folder = _find(["mnist.npz"], dirs)
+        if folder is not None:
+            return _read_npz(folder / "mnist.npz", "mnist", checksums)
+    elif text == "fashion_mnist":
+        folder = _find(list(FASHION_FILES), dirs)
+        if folder is not None:
+            return _fashion_from(folder, checksums)
+    elif text == "cifar10":
+        folder = _find(["cifar-10-python.tar.gz"], dirs)
+        if folder is not None:
+            return _cifar_from(folder / "cifar-10-python.tar.gz", checksums)
+    return _keras_loader(text, dirs)

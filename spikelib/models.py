@@ -1,12 +1,14 @@
-"""The paper's model families, built with Keras 3.
+"""The paper's model families, built with Keras 3, and the layers each condition trains.
 
 Functions
 ---------
 build_model
-    ``mlp`` or ``cnn`` with an observed ``Dense(width, relu)`` layer named
-    :data:`OBSERVED_LAYER`.
+    ``mlp``, ``cnn`` or ``densenet``, each ending in an observed
+    ``Dense(width, relu)`` layer named :data:`OBSERVED_LAYER` and a softmax output.
 compile_model
     SGD, learning rate 0.1, no momentum, cross-entropy, as the paper trains.
+freeze_all_but_last_two
+    Make only the observed layer and the output layer trainable.
 observed_activations
     Activations of a named layer for a batch of inputs.
 """
@@ -15,21 +17,63 @@ import numpy as np
 
 from .exceptions import ParameterError
 
-__all__ = ["build_model", "compile_model", "observed_activations", "OBSERVED_LAYER", "MODELS"]
+__all__ = [
+    "build_model",
+    "compile_model",
+    "freeze_all_but_last_two",
+    "observed_activations",
+    "OBSERVED_LAYER",
+    "MODELS",
+    "WidthError",
+]
 
 #: Stable name of the last hidden ReLU layer, the one the paper observes.
 OBSERVED_LAYER = "observed"
-MODELS = ("mlp", "cnn")
+MODELS = ("mlp", "cnn", "densenet")
+DENSENET_WEIGHTS = ("imagenet", "random")
 
 
-def build_model(model, width, input_shape, n_classes=10, seed=0):
+class WidthError(ParameterError):
+    """The width of the observed layer is not a positive integer."""
+
+
+def _densenet_base(input_shape, weights):
+    import keras
+
+    if weights not in DENSENET_WEIGHTS:
+        raise ParameterError(f"`densenet_weights`={weights!r}; choose one of {list(DENSENET_WEIGHTS)}.")
+    if len(input_shape) != 3 or input_shape[-1] != 3 or min(input_shape[:2]) < 32:
+        raise ParameterError(
+            f"`densenet` needs colour images of at least 32x32 (the paper: CIFAR-10, "
+            f"(32, 32, 3)); the data set's inputs have shape {tuple(input_shape)}."
+        )
+    try:
+        return keras.applications.DenseNet121(
+            include_top=False,
+            weights="imagenet" if weights == "imagenet" else None,
+            input_shape=tuple(input_shape),
+        )
+    except Exception as error:
+        if weights != "imagenet":
+            raise
+        raise ParameterError(
+            "DenseNet121's ImageNet weights could not be loaded "
+            f"({type(error).__name__}: {str(error)[:160]}). Keras downloads them to "
+            "~/.keras/models/ on first use; with no internet, copy "
+            "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5 there, or run the "
+            "cell with densenet_weights='random' (recorded in the results; not the paper's set-up)."
+        ) from error
+
+
+def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weights="imagenet"):
     """Build an uncompiled model of the paper's families.
 
     Parameters
     ----------
-    model : {"mlp", "cnn"}
+    model : {"mlp", "cnn", "densenet"}
         ``mlp``: flatten -> Dense(width, relu) -> Dense(n_classes, softmax).
         ``cnn``: Conv2D(32, 3, relu) -> flatten -> the same head.
+        ``densenet``: DenseNet121 without its top -> flatten -> the same head.
     width : int
         Nodes of the observed layer (the paper: 64, 128, 256, 512).
     input_shape : tuple of int
@@ -37,28 +81,39 @@ def build_model(model, width, input_shape, n_classes=10, seed=0):
     n_classes : int
         Output classes.
     seed : int
-        Seed of the initial weights.
+        Seed of the initial weights (of the layers not loaded from ImageNet).
+    densenet_weights : {"imagenet", "random"}
+        DenseNet121's initial weights; the paper uses ImageNet. ``"random"``
+        is only for machines that cannot obtain them, and is recorded.
+
+    Returns
+    -------
+    keras.Model
+        With layers named ``observed`` and ``output`` (and ``conv`` or
+        ``densenet121`` for the deeper families).
     """
     import keras
 
     if model not in MODELS:
         raise ParameterError(f"`model`={model!r} is unknown; choose one of {list(MODELS)}.")
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ParameterError(f"`width` must be a positive integer; got {width!r}.")
+        raise WidthError(f"`width` must be a positive integer; got {width!r}.")
     keras.utils.set_random_seed(seed)
-    layers = [keras.Input(shape=tuple(input_shape), name="input")]
+    inputs = keras.Input(shape=tuple(input_shape), name="input")
+    features = inputs
     if model == "cnn":
-        layers.append(keras.layers.Conv2D(32, 3, activation="relu", name="conv"))
-    layers += [
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dense(int(width), activation="relu", name=OBSERVED_LAYER),
-        keras.layers.Dense(n_classes, activation="softmax", name="output"),
-    ]
-    return keras.Sequential(layers, name=f"{model}_{width}")
+        features = keras.layers.Conv2D(32, 3, activation="relu", name="conv")(features)
+    elif model == "densenet":
+        base = _densenet_base(input_shape, densenet_weights)
+        features = base(features)
+    features = keras.layers.Flatten(name="flatten")(features)
+    hidden = keras.layers.Dense(int(width), activation="relu", name=OBSERVED_LAYER)(features)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(hidden)
+    return keras.Model(inputs, outputs, name=f"{model}_{width}")
 
 
 def compile_model(network, learning_rate=0.1):
-    """Compile with the paper's optimiser: plain SGD, no momentum."""
+    """Compile with the paper's optimiser: plain SGD, no momentum, batch size set in ``fit``."""
     import keras
 
     network.compile(
@@ -69,8 +124,26 @@ def compile_model(network, learning_rate=0.1):
     return network
 
 
+def freeze_all_but_last_two(network):
+    """Freeze every layer except the observed hidden layer and the output layer.
+
+    Returns the names of the layers left trainable. Recompile afterwards: Keras
+    reads ``trainable`` when the model is compiled.
+    """
+    keep = {OBSERVED_LAYER, "output"}
+    for layer in network.layers:
+        layer.trainable = layer.name in keep
+    return sorted(keep)
+
+
 def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024):
-    """Activations ``(n_samples, n_nodes)`` of ``layer`` for ``inputs``."""
+    """Activations ``(n_samples, n_nodes)`` of ``layer`` for ``inputs``.
+
+    Raises
+    ------
+    ParameterError
+        If the model has no layer of that name; the message lists its layers.
+    """
     import keras
 
     try:

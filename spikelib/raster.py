@@ -8,8 +8,10 @@ save_rasters, load_rasters
     Bit-packed ``.npz`` storage of named rasters (loaded with ``allow_pickle=False``).
 """
 
+import io
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -101,11 +103,26 @@ def save_rasters(path, **rasters):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+            _write_npz(handle, arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_npz(handle, arrays):
+    """A compressed ``.npz`` with fixed entry timestamps: same rasters, same bytes.
+
+    (``numpy.savez_compressed`` stamps each entry with the current time, so
+    identical results would get different checksums.)
+    """
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            archive.writestr(info, buffer.getvalue())
 
 
 def load_rasters(path):

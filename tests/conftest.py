@@ -21,3 +21,33 @@ def raster(request, rng):
     spikes[2] = False
     spikes[2, 1234] = True
     return spikes
+
+
+def _learnable_images(rng, n, shape, n_classes=10):
+    """uint8 images whose mean brightness pattern depends on the class: learnable, tiny."""
+    labels = rng.integers(0, n_classes, size=n)
+    base = rng.random((n_classes,) + shape)
+    images = 0.6 * base[labels] + 0.4 * rng.random((n,) + shape)
+    return (images * 255).astype(np.uint8), labels.astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def tiny_npz(tmp_path_factory):
+    """A small grayscale .npz in Keras' mnist.npz layout (x as (n, 12, 12) uint8)."""
+    rng = np.random.default_rng(42)
+    x_train, y_train = _learnable_images(rng, 300, (12, 12))
+    x_test, y_test = _learnable_images(rng, 200, (12, 12))
+    path = tmp_path_factory.mktemp("data") / "tiny.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_color_npz(tmp_path_factory):
+    """A small 32x32 colour .npz: the smallest input DenseNet121 accepts."""
+    rng = np.random.default_rng(43)
+    x_train, y_train = _learnable_images(rng, 64, (32, 32, 3))
+    x_test, y_test = _learnable_images(rng, 40, (32, 32, 3))
+    path = tmp_path_factory.mktemp("data") / "tiny_color.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path

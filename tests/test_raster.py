@@ -55,3 +55,10 @@ def test_load_missing_and_corrupt(tmp_path):
 def test_save_needs_a_raster(tmp_path):
     with pytest.raises(sl.RasterError, match="at least one named raster"):
         sl.save_rasters(tmp_path / "x.npz")
+
+
+def test_same_rasters_same_bytes(tmp_path, rng):
+    spikes = rng.random((5, 300)) < 0.3
+    sl.save_rasters(tmp_path / "a.npz", train=spikes)
+    sl.save_rasters(tmp_path / "b.npz", train=spikes)
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()

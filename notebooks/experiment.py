@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Experimental cell
+#
+# One experimental cell of the replication: a data set, a model, the width of
+# its last hidden ReLU layer, a training condition and a seed (the paper's
+# section 3.1). The network is trained (or not) as the condition says, then
+# classifies the training and the test set in a shuffled, recorded order while
+# the observed layer's activations are thresholded at 0 into one binary spike
+# train per node. `spikelib.experiment.run_cell` does the work and writes
+# `spikes.npz` and `metrics.json` to `output_dir`; this page shows what it found.
+#
+# **Choices the paper leaves open, and what this compendium does.** The paper
+# gives the optimiser (SGD, learning rate 0.1, no momentum), the batch size
+# (256) and the validation split (10 %), but not the number of epochs for
+# generalizing or memorizing training, how the labels were shuffled, how the
+# sample order was randomised, or on which labels the memorizing networks'
+# validation accuracy was measured. Here: `epochs` (true labels) and
+# `memorize_epochs` (shuffled labels) are parameters; the shuffled labels are a
+# seeded permutation of the training labels; the validation split is Keras'
+# (the last 10 % of the training arrays, before shuffling), and its accuracy is
+# measured on the labels the network was trained with, so a memorizing network
+# scores about chance there, as in the paper's Table 1; the sample order of
+# both recordings is a seeded permutation written into `metrics.json`.
+
+# %% tags=["parameters"]
+dataset = "digits"
+model = "mlp"
+width = 128
+condition = "generalizing"
+seed = 0
+epochs = 10
+memorize_epochs = 50
+batch_size = 256
+learning_rate = 0.1
+window = 100
+densenet_weights = "imagenet"
+protocol = "cell"
+base_model = None
+output_dir = "../results/cells/example"
+data_dir = None
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import spikelib as sl
+from spikelib.experiment import CellConfig, run_cell
+
+config = CellConfig(
+    dataset=dataset, model=model, width=width, condition=condition, seed=seed, epochs=epochs,
+    memorize_epochs=memorize_epochs, batch_size=batch_size, learning_rate=learning_rate,
+    window=window, densenet_weights=densenet_weights, protocol=protocol, base_model=base_model,
+    output_dir=output_dir, data_dir=data_dir,
+)
+
+# %% [markdown]
+# ## Training and recording
+
+# %%
+result = run_cell(config)
+metrics = result.metrics
+
+# %% [markdown]
+# ## Accuracy and the network's indicators
+#
+# Accuracies are fractions; train and validation accuracy are measured on the
+# labels the network was trained with, test accuracy on the true test labels.
+# MFR is the mean firing rate, CV FR the coefficient of variation of the
+# nodes' rates, MF the mean windowed Fano factor and CV MF its coefficient of
+# variation (fractions, where the paper prints CVs in percent).
+
+# %%
+import pandas as pd
+
+accuracy = pd.Series({key: metrics[key] for key in
+                      ("train_accuracy", "validation_accuracy", "test_accuracy", "generalization_gap")})
+indicators = pd.DataFrame({split: metrics["splits"][split] for split in ("train", "test")}).T
+display(accuracy.to_frame("value").round(4))
+display(indicators[["mfr", "cv_fr", "mf", "cv_mf", "n_silent", "n_always_on",
+                    "fano_below", "fano_compatible", "fano_above", "ljung_box_pearson_p"]])
+print("trainable layers:", metrics["trainable_layers"], "| frozen layers:", metrics["frozen_layers"])
+
+# %% [markdown]
+# ## Firing rates and Fano factors of the nodes
+#
+# Left: the distribution of the nodes' firing rates on the training and the
+# test set (the paper compares these with a two-sample KS test). Right: each
+# node's Fano factor against its rate, with the value $1 - p$ that an
+# independent binary train of rate $p$ has.
+
+# %%
+spikes = result.spikes
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+bins = np.linspace(0, 1, 26)
+for split, colour in (("train", "C0"), ("test", "C1")):
+    rates = sl.firing_rate(spikes[split])
+    axes[0].hist(rates, bins=bins, alpha=0.6, color=colour, label=split)
+    if spikes[split].shape[1] >= 2 * window:
+        axes[1].scatter(rates, sl.fano_factor(spikes[split], window), s=8, color=colour, label=split)
+axes[0].set(xlabel="firing rate", ylabel="nodes")
+axes[0].legend(frameon=False)
+axes[1].plot([0, 1], [1, 0], color="0.3", lw=1, label="$1 - p$")
+axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
+axes[1].legend(frameon=False)
+fig.tight_layout()
+plt.show()
+plt.close(fig)
+
+# %% [markdown]
+# ## A piece of the raster
+#
+# The first 300 samples of the test recording, nodes sorted by firing rate.
+
+# %%
+raster = spikes["test"][:, :300]
+fig, ax = plt.subplots(figsize=(10, 3))
+ax.imshow(raster[np.argsort(-raster.mean(axis=1))], aspect="auto", cmap="Greys", interpolation="nearest")
+ax.set(xlabel="test sample (shuffled order)", ylabel="node")
+plt.show()
+plt.close(fig)

@@ -1,0 +1,170 @@
+"""Real experimental cells, run in-process: every family, every condition."""
+
+import dataclasses
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+import spikelib as sl
+from spikelib import experiment
+from spikelib.experiment import CONDITIONS, CellConfig, cell_id, is_complete, run_cell
+
+pytestmark = pytest.mark.slow
+SUMMARY_KEYS = {"mfr", "cv_fr", "mf", "cv_mf"}
+
+
+def _config(root, condition, dataset="digits", family="mlp", **overrides):
+    values = dict(dataset=str(dataset), model=family, width=32, condition=condition, seed=0,
+                  epochs=2, memorize_epochs=2, window=20, output_dir="")
+    values.update(overrides)
+    config = CellConfig(**values)
+    return dataclasses.replace(config, output_dir=str(root / cell_id(config)))
+
+
+def _run_grid(root, dataset, family, **overrides):
+    results = {}
+    for condition in ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last"):
+        results[condition] = run_cell(_config(root, condition, dataset, family, **overrides), progress=lambda m: None)
+    return results
+
+
+def _check_cell(result, family, condition, data):
+    metrics = result.metrics
+    assert metrics["complete"] and is_complete(result.output_dir)
+    for key in ("train_accuracy", "validation_accuracy", "test_accuracy"):
+        assert 0 <= metrics[key] <= 1
+    assert metrics["generalization_gap"] == pytest.approx(metrics["train_accuracy"] - metrics["validation_accuracy"])
+    for split, n in (("train", len(data.x_train)), ("test", len(data.x_test))):
+        stats = metrics["splits"][split]
+        assert SUMMARY_KEYS <= set(stats)
+        assert 0 <= stats["mfr"] <= 1 and stats["n_nodes"] == 32 and stats["n_samples"] == n
+    rasters = sl.load_rasters(result.output_dir / "spikes.npz")
+    assert rasters["train"].shape == (32, len(data.x_train)) and rasters["test"].shape == (32, len(data.x_test))
+    assert metrics["splits"]["test"]["mfr"] == pytest.approx(sl.firing_rate(rasters["test"]).mean())
+    assert (result.output_dir / "model.keras").is_file() == (condition == "generalizing")
+    assert metrics["parameters"]["condition"] == condition
+    assert set(metrics["versions"]) >= {"numpy", "keras", "elephant", "spikelib"}
+    # Which layers were trained.
+    upstream = {"mlp": [], "cnn": ["conv"], "densenet": ["densenet121"]}[family]
+    frozen = upstream if condition in ("mem_retrain_last", "mem_random_last") else []
+    assert metrics["frozen_layers"] == frozen
+    assert set(metrics["trainable_layers"]) == set(upstream + ["observed", "output"]) - set(frozen)
+    # Memorizing cells trained on a permutation of the true labels.
+    assert metrics["labels"]["shuffled"] == (condition.startswith("mem_"))
+    expected = np.random.default_rng([0, 1]).permutation(len(data.y_train))
+    assert metrics["labels"]["permutation_sha256"] == hashlib.sha256(expected.tobytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def digits_grids(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cells")
+    return root, {family: _run_grid(root, "digits", family) for family in ("mlp", "cnn")}
+
+
+@pytest.mark.parametrize("family", ["mlp", "cnn"])
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_digits_cells(digits_grids, family, condition):
+    _, grids = digits_grids
+    _check_cell(grids[family][condition], family, condition, sl.data.load_dataset("digits"))
+
+
+def test_retraining_starts_from_the_generalizing_model(digits_grids):
+    root, grids = digits_grids
+    for condition in ("mem_retrain_last", "mem_retrain_all"):
+        metrics = grids["cnn"][condition].metrics
+        assert metrics["base_model"].endswith("digits-cnn-32-generalizing-seed0/model.keras")
+    assert grids["cnn"]["mem_random_last"].metrics["base_model"] is None  # random initial weights
+
+
+def test_shuffled_labels_are_a_permutation():
+    data = sl.data.load_dataset("digits")
+    order = np.random.default_rng([0, 1]).permutation(len(data.y_train))
+    shuffled = data.y_train[order]
+    assert np.bincount(shuffled).tolist() == np.bincount(data.y_train).tolist()
+    assert (shuffled != data.y_train).mean() > 0.8
+
+
+def test_mlp_retrain_last_equals_retrain_all(digits_grids):
+    """One hidden layer: nothing to freeze, so the two conditions coincide (as the paper says)."""
+    _, grids = digits_grids
+    a = sl.load_rasters(grids["mlp"]["mem_retrain_last"].output_dir / "spikes.npz")
+    b = sl.load_rasters(grids["mlp"]["mem_retrain_all"].output_dir / "spikes.npz")
+    np.testing.assert_array_equal(a["train"], b["train"])
+
+
+def test_cells_on_an_npz_and_densenet_every_condition(tmp_path, tiny_color_npz):
+    data = sl.data.load_dataset(str(tiny_color_npz))
+    results = _run_grid(tmp_path, tiny_color_npz, "densenet", epochs=1, memorize_epochs=1,
+                        densenet_weights="random", batch_size=32, window=10)
+    for condition, result in results.items():
+        _check_cell(result, "densenet", condition, data)
+        assert result.metrics["parameters"]["densenet_weights"] == "random"
+        assert result.metrics["dataset"]["sha256"] == sl.data.sha256(tiny_color_npz)
+
+
+def test_same_seed_same_results(tmp_path):
+    first = run_cell(_config(tmp_path / "a", "mem_random_last"), progress=lambda m: None)
+    second = run_cell(_config(tmp_path / "b", "mem_random_last"), progress=lambda m: None)
+    for split in ("train", "test"):
+        np.testing.assert_array_equal(first.spikes[split], second.spikes[split])
+
+    def comparable(metrics):
+        metrics = json.loads(json.dumps(metrics))
+        for key in ("wall_time_s",):
+            metrics.pop(key)
+        metrics["parameters"].pop("output_dir")
+        return metrics
+
+    assert comparable(first.metrics) == comparable(second.metrics)
+    assert first.metrics["files"]["spikes.npz"] == second.metrics["files"]["spikes.npz"]
+
+
+def test_retraining_without_its_generalizing_model(tmp_path):
+    with pytest.raises(sl.DataError, match="Run the 'generalizing' cell"):
+        run_cell(_config(tmp_path, "mem_retrain_last"), progress=lambda m: None)
+    assert not is_complete(tmp_path / cell_id(_config(tmp_path, "mem_retrain_last")))
+
+
+def test_interrupted_cell_leaves_nothing_that_looks_complete(tmp_path, monkeypatch):
+    config = _config(tmp_path, "random")
+    run_cell(config, progress=lambda m: None)
+    assert is_complete(config.output_dir)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "save_rasters", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_cell(config, progress=lambda m: None)
+    assert not is_complete(config.output_dir)
+    assert not (tmp_path / cell_id(config) / "metrics.json").exists()
+
+
+def test_curve_protocol_records_every_batch(tmp_path):
+    config = _config(tmp_path, "mem_retrain_last", protocol="curve", epochs=2, memorize_epochs=3)
+    result = run_cell(config, progress=lambda m: None)
+    curve = np.load(result.output_dir / "curve.npz")
+    batches_per_epoch = int(np.ceil(int(1348 * 0.9 + 0.5) / 256))
+    assert len(curve["mfr_train"]) == 5 * batches_per_epoch
+    assert int(curve["batches_true_labels"]) == 2 * batches_per_epoch
+    assert curve["phase"].tolist() == [0] * 10 + [1] * 15
+    assert ((0 <= curve["mfr_test"]) & (curve["mfr_test"] <= 1)).all()
+    assert result.metrics["cell_id"].endswith("mem_retrain_last-curve-seed0")
+    assert result.metrics["base_model"] is None  # trained from scratch in phase 1
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"condition": "memorizing"}, "`condition`='memorizing'"),
+    ({"model": "vgg"}, "`model`='vgg'"),
+    ({"width": 0}, "`width`"),
+    ({"epochs": -1}, "`epochs`"),
+    ({"dataset": "imagenet"}, "`dataset`='imagenet'"),
+    ({"protocol": "curve", "condition": "generalizing"}, "curve protocol"),
+    ({"validation_split": 1.5}, "`validation_split`"),
+    ({"widht": 64}, r"Unknown cell parameter\(s\) \['widht'\]"),
+])
+def test_config_errors(values, message):
+    with pytest.raises(sl.ParameterError, match=message):
+        CellConfig.from_dict(values)

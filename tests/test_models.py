@@ -1,0 +1,81 @@
+"""Model families, the observed layer, freezing, and DenseNet's weights."""
+
+import numpy as np
+import pytest
+
+import spikelib as sl
+from spikelib.models import OBSERVED_LAYER, build_model, freeze_all_but_last_two, observed_activations
+
+
+@pytest.mark.parametrize("family, expected", [
+    ("mlp", ["input", "flatten", "observed", "output"]),
+    ("cnn", ["input", "conv", "flatten", "observed", "output"]),
+])
+def test_layers(family, expected):
+    network = build_model(family, 64, (8, 8, 1))
+    assert [layer.name for layer in network.layers] == expected
+    assert network.get_layer(OBSERVED_LAYER).units == 64
+    assert network.get_layer(OBSERVED_LAYER).activation.__name__ == "relu"
+    assert network.get_layer("output").units == 10
+    if family == "cnn":
+        conv = network.get_layer("conv")
+        assert conv.filters == 32 and conv.kernel_size == (3, 3)
+
+
+def test_same_seed_same_weights():
+    a, b = build_model("mlp", 16, (8, 8, 1), seed=3), build_model("mlp", 16, (8, 8, 1), seed=3)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("width", [0, -3, 2.5, True])
+def test_bad_width(width):
+    with pytest.raises(sl.ParameterError, match="`width`"):
+        build_model("mlp", width, (8, 8, 1))
+
+
+def test_unknown_model():
+    with pytest.raises(sl.ParameterError, match="`model`='resnet'"):
+        build_model("resnet", 8, (8, 8, 1))
+
+
+def test_freezing_keeps_only_the_last_two_trainable():
+    network = build_model("cnn", 8, (8, 8, 1))
+    assert freeze_all_but_last_two(network) == ["observed", "output"]
+    assert {l.name: l.trainable for l in network.layers if l.weights} == {
+        "conv": False, "observed": True, "output": True}
+
+
+def test_observed_activations_and_unknown_layer():
+    network = build_model("mlp", 8, (8, 8, 1))
+    x = np.random.default_rng(0).random((5, 8, 8, 1)).astype("float32")
+    activations = observed_activations(network, x)
+    assert activations.shape == (5, 8) and (activations >= 0).all()
+    with pytest.raises(sl.ParameterError, match="'nope' is not in the model; its layers are"):
+        observed_activations(network, x, layer="nope")
+
+
+@pytest.mark.slow
+def test_densenet_with_random_weights():
+    network = build_model("densenet", 16, (32, 32, 3), densenet_weights="random")
+    assert [layer.name for layer in network.layers] == ["input", "densenet121", "flatten", "observed", "output"]
+    freeze_all_but_last_two(network)
+    assert not network.get_layer("densenet121").trainable
+
+
+def test_densenet_without_imagenet_weights_fails_clearly(monkeypatch):
+    import keras
+
+    def offline(**kwargs):
+        assert kwargs["weights"] == "imagenet"
+        raise Exception("URL fetch failure: Name or service not known")
+
+    monkeypatch.setattr(keras.applications, "DenseNet121", offline)
+    with pytest.raises(sl.ParameterError, match="ImageNet weights could not be loaded.*densenet_weights='random'"):
+        build_model("densenet", 16, (32, 32, 3))
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (16, 16, 3)])
+def test_densenet_needs_colour_32(shape):
+    with pytest.raises(sl.ParameterError, match="at least 32x32"):
+        build_model("densenet", 16, shape, densenet_weights="random")
