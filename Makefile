@@ -4,12 +4,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PROFILE ?= quick
 
 .PHONY: help venv test bench book lock
 
 help:
-	@echo "make book   - run the '$(PROFILE)' profile and build the book (book/_build/html)"
+	@echo "make book   - run the quick profile and build the book into _build/html"
 	@echo "make test   - run the whole test suite"
 	@echo "make bench  - time spikelib against the Elephant object route"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
@@ -35,4 +34,5 @@ lock:
 	    --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -o requirements.lock
 
 book: $(STAMP)
+	$(BIN)/spikelib run --profile quick --workers 2
 	$(BIN)/python -m spikelib.book

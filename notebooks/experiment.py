@@ -48,7 +48,7 @@ window = 100
 densenet_weights = "imagenet"
 protocol = "cell"
 base_model = None
-output_dir = "../results/cells/example"
+output_dir = "results/cells/example"
 data_dir = None
 
 # %%

@@ -16,8 +16,11 @@ from pathlib import Path
 from . import paths
 from .notebook import execute_notebook
 
-# (jupytext source in notebooks/, executed copy in book/executed/, parameters)
+# The demo page: (jupytext source in notebooks/, executed copy in book/executed/, parameters).
 PAGES = [("spikes_on_digits.py", "spikes_on_digits.ipynb", {})]
+# Profiles the book shows, and the analysis notebooks executed for each.
+BOOK_PROFILES = ("fashion", "quick")
+ANALYSES = ("results", "assumptions", "hypotheses")
 
 
 def install_mathjax(static=paths.BOOK_STATIC):
@@ -35,11 +38,32 @@ def install_mathjax(static=paths.BOOK_STATIC):
     return target
 
 
-def execute_pages():
-    for source, executed, parameters in PAGES:
+def book_pages(profiles=BOOK_PROFILES):
+    """Every notebook the book renders: (source, executed copy, parameters)."""
+    pages = [(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters)
+             for source, executed, parameters in PAGES]
+    for profile in profiles:
+        for analysis in ANALYSES:
+            pages.append((paths.NOTEBOOKS / f"{analysis}.py", paths.BOOK_EXECUTED / profile / f"{analysis}.ipynb",
+                          {"profile": profile}))
+    return pages
+
+
+def check_results(profiles=BOOK_PROFILES):
+    """Every profile the book shows must have a manifest; say how to make the missing ones."""
+    missing = [p for p in profiles if not (paths.results_dir() / p / "manifest.json").is_file()]
+    if missing:
+        commands = "; ".join(f"spikelib run --profile {p}" for p in missing)
+        raise SystemExit(f"The book shows profiles {list(profiles)}, but {missing} have no results in "
+                         f"{paths.results_dir()}. Run: {commands}")
+
+
+def execute_pages(profiles=BOOK_PROFILES):
+    check_results(profiles)
+    for source, executed, parameters in book_pages(profiles):
         start = time.perf_counter()
-        print(f"executing notebooks/{source} ...", flush=True)
-        execute_notebook(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters)
+        print(f"executing {source.relative_to(paths.ROOT)} -> {executed.relative_to(paths.ROOT)} ...", flush=True)
+        execute_notebook(source, executed, parameters, cwd=paths.ROOT)
         print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
 
 

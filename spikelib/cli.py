@@ -3,9 +3,13 @@
 ``spikelib cell``
     Run one experimental cell through the ``notebooks/experiment.py`` notebook
     with papermill; the executed notebook lands next to ``metrics.json``.
+``spikelib run``
+    Run or resume every cell of a profile (``profiles/<name>.yaml``), locally
+    or on a Dask cluster, and write the run's manifest.
 """
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
@@ -41,18 +45,29 @@ def _cell_parser(sub):
     cell.set_defaults(handler=run_cell_command)
 
 
+def notebook_path(path):
+    """A path as the notebook kernel sees it: it runs in the repository root, so paths inside
+    the repository are passed relative to it (executed notebooks then carry no machine paths)."""
+    if path is None:
+        return None
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(paths.ROOT))
+    except ValueError:
+        return str(resolved)
+
+
 def cell_parameters(args):
     """Notebook parameters from parsed arguments, validated (fails before papermill starts)."""
     from .experiment import CellConfig
 
     parameters = {
-        "dataset": str(Path(args.dataset).resolve()) if args.dataset.endswith(".npz") else args.dataset,
+        "dataset": notebook_path(args.dataset) if args.dataset.endswith(".npz") else args.dataset,
         "model": args.model, "width": args.width, "condition": args.condition, "seed": args.seed,
         "epochs": args.epochs, "memorize_epochs": args.memorize_epochs, "window": args.window,
         "protocol": args.protocol, "densenet_weights": args.densenet_weights,
-        "base_model": str(Path(args.base_model).resolve()) if args.base_model else None,
-        "output_dir": str(Path(args.out).resolve()),
-        "data_dir": str(Path(args.data_dir).resolve()) if args.data_dir else None,
+        "base_model": notebook_path(args.base_model), "output_dir": notebook_path(args.out),
+        "data_dir": notebook_path(args.data_dir),
     }
     CellConfig.from_dict(parameters)
     return parameters
@@ -62,15 +77,25 @@ def execute_cell(parameters, log_output=True):
     """Execute the experiment notebook for one cell; return the executed notebook's path."""
     from .notebook import execute_notebook
 
-    output_dir = Path(parameters["output_dir"])
+    output_dir = paths.ROOT / parameters["output_dir"]  # absolute paths stay absolute
     title = (f"Cell: {parameters['dataset'] if not str(parameters['dataset']).endswith('.npz') else Path(parameters['dataset']).stem}"
              f", {parameters['model']}-{parameters['width']}, {parameters['condition']}, seed {parameters['seed']}")
     return execute_notebook(paths.NOTEBOOKS / EXPERIMENT_NOTEBOOK, output_dir / EXECUTED_NOTEBOOK,
-                            parameters=parameters, title=title, log_output=log_output)
+                            parameters=parameters, title=title, log_output=log_output, cwd=paths.ROOT)
+
+
+def _stream_papermill_log():
+    # papermill streams the kernel's output through its logger; show it as progress.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def run_cell_command(args):
     parameters = cell_parameters(args)
+    _stream_papermill_log()
     started = time.perf_counter()
     try:
         notebook = execute_cell(parameters)
@@ -78,18 +103,56 @@ def run_cell_command(args):
         name = getattr(error, "ename", type(error).__name__)
         value = getattr(error, "evalue", str(error))
         print(f"spikelib cell: FAILED ({name}: {value})", file=sys.stderr)
-        print(f"  executed notebook with the error: {Path(parameters['output_dir']) / EXECUTED_NOTEBOOK}",
+        print(f"  executed notebook with the error: {paths.ROOT / parameters['output_dir'] / EXECUTED_NOTEBOOK}",
               file=sys.stderr)
         return 1
     print(f"spikelib cell: done in {time.perf_counter() - started:.0f} s; "
-          f"{Path(parameters['output_dir']) / 'metrics.json'} and {notebook}")
+          f"{paths.ROOT / parameters['output_dir'] / 'metrics.json'} and {notebook}")
     return 0
+
+
+def _run_parser(sub):
+    run = sub.add_parser("run", help="run or resume a profile's grid of cells",
+                         description="Run every cell of a profile; finished cells are skipped.")
+    run.add_argument("--profile", required=True, help="quick, fashion, paper, or a path to a .yaml profile")
+    run.add_argument("--workers", type=int, default=1, help="cells at once on this machine (default 1)")
+    run.add_argument("--scheduler", default=None,
+                     help="address of an existing Dask scheduler (workers need this package and a shared file system)")
+    run.add_argument("--results", default=None, help="results folder (default results/<profile>)")
+    run.add_argument("--list", action="store_true", help="list the cells and whether they are done; run nothing")
+    run.set_defaults(handler=run_profile_command)
+
+
+def run_profile_command(args):
+    from .profiles import load_profile
+    from .runner import pending_cells, run_profile
+
+    if args.workers < 1:
+        print(f"spikelib run: `--workers` must be at least 1; got {args.workers}.", file=sys.stderr)
+        return 2
+    profile = load_profile(args.profile, results_root=args.results)
+    if args.list:
+        pending = {cell.id for cell in pending_cells(profile)}
+        for cell in profile.cells:
+            print(f"{'todo' if cell.id in pending else 'done':>5}  {cell.id}")
+        return 0
+    print(f"profile {profile.name}: {len(profile.cells)} cells ({profile.expected_cost})", flush=True)
+    summary = run_profile(profile, workers=args.workers, scheduler=args.scheduler, results_root=args.results)
+    ran = len(summary.results)
+    print(f"\n{ran} cell(s) run, {len(summary.skipped_done)} already done, "
+          f"{len(summary.failed)} not finished, in {summary.wall_time_s:.0f} s; manifest: {summary.manifest}")
+    for identifier, outcome in summary.failed.items():
+        print(f"  {outcome['status'].upper()} {identifier}: {outcome['error']}", file=sys.stderr)
+        if outcome["status"] == "failed":
+            print(f"    notebook: {outcome['notebook']}\n    log:      {outcome['log']}", file=sys.stderr)
+    return 0 if summary.ok else 1
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     _cell_parser(sub)
+    _run_parser(sub)
     return parser
 
 

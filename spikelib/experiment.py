@@ -29,7 +29,7 @@ CellConfig
 run_cell
     Run a cell and write ``spikes.npz``, ``model.keras`` (when asked) and,
     last, ``metrics.json``.
-cell_id, is_complete, read_metrics
+cell_id, is_complete, read_metrics, read_nodes
     Naming and reading of cell outputs.
 """
 
@@ -46,7 +46,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, paths
-from .assumptions import combine_pvalues, ljung_box
+from .assumptions import adf, change_points, combine_pvalues, ljung_box
+from .intervals import isi_cv
 from .data import DATASETS, load_dataset, sha256
 from .exceptions import DataError, ParameterError
 from .models import (
@@ -57,9 +58,10 @@ from .models import (
     freeze_all_but_last_two,
     observed_activations,
 )
-from .raster import binarize, save_rasters
+from .raster import binarize, save_arrays, save_rasters
+from .rates import firing_rate
 from .summary import summarize
-from .variability import fano_test
+from .variability import fano_factor, fano_test
 
 __all__ = [
     "CellConfig",
@@ -68,6 +70,7 @@ __all__ = [
     "cell_id",
     "is_complete",
     "read_metrics",
+    "read_nodes",
     "CONDITIONS",
     "MEMORIZING",
     "PROTOCOLS",
@@ -81,6 +84,8 @@ METRICS = "metrics.json"
 SPIKES = "spikes.npz"
 MODEL = "model.keras"
 CURVE = "curve.npz"
+NODES = "nodes.npz"
+EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
 
 # Streams of the cell's seed: one per random choice, so changing one never shifts another.
 _LABEL_STREAM, _TRAIN_ORDER_STREAM, _TEST_ORDER_STREAM, _PROBE_STREAM = 1, 2, 3, 4
@@ -229,6 +234,23 @@ def read_metrics(output_dir):
         raise DataError(f"{path} is not valid JSON ({error}).") from error
 
 
+def read_nodes(output_dir):
+    """Per-node statistics of a cell: ``{"train": {...}, "test": {...}, "excerpt": raster}``."""
+    path = Path(output_dir) / NODES
+    if not path.is_file():
+        raise DataError(f"No {NODES} in {output_dir}: the cell has not finished.")
+    with np.load(path, allow_pickle=False) as archive:
+        values = {key: archive[key] for key in archive.files}
+    nodes = {"train": {}, "test": {}}
+    for key, value in values.items():
+        split, _, name = key.partition("_")
+        if split in nodes and not name.startswith("excerpt"):
+            nodes[split][name] = value
+    n_nodes, n_samples = (int(v) for v in values["test_excerpt_shape"])
+    nodes["excerpt"] = np.unpackbits(values["test_excerpt"], axis=1, count=n_samples).astype(bool)
+    return nodes
+
+
 def _write_json_atomically(path, payload):
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -369,30 +391,50 @@ def _record(network, x, config, stream):
     return spikes, order
 
 
-def _split_metrics(spikes, config):
+def _split_statistics(spikes, config, stationarity):
+    """Network-level metrics and per-node arrays of one split's raster."""
     stats = summarize(spikes, window=config.window).to_dict()
     test = fano_test(spikes, window=config.window)
     lb = ljung_box(spikes, lags=config.ljung_box_lags)
+    lb_last = lb.pvalue[:, -1]
+    testable = ~(test.silent | test.always_on)
     stats.update({
         "fano_below": int(test.below.sum()),
         "fano_above": int(test.above.sum()),
         "fano_compatible": int(test.compatible.sum()),
-        "fano_compatible_fraction": float(test.compatible.sum() / max(1, (~(test.silent | test.always_on)).sum())),
+        "fano_compatible_fraction": float(test.compatible.sum() / max(1, testable.sum())),
         # Pearson (the paper's method) is swamped by nodes with p ~ 1; Fisher and the
         # per-node rejection rate are stored beside it.
-        "ljung_box_pearson_p": combine_pvalues(lb.pvalue[:, -1], "pearson")[1],
-        "ljung_box_fisher_p": combine_pvalues(lb.pvalue[:, -1], "fisher")[1],
-        "ljung_box_rejected_fraction": float(np.nanmean(lb.pvalue[:, -1] < 0.05))
-        if np.isfinite(lb.pvalue[:, -1]).any() else float("nan"),
+        "ljung_box_pearson_p": combine_pvalues(lb_last, "pearson")[1],
+        "ljung_box_fisher_p": combine_pvalues(lb_last, "fisher")[1],
+        "ljung_box_rejected_fraction": float(np.nanmean(lb_last < 0.05)) if np.isfinite(lb_last).any() else float("nan"),
     })
-    return stats
+    nodes = {"firing_rate": firing_rate(spikes), "fano": fano_factor(spikes, config.window),
+             "fano_statistic": test.statistic, "fano_pvalue": test.pvalue, "isi_cv": isi_cv(spikes),
+             "ljung_box_pvalue": lb_last}
+    if stationarity:
+        # ADF (fixed lag order) and change points; on the test split, which bounds the cost.
+        unit_root = adf(spikes, max_lag=config.ljung_box_lags)
+        found = change_points(spikes, window=config.window)
+        varying = ~unit_root.constant
+        stats.update({
+            "adf_stationary_fraction": float(np.mean(unit_root.pvalue[varying] < 0.05)) if varying.any() else float("nan"),
+            "adf_max_pvalue": float(np.nanmax(unit_root.pvalue)) if varying.any() else float("nan"),
+            "change_point_nodes": int(sum(len(c) > 0 for c in found)),
+            "change_points_total": int(sum(len(c) for c in found)),
+        })
+        nodes["adf_pvalue"] = unit_root.pvalue
+        nodes["change_points"] = np.array([len(c) for c in found])
+    return stats, nodes
 
 
 def run_cell(config, progress=print):
     """Run one experimental cell and write its outputs.
 
     Outputs in ``config.output_dir``: ``spikes.npz`` (rasters ``train`` and
-    ``test``, read with :func:`spikelib.load_rasters`), ``model.keras`` when
+    ``test``, read with :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node
+    statistics of both splits and the first 300 test samples of the raster,
+    read with :func:`read_nodes`), ``model.keras`` when
     ``save_model`` (default: generalizing cells), ``curve.npz`` for the curve
     protocol, and, written last and atomically, ``metrics.json``; a cell is
     complete exactly when ``metrics.json`` exists.
@@ -469,6 +511,14 @@ def run_cell(config, progress=print):
     spikes_train, _ = _record(network, data.x_train, config, _TRAIN_ORDER_STREAM)
     spikes_test, _ = _record(network, data.x_test, config, _TEST_ORDER_STREAM)
     save_rasters(output_dir / SPIKES, train=spikes_train, test=spikes_test)
+    progress("computing the statistics of both recordings")
+    train_stats, train_nodes = _split_statistics(spikes_train, config, stationarity=False)
+    test_stats, test_nodes = _split_statistics(spikes_test, config, stationarity=True)
+    # Small per-node results: what the tables and figures read (the rasters need not be shipped).
+    save_arrays(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
+                **{f"test_{k}": v for k, v in test_nodes.items()},
+                test_excerpt=np.packbits(spikes_test[:, :EXCERPT_SAMPLES], axis=1),
+                test_excerpt_shape=np.array(spikes_test[:, :EXCERPT_SAMPLES].shape))
     if curve is not None:
         np.savez(output_dir / CURVE, **{k: np.asarray(v) for k, v in curve.items()})
     save_model = config.save_model if config.save_model is not None else config.condition == "generalizing"
@@ -500,8 +550,8 @@ def run_cell(config, progress=print):
         "base_model": _portable(base_path),
         "trainable_layers": trainable,
         "frozen_layers": frozen,
-        "splits": {"train": _split_metrics(spikes_train, config), "test": _split_metrics(spikes_test, config)},
-        "files": {name: sha256(output_dir / name) for name in (SPIKES, MODEL, CURVE)
+        "splits": {"train": train_stats, "test": test_stats},
+        "files": {name: sha256(output_dir / name) for name in (SPIKES, NODES, MODEL, CURVE)
                   if (output_dir / name).is_file()},
         "versions": _versions(),
         "machine": _machine(),

@@ -62,7 +62,29 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
         )
     except BaseException:
         if Path(partial).exists():
+            _record_paths(partial, source, output)
             os.replace(partial, output)  # keep the failed notebook: it shows the error
         raise
+    _record_paths(partial, source, output)
     os.replace(partial, output)
     return output
+
+
+def _relative(path):
+    from . import paths
+
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return Path(path).name
+
+
+def _record_paths(notebook_path, source, output):
+    """papermill stores the (temporary, absolute) paths it saw; record repo-relative ones."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    record = notebook.metadata.get("papermill", {})
+    record["input_path"] = _relative(source)
+    record["output_path"] = _relative(output)
+    nbformat.write(notebook, notebook_path)

@@ -19,7 +19,7 @@ import numpy as np
 from ._validation import check_raster
 from .exceptions import DataError, RasterError
 
-__all__ = ["binarize", "save_rasters", "load_rasters"]
+__all__ = ["binarize", "save_rasters", "load_rasters", "save_arrays"]
 
 
 def binarize(activations, threshold=0.0):
@@ -98,6 +98,11 @@ def save_rasters(path, **rasters):
         spikes = check_raster(spikes, name=name)
         arrays[f"{name}__bits"] = np.packbits(spikes, axis=1)
         arrays[f"{name}__shape"] = np.array(spikes.shape, dtype=np.int64)
+    save_arrays(path, **arrays)
+
+
+def save_arrays(path, **arrays):
+    """Write numeric arrays to a compressed ``.npz``, atomically and byte-reproducibly."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -1,13 +1,39 @@
-"""The book: the demo page executes with papermill and the build is warning-free offline."""
+"""The book end to end: runner -> cells -> analysis notebooks -> strict Jupyter Book build.
 
+A tiny grid stands in for the `quick` profile (its results go to a temporary
+SPIKELIB_RESULTS_DIR, where the committed `fashion` results are linked in). The
+executed notebooks land in book/executed/ (build outputs, never committed;
+`make book` re-executes them before every build).
+"""
+
+import json
 import re
-import subprocess
 
 import pytest
 
 from spikelib import book, paths
+from spikelib.profiles import load_profile
+from spikelib.runner import run_profile
 
 pytestmark = pytest.mark.slow
+
+STAND_IN = """name: quick
+defaults: {epochs: 3, memorize_epochs: 3, window: 20}
+grid:
+  - datasets: [digits]
+    models: [mlp]
+    widths: [16, 32, 48]
+    conditions: [random, generalizing, mem_retrain_last]
+    seeds: [0]
+curves:
+  - datasets: [digits]
+    models: [mlp]
+    widths: [16]
+    conditions: [mem_retrain_last]
+    seeds: [0]
+    epochs: 2
+    memorize_epochs: 2
+"""
 
 
 def test_readme_quick_start_is_the_two_make_commands():
@@ -21,19 +47,66 @@ def test_readme_quick_start_is_the_two_make_commands():
     assert (paths.ROOT / ".ci" / "run").read_text().strip().endswith("make test")
 
 
-def test_book_builds_strict_and_offline(tmp_path):
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, monkeypatch_module):
+    root = tmp_path_factory.mktemp("results")
+    monkeypatch_module.setenv("SPIKELIB_RESULTS_DIR", str(root))
+    fashion = paths.ROOT / "results" / "fashion"
+    assert (fashion / "manifest.json").is_file(), "the committed fashion results are missing"
+    (root / "fashion").symlink_to(fashion)
+    profile_file = root / "quick.yaml"
+    profile_file.write_text(STAND_IN)
+    summary = run_profile(load_profile(profile_file, results_root=root / "quick"), workers=2,
+                          results_root=root / "quick", progress=False)
+    assert summary.ok, summary.failed
+    return root
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_missing_results_say_what_to_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELIB_RESULTS_DIR", str(tmp_path))
+    with pytest.raises(SystemExit, match="spikelib run --profile fashion; spikelib run --profile quick"):
+        book.check_results()
+
+
+def test_book_builds_strict_and_offline(results, tmp_path):
     book.install_mathjax()
     book.execute_pages()
     html = book.build_html(strict=True, output=tmp_path)
-    page = (html / "book" / "executed" / "spikes_on_digits.html").read_text()
-    assert "test accuracy" in page and "mfr" in page
-    for name in ("index.html", "book/executed/spikes_on_digits.html"):
-        text = (html / name).read_text()
+    pages = {p.relative_to(html).as_posix(): p.read_text() for p in html.rglob("*.html")}
+    for page in ("book/method.html", "book/executed/fashion/results.html", "book/executed/quick/hypotheses.html",
+                 "book/executed/fashion/assumptions.html", "book/reproduce.html", "book/cite.html"):
+        assert page in pages, sorted(pages)
+    # Numbers in the prose come from glue, not from the page source.
+    reproduce = pages["book/reproduce.html"]
+    assert "pasted-text" in reproduce and "quick_n_cells" not in reproduce
+    assert re.search(r'<span class="pasted-text">10</span>', reproduce)  # the stand-in's 10 cells
+    results_page = pages["book/executed/quick/results.html"]
+    assert "Table 2" in results_page and "image/png" not in results_page and "<img" in results_page
+    for name, text in pages.items():
         external = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text)
         assert external == [], f"{name} loads {external}"
+        assert str(paths.ROOT) not in text, f"{name} shows a path of this machine"
     assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
-    fonts = list((html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    assert len(fonts) > 10
+
+
+def test_hypotheses_are_judged_from_the_results(results):
+    import pandas as pd
+
+    from spikelib import analysis
+
+    cells = analysis.collect(results / "quick")
+    _, tests = analysis.ks_marks(cells)
+    review = analysis.hypotheses(cells, tests, analysis.curves(results / "quick"))
+    assert list(review["hypothesis"]) == list(range(1, 9))
+    assert review.loc[review["hypothesis"] == 6, "verdict"].item() == "not testable here"  # no CNN
+    assert review.loc[review["hypothesis"] == 5, "verdict"].item() != "not testable here"  # three widths
+    assert isinstance(review, pd.DataFrame)
 
 
 def test_failed_notebook_keeps_its_error(tmp_path):
@@ -46,3 +119,4 @@ def test_failed_notebook_keeps_its_error(tmp_path):
     text = (tmp_path / "out" / "broken.ipynb").read_text()
     assert "boom" in text and '"x = 2' in text.replace("\\n", "")
     assert not list((tmp_path / "out").glob(".*"))
+    assert json.loads(text)["metadata"]["papermill"]["output_path"] == "broken.ipynb"

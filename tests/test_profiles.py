@@ -1,0 +1,79 @@
+"""Profile files: validated in the first second, errors name the dotted key."""
+
+import time
+
+import pytest
+
+from spikelib.profiles import ProfileError, load_profile
+
+
+@pytest.mark.parametrize("name, n_cells", [("quick", 19), ("fashion", 22), ("paper", 132)])
+def test_shipped_profiles_expand(name, n_cells):
+    profile = load_profile(name)
+    assert profile.name == name and len(profile.cells) == n_cells
+    ids = [cell.id for cell in profile.cells]
+    for position, cell in enumerate(profile.cells):
+        if cell.depends_on:
+            assert ids.index(cell.depends_on) < position  # generalizing first
+
+
+def test_paper_profile_is_the_paper_grid():
+    profile = load_profile("paper")
+    grid = [c.config for c in profile.cells if c.config.protocol == "cell"]
+    assert {c.dataset for c in grid} == {"mnist", "fashion_mnist", "cifar10"}
+    assert {c.width for c in grid} == {64, 128, 256, 512}
+    assert {c.model for c in grid if c.dataset == "cifar10"} == {"densenet"}
+    assert all(c.densenet_weights == "imagenet" for c in grid)
+    curves = [c.config for c in profile.cells if c.config.protocol == "curve"]
+    assert {(c.epochs, c.memorize_epochs) for c in curves} == {(10, 100)}
+    assert not any(c.model == "mlp" and c.condition == "mem_retrain_all" for c in grid)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    return path
+
+
+GOOD_BLOCK = "  - {datasets: [digits], models: [mlp], widths: [8], conditions: [generalizing], seeds: [0]}\n"
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ("name: x\ngird: []\n", "gird", "grid"),
+    ("name: x\ndefaults: {epoch: 3}\ngrid:\n" + GOOD_BLOCK, "defaults.epoch", "epochs"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [generalizing], seeds: [0], widht: 3}\n",
+     "grid[0].widht", "widths"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8, 0], conditions: [generalizing], seeds: [0]}\n",
+     "grid[0].widths[1]", "`width` must be an integer"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp, rnn], widths: [8], conditions: [generalizing], seeds: [0]}\n",
+     "grid[0].models[1]", "'mlp', 'cnn', 'densenet'"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [memorize], seeds: [0]}\n",
+     "grid[0].conditions[0]", "mem_retrain_last"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [generalizing]}\n",
+     "grid[0].seeds", "is required"),
+    ("name: x\ndefaults: {window: 0}\ngrid:\n" + GOOD_BLOCK, "defaults.window", "integer >= 1"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [generalizing], seeds: [0], output_dir: /x}\n",
+     "grid[0].output_dir", "not a known key"),
+    ("name: x\ncurves:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [random], seeds: [0]}\ngrid: []\n",
+     "curves[0].conditions[0]", "curve protocol"),
+])
+def test_errors_name_the_dotted_key(tmp_path, text, key, allowed):
+    start = time.perf_counter()
+    with pytest.raises(ProfileError) as info:
+        load_profile(write(tmp_path, text))
+    message = str(info.value)
+    assert f"`{key}`" in message and allowed in message, message
+    assert time.perf_counter() - start < 1.0
+
+
+def test_retraining_needs_its_generalizing_cell(tmp_path):
+    text = "name: x\ngrid:\n  - {datasets: [digits], models: [cnn], widths: [8], conditions: [mem_retrain_all], seeds: [0]}\n"
+    with pytest.raises(ProfileError, match="add 'generalizing'"):
+        load_profile(write(tmp_path, text))
+
+
+def test_unknown_profile_and_bad_yaml(tmp_path):
+    with pytest.raises(ProfileError, match="known profiles: .*'quick'"):
+        load_profile("qiuck")
+    with pytest.raises(ProfileError, match="not valid YAML"):
+        load_profile(write(tmp_path, "name: [unclosed\n"))

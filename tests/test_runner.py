@@ -1,0 +1,121 @@
+"""`spikelib run`: resumable grids on Dask, failures, kill -9, an external scheduler."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from spikelib.profiles import load_profile
+from spikelib.runner import pending_cells, run_profile
+
+pytestmark = pytest.mark.slow
+
+TINY = """name: tiny
+defaults: {{epochs: 2, memorize_epochs: 2, window: 20}}
+grid:
+  - datasets: [{dataset}]
+    models: [mlp]
+    widths: [{width}]
+    conditions: [{conditions}]
+    seeds: [0]
+"""
+
+
+def tiny_profile(tmp_path, dataset="digits", width=8, conditions="random, generalizing, mem_retrain_last"):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.format(dataset=dataset, width=width, conditions=conditions))
+    return path
+
+
+def test_run_skip_and_manifest(tmp_path):
+    root = tmp_path / "results"
+    profile = load_profile(tiny_profile(tmp_path), results_root=root)
+    summary = run_profile(profile, workers=2, results_root=root, progress=False)
+    assert summary.ok and len(summary.results) == 3
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["profile"] == "tiny" and manifest["n_cells"] == 3
+    assert set(manifest["versions"]) >= {"python", "numpy", "keras", "spikelib"}
+    assert manifest["machine"]["cpus"] == os.cpu_count()
+    for identifier, record in manifest["cells"].items():
+        assert record["status"] == "ok" and record["wall_time_s"] > 0 and record["seed"] == 0
+        assert {"metrics.json", "spikes.npz", "nodes.npz", "experiment.ipynb", "cell.log"} <= set(record["files"])
+        assert all(len(digest) == 64 for digest in record["files"].values())
+    assert manifest["cells"]["digits-mlp-8-mem_retrain_last-seed0"]["depends_on"] == "digits-mlp-8-generalizing-seed0"
+    # A second run finds everything done and touches nothing.
+    stamps = {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
+    again = run_profile(profile, results_root=root, progress=False)
+    assert again.results == {} and len(again.skipped_done) == 3
+    assert stamps == {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
+    assert len(list((root / "runs").glob("run-*.json"))) >= 1
+
+
+def test_changed_parameters_rerun_the_cell(tmp_path):
+    root = tmp_path / "results"
+    run_profile(load_profile(tiny_profile(tmp_path, conditions="random"), results_root=root),
+                results_root=root, progress=False)
+    path = tiny_profile(tmp_path, conditions="random")
+    path.write_text(path.read_text().replace("window: 20", "window: 25"))
+    assert len(pending_cells(load_profile(path, results_root=root))) == 1
+
+
+def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
+    # A data file that vanishes between validation and execution: the cell fails when it runs.
+    root = tmp_path / "results"
+    broken = tmp_path / "gone.npz"
+    broken.write_bytes(tiny_npz.read_bytes())
+    text = TINY.format(dataset=f"'{broken}'", width=8, conditions="generalizing, mem_retrain_last")
+    text += "  - {datasets: [digits], models: [mlp], widths: [8], conditions: [random], seeds: [0]}\n"
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    profile = load_profile(path, results_root=root)
+    broken.unlink()  # the data disappears after validation: the cell fails when it runs
+    done = subprocess.run([sys.executable, "-m", "spikelib.cli", "run", "--profile", str(path),
+                           "--results", str(root)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "FAILED gone-mlp-8-generalizing-seed0" in done.stderr and "No data file at" in done.stderr
+    assert "SKIPPED gone-mlp-8-mem_retrain_last-seed0" in done.stderr
+    assert "notebook:" in done.stderr and "cell.log" in done.stderr
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["cells"]["digits-mlp-8-random-seed0"]["status"] == "ok"
+    assert manifest["cells"]["gone-mlp-8-generalizing-seed0"]["status"] == "failed"
+    assert len(profile.cells) == 3
+
+
+def test_kill_minus_nine_then_resume(tmp_path):
+    root = tmp_path / "results"
+    path = tiny_profile(tmp_path, width=8, conditions="random, generalizing, mem_retrain_last, mem_random_last")
+    process = subprocess.Popen([sys.executable, "-m", "spikelib.cli", "run", "--profile", str(path),
+                                "--results", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(root.glob("cells/*/metrics.json"))) < 1:
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)  # the runner, its Dask workers and their kernels
+    process.wait()
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
+    assert 1 <= len(finished) < 4
+    profile = load_profile(path, results_root=root)
+    assert {c.id for c in pending_cells(profile)} == {c.id for c in profile.cells} - set(finished)
+    summary = run_profile(profile, results_root=root, progress=False)
+    assert summary.ok and set(summary.results) == {c.id for c in profile.cells} - set(finished)
+    for name, stamp in finished.items():
+        assert (root / "cells" / name / "metrics.json").stat().st_mtime_ns == stamp  # not redone
+    assert not pending_cells(profile)
+
+
+def test_existing_dask_scheduler_on_loopback(tmp_path):
+    from dask.distributed import LocalCluster
+
+    root = tmp_path / "results"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        profile = load_profile(tiny_profile(tmp_path, conditions="random, generalizing"), results_root=root)
+        summary = run_profile(profile, scheduler=cluster.scheduler_address, results_root=root, progress=False)
+    assert summary.ok and len(summary.results) == 2
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["scheduler"] == cluster.scheduler_address
