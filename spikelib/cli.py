@@ -45,16 +45,9 @@ def _cell_parser(sub):
     cell.set_defaults(handler=run_cell_command)
 
 
-def notebook_path(path):
-    """A path as the notebook kernel sees it: it runs in the repository root, so paths inside
-    the repository are passed relative to it (executed notebooks then carry no machine paths)."""
-    if path is None:
-        return None
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(paths.ROOT))
-    except ValueError:
-        return str(resolved)
+# The notebook kernel runs in the repository root, so paths inside the repository are
+# passed relative to it (executed notebooks then carry no machine paths).
+notebook_path = paths.repository_relative
 
 
 def cell_parameters(args):

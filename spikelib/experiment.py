@@ -272,23 +272,12 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _portable(path):
-    """A path for the record: relative to the repository when inside it, else as given."""
-    if path is None:
-        return None
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
-
-
 def _recorded_parameters(config):
     values = config.to_dict()
     for key in ("output_dir", "base_model", "data_dir"):
-        values[key] = _portable(values[key])
+        values[key] = paths.repository_relative(values[key])
     if str(config.dataset).endswith(".npz"):
-        values["dataset"] = _portable(config.dataset)
+        values["dataset"] = paths.repository_relative(config.dataset)
     return values
 
 
@@ -531,7 +520,7 @@ def run_cell(config, progress=print):
         "parameters": _recorded_parameters(config),
         "seed": config.seed,
         "dataset": {
-            "name": data.name, "source": _portable(data.source) if Path(data.source).exists() else data.source,
+            "name": data.name, "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
             "n_train": len(data.x_train),
             "n_test": len(data.x_test), "input_shape": list(data.input_shape),
             "sha256": sha256(config.dataset) if str(config.dataset).endswith(".npz") else None,
@@ -547,7 +536,7 @@ def run_cell(config, progress=print):
             "train": f"numpy default_rng([{config.seed}, {_TRAIN_ORDER_STREAM}]).permutation",
             "test": f"numpy default_rng([{config.seed}, {_TEST_ORDER_STREAM}]).permutation",
         },
-        "base_model": _portable(base_path),
+        "base_model": paths.repository_relative(base_path),
         "trainable_layers": trainable,
         "frozen_layers": frozen,
         "splits": {"train": train_stats, "test": test_stats},

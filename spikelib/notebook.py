@@ -70,21 +70,14 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
     return output
 
 
-def _relative(path):
-    from . import paths
-
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return Path(path).name
-
-
 def _record_paths(notebook_path, source, output):
     """papermill stores the (temporary, absolute) paths it saw; record repo-relative ones."""
     import nbformat
 
+    from .paths import repository_relative
+
     notebook = nbformat.read(notebook_path, as_version=4)
     record = notebook.metadata.get("papermill", {})
-    record["input_path"] = _relative(source)
-    record["output_path"] = _relative(output)
+    record["input_path"] = repository_relative(source)
+    record["output_path"] = repository_relative(output)
     nbformat.write(notebook, notebook_path)

@@ -35,3 +35,18 @@ def user_data_dir():
     """The user's own data directory, ``$SPIKELIB_DATA_DIR``, or ``None``."""
     value = os.environ.get("SPIKELIB_DATA_DIR")
     return Path(value) if value else None
+
+
+def repository_relative(path):
+    """``path`` relative to the repository when inside it, else absolute; ``None`` stays ``None``.
+
+    Recorded results, executed notebooks and logs use this, so that what is committed
+    names no folder of the machine that made it.
+    """
+    if path is None:
+        return None
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(ROOT))
+    except ValueError:
+        return str(resolved)

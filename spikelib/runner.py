@@ -33,7 +33,7 @@ from pathlib import Path
 from . import paths
 from .data import sha256
 from .exceptions import DataError
-from .experiment import _portable, _recorded_parameters, _versions, _write_json_atomically, read_metrics
+from .experiment import _recorded_parameters, _versions, _write_json_atomically, read_metrics
 from .profiles import load_profile
 
 __all__ = ["run_profile", "pending_cells", "RunSummary", "execute_cell_logged"]
@@ -74,6 +74,14 @@ def _parameters(config):
     return values
 
 
+class _RepositoryRelativeFormatter(logging.Formatter):
+    """Log lines name files relative to the repository (cell logs are committed with results)."""
+
+    def format(self, record):
+        root = str(paths.ROOT)
+        return super().format(record).replace(root + os.sep, "").replace(root, ".")
+
+
 def execute_cell_logged(parameters, *upstream):
     """Run one cell through the experiment notebook on a worker; never raises.
 
@@ -96,7 +104,7 @@ def execute_cell_logged(parameters, *upstream):
         result.update(status="skipped", error=f"its generalizing cell {failed_upstream[0]} did not finish")
         return result
     handler = logging.FileHandler(output_dir / CELL_LOG, mode="w")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler.setFormatter(_RepositoryRelativeFormatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("papermill")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -155,15 +163,15 @@ def _cell_record(cell, outcome):
               "wall_time_s": outcome.get("wall_time_s"), "error": outcome.get("error"),
               "host": outcome.get("host"), "files": files}
     if outcome["status"] != "ok":
-        record["notebook"] = _portable(outcome["notebook"])
-        record["log"] = _portable(outcome["log"])
+        record["notebook"] = paths.repository_relative(outcome["notebook"])
+        record["log"] = paths.repository_relative(outcome["log"])
     return record
 
 
 def _write_manifest(profile, root, records, started_at, wall_time, scheduler, workers):
     manifest = {
         "profile": profile.name,
-        "profile_file": _portable(profile.path),
+        "profile_file": paths.repository_relative(profile.path),
         "profile_sha256": profile.sha256,
         "started": started_at,
         "wall_time_s": wall_time,

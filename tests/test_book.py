@@ -119,4 +119,4 @@ def test_failed_notebook_keeps_its_error(tmp_path):
     text = (tmp_path / "out" / "broken.ipynb").read_text()
     assert "boom" in text and '"x = 2' in text.replace("\\n", "")
     assert not list((tmp_path / "out").glob(".*"))
-    assert json.loads(text)["metadata"]["papermill"]["output_path"] == "broken.ipynb"
+    assert json.loads(text)["metadata"]["papermill"]["output_path"] == str(tmp_path / "out" / "broken.ipynb")
