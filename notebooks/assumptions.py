@@ -27,7 +27,6 @@ results_root = None
 # %%
 from pathlib import Path
 
-import numpy as np
 from IPython.display import Markdown, display
 from myst_nb import glue
 

@@ -83,6 +83,7 @@ metrics = result.metrics
 
 # %%
 import pandas as pd
+from IPython.display import display
 
 accuracy = pd.Series({key: metrics[key] for key in
                       ("train_accuracy", "validation_accuracy", "test_accuracy", "generalization_gap")})

@@ -26,7 +26,6 @@ results_root = None
 # %%
 from pathlib import Path
 
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 

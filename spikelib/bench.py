@@ -92,7 +92,7 @@ def callback_overhead(width=512, epochs=2, repeats=2, seed=0):
     """
     from .data import load_dataset
     from .exceptions import DataError
-    from .experiment import _seed_everything
+    from .experiment import seed_everything
     from .recording import FiringRateRecorder
     from .models import build_model, compile_model
 
@@ -106,7 +106,7 @@ def callback_overhead(width=512, epochs=2, repeats=2, seed=0):
     times = {"without": [], "with": []}
     for _ in range(repeats):
         for kind in ("without", "with"):  # interleaved, so drifts hit both alike
-            _seed_everything(seed)
+            seed_everything(seed)
             network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
             callbacks = [FiringRateRecorder(probe_train, probe_test)] if kind == "with" else []
             network.fit(data.x_train[:1024], data.y_train[:1024], batch_size=256, epochs=1, verbose=0,

@@ -19,7 +19,6 @@ and finally Keras' own loader, which reads the Keras cache or downloads.
 
 import gzip
 import hashlib
-import io
 import tarfile
 import tempfile
 from dataclasses import dataclass

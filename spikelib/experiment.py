@@ -36,20 +36,18 @@ cell_id, is_complete, read_metrics, read_nodes
 import dataclasses
 import hashlib
 import json
-import os
-import platform
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__, paths
+from . import paths
 from .assumptions import adf, change_points, combine_pvalues, ljung_box
 from .intervals import isi_cv
 from .data import DATASETS, load_dataset, sha256
 from .exceptions import DataError, ParameterError
+from .provenance import machine, package_versions, write_json_atomically
 from .models import (
     MODELS,
     OBSERVED_LAYER,
@@ -71,6 +69,8 @@ __all__ = [
     "is_complete",
     "read_metrics",
     "read_nodes",
+    "recorded_parameters",
+    "seed_everything",
     "CONDITIONS",
     "MEMORIZING",
     "PROTOCOLS",
@@ -251,28 +251,8 @@ def read_nodes(output_dir):
     return nodes
 
 
-def _write_json_atomically(path, payload):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=False, default=_json_default)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _recorded_parameters(config):
+def recorded_parameters(config):
+    """The cell's parameters as recorded: paths relative to the repository when inside it."""
     values = config.to_dict()
     for key in ("output_dir", "base_model", "data_dir"):
         values[key] = paths.repository_relative(values[key])
@@ -281,25 +261,8 @@ def _recorded_parameters(config):
     return values
 
 
-def _versions():
-    import importlib.metadata as metadata
-
-    names = ["numpy", "scipy", "statsmodels", "elephant", "neo", "quantities", "keras",
-             "tensorflow-cpu", "tensorflow", "scikit-learn", "ruptures"]
-    found = {"python": platform.python_version(), "spikelib": __version__}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
-
-
-def _machine():
-    return {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()}
-
-
-def _seed_everything(seed):
+def seed_everything(seed):
+    """Seed Python, NumPy and TensorFlow, and ask TensorFlow for deterministic kernels."""
     import keras
     import tensorflow as tf
 
@@ -445,7 +408,7 @@ def run_cell(config, progress=print):
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / METRICS).unlink(missing_ok=True)  # a rerun is incomplete until it ends
 
-    _seed_everything(config.seed)
+    seed_everything(config.seed)
     data = load_dataset(config.dataset, data_dir=config.data_dir)
     progress(f"{cell_id(config)}: {data.name} from {data.source}, "
              f"{len(data.x_train)} train / {len(data.x_test)} test samples")
@@ -517,7 +480,7 @@ def run_cell(config, progress=print):
     metrics = {
         "cell_id": cell_id(config),
         "complete": True,
-        "parameters": _recorded_parameters(config),
+        "parameters": recorded_parameters(config),
         "seed": config.seed,
         "dataset": {
             "name": data.name, "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
@@ -542,11 +505,11 @@ def run_cell(config, progress=print):
         "splits": {"train": train_stats, "test": test_stats},
         "files": {name: sha256(output_dir / name) for name in (SPIKES, NODES, MODEL, CURVE)
                   if (output_dir / name).is_file()},
-        "versions": _versions(),
-        "machine": _machine(),
+        "versions": package_versions(),
+        "machine": machine(),
         "wall_time_s": time.perf_counter() - started,
     }
-    _write_json_atomically(output_dir / METRICS, metrics)
+    write_json_atomically(output_dir / METRICS, metrics)
     progress(f"done in {metrics['wall_time_s']:.0f} s: train acc {accuracy['train_accuracy']:.3f}, "
              f"MFR train {metrics['splits']['train']['mfr']:.3f}")
     return CellResult(config, metrics, {"train": spikes_train, "test": spikes_test}, output_dir, curve)

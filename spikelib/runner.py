@@ -19,11 +19,9 @@ pending_cells
     Which cells still need to run.
 """
 
-import dataclasses
 import json
 import logging
 import os
-import platform
 import socket
 import time
 from dataclasses import dataclass, field
@@ -33,7 +31,8 @@ from pathlib import Path
 from . import paths
 from .data import sha256
 from .exceptions import DataError
-from .experiment import _recorded_parameters, _versions, _write_json_atomically, read_metrics
+from .experiment import read_metrics, recorded_parameters
+from .provenance import machine, package_versions, write_json_atomically
 from .profiles import load_profile
 
 __all__ = ["run_profile", "pending_cells", "RunSummary", "execute_cell_logged"]
@@ -43,7 +42,7 @@ MANIFEST = "manifest.json"
 
 
 def _same_parameters(config, recorded):
-    expected = _recorded_parameters(config)
+    expected = recorded_parameters(config)
     for key in ("output_dir", "base_model", "data_dir"):
         expected.pop(key, None)
         recorded = {k: v for k, v in recorded.items() if k != key}
@@ -158,7 +157,7 @@ def _cell_record(cell, outcome):
         for file in sorted(output_dir.iterdir()):
             if file.is_file() and not file.name.startswith("."):
                 files[file.name] = sha256(file)
-    record = {"status": outcome["status"], "parameters": _recorded_parameters(cell.config),
+    record = {"status": outcome["status"], "parameters": recorded_parameters(cell.config),
               "seed": cell.config.seed, "depends_on": cell.depends_on,
               "wall_time_s": outcome.get("wall_time_s"), "error": outcome.get("error"),
               "host": outcome.get("host"), "files": files}
@@ -176,13 +175,13 @@ def _write_manifest(profile, root, records, started_at, wall_time, scheduler, wo
         "started": started_at,
         "wall_time_s": wall_time,
         "scheduler": scheduler or f"LocalCluster ({workers} worker processes, 1 thread each)",
-        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()},
-        "versions": _versions(),
+        "machine": machine(),
+        "versions": package_versions(),
         "n_cells": len(profile.cells),
         "cells": records,
     }
     root.mkdir(parents=True, exist_ok=True)
-    _write_json_atomically(root / MANIFEST, manifest)
+    write_json_atomically(root / MANIFEST, manifest)
     return root / MANIFEST
 
 
