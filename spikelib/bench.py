@@ -85,7 +85,7 @@ def network_budget(n_nodes, n_samples, rate, seed=0):
             "peak_bytes": peak, "raster_bytes": spikes.nbytes}
 
 
-def callback_overhead(width=512, epochs=2, repeats=2, seed=0):
+def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
     """Training time of the MLP on Fashion-MNIST with and without FiringRateRecorder.
 
     Returns ``None`` when Fashion-MNIST is not available offline.
