@@ -21,6 +21,9 @@ PAGES = [("spikes_on_digits.py", "spikes_on_digits.ipynb", {})]
 # Profiles the book shows, and the analysis notebooks executed for each.
 BOOK_PROFILES = ("fashion", "quick")
 ANALYSES = ("results", "assumptions", "hypotheses")
+PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits"}
+ANALYSIS_TITLES = {"results": "Tables and figures", "assumptions": "Assumption checks",
+                   "hypotheses": "Hypotheses"}
 
 
 def install_mathjax(static=paths.BOOK_STATIC):
@@ -39,13 +42,14 @@ def install_mathjax(static=paths.BOOK_STATIC):
 
 
 def book_pages(profiles=BOOK_PROFILES):
-    """Every notebook the book renders: (source, executed copy, parameters)."""
-    pages = [(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters)
+    """Every notebook the book renders: (source, executed copy, parameters, title or None)."""
+    pages = [(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters, None)
              for source, executed, parameters in PAGES]
     for profile in profiles:
         for analysis in ANALYSES:
+            title = f"{ANALYSIS_TITLES[analysis]}: {PROFILE_LABELS.get(profile, profile)}"
             pages.append((paths.NOTEBOOKS / f"{analysis}.py", paths.BOOK_EXECUTED / profile / f"{analysis}.ipynb",
-                          {"profile": profile}))
+                          {"profile": profile}, title))
     return pages
 
 
@@ -60,10 +64,10 @@ def check_results(profiles=BOOK_PROFILES):
 
 def execute_pages(profiles=BOOK_PROFILES):
     check_results(profiles)
-    for source, executed, parameters in book_pages(profiles):
+    for source, executed, parameters, title in book_pages(profiles):
         start = time.perf_counter()
         print(f"executing {source.relative_to(paths.ROOT)} -> {executed.relative_to(paths.ROOT)} ...", flush=True)
-        execute_notebook(source, executed, parameters, cwd=paths.ROOT)
+        execute_notebook(source, executed, parameters, title=title, cwd=paths.ROOT)
         print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
 
 
