@@ -24,7 +24,7 @@
 profile = "quick"
 results_root = None
 
-# %%
+# %% tags=["hide-input"]
 from pathlib import Path
 
 from IPython.display import Markdown, display
@@ -47,7 +47,7 @@ table = analysis.assumption_table(cells)
 # and the share of nodes rejected one by one at α = 0.05 (about 5 % expected
 # under independence) needs no combination at all. All three are shown.
 
-# %%
+# %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "ljung_box_pearson_p", "ljung_box_fisher_p",
            "ljung_box_rejected_fraction", "n_silent", "n_nodes"]
 display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))
@@ -69,7 +69,7 @@ display(Markdown(
 # counts in windows (see `spikelib.change_points`), which flags under 1 % of
 # stationary binary trains.
 
-# %%
+# %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "adf_stationary_fraction", "adf_max_pvalue",
            "change_point_nodes", "n_nodes"]
 display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))
@@ -84,6 +84,6 @@ glue(f"{profile}_change_point_share",
 # window as in the profile). For binary trains the expected Fano factor is
 # $1 - \lambda$, so "below 1" mostly measures how often a node fires.
 
-# %%
+# %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "mfr", "fano_below", "fano_compatible", "fano_above"]
 display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))

@@ -23,7 +23,7 @@
 profile = "quick"
 results_root = None
 
-# %%
+# %% tags=["hide-input"]
 from pathlib import Path
 
 from IPython.display import Markdown, display

@@ -24,7 +24,7 @@
 profile = "quick"
 results_root = None
 
-# %%
+# %% tags=["hide-input"]
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,7 @@ display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); 
 # (shuffled labels for the memorizing networks, whose validation accuracy is
 # therefore near chance, 10 %).
 
-# %%
+# %% tags=["hide-input"]
 t1 = analysis.table1(cells, paper)
 show(t1, ["model", "width", "dataset", "split", "condition", "accuracy", "accuracy_paper", "accuracy_difference"],
      {"accuracy": "ours", "accuracy_paper": "paper", "accuracy_difference": "ours - paper"})
@@ -80,7 +80,7 @@ show(t1, ["model", "width", "dataset", "split", "condition", "accuracy", "accura
 # MFR: mean over the nodes of their firing rates (spikes per sample); CV: the
 # nodes' coefficient of variation of firing rate, in percent.
 
-# %%
+# %% tags=["hide-input"]
 t2 = analysis.table2(cells, paper)
 show(t2, ["model", "width", "dataset", "split", "condition", "mfr", "mfr_paper", "mfr_difference",
           "cv_fr", "cv_fr_paper", "cv_fr_difference"],
@@ -105,7 +105,7 @@ if len(paired):
 # power against small differences. The paper's own threshold (p > 0.00027) is
 # shown too.
 
-# %%
+# %% tags=["hide-input"]
 marks, ks_tests = analysis.ks_marks(cells)
 paper_marks = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})
 marks = marks.merge(paper_marks, on=["model", "width", "dataset"], how="left")
@@ -125,7 +125,7 @@ glue(f"{profile}_ks_train_test_similar", float(ks_tests[ks_tests["kind"] == "tra
 # column `1 - MFR` is what independent binary trains of the network's rates
 # would give on average.
 
-# %%
+# %% tags=["hide-input"]
 t5 = analysis.table5(cells, paper)
 show(t5, ["model", "width", "dataset", "split", "condition", "mf", "one_minus_mfr", "significant",
           "fano_compatible_fraction", "mf_paper", "significant_paper", "mf_difference"],
@@ -141,7 +141,7 @@ glue(f"{profile}_mf_vs_binomial_median", float(deviation.median()), display=Fals
 # spike count over the first 300 (shuffled) samples, and 200 simulated Poisson
 # processes at the network's mean firing rate (their mean and 95 % band).
 
-# %%
+# %% tags=["hide-input"]
 mlp = cells[(cells["model"] == "MLP") & (cells["split"] == "test")]
 widest = mlp[mlp["width"] == mlp["width"].max()]
 excerpts = {str(row.condition): read_nodes(row.directory)["excerpt"]
@@ -153,13 +153,13 @@ display(Markdown(f"Network: {widest['dataset'].iloc[0]} MLP-{widest['width'].ilo
 # %% [markdown]
 # ## Figure 3: indicators and the generalization gap
 
-# %%
+# %% tags=["hide-input"]
 fig = plots.figure3(cells)
 
 # %% [markdown]
 # ## Figure 4: indicators and the width of the observed layer
 
-# %%
+# %% tags=["hide-input"]
 fig = plots.figure4(cells)
 
 # %% [markdown]
@@ -170,7 +170,7 @@ fig = plots.figure4(cells)
 # the observed layer's mean firing rate is measured on fixed probes of 100
 # training and 100 test samples.
 
-# %%
+# %% tags=["hide-input"]
 curve_frame = analysis.curves(root)
 fig = plots.figure5(curve_frame)
 if len(curve_frame):
@@ -182,7 +182,7 @@ if len(curve_frame):
 # %% [markdown]
 # ## Figure 6: mean Fano factor and mean firing rate
 
-# %%
+# %% tags=["hide-input"]
 fig = plots.figure6(cells)
 slope, intercept = np.polyfit(cells["mfr"], cells["mf"], 1)
 glue(f"{profile}_fig6_slope", float(slope), display=False)
