@@ -174,7 +174,6 @@ fig = plots.figure4(cells)
 curve_frame = analysis.curves(root)
 fig = plots.figure5(curve_frame)
 if len(curve_frame):
-    phase = curve_frame.groupby("phase")["mfr_train"]
     last = curve_frame.groupby("phase").tail(50).groupby("phase")["mfr_train"].mean()
     glue(f"{profile}_curve_mfr_end_true", float(last.get(0, np.nan)), display=False)
     glue(f"{profile}_curve_mfr_end_shuffled", float(last.get(1, np.nan)), display=False)

@@ -43,7 +43,7 @@ from .assumptions import (
 )
 from .compare import bonferroni, ks_compare, ks_family
 from .correlation import correlation_matrix
-from .exceptions import DataError, ParameterError, RasterError, SpikelibError, UnitError
+from .exceptions import DataError, ParameterError, ProfileError, RasterError, SpikelibError, UnitError
 from .intervals import IsiFit, isi, isi_cv, isi_fit, lv
 from .neo_io import from_spiketrains, to_spiketrains
 from .raster import binarize, load_rasters, save_rasters
@@ -64,5 +64,5 @@ __all__ = [
     "ks_compare", "bonferroni", "ks_family",
     "poisson_raster", "bernoulli_raster",
     "summarize", "NetworkSummary",
-    "SpikelibError", "RasterError", "ParameterError", "UnitError", "DataError",
+    "SpikelibError", "RasterError", "ParameterError", "ProfileError", "UnitError", "DataError",
 ]

@@ -12,7 +12,6 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
 from . import paths
 from .exceptions import SpikelibError
@@ -70,9 +69,11 @@ def execute_cell(parameters, log_output=True):
     """Execute the experiment notebook for one cell; return the executed notebook's path."""
     from .notebook import execute_notebook
 
+    from .experiment import CellConfig
+
+    config = CellConfig.from_dict(parameters)
     output_dir = paths.ROOT / parameters["output_dir"]  # absolute paths stay absolute
-    title = (f"Cell: {parameters['dataset'] if not str(parameters['dataset']).endswith('.npz') else Path(parameters['dataset']).stem}"
-             f", {parameters['model']}-{parameters['width']}, {parameters['condition']}, seed {parameters['seed']}")
+    title = f"Cell: {config.dataset_name}, {config.model}-{config.width}, {config.condition}, seed {config.seed}"
     return execute_notebook(paths.NOTEBOOKS / EXPERIMENT_NOTEBOOK, output_dir / EXECUTED_NOTEBOOK,
                             parameters=parameters, title=title, log_output=log_output, cwd=paths.ROOT)
 

@@ -5,7 +5,7 @@ received and what to do instead. They subclass the built-in exception a user
 would expect (``ValueError``/``TypeError``), so generic handlers still work.
 """
 
-__all__ = ["SpikelibError", "RasterError", "ParameterError", "UnitError", "DataError"]
+__all__ = ["SpikelibError", "RasterError", "ParameterError", "ProfileError", "UnitError", "DataError"]
 
 
 class SpikelibError(Exception):
@@ -18,6 +18,10 @@ class RasterError(SpikelibError, ValueError):
 
 class ParameterError(SpikelibError, ValueError):
     """A scalar parameter (window, lags, alpha, rates, ...) is out of range."""
+
+
+class ProfileError(ParameterError):
+    """A grid profile file is malformed; the message names the file and the dotted key."""
 
 
 class UnitError(SpikelibError, TypeError):

@@ -338,9 +338,9 @@ def _prepare_for_memorizing(network, config):
 
 
 def _record(network, x, config, stream):
+    """The observed layer's raster on ``x``, presented in the seeded order of ``stream``."""
     order = _permutation(config.seed, stream, len(x))
-    spikes = binarize(observed_activations(network, x[order], layer=config.layer))
-    return spikes, order
+    return binarize(observed_activations(network, x[order], layer=config.layer))
 
 
 def _split_statistics(spikes, config, stationarity):
@@ -460,8 +460,8 @@ def run_cell(config, progress=print):
         "train_accuracy_true_labels": _accuracy(network, data.x_train[:n_fit], data.y_train[:n_fit], config.batch_size),
     }
     progress("recording the observed layer on the training and test sets")
-    spikes_train, _ = _record(network, data.x_train, config, _TRAIN_ORDER_STREAM)
-    spikes_test, _ = _record(network, data.x_test, config, _TEST_ORDER_STREAM)
+    spikes_train = _record(network, data.x_train, config, _TRAIN_ORDER_STREAM)
+    spikes_test = _record(network, data.x_test, config, _TEST_ORDER_STREAM)
     save_rasters(output_dir / SPIKES, train=spikes_train, test=spikes_test)
     progress("computing the statistics of both recordings")
     train_stats, train_nodes = _split_statistics(spikes_train, config, stationarity=False)

@@ -24,17 +24,12 @@ __all__ = [
     "observed_activations",
     "OBSERVED_LAYER",
     "MODELS",
-    "WidthError",
 ]
 
 #: Stable name of the last hidden ReLU layer, the one the paper observes.
 OBSERVED_LAYER = "observed"
 MODELS = ("mlp", "cnn", "densenet")
 DENSENET_WEIGHTS = ("imagenet", "random")
-
-
-class WidthError(ParameterError):
-    """The width of the observed layer is not a positive integer."""
 
 
 def _densenet_base(input_shape, weights):
@@ -97,7 +92,7 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
     if model not in MODELS:
         raise ParameterError(f"`model`={model!r} is unknown; choose one of {list(MODELS)}.")
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise WidthError(f"`width` must be a positive integer; got {width!r}.")
+        raise ParameterError(f"`width` must be a positive integer; got {width!r}.")
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="input")
     features = inputs

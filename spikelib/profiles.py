@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
-from .exceptions import ParameterError
+from .exceptions import ParameterError, ProfileError
 from .experiment import RETRAINING, CellConfig, cell_id
 
 __all__ = ["Profile", "Cell", "load_profile", "ProfileError"]
@@ -31,10 +31,6 @@ BLOCK_AXES = ("datasets", "models", "widths", "conditions", "seeds")
 # Fields a profile may not set: the runner decides where outputs go and how cells run.
 RUNNER_FIELDS = {"output_dir", "protocol", "base_model", "dataset", "model", "width", "condition", "seed"}
 CELL_FIELDS = {f.name for f in dataclasses.fields(CellConfig)} - RUNNER_FIELDS
-
-
-class ProfileError(ParameterError):
-    """A profile file is malformed; the message names the file and the dotted key."""
 
 
 @dataclass(frozen=True)
