@@ -5,11 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test bench book lock
+.PHONY: help venv test test-fast bench book lock
 
 help:
 	@echo "make book   - run the quick profile and build the book into _build/html"
 	@echo "make test   - run the whole test suite"
+	@echo "make test-fast - run every test not marked slow (about a minute)"
 	@echo "make bench  - time spikelib against the Elephant object route"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 
@@ -25,8 +26,11 @@ $(STAMP): requirements.lock pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 bench: $(STAMP)
-	$(BIN)/python -m spikelib.bench
+	$(BIN)/python -m spikelib.pipeline.bench
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
@@ -35,4 +39,4 @@ lock:
 
 book: $(STAMP)
 	$(BIN)/spikelib run --profile quick --workers 2
-	$(BIN)/python -m spikelib.book
+	$(BIN)/python -m spikelib.report.book

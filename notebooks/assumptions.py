@@ -20,21 +20,23 @@
 # stationarity with the Augmented Dickey-Fuller test and change-point detection.
 # All checks use the test-split recordings, in the shuffled order they were made.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "quick"
 results_root = None
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 from pathlib import Path
 
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from spikelib import analysis, paths
+from spikelib import paths
+from spikelib.report import results, tables
+from spikelib.report.render import html_table
 
 root = Path(results_root) if results_root else paths.results_dir() / profile
-cells = analysis.collect(root)
-table = analysis.assumption_table(cells)
+cells = results.collect(root)
+table = tables.assumption_table(cells)
 
 # %% [markdown]
 # ## Independence: Ljung-Box, combined over nodes
@@ -50,7 +52,7 @@ table = analysis.assumption_table(cells)
 # %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "ljung_box_pearson_p", "ljung_box_fisher_p",
            "ljung_box_rejected_fraction", "n_silent", "n_nodes"]
-display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))
+display(HTML(html_table(table[columns], digits=3)))
 pearson_ok = float((table["ljung_box_pearson_p"] > 0.05).mean())
 fisher_ok = float((table["ljung_box_fisher_p"] > 0.05).mean())
 glue(f"{profile}_lb_pearson_share", pearson_ok, display=False)
@@ -72,7 +74,7 @@ display(Markdown(
 # %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "adf_stationary_fraction", "adf_max_pvalue",
            "change_point_nodes", "n_nodes"]
-display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))
+display(HTML(html_table(table[columns], digits=3)))
 glue(f"{profile}_adf_min_share", float(table["adf_stationary_fraction"].min()), display=False)
 glue(f"{profile}_change_point_share",
      float(table["change_point_nodes"].sum() / table["n_nodes"].sum()), display=False)
@@ -86,4 +88,4 @@ glue(f"{profile}_change_point_share",
 
 # %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "mfr", "fano_below", "fano_compatible", "fano_above"]
-display(table[columns].style.format(precision=3, na_rep="–").hide(axis="index"))
+display(HTML(html_table(table[columns], digits=3)))

@@ -18,7 +18,7 @@
 # section 3.1). The network is trained (or not) as the condition says, then
 # classifies the training and the test set in a shuffled, recorded order while
 # the observed layer's activations are thresholded at 0 into one binary spike
-# train per node. `spikelib.experiment.run_cell` does the work and writes
+# train per node. `spikelib.experiment.cell.run_cell` does the work and writes
 # `spikes.npz` and `metrics.json` to `output_dir`; this page shows what it found.
 #
 # **Choices the paper leaves open, and what this compendium does.** The paper
@@ -34,7 +34,9 @@
 # scores about chance there, as in the paper's Table 1; the sample order of
 # both recordings is a seeded permutation written into `metrics.json`.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
+# Every parameter of a cell, with its declared default (spikelib.experiment.config.CellConfig);
+# a test keeps this cell and the declaration in step.
 dataset = "digits"
 model = "mlp"
 width = 128
@@ -44,26 +46,29 @@ epochs = 10
 memorize_epochs = 50
 batch_size = 256
 learning_rate = 0.1
+validation_split = 0.1
 window = 100
+ljung_box_lags = 10
+layer = "observed"
 densenet_weights = "imagenet"
 protocol = "cell"
+probe_size = 100
+save_model = None
 base_model = None
-output_dir = "results/cells/example"
+output_dir = None
 data_dir = None
 
-# %%
+# %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from IPython.display import display
 
 import spikelib as sl
-from spikelib.experiment import CellConfig, run_cell
+from spikelib.experiment.cell import run_cell
+from spikelib.experiment.config import CellConfig, parameter_specs
 
-config = CellConfig(
-    dataset=dataset, model=model, width=width, condition=condition, seed=seed, epochs=epochs,
-    memorize_epochs=memorize_epochs, batch_size=batch_size, learning_rate=learning_rate,
-    window=window, densenet_weights=densenet_weights, protocol=protocol, base_model=base_model,
-    output_dir=output_dir, data_dir=data_dir,
-)
+config = CellConfig.from_dict({spec.name: globals()[spec.name] for spec in parameter_specs()})
 
 # %% [markdown]
 # ## Training and recording
@@ -82,9 +87,6 @@ metrics = result.metrics
 # variation (fractions, where the paper prints CVs in percent).
 
 # %%
-import pandas as pd
-from IPython.display import display
-
 accuracy = pd.Series({key: metrics[key] for key in
                       ("train_accuracy", "validation_accuracy", "test_accuracy", "generalization_gap")})
 indicators = pd.DataFrame({split: metrics["splits"][split] for split in ("train", "test")}).T

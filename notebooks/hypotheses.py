@@ -15,30 +15,48 @@
 #
 # The paper states eight hypotheses (its section 3.2) and reviews them against
 # its results (section 3.3.4). Here each is tested on this profile's results by
-# `spikelib.analysis.hypotheses`; the evidence column is written by that code
-# from the numbers it computed. A profile with fewer data sets, widths or
-# models than the paper can leave a hypothesis untestable, and says so.
+# `spikelib.report.hypotheses`; the evidence is written by that code from the
+# numbers it computed. A verdict that leans the other way than the paper's is
+# marked **disagrees with the paper**. A profile with fewer data sets, widths
+# or models than the paper can leave a hypothesis untestable, and says so.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "quick"
 results_root = None
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 from pathlib import Path
 
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from spikelib import analysis, paths
+from spikelib import paths
+from spikelib.report import hypotheses, results, tables
 
 root = Path(results_root) if results_root else paths.results_dir() / profile
-cells = analysis.collect(root)
-_, ks_tests = analysis.ks_marks(cells)
-review = analysis.hypotheses(cells, ks_tests, analysis.curves(root))
+cells = results.collect(root)
+_, ks_tests = tables.ks_marks(cells)
+review = hypotheses.hypotheses(cells, ks_tests, results.curves(root))
+
+# %% tags=["hide-input"]
 for row in review.itertuples():
     glue(f"{profile}_h{row.hypothesis}_verdict", row.verdict, display=False)
+    if row.agrees is None:
+        relation = "cannot be tested on this profile"
+    else:
+        relation = "agrees with the paper" if row.agrees else "**disagrees with the paper**"
     display(Markdown(f"**H{row.hypothesis}.** {row.statement}  \n"
-                     f"*Paper:* {row.paper}. *Here:* **{row.verdict}**.  \n{row.evidence}"))
-counts = review["verdict"].value_counts()
-glue(f"{profile}_n_supported", int(counts.filter(like="supported").sum() - counts.get("not supported", 0)),
-     display=False)
+                     f"*Paper:* {row.paper}. *Here:* **{row.verdict}**; {relation}.  \n{row.evidence}"))
+
+
+def listing(frame):
+    return ", ".join(f"H{row.hypothesis}" for row in frame.itertuples()) or "none"
+
+
+agree = review[review["agrees"] == True]  # noqa: E712 - a column of True, False and None
+disagree = review[review["agrees"] == False]  # noqa: E712
+untested = review[review["agrees"].isna()]
+glue(f"{profile}_agree", listing(agree), display=False)
+glue(f"{profile}_disagree", listing(disagree), display=False)
+glue(f"{profile}_untested", listing(untested), display=False)
+glue(f"{profile}_n_agree", len(agree), display=False)

@@ -15,49 +15,64 @@
 #
 # The paper's Tables 1, 2 and 5 and Figures 2-6, rebuilt from this profile's
 # results files only (each cell's `metrics.json`, `nodes.npz` and `curve.npz`).
-# Wherever the paper reports the same network, its value stands beside ours with
-# the difference; a blank paper column means the paper has no such network (for
-# example, the digits data set). Accuracies and coefficients of variation are in
-# percent, as the paper prints them.
+# The tables are laid out as the paper prints them: one row per model, width
+# and split, the conditions as columns. Each cell shows our value and, in
+# brackets, the paper's where the paper reports the same network; a cell marked
+# † departs from the paper's value by more than the tolerance stated above the
+# table. Accuracies and coefficients of variation are in percent, as the paper
+# prints them. Every table's long form, with the differences, can be
+# downloaded as CSV.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "quick"
 results_root = None
+tables_dir = None
 
-# %% tags=["hide-input"]
+# %% tags=["remove-cell"]
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from spikelib import analysis, paths, plots
-from spikelib.experiment import read_nodes
+from spikelib import paths
+from spikelib.cellfiles import read_nodes
+from spikelib.report import plots, results, tables
+from spikelib.report.render import html_table
 
 root = Path(results_root) if results_root else paths.results_dir() / profile
-cells = analysis.collect(root)
-paper = analysis.paper_tables()
-manifest = analysis.read_manifest(root)
-pd.set_option("display.max_rows", 200)
-pd.set_option("display.precision", 2)
+csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
+csv_dir.mkdir(parents=True, exist_ok=True)
+cells = results.collect(root)
+paper = tables.paper_tables()
+manifest = results.read_manifest(root)
+tolerance = tables.TOLERANCES
 
 
-def show(frame, columns, names):
-    display(frame[columns].rename(columns=names).style.format(precision=2, na_rep="–").hide(axis="index"))
+def show(long, value, name, digits=2, star=None):
+    """The paper-shaped table of one quantity, and its long form as CSV."""
+    layout, departs = tables.paper_layout(long, value, tolerance[value], digits=digits, star=star)
+    long.to_csv(csv_dir / f"{name}.csv", index=False)
+    display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
+
+
+def caption(number, text):
+    display(Markdown(f"**Figure {number}.** {text}"))
 
 
 n_networks = cells["cell_id"].nunique()
-hours = sum(c["wall_time_s"] or 0 for c in manifest["cells"].values()) / 3600
+hours = sum(c.get("wall_time_s") or 0 for c in manifest["cells"].values()) / 3600
 glue(f"{profile}_n_networks", n_networks, display=False)
 glue(f"{profile}_cell_hours", hours, display=False)
 glue(f"{profile}_cell_minutes", 60 * hours, display=False)
-versions = manifest["versions"]
-glue(f"{profile}_versions", ", ".join(f"{k} {v}" for k, v in versions.items()), display=False)
+glue(f"{profile}_versions", ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()), display=False)
 glue(f"{profile}_machine", f"{manifest['machine']['cpus']} CPU cores ({manifest['machine']['processor']})",
      display=False)
 glue(f"{profile}_n_cells", manifest["n_cells"], display=False)
 datasets = ", ".join(sorted(cells["dataset"].unique()))
+
+# %% tags=["hide-input"]
 display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); the cells took "
                  f"{60 * hours:.0f} minutes of computing in total ({manifest['machine']['cpus']} CPU cores, "
                  f"{manifest['machine']['processor']})."))
@@ -65,34 +80,56 @@ display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); 
 # %% [markdown]
 # ## Table 1: accuracy
 #
-# Training and validation accuracy on the labels each network was trained with
-# (shuffled labels for the memorizing networks, whose validation accuracy is
-# therefore near chance, 10 %).
+# Training and validation accuracy in percent, on the labels each network was
+# trained with (shuffled labels for the memorizing networks, whose validation
+# accuracy is therefore near chance, 10 %).
 
 # %% tags=["hide-input"]
-t1 = analysis.table1(cells, paper)
-show(t1, ["model", "width", "dataset", "split", "condition", "accuracy", "accuracy_paper", "accuracy_difference"],
-     {"accuracy": "ours", "accuracy_paper": "paper", "accuracy_difference": "ours - paper"})
+t1 = tables.table1(cells, paper)
+display(Markdown(f"Marked †: more than {tolerance['accuracy']:.0f} percentage points from the paper."))
+show(t1, "accuracy", "table1", digits=1)
 
 # %% [markdown]
+# {download}`Table 1, long form (CSV) <table1.csv>`
+#
 # ## Table 2: mean firing rate and its spread
 #
-# MFR: mean over the nodes of their firing rates (spikes per sample); CV: the
-# nodes' coefficient of variation of firing rate, in percent.
+# MFR: mean over the nodes of their firing rates (spikes per sample). The last
+# column holds the KS-test marks (explained below), ours with the paper's in
+# brackets.
 
 # %% tags=["hide-input"]
-t2 = analysis.table2(cells, paper)
-show(t2, ["model", "width", "dataset", "split", "condition", "mfr", "mfr_paper", "mfr_difference",
-          "cv_fr", "cv_fr_paper", "cv_fr_difference"],
-     {"mfr": "MFR", "mfr_paper": "MFR paper", "mfr_difference": "MFR diff",
-      "cv_fr": "CV", "cv_fr_paper": "CV paper", "cv_fr_difference": "CV diff"})
+t2 = tables.table2(cells, paper)
+marks, ks_tests = tables.ks_marks(cells)
+paper_marks = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})
+marks = marks.merge(paper_marks, on=["model", "width", "dataset"], how="left")
+display(Markdown(f"Marked †: more than {tolerance['mfr']} from the paper's MFR."))
+layout, departs = tables.paper_layout(t2, "mfr", tolerance["mfr"])
+symbols = {(r.dataset, r.model, r.width): r.symbols + (f" ({r.paper})" if isinstance(r.paper, str) else "")
+           for r in marks.itertuples()}
+network_keys = {(r.dataset, f"{r.model}-{r.width}"): (r.dataset, r.model, r.width) for r in marks.itertuples()}
+layout["KS marks"] = [symbols.get(network_keys.get(key[:2]), "") if key[2] == "train" else ""
+                      for key in layout.index]
+departs["KS marks"] = False
+t2.to_csv(csv_dir / "table2.csv", index=False)
+display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
+glue(f"{profile}_t2_n_paired", int(t2["mfr_paper"].notna().sum()), display=False)
 paired = t2.dropna(subset=["mfr_paper"])
-glue(f"{profile}_t2_n_paired", len(paired), display=False)
 if len(paired):
     glue(f"{profile}_t2_median_abs_mfr_diff", float(paired["mfr_difference"].abs().median()), display=False)
     glue(f"{profile}_t2_max_abs_mfr_diff", float(paired["mfr_difference"].abs().max()), display=False)
 
 # %% [markdown]
+# CV of FR: the coefficient of variation of the nodes' firing rates, in percent.
+
+# %% tags=["hide-input"]
+display(Markdown(f"Marked †: more than {tolerance['cv_fr']:.0f} percentage points from the paper."))
+layout, departs = tables.paper_layout(t2, "cv_fr", tolerance["cv_fr"], digits=1)
+display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
+
+# %% [markdown]
+# {download}`Table 2, long form (CSV) <table2.csv>`
+#
 # ### KS-test marks
 #
 # Two-sample Kolmogorov-Smirnov tests of the nodes' firing-rate distributions:
@@ -102,44 +139,63 @@ if len(paired):
 # "Similar" means that equality is *not rejected* at α = 0.05 after Bonferroni
 # correction over every comparison made for this profile. Not rejecting is not
 # proof of equality: with 64-512 nodes per distribution the tests have little
-# power against small differences. The paper's own threshold (p > 0.00027) is
-# shown too.
+# power against small differences. The table above shows these marks; the
+# one below adds the marks under the paper's own threshold (p > 0.00027).
 
 # %% tags=["hide-input"]
-marks, ks_tests = analysis.ks_marks(cells)
-paper_marks = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})
-marks = marks.merge(paper_marks, on=["model", "width", "dataset"], how="left")
-show(marks, ["model", "width", "dataset", "symbols", "symbols_paper_threshold", "paper"],
-     {"symbols": "ours (Bonferroni)", "symbols_paper_threshold": "ours (p > 0.00027)"})
+marks.to_csv(csv_dir / "ks_marks.csv", index=False)
+ks_tests.to_csv(csv_dir / "ks_tests.csv", index=False)
+display(HTML(html_table(marks.rename(columns={"symbols": "ours (Bonferroni)",
+                                              "symbols_paper_threshold": "ours (p > 0.00027)"}))))
 glue(f"{profile}_ks_family_size", len(ks_tests), display=False)
 glue(f"{profile}_ks_train_test_similar", float(ks_tests[ks_tests["kind"] == "train/test"]["similar"].mean()),
      display=False)
 
 # %% [markdown]
+# {download}`KS marks (CSV) <ks_marks.csv>` and {download}`every KS test (CSV) <ks_tests.csv>`
+#
 # ## Table 5: mean Fano factor
 #
-# MF: mean over the firing nodes of the windowed Fano factor. The marker (`*`
-# in the paper, `significant` here) is defined in this compendium as: more than
-# half of the testable nodes are compatible with F = 1 in the Eden & Kramer
-# test (two-sided, α = 0.05); the paper leaves its criterion unstated. The
-# column `1 - MFR` is what independent binary trains of the network's rates
-# would give on average.
+# MF: mean over the firing nodes of the windowed Fano factor. The `*` (the
+# paper's marker, left undefined there) is defined in this compendium as: more
+# than half of the testable nodes are compatible with F = 1 in the Eden &
+# Kramer test (two-sided, α = 0.05). For independent binary trains the
+# expected MF is 1 - MFR; the CSV holds that value beside every network.
 
 # %% tags=["hide-input"]
-t5 = analysis.table5(cells, paper)
-show(t5, ["model", "width", "dataset", "split", "condition", "mf", "one_minus_mfr", "significant",
-          "fano_compatible_fraction", "mf_paper", "significant_paper", "mf_difference"],
-     {"mf": "MF", "one_minus_mfr": "1 - MFR", "fano_compatible_fraction": "compatible nodes",
-      "mf_paper": "MF paper", "significant_paper": "paper *", "mf_difference": "MF diff"})
+t5 = tables.table5(cells, paper)
+display(Markdown(f"Marked †: more than {tolerance['mf']} from the paper's MF."))
+show(t5, "mf", "table5", star="significant")
 deviation = (t5["mf"] - t5["one_minus_mfr"]).abs()
 glue(f"{profile}_mf_vs_binomial_median", float(deviation.median()), display=False)
 
 # %% [markdown]
-# ## Figure 2: observed cumulative spike trains and a Poisson process
+# {download}`Table 5, long form (CSV) <table5.csv>`
 #
-# The widest MLP of the profile on its test data: every node's cumulative
-# spike count over the first 300 (shuffled) samples, and 200 simulated Poisson
-# processes at the network's mean firing rate (their mean and 95 % band).
+# ## How much of the paper was reproduced
+
+# %% tags=["hide-input"]
+summary = tables.agreement({
+    "Table 1, accuracy (points)": (t1, "accuracy", tolerance["accuracy"]),
+    "Table 2, MFR": (t2, "mfr", tolerance["mfr"]),
+    "Table 2, CV of FR (points)": (t2, "cv_fr", tolerance["cv_fr"]),
+    "Table 5, MF": (t5, "mf", tolerance["mf"]),
+})
+summary.to_csv(csv_dir / "agreement.csv", index=False)
+total_paired, total_within = int(summary["paired"].sum()), int(summary["within"].sum())
+glue(f"{profile}_glance_paired", total_paired, display=False)
+glue(f"{profile}_glance_within", total_within, display=False)
+glue(f"{profile}_glance_table",
+     "; ".join(f"{r.quantity}: {r.within} of {r.paired} within {r.tolerance:g}" for r in summary.itertuples()
+               if r.paired), display=False)
+if total_paired:
+    display(HTML(html_table(summary.rename(columns={"paired": "values the paper reports",
+                                                    "within": "ours within tolerance"}))))
+else:
+    display(Markdown("The paper reports no network of this profile, so there is nothing to compare."))
+
+# %% [markdown]
+# ## Figure 2: observed cumulative spike trains and a Poisson process
 
 # %% tags=["hide-input"]
 mlp = cells[(cells["model"] == "MLP") & (cells["split"] == "test")]
@@ -148,43 +204,65 @@ excerpts = {str(row.condition): read_nodes(row.directory)["excerpt"]
             for row in widest.sort_values("condition").itertuples()
             if str(row.condition) in ("random", "generalizing", "mem_retrain_last", "mem_random_last")}
 fig = plots.figure2(excerpts)
-display(Markdown(f"Network: {widest['dataset'].iloc[0]} MLP-{widest['width'].iloc[0]}, test split."))
+plt.show()
+plt.close(fig)
+caption(2, f"Cumulative spike count of every node (grey) of the {widest['dataset'].iloc[0]} "
+           f"MLP-{widest['width'].iloc[0]} over the first {next(iter(excerpts.values())).shape[1]} test "
+           "samples (shuffled order), one panel per condition, with 200 simulated Poisson processes at the "
+           "network's mean firing rate (red: their mean and 95 % band).")
 
 # %% [markdown]
 # ## Figure 3: indicators and the generalization gap
 
 # %% tags=["hide-input"]
 fig = plots.figure3(cells)
+plt.show()
+plt.close(fig)
+caption(3, f"The four indicators of the {n_networks} networks of this profile (training split) against "
+           "their generalization gap, training minus validation accuracy on the labels each was trained with.")
 
 # %% [markdown]
 # ## Figure 4: indicators and the width of the observed layer
 
 # %% tags=["hide-input"]
 fig = plots.figure4(cells)
+plt.show()
+plt.close(fig)
+groups = plots._groups(cells).groupby("group").size()
+caption(4, "Rain clouds of the four indicators (training split) by width of the observed layer: "
+           f"{groups.get('generalizing', 0)} generalizing networks (left halves) and "
+           f"{groups.get('memorizing', 0)} memorizing networks of every memorizing condition (right halves); "
+           "each shows a density, a box (quartiles) and the networks as points.")
 
 # %% [markdown]
 # ## Figure 5: mean firing rate during training
-#
-# The profile's firing-rate-during-training runs: the network is trained on
-# the true labels, then on shuffled labels (dashed line), and after every batch
-# the observed layer's mean firing rate is measured on fixed probes of 100
-# training and 100 test samples.
 
 # %% tags=["hide-input"]
-curve_frame = analysis.curves(root)
+curve_frame = results.curves(root)
 fig = plots.figure5(curve_frame)
+plt.show()
+plt.close(fig)
 if len(curve_frame):
     last = curve_frame.groupby("phase").tail(50).groupby("phase")["mfr_train"].mean()
     glue(f"{profile}_curve_mfr_end_true", float(last.get(0, np.nan)), display=False)
     glue(f"{profile}_curve_mfr_end_shuffled", float(last.get(1, np.nan)), display=False)
+    runs = ", ".join(sorted(curve_frame["cell_id"].unique()))
+else:
+    runs = "none in this profile"
+caption(5, "Mean firing rate of the observed layer on fixed probes of 100 training and 100 test samples, "
+           "after every training batch: first on the true labels, then on shuffled labels (dashed line). "
+           f"Runs: {runs}.")
 
 # %% [markdown]
 # ## Figure 6: mean Fano factor and mean firing rate
 
 # %% tags=["hide-input"]
 fig = plots.figure6(cells)
+plt.show()
+plt.close(fig)
 slope, intercept = np.polyfit(cells["mfr"], cells["mf"], 1)
 glue(f"{profile}_fig6_slope", float(slope), display=False)
 glue(f"{profile}_fig6_intercept", float(intercept), display=False)
-display(Markdown(f"Least-squares line through all networks and splits: MF = {intercept:.2f} "
-                 f"{slope:+.2f} MFR (the binomial expectation is MF = 1 - MFR)."))
+caption(6, f"Mean Fano factor against mean firing rate of every network and split of this profile "
+           f"({len(cells)} points). Least-squares line: MF = {intercept:.2f} {slope:+.2f} MFR; the dashed line "
+           "is the binomial expectation MF = 1 - MFR of independent binary trains.")

@@ -21,7 +21,7 @@
 # trains. The full replication (memorizing networks, all conditions) is built
 # from the same pieces in the later chapters.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 width = 64
 epochs = 30
 seed = 0
@@ -33,13 +33,14 @@ import numpy as np
 from myst_nb import glue
 
 import spikelib as sl
-from spikelib.data import load_dataset
-from spikelib.models import build_model, compile_model, observed_activations
+from spikelib.experiment.data import load_dataset
+from spikelib.experiment.models import build_model, compile_model, observed_activations
 
 # %% [markdown]
 # ## Train, then observe the hidden layer
 
 # %%
+print(f"observed layer of {width} nodes, {epochs} epochs of training, Fano window {window} samples, seed {seed}")
 data = load_dataset("digits")
 network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
 history = network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs,

@@ -24,13 +24,20 @@ Simulation (:mod:`spikelib.simulate`)
     :func:`poisson_raster`, :func:`bernoulli_raster`
 Network summary (:mod:`spikelib.summary`)
     :func:`summarize`
+
+The layers above this core, each imported only when asked for:
+
+:mod:`spikelib.experiment`
+    Data, models, training conditions, recording: one experimental cell.
+:mod:`spikelib.pipeline`
+    Profiles, the resumable runner, notebook execution, the ``spikelib`` command.
+:mod:`spikelib.report`
+    Tables, figures, hypotheses and the book, from results files.
+
+``import spikelib`` needs only numpy, scipy, statsmodels, quantities, neo and
+elephant; :mod:`spikelib.cellfiles`, :mod:`spikelib.storage` and
+:mod:`spikelib.paths` (results files and folders) belong to the core too.
 """
-
-import os as _os
-
-# TensorFlow's C++ log lines (e.g. a harmless tf.data attribute notice at ERROR level) are
-# not progress; Python exceptions still surface, and users can set their own level.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .assumptions import (
     AdfResult,
@@ -43,7 +50,15 @@ from .assumptions import (
 )
 from .compare import bonferroni, ks_compare, ks_family
 from .correlation import correlation_matrix
-from .exceptions import DataError, ParameterError, ProfileError, RasterError, SpikelibError, UnitError
+from .exceptions import (
+    DataError,
+    MissingDependencyError,
+    ParameterError,
+    ProfileError,
+    RasterError,
+    SpikelibError,
+    UnitError,
+)
 from .intervals import IsiFit, isi, isi_cv, isi_fit, lv
 from .neo_io import from_spiketrains, to_spiketrains
 from .raster import binarize, load_rasters, save_rasters
@@ -65,4 +80,5 @@ __all__ = [
     "poisson_raster", "bernoulli_raster",
     "summarize", "NetworkSummary",
     "SpikelibError", "RasterError", "ParameterError", "ProfileError", "UnitError", "DataError",
+    "MissingDependencyError",
 ]

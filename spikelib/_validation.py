@@ -18,6 +18,23 @@ def _describe(array):
     return f"an array of shape {array.shape} and dtype {array.dtype}"
 
 
+def as_array(value, name):
+    """``numpy.asarray(value)``, with a ragged or unconvertible input reported by name."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise RasterError(
+            f"`{name}` cannot be read as a rectangular array ({error}). Pass a 2-D array, or a "
+            "list of rows of equal length."
+        ) from None
+    if array.dtype == object:
+        raise RasterError(
+            f"`{name}` holds Python objects (dtype object), not numbers: rows of unequal length "
+            "or mixed types. Pass a 2-D numeric or boolean array."
+        )
+    return array
+
+
 def check_raster(spikes, name="spikes"):
     """Return ``spikes`` as a C-contiguous boolean ``(n_nodes, n_samples)`` array.
 
@@ -27,7 +44,7 @@ def check_raster(spikes, name="spikes"):
         If the input is not 2-D, is empty, holds NaN, or holds values other
         than 0 and 1.
     """
-    array = np.asarray(spikes)
+    array = as_array(spikes, name)
     if array.ndim != 2:
         hint = ""
         if array.ndim == 1:
@@ -70,23 +87,23 @@ def check_window(window, n_samples, name="window", min_windows=2):
     """Validate a window length in samples; return it as ``int``."""
     if isinstance(window, bool) or not isinstance(window, numbers.Integral):
         raise ParameterError(
-            f"`{name}` must be a positive integer number of samples; got {window!r}."
+            f"`{name}` must be a positive integer number of samples; got {window!r}.", name
         )
     window = int(window)
     if window < 1:
-        raise ParameterError(f"`{name}` must be at least 1 sample; got {window}.")
+        raise ParameterError(f"`{name}` must be at least 1 sample; got {window}.", name)
     if n_samples // window < min_windows:
         raise ParameterError(
             f"`{name}`={window} leaves {n_samples // window} complete window(s) in a "
             f"raster of {n_samples} samples; at least {min_windows} are needed. Use a "
-            f"window of at most {n_samples // min_windows} samples or a longer raster."
+            f"window of at most {n_samples // min_windows} samples or a longer raster.", name
         )
     return window
 
 
 def check_positive_int(value, name, minimum=1):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ParameterError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+        raise ParameterError(f"`{name}` must be an integer >= {minimum}; got {value!r}.", name)
     return int(value)
 
 
@@ -94,10 +111,10 @@ def check_probability(value, name, open_interval=True):
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise ParameterError(f"`{name}` must be a number in (0, 1); got {value!r}.") from None
+        raise ParameterError(f"`{name}` must be a number in (0, 1); got {value!r}.", name) from None
     if not (0.0 < value < 1.0) if open_interval else not (0.0 <= value <= 1.0):
         interval = "(0, 1)" if open_interval else "[0, 1]"
-        raise ParameterError(f"`{name}` must lie in {interval}; got {value!r}.")
+        raise ParameterError(f"`{name}` must lie in {interval}; got {value!r}.", name)
     return value
 
 
@@ -111,7 +128,7 @@ def check_time(value, name):
     if value.simplified.dimensionality != pq.s.dimensionality:
         raise UnitError(f"`{name}` must have a time unit; got units of {value.dimensionality}.")
     if value.size != 1:
-        raise ParameterError(f"`{name}` must be a single time; got {value!r}.")
+        raise ParameterError(f"`{name}` must be a single time; got {value!r}.", name)
     return value.reshape(())
 
 
@@ -128,5 +145,5 @@ def check_sampling_period(sampling_period, name="sampling_period"):
             f"{sampling_period.dimensionality}."
         )
     if sampling_period.size != 1 or not float(sampling_period.magnitude) > 0:
-        raise ParameterError(f"`{name}` must be one positive time; got {sampling_period!r}.")
+        raise ParameterError(f"`{name}` must be one positive time; got {sampling_period!r}.", name)
     return sampling_period.reshape(())

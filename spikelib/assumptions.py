@@ -80,6 +80,13 @@ def ljung_box(spikes, lags=10):
     -------
     LjungBoxResult
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``lags`` is not a positive integer smaller than ``n_samples``.
+
     Examples
     --------
     >>> import numpy as np
@@ -132,6 +139,11 @@ def combine_pvalues(pvalues, method="pearson"):
     :math:`-2\sum_i \ln p_i \sim \chi^2_{2m}`, upper tail.
 
     ``nan`` entries (constant nodes) are left out.
+
+    Raises
+    ------
+    ParameterError
+        If ``method`` is unknown or a p-value lies outside [0, 1].
 
     Notes
     -----
@@ -211,6 +223,13 @@ def adf(spikes, max_lag=10):
     -------
     AdfResult
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``max_lag`` is negative or too large for the raster.
+
     Examples
     --------
     >>> import numpy as np
@@ -270,6 +289,13 @@ def change_points(spikes, window=100, penalty=None):
     list of numpy.ndarray of int
         For each node, the sample indices where a new segment starts (empty
         for a stationary node; always empty for silent and always-on nodes).
+
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``window`` is bad (see :func:`spikelib.window_counts`) or ``penalty`` is not positive.
 
     Examples
     --------

@@ -78,6 +78,11 @@ def bonferroni(pvalues, family_size=None):
         Equal to ``statsmodels.stats.multitest.multipletests(p,
         method="bonferroni")[1]`` when ``family_size`` is left at its default.
 
+    Raises
+    ------
+    ParameterError
+        If ``family_size`` is not a positive integer or is smaller than the number of p-values.
+
     Examples
     --------
     >>> bonferroni([0.01, 0.2], family_size=10)
@@ -111,6 +116,12 @@ def ks_family(comparisons, alpha=0.05, family_size=None):
         One row per comparison: ``statistic``, ``pvalue``, ``pvalue_adjusted``,
         and ``similar`` (equality not rejected at ``alpha`` after correction,
         the paper's "significant similarity" mark).
+
+    Raises
+    ------
+    ParameterError
+        If ``comparisons`` is empty, a pair is not a pair, a rate array holds no
+        finite value, or ``alpha`` is not in (0, 1).
 
     Examples
     --------

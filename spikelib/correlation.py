@@ -35,6 +35,11 @@ def correlation_matrix(spikes):
         Symmetric, ones on the diagonal. Rows and columns of nodes that never
         vary (silent or always on) are ``nan``, diagonal included, as in Elephant.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+
     Examples
     --------
     >>> correlation_matrix([[1, 0, 1, 0], [1, 0, 1, 1], [0, 0, 0, 0]])

@@ -3,9 +3,12 @@
 Every exception carries a message that names the offending argument, what it
 received and what to do instead. They subclass the built-in exception a user
 would expect (``ValueError``/``TypeError``), so generic handlers still work.
+Library code raises these, never ``SystemExit``: only the command line turns
+them into exit codes.
 """
 
-__all__ = ["SpikelibError", "RasterError", "ParameterError", "ProfileError", "UnitError", "DataError"]
+__all__ = ["SpikelibError", "RasterError", "ParameterError", "ProfileError", "UnitError", "DataError",
+           "MissingDependencyError"]
 
 
 class SpikelibError(Exception):
@@ -17,7 +20,18 @@ class RasterError(SpikelibError, ValueError):
 
 
 class ParameterError(SpikelibError, ValueError):
-    """A scalar parameter (window, lags, alpha, rates, ...) is out of range."""
+    """A parameter (window, lags, alpha, a cell's setting, ...) is out of range.
+
+    Attributes
+    ----------
+    parameter : str or None
+        The name of the offending parameter, when there is one (profiles use it
+        to name the dotted key of the file).
+    """
+
+    def __init__(self, message, parameter=None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class ProfileError(ParameterError):
@@ -30,3 +44,7 @@ class UnitError(SpikelibError, TypeError):
 
 class DataError(SpikelibError, ValueError):
     """A data set or results file is missing, corrupt or malformed."""
+
+
+class MissingDependencyError(SpikelibError, ImportError):
+    """An optional package that one part of spikelib needs is not installed."""

@@ -59,6 +59,11 @@ def isi(spikes):
         Equal to ``elephant.statistics.isi`` of the node's train built with a
         1-sample sampling period.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+
     Examples
     --------
     >>> isi([[1, 0, 0, 1, 1], [0, 1, 0, 0, 0]])
@@ -87,6 +92,11 @@ def isi_cv(spikes):
         ``nan`` for nodes with fewer than two spikes (no interval); ``0.0`` for
         a node with exactly one interval or perfectly regular firing.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+
     Examples
     --------
     >>> isi_cv([[1, 0, 1, 0, 1, 0], [1, 1, 0, 0, 0, 1], [0, 0, 0, 1, 0, 0]])
@@ -98,7 +108,8 @@ def isi_cv(spikes):
         rows, intervals, _ = _block_intervals(block)
         n = np.bincount(rows, minlength=block.shape[0])
         has = n > 0
-        mean = np.bincount(rows, weights=intervals, minlength=block.shape[0])
+        # float64 always: bincount of an empty block returns integers, whatever the weights.
+        mean = np.bincount(rows, weights=intervals, minlength=block.shape[0]).astype(np.float64)
         mean[has] /= n[has]
         # Two-pass variance: no cancellation for nearly regular trains.
         sq = np.bincount(rows, weights=(intervals - mean[rows]) ** 2, minlength=block.shape[0])
@@ -122,6 +133,11 @@ def lv(spikes):
         ``nan`` for nodes with fewer than two intervals (Elephant raises there
         unless ``with_nan=True``).
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+
     Examples
     --------
     >>> lv([[1, 1, 0, 1, 0, 0, 1], [1, 0, 1, 0, 1, 0, 0]])
@@ -132,6 +148,7 @@ def lv(spikes):
     for start, block in _blocks(spikes):
         rows, intervals, _ = _block_intervals(block)
         pair = rows[1:] == rows[:-1]
+        intervals = intervals.astype(np.float64)  # the ratio below must not be integer division
         first, second = intervals[:-1][pair], intervals[1:][pair]
         terms = ((first - second) / (first + second)) ** 2
         n_pairs = np.bincount(rows[1:][pair], minlength=block.shape[0])
@@ -209,6 +226,11 @@ def isi_fit(spikes):
     -------
     IsiFit
         Nodes with no interval (fewer than two spikes) get ``nan``.
+
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
 
     Examples
     --------

@@ -37,6 +37,15 @@ def to_spiketrains(spikes, sampling_period=1 * pq.ms, t_start=0 * pq.ms):
     list of neo.SpikeTrain
         ``n_nodes`` trains on ``[t_start, t_start + n_samples * sampling_period)``.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    UnitError
+        If ``sampling_period`` or ``t_start`` has no time unit.
+    ParameterError
+        If ``sampling_period`` is not one positive time.
+
     Examples
     --------
     >>> import numpy as np, quantities as pq
@@ -82,7 +91,8 @@ def from_spiketrains(spiketrains, sampling_period=1 * pq.ms):
     Raises
     ------
     RasterError
-        If the list is empty, the trains do not share their time span, or a
+        If ``spiketrains`` is not a list of ``neo.SpikeTrain`` (a plain array
+        included), is empty, the trains do not share their time span, or a
         bin holds more than one spike (a raster is binary; use a shorter
         ``sampling_period``).
 
@@ -93,12 +103,23 @@ def from_spiketrains(spiketrains, sampling_period=1 * pq.ms):
     >>> bool((from_spiketrains(to_spiketrains(spikes)) == spikes).all())
     True
     """
+    import neo
     from elephant.conversion import BinnedSpikeTrain
 
     sampling_period = check_sampling_period(sampling_period)
+    if isinstance(spiketrains, neo.SpikeTrain) or not hasattr(spiketrains, "__iter__"):
+        raise RasterError(f"`spiketrains` must be a list of neo.SpikeTrain; got a single "
+                          f"{type(spiketrains).__name__}. Wrap one train in a list.")
     trains = list(spiketrains)
     if not trains:
         raise RasterError("`spiketrains` is empty; pass at least one neo.SpikeTrain.")
+    for index, train in enumerate(trains):
+        if not isinstance(train, neo.SpikeTrain):
+            raise RasterError(
+                f"`spiketrains[{index}]` is a {type(train).__name__}, not a neo.SpikeTrain. For a raster "
+                "(array of shape (n_nodes, n_samples)) no conversion is needed; to build trains use "
+                "spikelib.to_spiketrains."
+            )
     spans = {(float(st.t_start.rescale(pq.s)), float(st.t_stop.rescale(pq.s))) for st in trains}
     if len(spans) != 1:
         raise RasterError(

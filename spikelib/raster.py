@@ -8,18 +8,17 @@ save_rasters, load_rasters
     Bit-packed ``.npz`` storage of named rasters (loaded with ``allow_pickle=False``).
 """
 
-import io
-import os
-import tempfile
-import zipfile
+import math
+import numbers
 from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_raster
-from .exceptions import DataError, RasterError
+from ._validation import as_array, check_raster
+from .exceptions import DataError, ParameterError, RasterError
+from .storage import read_npz, write_npz
 
-__all__ = ["binarize", "save_rasters", "load_rasters", "save_arrays"]
+__all__ = ["binarize", "save_rasters", "load_rasters"]
 
 
 def binarize(activations, threshold=0.0):
@@ -33,7 +32,7 @@ def binarize(activations, threshold=0.0):
     activations : array_like, shape (n_samples, n_nodes)
         One row per input sample, as ``keras.Model.predict`` returns them.
     threshold : float
-        Activations strictly greater than this value are spikes.
+        Activations strictly greater than this value are spikes; a finite number.
 
     Returns
     -------
@@ -44,6 +43,9 @@ def binarize(activations, threshold=0.0):
     ------
     RasterError
         If ``activations`` is not 2-D, is empty or contains NaN.
+    ParameterError
+        If ``threshold`` is not a finite number (a NaN threshold would make
+        every comparison false and the raster silently empty).
 
     Examples
     --------
@@ -52,7 +54,9 @@ def binarize(activations, threshold=0.0):
     array([[False,  True,  True],
            [ True, False, False]])
     """
-    values = np.asarray(activations)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold):
+        raise ParameterError(f"`threshold` must be a finite number; got {threshold!r}.", "threshold")
+    values = as_array(activations, "activations")
     if values.ndim != 2:
         raise RasterError(
             f"`activations` must be 2-D with shape (n_samples, n_nodes); got shape "
@@ -82,6 +86,11 @@ def save_rasters(path, **rasters):
     **rasters : array_like, shape (n_nodes, n_samples)
         The rasters, by name (e.g. ``train=..., test=...``).
 
+    Raises
+    ------
+    RasterError
+        If no raster is given or one breaks the raster contract.
+
     Examples
     --------
     >>> import numpy as np, tempfile, os
@@ -98,40 +107,31 @@ def save_rasters(path, **rasters):
         spikes = check_raster(spikes, name=name)
         arrays[f"{name}__bits"] = np.packbits(spikes, axis=1)
         arrays[f"{name}__shape"] = np.array(spikes.shape, dtype=np.int64)
-    save_arrays(path, **arrays)
+    write_npz(path, **arrays)
 
 
-def save_arrays(path, **arrays):
-    """Write numeric arrays to a compressed ``.npz``, atomically and byte-reproducibly."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_npz(handle, arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_npz(handle, arrays):
-    """A compressed ``.npz`` with fixed entry timestamps: same rasters, same bytes.
-
-    (``numpy.savez_compressed`` stamps each entry with the current time, so
-    identical results would get different checksums.)
-    """
-    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-            archive.writestr(info, buffer.getvalue())
+def _stored_shape(path, name, shape, bits):
+    """The raster shape recorded in the file, checked against the packed bits it describes."""
+    if shape.shape != (2,) or not np.issubdtype(shape.dtype, np.integer):
+        raise DataError(f"{path}: raster {name!r} has a malformed shape entry {shape.tolist()!r}; "
+                        "expected two integers (n_nodes, n_samples).")
+    n_nodes, n_samples = (int(v) for v in shape)
+    if bits.dtype != np.uint8 or bits.ndim != 2:
+        raise DataError(f"{path}: raster {name!r} must hold 2-D uint8 bits; got dtype {bits.dtype}, "
+                        f"{bits.ndim} dimension(s).")
+    expected = (n_nodes, -(-n_samples // 8)) if n_nodes >= 0 and n_samples >= 0 else None
+    if expected is None or bits.shape != expected:
+        raise DataError(f"{path}: raster {name!r} claims shape ({n_nodes}, {n_samples}), which needs "
+                        f"packed bits of shape {expected}, but the file holds {bits.shape}. The file is "
+                        "corrupt or was not written by spikelib.save_rasters; rerun the cell.")
+    return n_nodes, n_samples
 
 
 def load_rasters(path):
     """Read rasters written by :func:`save_rasters`.
+
+    The shape stored with each raster is checked against its packed bits, so a
+    corrupt file fails instead of being padded, truncated or inflated.
 
     Returns
     -------
@@ -141,25 +141,19 @@ def load_rasters(path):
     Raises
     ------
     DataError
-        If the file is missing, not an ``.npz`` archive, or lacks a raster's
-        bits or shape.
+        If the file is missing, not an ``.npz`` archive, lacks a raster's
+        bits or shape, or its shape does not match its bits.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"No raster file at {path}; run the experimental cell that writes it.")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            contents = {key: archive[key] for key in archive.files}
-    except Exception as error:  # zipfile / ValueError / OSError for corrupt files
-        raise DataError(f"{path} is not a readable raster archive ({error}).") from error
+    contents = read_npz(path)
     names = sorted({key.rsplit("__", 1)[0] for key in contents})
     rasters = {}
     for name in names:
         if f"{name}__bits" not in contents or f"{name}__shape" not in contents:
             raise DataError(f"{path}: raster {name!r} lacks its bits or its shape entry.")
-        n_nodes, n_samples = (int(v) for v in contents[f"{name}__shape"])
         bits = contents[f"{name}__bits"]
+        n_nodes, n_samples = _stored_shape(path, name, contents[f"{name}__shape"], bits)
         rasters[name] = np.unpackbits(bits, axis=1, count=n_samples).astype(bool)
-        if rasters[name].shape != (n_nodes, n_samples):
-            raise DataError(f"{path}: raster {name!r} does not match its stored shape.")
     return rasters

@@ -33,6 +33,11 @@ def firing_rate(spikes):
     numpy.ndarray of float, shape (n_nodes,)
         Values in [0, 1]; 0 for a node that never fires.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+
     Examples
     --------
     >>> firing_rate([[1, 0, 0, 1], [1, 1, 1, 1]])
@@ -57,6 +62,13 @@ def window_counts(spikes, window=100):
     Returns
     -------
     numpy.ndarray of int32, shape (n_nodes, n_samples // window)
+
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``window`` is not a positive integer or fewer than two windows fit.
 
     Examples
     --------

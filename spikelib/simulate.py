@@ -57,6 +57,11 @@ def bernoulli_raster(rates, n_samples, seed=None):
     -------
     numpy.ndarray of bool, shape (n_nodes, n_samples)
 
+    Raises
+    ------
+    ParameterError
+        If a rate is not a probability in [0, 1] or ``n_samples`` is not a positive integer.
+
     Examples
     --------
     >>> bernoulli_raster([0.0, 1.0], 4, seed=0)
@@ -91,6 +96,11 @@ def poisson_raster(rates, n_samples, seed=None):
     Returns
     -------
     numpy.ndarray of bool, shape (n_nodes, n_samples)
+
+    Raises
+    ------
+    ParameterError
+        If a rate is not in [0, 1) or ``n_samples`` is not a positive integer.
 
     Examples
     --------

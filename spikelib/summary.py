@@ -78,6 +78,13 @@ def summarize(spikes, window=100):
     -------
     NetworkSummary
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``window`` is not a positive integer or fewer than two windows fit.
+
     Examples
     --------
     >>> import numpy as np

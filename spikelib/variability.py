@@ -145,6 +145,13 @@ def fano_test(spikes, window=100, alpha=0.05):
         statistic 0 and p-value ``nan`` and are flagged, never called
         significant.
 
+    Raises
+    ------
+    RasterError
+        If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If ``window`` is bad or ``alpha`` is not in (0, 1).
+
     Examples
     --------
     >>> import numpy as np

@@ -11,9 +11,12 @@ import re
 
 import pytest
 
-from spikelib import book, paths
-from spikelib.profiles import load_profile
-from spikelib.runner import run_profile
+import spikelib as sl_errors
+
+from spikelib import paths
+from spikelib.report import book
+from spikelib.pipeline.profiles import load_profile
+from spikelib.pipeline.runner import run_profile
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +73,7 @@ def monkeypatch_module():
 
 def test_missing_results_say_what_to_run(tmp_path, monkeypatch):
     monkeypatch.setenv("SPIKELIB_RESULTS_DIR", str(tmp_path))
-    with pytest.raises(SystemExit, match="spikelib run --profile fashion; spikelib run --profile quick"):
+    with pytest.raises(sl_errors.DataError, match="spikelib run --profile fashion; spikelib run --profile quick"):
         book.check_results()
 
 
@@ -98,11 +101,11 @@ def test_book_builds_strict_and_offline(results, tmp_path):
 def test_hypotheses_are_judged_from_the_results(results):
     import pandas as pd
 
-    from spikelib import analysis
+    from spikelib.report import hypotheses, results as report_results, tables
 
-    cells = analysis.collect(results / "quick")
-    _, tests = analysis.ks_marks(cells)
-    review = analysis.hypotheses(cells, tests, analysis.curves(results / "quick"))
+    cells = report_results.collect(results / "quick")
+    _, tests = tables.ks_marks(cells)
+    review = hypotheses.hypotheses(cells, tests, report_results.curves(results / "quick"))
     assert list(review["hypothesis"]) == list(range(1, 9))
     assert review.loc[review["hypothesis"] == 6, "verdict"].item() == "not testable here"  # no CNN
     assert review.loc[review["hypothesis"] == 5, "verdict"].item() != "not testable here"  # three widths
@@ -112,7 +115,7 @@ def test_hypotheses_are_judged_from_the_results(results):
 def test_failed_notebook_keeps_its_error(tmp_path):
     source = tmp_path / "broken.py"
     source.write_text("# %% [markdown]\n# # Broken\n\n# %% tags=[\"parameters\"]\nx = 1\n\n# %%\nraise RuntimeError('boom')\n")
-    from spikelib.notebook import execute_notebook
+    from spikelib.pipeline.notebook import execute_notebook
 
     with pytest.raises(Exception, match="boom"):
         execute_notebook(source, tmp_path / "out" / "broken.ipynb", parameters={"x": 2})

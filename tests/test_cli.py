@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 
 def spikelib(*args):
-    return subprocess.run([sys.executable, "-m", "spikelib.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "spikelib.pipeline.cli", *args], capture_output=True, text=True)
 
 
 def test_cell_on_an_npz(tmp_path, tiny_npz):
@@ -23,7 +23,8 @@ def test_cell_on_an_npz(tmp_path, tiny_npz):
     assert metrics["complete"] and metrics["splits"]["train"]["n_nodes"] == 128
     notebook = json.loads((out / "experiment.ipynb").read_text())
     tags = [cell["metadata"].get("tags", []) for cell in notebook["cells"]]
-    assert ["parameters"] in tags and ["injected-parameters"] in tags
+    assert ["parameters", "remove-cell"] in tags  # kept out of the book
+    assert ["injected-parameters", "remove-cell"] in tags
     assert "".join(notebook["cells"][0]["source"]).startswith("# Cell: tiny, mlp-128, generalizing, seed 0")
     outputs = json.dumps(notebook)
     assert "train_accuracy" in outputs and "image/png" in outputs
@@ -51,6 +52,8 @@ def test_failing_cell_exits_non_zero_with_the_error(tmp_path):
     (["--width", "0"], "`width` must be an integer >= 1"),
     (["--width", "8", "--window", "0"], "`window`"),
     (["--width", "8", "--dataset", "imagenet"], "`dataset`='imagenet'"),
+    (["--width", "8", "--epochs", "0"], "`epochs`=0: a generalizing cell"),
+    (["--width", "8", "--learning-rate", "inf"], "`learning_rate` must be a finite number"),
 ])
 def test_bad_parameters_fail_before_anything_runs(tmp_path, args, message):
     base = ["cell", "--model", "mlp", "--out", str(tmp_path / "x")]
@@ -61,3 +64,14 @@ def test_bad_parameters_fail_before_anything_runs(tmp_path, args, message):
     assert done.returncode == 2 and message in done.stderr
     assert time.perf_counter() - start < 20  # no kernel was started
     assert not (tmp_path / "x").exists()
+
+
+def test_default_output_folder_and_help_lists_every_parameter(tmp_path):
+    from spikelib.experiment.config import parameter_specs
+
+    done = spikelib("cell", "--help")
+    assert done.returncode == 0
+    for spec in parameter_specs():
+        assert spec.cli in done.stdout
+    done = spikelib("run", "--profile", "quick", "--workers", "0")
+    assert done.returncode == 2 and "`--workers` must be at least 1" in done.stderr

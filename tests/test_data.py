@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import spikelib as sl
-from spikelib import data as data_module
+from spikelib.experiment import data as data_module
 from spikelib import paths
-from spikelib.data import FASHION_FILES, known_checksums, load_dataset, sha256
+from spikelib.experiment.data import FASHION_FILES, known_checksums, load_dataset, sha256
 
 
 def test_digits_is_bundled_scaled_and_split_the_same_way_every_time():
@@ -47,7 +47,18 @@ def _npz(tmp_path, name="bad.npz", **arrays):
     ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.zeros(4, int),
       "x_test": np.zeros((2, 6, 6), np.uint8), "y_test": np.zeros(2, int)}, "x_train samples have shape"),
     ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.full(4, -1),
-      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.zeros(2, int)}, "non-negative integers"),
+      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.zeros(2, int)}, "label -1 at position 0 is negative"),
+    ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.array([0, 1, 2, 11]),
+      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.zeros(2, int)},
+     r"labels must be the class indices 0..11.*class\(es\) \[3, 4, 5, 6, 7\] have none"),
+    ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.array([0, 1, 2, 10**9]),
+      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.zeros(2, int)}, "would need an output layer of 1000000001"),
+    ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.array([0, 1, 0, 1]),
+      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.array([0, 2])}, "label 2 is not among the 2 training classes"),
+    ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.array([0, 1, 0, 1]),
+      "x_test": np.zeros((0, 5, 5), np.uint8), "y_test": np.zeros(0, int)}, "x_test is empty"),
+    ({"x_train": np.zeros((4, 5, 5), np.uint8), "y_train": np.array([0.0, 1, 0, 1]),
+      "x_test": np.zeros((2, 5, 5), np.uint8), "y_test": np.zeros(2, int)}, "labels must be integers"),
 ])
 def test_bad_npz_files_name_the_problem(tmp_path, arrays, message):
     path = _npz(tmp_path, **arrays)
@@ -171,9 +182,10 @@ def test_mnist_npz_in_data_dir_is_checksummed(tmp_path, tiny_npz):
 def _cifar_archive(path):
     rng = np.random.default_rng(0)
     with tarfile.open(path, "w:gz") as tar:
-        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        for number, name in enumerate([f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]):
+            # Every class appears among the 20 training labels, as in the real archive.
             batch = {b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
-                     b"labels": rng.integers(0, 10, 4).tolist()}
+                     b"labels": [(4 * number + k) % 10 for k in range(4)]}
             raw = pickle.dumps(batch)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(raw)

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 import spikelib as sl
-from spikelib import experiment
-from spikelib.experiment import CONDITIONS, CellConfig, cell_id, is_complete, run_cell
+from spikelib.cellfiles import cell_status
+from spikelib.experiment import CONDITIONS, CellConfig, cell_id
+from spikelib.experiment import cell as experiment
+from spikelib.experiment.cell import run_cell
+from spikelib.experiment.data import load_dataset
+from spikelib.storage import sha256
+
+
+def is_complete(directory):
+    return cell_status(directory).finished
 
 pytestmark = pytest.mark.slow
 SUMMARY_KEYS = {"mfr", "cv_fr", "mf", "cv_mf"}
@@ -67,7 +75,7 @@ def digits_grids(tmp_path_factory):
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_digits_cells(digits_grids, family, condition):
     _, grids = digits_grids
-    _check_cell(grids[family][condition], family, condition, sl.data.load_dataset("digits"))
+    _check_cell(grids[family][condition], family, condition, load_dataset("digits"))
 
 
 def test_retraining_starts_from_the_generalizing_model(digits_grids):
@@ -79,7 +87,7 @@ def test_retraining_starts_from_the_generalizing_model(digits_grids):
 
 
 def test_shuffled_labels_are_a_permutation():
-    data = sl.data.load_dataset("digits")
+    data = load_dataset("digits")
     order = np.random.default_rng([0, 1]).permutation(len(data.y_train))
     shuffled = data.y_train[order]
     assert np.bincount(shuffled).tolist() == np.bincount(data.y_train).tolist()
@@ -95,13 +103,13 @@ def test_mlp_retrain_last_equals_retrain_all(digits_grids):
 
 
 def test_cells_on_an_npz_and_densenet_every_condition(tmp_path, tiny_color_npz):
-    data = sl.data.load_dataset(str(tiny_color_npz))
+    data = load_dataset(str(tiny_color_npz))
     results = _run_grid(tmp_path, tiny_color_npz, "densenet", epochs=1, memorize_epochs=1,
                         densenet_weights="random", batch_size=32, window=10)
     for condition, result in results.items():
         _check_cell(result, "densenet", condition, data)
         assert result.metrics["parameters"]["densenet_weights"] == "random"
-        assert result.metrics["dataset"]["sha256"] == sl.data.sha256(tiny_color_npz)
+        assert result.metrics["dataset"]["sha256"] == sha256(tiny_color_npz)
 
 
 def test_same_seed_same_results(tmp_path):
@@ -168,3 +176,17 @@ def test_curve_protocol_records_every_batch(tmp_path):
 def test_config_errors(values, message):
     with pytest.raises(sl.ParameterError, match=message):
         CellConfig.from_dict(values)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"window": 300}, "The test split of 'digits' has 449 samples: `window`=300 leaves 1 complete window"),
+    ({"layer": "hidden"}, "`layer`='hidden' is not in the mlp_32 model; its layers are"),
+    ({"validation_split": 0.0001}, "leaves 0 for validation"),
+])
+def test_checks_that_need_the_data_run_before_training(tmp_path, monkeypatch, overrides, message):
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(experiment, "_fit", no_training)
+    with pytest.raises(sl.ParameterError, match=message):
+        run_cell(_config(tmp_path, "generalizing", **overrides), progress=lambda m: None)

@@ -23,14 +23,24 @@ def test_isi_cv_matches_elephant(raster):
     assert got[1] == 0.0                          # regular: every sample
 
 
-def test_isi_cv_blocks_agree_with_unblocked(monkeypatch, rng):
+def test_blocked_isi_cv_and_lv_match_elephant(monkeypatch, rng):
+    """Blocks of two rows (the split used on large rasters) against Elephant, node by node."""
     import spikelib.intervals as intervals
 
     spikes = rng.random((37, 500)) < 0.2
-    whole = intervals.isi_cv(spikes)
+    spikes[5] = False
+    spikes[6, 10] = True  # one spike: no interval
     monkeypatch.setattr(intervals, "_BLOCK_ELEMENTS", 1000)  # two rows per block
-    np.testing.assert_array_equal(intervals.isi_cv(spikes), whole)
-    np.testing.assert_array_equal(np.isnan(intervals.lv(spikes)), np.isnan(sl.lv(spikes)))
+    trains = sl.to_spiketrains(spikes)
+    np.testing.assert_allclose(intervals.isi_cv(spikes), elephant_route.isi_cv(trains, 1 * pq.ms),
+                               rtol=0, atol=1e-12, equal_nan=True)
+    got = intervals.lv(spikes)
+    for node, train in enumerate(trains):
+        gaps = es.isi(train).magnitude
+        if gaps.size < 2:
+            assert np.isnan(got[node])
+        else:
+            assert got[node] == pytest.approx(es.lv(gaps), rel=1e-12)
 
 
 @pytest.mark.parametrize("period", [1, 2, 7, 50])
@@ -84,3 +94,10 @@ def test_isi_fit_degenerate(raster):
     assert fit.n_intervals[0] == 0 and np.isnan(fit.mean_isi[0])
     assert fit.n_intervals[2] == 0 and np.isnan(fit.ks_geometric[2])
     assert fit.mean_isi[1] == 1 and fit.ks_geometric[1] == 0.0
+
+
+@pytest.mark.parametrize("spikes", [np.zeros((3, 100), bool), np.eye(3, 100, 5, dtype=bool)])
+def test_no_node_with_two_spikes_gives_nan_not_an_error(spikes):
+    """A layer that went (almost) silent is a legitimate outcome: every value is nan."""
+    assert np.isnan(sl.isi_cv(spikes)).all() and np.isnan(sl.lv(spikes)).all()
+    assert np.isnan(sl.isi_fit(spikes).mean_isi).all()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import spikelib as sl
-from spikelib.models import OBSERVED_LAYER, build_model, freeze_all_but_last_two, observed_activations
+from spikelib.experiment.models import OBSERVED_LAYER, build_model, freeze_all_but_last_two, observed_activations
 
 
 @pytest.mark.parametrize("family, expected", [

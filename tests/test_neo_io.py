@@ -37,3 +37,19 @@ def test_trains_must_share_span():
         sl.from_spiketrains([a, b])
     with pytest.raises(sl.RasterError, match="empty"):
         sl.from_spiketrains([])
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((2, 5), dtype=bool), r"`spiketrains\[0\]` is a ndarray, not a neo.SpikeTrain"),
+    ([[0, 1], [1, 0]], r"`spiketrains\[0\]` is a list"),
+    (5, "must be a list of neo.SpikeTrain"),
+])
+def test_from_spiketrains_names_what_it_got(bad, message):
+    with pytest.raises(sl.RasterError, match=message):
+        sl.from_spiketrains(bad)
+
+
+def test_from_a_single_train_says_to_wrap_it():
+    train = sl.to_spiketrains(np.array([[1, 0, 1]]))[0]
+    with pytest.raises(sl.RasterError, match="Wrap one train in a list"):
+        sl.from_spiketrains(train)

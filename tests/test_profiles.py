@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from spikelib.profiles import ProfileError, load_profile
+from spikelib.pipeline.profiles import ProfileError, load_profile
 
 
 @pytest.mark.parametrize("name, n_cells", [("quick", 19), ("fashion", 22), ("paper", 132)])
@@ -77,3 +77,42 @@ def test_unknown_profile_and_bad_yaml(tmp_path):
         load_profile("qiuck")
     with pytest.raises(ProfileError, match="not valid YAML"):
         load_profile(write(tmp_path, "name: [unclosed\n"))
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ("name: x\ndefaults: {learning_rate: fast}\ngrid:\n" + GOOD_BLOCK, "defaults.learning_rate",
+     "must be a number; got 'fast'"),
+    ("name: x\ndefaults: {validation_split: [0.1]}\ngrid:\n" + GOOD_BLOCK, "defaults.validation_split",
+     "must be a number; got [0.1]"),
+    ("name: x\ndefaults: {learning_rate: .inf}\ngrid:\n" + GOOD_BLOCK, "defaults.learning_rate", "finite"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8], conditions: [generalizing], seeds: [0], epochs: 0}\n",
+     "grid[0].epochs", "give at least 1 epoch"),
+    ("name: x\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8, x], conditions: [generalizing], seeds: [0]}\n",
+     "grid[0].widths[1]", "must be an integer"),
+])
+def test_bad_values_name_the_dotted_key(tmp_path, text, key, message):
+    with pytest.raises(ProfileError) as info:
+        load_profile(write(tmp_path, text))
+    assert f"`{key}`" in str(info.value) and message in str(info.value), str(info.value)
+
+
+def test_aliases_are_refused_before_they_expand(tmp_path):
+    """A billion-laughs profile: 600 bytes that would expand to hundreds of MB."""
+    lines = ["name: x", "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    start = time.perf_counter()
+    with pytest.raises(ProfileError, match="aliases and anchors are not allowed"):
+        load_profile(write(tmp_path, "\n".join(lines) + "\n"))
+    assert time.perf_counter() - start < 1.0
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    text = "name: x\ndefaults: {epochs: 3, epochs: 5}\ngrid:\n" + GOOD_BLOCK
+    with pytest.raises(ProfileError, match="repeats the key 'epochs'"):
+        load_profile(write(tmp_path, text))
+
+
+def test_huge_profiles_are_refused_unread(tmp_path):
+    path = write(tmp_path, "name: x\n" + "#" * (2 << 20) + "\n")
+    with pytest.raises(ProfileError, match="a profile is at most"):
+        load_profile(path)

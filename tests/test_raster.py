@@ -44,7 +44,7 @@ def test_load_missing_and_corrupt(tmp_path):
         sl.load_rasters(tmp_path / "nope.npz")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file")
-    with pytest.raises(sl.DataError, match="not a readable raster archive"):
+    with pytest.raises(sl.DataError, match="not a readable .npz archive"):
         sl.load_rasters(bad)
     partial = tmp_path / "partial.npz"
     np.savez(partial, train__bits=np.zeros((1, 1), np.uint8))
@@ -62,3 +62,46 @@ def test_same_rasters_same_bytes(tmp_path, rng):
     sl.save_rasters(tmp_path / "a.npz", train=spikes)
     sl.save_rasters(tmp_path / "b.npz", train=spikes)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def _stored(path, bits, shape):
+    np.savez(path, train__bits=np.asarray(bits, dtype=np.uint8), train__shape=np.asarray(shape))
+    return path
+
+
+@pytest.mark.parametrize("bits_shape, shape, message", [
+    ((2, 2), (2, 20), r"claims shape \(2, 20\), which needs packed bits of shape \(2, 3\)"),   # would zero-pad
+    ((2, 3), (2, 8), r"claims shape \(2, 8\), which needs packed bits of shape \(2, 1\)"),     # would truncate
+    ((1, 4), (1, 800_000_000), "claims shape"),                                               # 100 MB from 4 bytes
+    ((1, 1), (-1, 8), "claims shape"),
+])
+def test_load_checks_the_stored_shape_against_the_bits(tmp_path, bits_shape, shape, message):
+    path = _stored(tmp_path / "spikes.npz", np.zeros(bits_shape), shape)
+    with pytest.raises(sl.DataError, match=message):
+        sl.load_rasters(path)
+
+
+@pytest.mark.parametrize("shape", [[3], [[1, 2], [3, 4]], [1.5, 2.0]])
+def test_load_rejects_a_malformed_shape_entry(tmp_path, shape):
+    path = _stored(tmp_path / "spikes.npz", np.zeros((1, 1)), shape)
+    with pytest.raises(sl.DataError, match="malformed shape entry"):
+        sl.load_rasters(path)
+
+
+def test_load_rejects_bits_that_are_not_bytes(tmp_path):
+    path = tmp_path / "spikes.npz"
+    np.savez(path, train__bits=np.zeros((1, 1), np.float64), train__shape=np.array([1, 8]))
+    with pytest.raises(sl.DataError, match="2-D uint8 bits"):
+        sl.load_rasters(path)
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), float("inf"), "0", None, True])
+def test_binarize_threshold_must_be_a_finite_number(threshold):
+    with pytest.raises(sl.ParameterError, match="`threshold` must be a finite number"):
+        sl.binarize(np.ones((2, 2)), threshold=threshold)
+
+
+@pytest.mark.parametrize("function", [sl.firing_rate, sl.binarize])
+def test_ragged_input_is_named(function):
+    with pytest.raises(sl.RasterError, match="cannot be read as a rectangular array|dtype object"):
+        function([[1, 0, 1], [1, 0]])

@@ -6,11 +6,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from spikelib.profiles import load_profile
-from spikelib.runner import pending_cells, run_profile
+from spikelib.pipeline.profiles import load_profile
+from spikelib.pipeline.runner import pending_cells, run_profile
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,8 @@ def test_changed_parameters_rerun_the_cell(tmp_path):
                 results_root=root, progress=False)
     path = tiny_profile(tmp_path, conditions="random")
     path.write_text(path.read_text().replace("window: 20", "window: 25"))
-    assert len(pending_cells(load_profile(path, results_root=root))) == 1
+    [(_, reason)] = pending_cells(load_profile(path, results_root=root))
+    assert "window: 20 -> 25" in reason
 
 
 def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
@@ -73,7 +75,7 @@ def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
     path.write_text(text)
     profile = load_profile(path, results_root=root)
     broken.unlink()  # the data disappears after validation: the cell fails when it runs
-    done = subprocess.run([sys.executable, "-m", "spikelib.cli", "run", "--profile", str(path),
+    done = subprocess.run([sys.executable, "-m", "spikelib.pipeline.cli", "run", "--profile", str(path),
                            "--results", str(root)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "FAILED gone-mlp-8-generalizing-seed0" in done.stderr and "No data file at" in done.stderr
@@ -88,7 +90,7 @@ def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
 def test_kill_minus_nine_then_resume(tmp_path):
     root = tmp_path / "results"
     path = tiny_profile(tmp_path, width=8, conditions="random, generalizing, mem_retrain_last, mem_random_last")
-    process = subprocess.Popen([sys.executable, "-m", "spikelib.cli", "run", "--profile", str(path),
+    process = subprocess.Popen([sys.executable, "-m", "spikelib.pipeline.cli", "run", "--profile", str(path),
                                 "--results", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.time() + 240
@@ -99,7 +101,7 @@ def test_kill_minus_nine_then_resume(tmp_path):
     finished = {p.parent.name: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
     assert 1 <= len(finished) < 4
     profile = load_profile(path, results_root=root)
-    assert {c.id for c in pending_cells(profile)} == {c.id for c in profile.cells} - set(finished)
+    assert {c.id for c, _ in pending_cells(profile)} == {c.id for c in profile.cells} - set(finished)
     summary = run_profile(profile, results_root=root, progress=False)
     assert summary.ok and set(summary.results) == {c.id for c in profile.cells} - set(finished)
     for name, stamp in finished.items():
@@ -119,3 +121,41 @@ def test_existing_dask_scheduler_on_loopback(tmp_path):
     assert summary.ok and len(summary.results) == 2
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["scheduler"] == cluster.scheduler_address
+
+
+EVERY_PARAMETER = """name: every
+defaults: {{epochs: 1, memorize_epochs: 1, window: 20, validation_split: 0.2, ljung_box_lags: 5,
+           probe_size: 50, save_model: true, layer: conv, batch_size: 128, learning_rate: 0.05}}
+grid:
+  - {{datasets: [digits], models: [cnn], widths: [8], conditions: [generalizing], seeds: [0]}}
+curves:
+  - {{datasets: [digits], models: [cnn], widths: [8], conditions: [mem_retrain_last], seeds: [0]}}
+"""
+
+
+def test_a_profile_setting_every_parameter_is_finished_after_one_run(tmp_path):
+    """Each parameter the notebook once lacked reaches the cell and is recorded, so a second run skips."""
+    root = tmp_path / "results"
+    path = tmp_path / "every.yaml"
+    path.write_text(EVERY_PARAMETER.format())
+    profile = load_profile(path, results_root=root)
+    first = run_profile(profile, results_root=root, progress=False)
+    assert first.ok and len(first.results) == 2
+    for cell in profile.cells:
+        recorded = json.loads((Path(cell.config.output_dir) / "metrics.json").read_text())["parameters"]
+        assert (recorded["validation_split"], recorded["ljung_box_lags"], recorded["probe_size"],
+                recorded["save_model"], recorded["layer"]) == (0.2, 5, 50, True, "conv")
+    assert (Path(profile.cells[0].config.output_dir) / "model.keras").is_file()
+    second = run_profile(load_profile(path, results_root=root), results_root=root, progress=False)
+    assert second.results == {} and len(second.skipped_done) == 2
+
+
+def test_corrupt_results_are_run_again(tmp_path):
+    root = tmp_path / "results"
+    profile = load_profile(tiny_profile(tmp_path, conditions="random"), results_root=root)
+    run_profile(profile, results_root=root, progress=False)
+    assert pending_cells(profile) == []
+    spikes = Path(profile.cells[0].config.output_dir) / "spikes.npz"
+    spikes.write_bytes(spikes.read_bytes()[:100])
+    [(cell, reason)] = pending_cells(profile)
+    assert "spikes.npz does not match its recorded SHA-256" in reason

@@ -65,24 +65,27 @@ def test_fano_test_flags_degenerate_nodes(raster):
     assert result.n_windows == raster.shape[1] // 100
 
 
-def test_fano_test_band_for_paper_setting():
-    """n=10000, W=100: the 95% acceptance band is [0.741, 1.297]."""
+@pytest.mark.parametrize("m, significant", [(23, False), (22, True), (40, False), (41, True)])
+def test_fano_test_band_for_paper_setting(m, significant):
+    """n=10000, W=100: the 95% acceptance band is [0.741, 1.297].
+
+    100 windows: ``m`` count 48, ``m`` count 32, the rest 40, so the sample
+    variance is exactly ``2 m 8^2 / 99`` and F = 2 m 64 / (99 * 40): 0.711 and
+    0.743 either side of the lower edge, 1.293 and 1.325 either side of the upper.
+    """
     null = stats.gamma(a=99 / 2, scale=2 / 99)
     assert null.ppf(0.025) == pytest.approx(0.741, abs=1e-3)
     assert null.ppf(0.975) == pytest.approx(1.297, abs=1e-3)
-    counts_lo = np.zeros((1, 10_000), bool)
-    # Construct counts with F just inside and just outside the band.
-    for target, significant in [(0.75, False), (0.70, True), (1.25, False), (1.35, True)]:
-        rng = np.random.default_rng(3)
-        counts = rng.poisson(20, size=100).astype(float)
-        counts = 20 + (counts - counts.mean()) / counts.std(ddof=1) * np.sqrt(target * 20)
-        counts = np.round(counts).astype(int)
-        spikes = counts_lo.copy()
-        for k, c in enumerate(counts):
-            spikes[0, k * 100 : k * 100 + c] = True
-        result = sl.fano_test(spikes, window=100)
-        f = result.statistic[0]
-        assert bool(result.below[0] | result.above[0]) == (not 0.741 <= f <= 1.297), (target, f)
+    counts = np.array([48] * m + [32] * m + [40] * (100 - 2 * m))
+    spikes = np.zeros((1, 10_000), bool)
+    for k, c in enumerate(counts):
+        spikes[0, k * 100 : k * 100 + c] = True
+    result = sl.fano_test(spikes, window=100)
+    expected = 2 * m * 64 / (99 * 40)
+    assert result.statistic[0] == pytest.approx(expected, rel=1e-12)
+    assert bool(result.below[0] | result.above[0]) is significant
+    assert bool(result.below[0]) is (significant and expected < 1)
+    assert bool(result.above[0]) is (significant and expected > 1)
 
 
 def test_fano_test_size_under_poisson_like_null():

@@ -1,6 +1,7 @@
 """One experimental cell of the paper: train (or not), observe, binarize, summarize, save.
 
-A cell is a (data set, model, width, condition, seed). Conditions (the paper's
+A cell is a (data set, model, width, condition, seed); its parameters are
+declared in :mod:`spikelib.experiment.config`. Conditions (the paper's
 section 3.1):
 
 ``random``
@@ -19,252 +20,61 @@ section 3.1):
 
 The ``curve`` protocol (the paper's Figure 5) trains one network ``epochs`` on
 the true labels and then ``memorize_epochs`` on shuffled labels, freezing as
-the condition says, while :class:`spikelib.recording.FiringRateRecorder`
-records the observed layer's mean firing rate after every batch.
+the condition says, while
+:class:`spikelib.experiment.recording.FiringRateRecorder` records the observed
+layer's mean firing rate after every batch.
 
 Functions and classes
 ---------------------
-CellConfig
-    The validated parameters of a cell (unknown keys and bad values fail at once).
 run_cell
-    Run a cell and write ``spikes.npz``, ``model.keras`` (when asked) and,
-    last, ``metrics.json``.
-cell_id, is_complete, read_metrics, read_nodes
-    Naming and reading of cell outputs.
+    Run a cell and write its files (see :mod:`spikelib.cellfiles`), ``metrics.json`` last.
+seed_everything
+    Seed Python, NumPy and TensorFlow.
 """
 
 import dataclasses
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import paths
-from .assumptions import adf, change_points, combine_pvalues, ljung_box
-from .intervals import isi_cv
-from .data import DATASETS, load_dataset, sha256
-from .exceptions import DataError, ParameterError
-from .provenance import machine, package_versions, write_json_atomically
-from .models import (
-    MODELS,
-    OBSERVED_LAYER,
-    build_model,
-    compile_model,
-    freeze_all_but_last_two,
-    observed_activations,
-)
-from .raster import binarize, save_arrays, save_rasters
-from .rates import firing_rate
-from .summary import summarize
-from .variability import fano_factor, fano_test
+from .. import paths
+from .._optional import soft_import
+from .._validation import check_window
+from ..assumptions import adf, change_points, combine_pvalues, ljung_box
+from ..cellfiles import CURVE, METRICS, MODEL, NODES, SPIKES
+from ..exceptions import DataError, ParameterError
+from ..intervals import isi_cv
+from ..raster import binarize, save_rasters
+from ..rates import firing_rate
+from ..storage import sha256, write_json, write_npz
+from ..summary import summarize
+from ..variability import fano_factor, fano_test
+from .config import MEMORIZING, RETRAINING, CellConfig, cell_id
+from .data import load_dataset
+from .models import build_model, compile_model, freeze_all_but_last_two, observed_activations
+from .provenance import machine, package_versions
 
-__all__ = [
-    "CellConfig",
-    "CellResult",
-    "run_cell",
-    "cell_id",
-    "is_complete",
-    "read_metrics",
-    "read_nodes",
-    "recorded_parameters",
-    "seed_everything",
-    "CONDITIONS",
-    "MEMORIZING",
-    "PROTOCOLS",
-]
+__all__ = ["CellResult", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
 
-CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
-MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
-RETRAINING = ("mem_retrain_last", "mem_retrain_all")
-PROTOCOLS = ("cell", "curve")
-METRICS = "metrics.json"
-SPIKES = "spikes.npz"
-MODEL = "model.keras"
-CURVE = "curve.npz"
-NODES = "nodes.npz"
 EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
 
 # Streams of the cell's seed: one per random choice, so changing one never shifts another.
 _LABEL_STREAM, _TRAIN_ORDER_STREAM, _TEST_ORDER_STREAM, _PROBE_STREAM = 1, 2, 3, 4
 
 
-@dataclass(frozen=True)
-class CellConfig:
-    """Parameters of one experimental cell; validated on construction.
-
-    Attributes
-    ----------
-    dataset : str
-        ``digits``, ``mnist``, ``fashion_mnist``, ``cifar10`` or a path to an ``.npz``.
-    model : {"mlp", "cnn", "densenet"}
-    width : int
-        Nodes of the observed layer.
-    condition : str
-        One of :data:`CONDITIONS`.
-    seed : int
-        Seed of weights, label shuffling, sample order and probes.
-    epochs : int
-        Epochs on the true labels (``generalizing``; the first phase of ``curve``).
-    memorize_epochs : int
-        Epochs on shuffled labels (memorizing conditions; second phase of ``curve``).
-    batch_size, learning_rate, validation_split
-        The paper's training set-up: 256, 0.1 (SGD, no momentum), 0.1.
-    window : int
-        Fano-factor window in samples (the paper: 100).
-    ljung_box_lags : int
-        Lags of the Ljung-Box test stored with the metrics.
-    layer : str
-        Name of the observed layer.
-    densenet_weights : {"imagenet", "random"}
-        DenseNet121's initial weights; ``random`` departs from the paper and is recorded.
-    protocol : {"cell", "curve"}
-    probe_size : int
-        Training and test samples in each probe of the ``curve`` protocol (the paper: 100).
-    base_model : str, optional
-        The ``generalizing`` model to retrain from; default: the sibling cell's
-        ``model.keras`` next to ``output_dir``.
-    save_model : bool, optional
-        Save ``model.keras``; default: for ``generalizing`` cells, which others retrain.
-    output_dir : str
-        Where the outputs go.
-    data_dir : str, optional
-        A directory searched first for data files.
-    """
-
-    dataset: str = "digits"
-    model: str = "mlp"
-    width: int = 128
-    condition: str = "generalizing"
-    seed: int = 0
-    epochs: int = 10
-    memorize_epochs: int = 50
-    batch_size: int = 256
-    learning_rate: float = 0.1
-    validation_split: float = 0.1
-    window: int = 100
-    ljung_box_lags: int = 10
-    layer: str = OBSERVED_LAYER
-    densenet_weights: str = "imagenet"
-    protocol: str = "cell"
-    probe_size: int = 100
-    base_model: str | None = None
-    save_model: bool | None = None
-    output_dir: str = "results/cell"
-    data_dir: str | None = None
-
-    def __post_init__(self):
-        _check_choice("model", self.model, MODELS)
-        _check_choice("condition", self.condition, CONDITIONS)
-        _check_choice("protocol", self.protocol, PROTOCOLS)
-        _check_choice("densenet_weights", self.densenet_weights, ("imagenet", "random"))
-        if str(self.dataset) not in DATASETS and not str(self.dataset).endswith(".npz"):
-            raise ParameterError(
-                f"`dataset`={self.dataset!r}: use one of {list(DATASETS)} or a path to an .npz file."
-            )
-        for name, minimum in (("width", 1), ("epochs", 0), ("memorize_epochs", 0), ("batch_size", 1),
-                              ("window", 1), ("ljung_box_lags", 1), ("probe_size", 1), ("seed", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-                raise ParameterError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
-        if not 0 < float(self.learning_rate):
-            raise ParameterError(f"`learning_rate` must be positive; got {self.learning_rate!r}.")
-        if not 0 < float(self.validation_split) < 1:
-            raise ParameterError(f"`validation_split` must lie in (0, 1); got {self.validation_split!r}.")
-        if self.protocol == "curve" and self.condition not in RETRAINING:
-            raise ParameterError(
-                f"The curve protocol follows the paper's Figure 5: `condition` must be one of "
-                f"{list(RETRAINING)}; got {self.condition!r}."
-            )
-
-    @classmethod
-    def from_dict(cls, values):
-        """Build from a mapping; an unknown key fails naming it and the known keys."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ParameterError(f"Unknown cell parameter(s) {unknown}; known parameters are {sorted(known)}.")
-        return cls(**values)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @property
-    def dataset_name(self):
-        text = str(self.dataset)
-        return Path(text).stem if text.endswith(".npz") else text
-
-    @property
-    def trains_on_shuffled_labels(self):
-        return self.condition in MEMORIZING
-
-    @property
-    def freezes_all_but_last_two(self):
-        return self.condition in ("mem_retrain_last", "mem_random_last")
-
-
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ParameterError(f"`{name}`={value!r} is not allowed; choose one of {list(allowed)}.")
-
-
-def cell_id(config):
-    """A cell's directory name, e.g. ``fashion_mnist-mlp-128-generalizing-seed0``."""
-    protocol = "-curve" if config.protocol == "curve" else ""
-    return f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}-seed{config.seed}"
-
-
-def is_complete(output_dir):
-    """True when the cell's ``metrics.json`` exists, parses and says it is complete."""
-    try:
-        return bool(read_metrics(output_dir).get("complete"))
-    except (DataError, OSError):
-        return False
-
-
-def read_metrics(output_dir):
-    path = Path(output_dir) / METRICS
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataError(f"No {METRICS} in {output_dir}: the cell has not finished.") from None
-    except json.JSONDecodeError as error:
-        raise DataError(f"{path} is not valid JSON ({error}).") from error
-
-
-def read_nodes(output_dir):
-    """Per-node statistics of a cell: ``{"train": {...}, "test": {...}, "excerpt": raster}``."""
-    path = Path(output_dir) / NODES
-    if not path.is_file():
-        raise DataError(f"No {NODES} in {output_dir}: the cell has not finished.")
-    with np.load(path, allow_pickle=False) as archive:
-        values = {key: archive[key] for key in archive.files}
-    nodes = {"train": {}, "test": {}}
-    for key, value in values.items():
-        split, _, name = key.partition("_")
-        if split in nodes and not name.startswith("excerpt"):
-            nodes[split][name] = value
-    n_nodes, n_samples = (int(v) for v in values["test_excerpt_shape"])
-    nodes["excerpt"] = np.unpackbits(values["test_excerpt"], axis=1, count=n_samples).astype(bool)
-    return nodes
-
-
-def recorded_parameters(config):
-    """The cell's parameters as recorded: paths relative to the repository when inside it."""
-    values = config.to_dict()
-    for key in ("output_dir", "base_model", "data_dir"):
-        values[key] = paths.repository_relative(values[key])
-    if str(config.dataset).endswith(".npz"):
-        values["dataset"] = paths.repository_relative(config.dataset)
-    return values
-
-
 def seed_everything(seed):
-    """Seed Python, NumPy and TensorFlow, and ask TensorFlow for deterministic kernels."""
-    import keras
-    import tensorflow as tf
+    """Seed Python, NumPy and TensorFlow, and ask TensorFlow for deterministic kernels.
+
+    Raises
+    ------
+    MissingDependencyError
+        If Keras or TensorFlow is not installed.
+    """
+    keras = soft_import("keras", "training a network")
+    tf = soft_import("tensorflow", "training a network")
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -311,7 +121,7 @@ def _base_model_path(config, output_dir):
 
 
 def _initial_network(config, data, output_dir):
-    import keras
+    keras = soft_import("keras", "training a network")
 
     if config.condition in RETRAINING and config.protocol == "cell":
         path = _base_model_path(config, output_dir)
@@ -326,6 +136,28 @@ def _initial_network(config, data, output_dir):
     network = build_model(config.model, config.width, data.input_shape, data.n_classes,
                           seed=config.seed, densenet_weights=config.densenet_weights)
     return network, None
+
+
+def _check_against_data(config, data):
+    """Checks that need the data's size, made before any training."""
+    for split, n in (("training", len(data.x_train)), ("test", len(data.x_test))):
+        try:
+            check_window(config.window, n)
+        except ParameterError as error:
+            raise ParameterError(f"The {split} split of {data.name!r} has {n} samples: {error}", "window") from None
+    n_validation = int(len(data.x_train) * config.validation_split)
+    if n_validation < 1 or n_validation >= len(data.x_train):
+        raise ParameterError(
+            f"`validation_split`={config.validation_split} of {len(data.x_train)} training samples leaves "
+            f"{n_validation} for validation and {len(data.x_train) - n_validation} for training; both "
+            "need at least one.", "validation_split")
+
+
+def _check_layer(network, layer):
+    names = [item.name for item in network.layers]
+    if layer not in names:
+        raise ParameterError(f"`layer`={layer!r} is not in the {network.name} model; its layers are {names}.",
+                             "layer")
 
 
 def _prepare_for_memorizing(network, config):
@@ -383,13 +215,18 @@ def _split_statistics(spikes, config, stationarity):
 def run_cell(config, progress=print):
     """Run one experimental cell and write its outputs.
 
-    Outputs in ``config.output_dir``: ``spikes.npz`` (rasters ``train`` and
-    ``test``, read with :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node
-    statistics of both splits and the first 300 test samples of the raster,
-    read with :func:`read_nodes`), ``model.keras`` when
-    ``save_model`` (default: generalizing cells), ``curve.npz`` for the curve
-    protocol, and, written last and atomically, ``metrics.json``; a cell is
-    complete exactly when ``metrics.json`` exists.
+    Outputs in ``config.output_dir`` (default ``results/cells/<cell id>``):
+    ``spikes.npz`` (rasters ``train`` and ``test``, read with
+    :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node statistics of both
+    splits and the first 300 test samples of the raster, read with
+    :func:`spikelib.cellfiles.read_nodes`), ``model.keras`` when ``save_model``
+    (default: generalizing cells), ``curve.npz`` for the curve protocol, and,
+    written last and atomically, ``metrics.json``. Whether a cell is finished
+    is decided by :func:`spikelib.cellfiles.cell_status`.
+
+    Everything that can be checked before training is checked before
+    training: the data, the window against the size of each split, and the
+    observed layer's name.
 
     Parameters
     ----------
@@ -400,10 +237,21 @@ def run_cell(config, progress=print):
     Returns
     -------
     CellResult
+
+    Raises
+    ------
+    ParameterError
+        Bad parameters, a window too long for a split, a layer the model does
+        not have, or a validation split that leaves no sample on one side.
+    DataError
+        Missing or corrupt data, or a retraining cell without its generalizing
+        model.
     """
     if isinstance(config, dict):
         config = CellConfig.from_dict(config)
     started = time.perf_counter()
+    if config.output_dir is None:
+        config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
     output_dir = Path(config.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / METRICS).unlink(missing_ok=True)  # a rerun is incomplete until it ends
@@ -412,7 +260,9 @@ def run_cell(config, progress=print):
     data = load_dataset(config.dataset, data_dir=config.data_dir)
     progress(f"{cell_id(config)}: {data.name} from {data.source}, "
              f"{len(data.x_train)} train / {len(data.x_test)} test samples")
+    _check_against_data(config, data)
     network, base_path = _initial_network(config, data, output_dir)
+    _check_layer(network, config.layer)
 
     n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)  # Keras keeps the tail
     label_order = _permutation(config.seed, _LABEL_STREAM, len(data.y_train))
@@ -422,7 +272,7 @@ def run_cell(config, progress=print):
     if config.protocol == "curve":
         probe_index = _permutation(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]
         probe_test = _permutation(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]
-        from .recording import FiringRateRecorder
+        from .recording import FiringRateRecorder  # imports TensorFlow: only for curves
 
         recorder = FiringRateRecorder(data.x_train[probe_index], data.x_test[probe_test], config.layer)
         compile_model(network, config.learning_rate)
@@ -467,12 +317,12 @@ def run_cell(config, progress=print):
     train_stats, train_nodes = _split_statistics(spikes_train, config, stationarity=False)
     test_stats, test_nodes = _split_statistics(spikes_test, config, stationarity=True)
     # Small per-node results: what the tables and figures read (the rasters need not be shipped).
-    save_arrays(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
+    write_npz(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
                 **{f"test_{k}": v for k, v in test_nodes.items()},
                 test_excerpt=np.packbits(spikes_test[:, :EXCERPT_SAMPLES], axis=1),
                 test_excerpt_shape=np.array(spikes_test[:, :EXCERPT_SAMPLES].shape))
     if curve is not None:
-        np.savez(output_dir / CURVE, **{k: np.asarray(v) for k, v in curve.items()})
+        write_npz(output_dir / CURVE, **curve)
     save_model = config.save_model if config.save_model is not None else config.condition == "generalizing"
     if save_model:
         network.save(output_dir / MODEL)
@@ -480,7 +330,7 @@ def run_cell(config, progress=print):
     metrics = {
         "cell_id": cell_id(config),
         "complete": True,
-        "parameters": recorded_parameters(config),
+        "parameters": config.recorded(),
         "seed": config.seed,
         "dataset": {
             "name": data.name, "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
@@ -509,7 +359,7 @@ def run_cell(config, progress=print):
         "machine": machine(),
         "wall_time_s": time.perf_counter() - started,
     }
-    write_json_atomically(output_dir / METRICS, metrics)
+    write_json(output_dir / METRICS, metrics)
     progress(f"done in {metrics['wall_time_s']:.0f} s: train acc {accuracy['train_accuracy']:.3f}, "
              f"MFR train {metrics['splits']['train']['mfr']:.3f}")
     return CellResult(config, metrics, {"train": spikes_train, "test": spikes_test}, output_dir, curve)

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .models import OBSERVED_LAYER
+from .config import OBSERVED_LAYER
 
 __all__ = ["FiringRateRecorder"]
 

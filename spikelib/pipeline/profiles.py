@@ -18,19 +18,49 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from .. import paths
+from .._optional import soft_import
+from ..exceptions import ParameterError, ProfileError
+from ..experiment.config import RETRAINING, CellConfig, cell_id, parameter_specs
 
-from . import paths
-from .exceptions import ParameterError, ProfileError
-from .experiment import RETRAINING, CellConfig, cell_id
-
-__all__ = ["Profile", "Cell", "load_profile", "ProfileError"]
+__all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES"]
 
 TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves"}
-BLOCK_AXES = ("datasets", "models", "widths", "conditions", "seeds")
-# Fields a profile may not set: the runner decides where outputs go and how cells run.
-RUNNER_FIELDS = {"output_dir", "protocol", "base_model", "dataset", "model", "width", "condition", "seed"}
-CELL_FIELDS = {f.name for f in dataclasses.fields(CellConfig)} - RUNNER_FIELDS
+# Each axis of a block sets one parameter of the cells it expands into.
+BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "conditions": "condition",
+              "seeds": "seed"}
+#: The cell parameters a profile may set, derived from the declaration: the axes set the
+#: cell's identity, and the runner decides where outputs go and which protocol runs.
+CELL_FIELDS = {spec.name for spec in parameter_specs() if spec.profile}
+#: A profile is a short text; anything larger is refused before parsing.
+MAX_PROFILE_BYTES = 1 << 20
+
+
+def _strict_loader():
+    """A safe YAML loader that refuses aliases (which can expand a small file enormously)
+    and duplicate keys (which would silently keep the last value)."""
+    yaml = soft_import("yaml", "reading a profile")
+
+    class StrictLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"uses the alias *{event.anchor}; aliases and anchors are not allowed "
+                    "in profiles: write the values out", event.start_mark)
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"repeats the key {key!r}; each key may appear once", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return yaml, StrictLoader
 
 
 @dataclass(frozen=True)
@@ -108,9 +138,13 @@ def load_profile(name_or_path, results_root=None):
     path = _resolve(name_or_path)
     if not path.is_file():
         raise ProfileError(f"No profile file at {path}.")
+    if path.stat().st_size > MAX_PROFILE_BYTES:
+        raise ProfileError(f"{path} has {path.stat().st_size} bytes; a profile is at most "
+                           f"{MAX_PROFILE_BYTES} bytes.")
     raw = path.read_bytes()
+    yaml, loader = _strict_loader()
     try:
-        spec = yaml.safe_load(raw)
+        spec = yaml.load(raw, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ProfileError(f"{path} is not valid YAML: {error}") from error
     _check_keys(path, "", spec, TOP_KEYS)
@@ -137,39 +171,41 @@ def load_profile(name_or_path, results_root=None):
                 if not isinstance(block[axis], list) or not block[axis]:
                     _fail(path, f"{where}.{axis}", f"must be a non-empty list; got {block[axis]!r}.")
             overrides = {k: v for k, v in block.items() if k not in BLOCK_AXES}
-            for dataset_i, dataset in enumerate(block["datasets"]):
-                for model_i, model in enumerate(block["models"]):
-                    for width_i, width in enumerate(block["widths"]):
-                        for condition_i, condition in enumerate(block["conditions"]):
-                            for seed_i, seed in enumerate(block["seeds"]):
-                                values = {**defaults, **overrides, "dataset": dataset, "model": model,
-                                          "width": width, "condition": condition, "seed": seed,
-                                          "protocol": protocol, "output_dir": ""}
-                                try:
-                                    config = CellConfig(**values)
-                                except ParameterError as error:
-                                    key = _offending_key(str(error), where, dataset_i, model_i, width_i,
-                                                         condition_i, seed_i, overrides, defaults)
-                                    raise ProfileError(f"{path}: `{key}`: {error}") from None
-                                config = dataclasses.replace(config, output_dir=str(root / "cells" / cell_id(config)))
-                                cells.append(config)
+            cells.extend(_expand(path, where, block, overrides, defaults, protocol, root))
     return Profile(name=name, description=str(spec.get("description", "")).strip(),
                    expected_cost=str(spec.get("expected_cost", "")), path=path,
                    sha256=hashlib.sha256(raw).hexdigest(), cells=_order(path, cells))
 
 
-def _offending_key(message, where, dataset_i, model_i, width_i, condition_i, seed_i, overrides, defaults):
-    axes = {"dataset": f"datasets[{dataset_i}]", "model": f"models[{model_i}]", "width": f"widths[{width_i}]",
-            "condition": f"conditions[{condition_i}]", "seed": f"seeds[{seed_i}]"}
-    for field, key in axes.items():
-        if f"`{field}`" in message:
-            return f"{where}.{key}"
-    for field in overrides:
-        if f"`{field}`" in message:
-            return f"{where}.{field}"
-    for field in defaults:
-        if f"`{field}`" in message:
-            return f"defaults.{field}"
+def _expand(path, where, block, overrides, defaults, protocol, root):
+    """Every cell of one block: the product of its axes."""
+    import itertools
+
+    axes = list(BLOCK_AXES.items())
+    configs = []
+    for combination in itertools.product(*(enumerate(block[axis]) for axis, _ in axes)):
+        values = {**defaults, **overrides, "protocol": protocol}
+        for (axis, field), (_, value) in zip(axes, combination):
+            values[field] = value
+        try:
+            config = CellConfig(**values)
+        except ParameterError as error:
+            raise ProfileError(f"{path}: `{_offending_key(error, where, axes, combination, overrides, defaults)}`: "
+                               f"{error}") from None
+        configs.append(dataclasses.replace(config, output_dir=str(root / "cells" / cell_id(config))))
+    return configs
+
+
+def _offending_key(error, where, axes, combination, overrides, defaults):
+    """The dotted key of the profile that set the parameter an error names."""
+    parameter = getattr(error, "parameter", None)
+    for (axis, field), (index, _) in zip(axes, combination):
+        if parameter == field:
+            return f"{where}.{axis}[{index}]"
+    if parameter in overrides:
+        return f"{where}.{parameter}"
+    if parameter in defaults:
+        return f"defaults.{parameter}"
     return where
 
 

@@ -6,7 +6,7 @@ difference, then times ``summarize`` + ``fano_test`` + ``ljung_box`` on the
 largest raster and traces their peak memory, and finally times MLP training
 on Fashion-MNIST with and without the firing-rate-during-training callback.
 
-Run ``python -m spikelib.bench --help`` for options; ``--elephant-nodes``
+Run ``python -m spikelib.pipeline.bench --help`` for options; ``--elephant-nodes``
 times the (slow) Elephant route on the first N nodes only and says so.
 """
 
@@ -17,13 +17,13 @@ import tracemalloc
 import numpy as np
 import quantities as pq
 
-from . import elephant_route
-from .assumptions import ljung_box
-from .intervals import isi_cv
-from .neo_io import to_spiketrains
-from .rates import firing_rate
-from .summary import summarize
-from .variability import fano_factor, fano_test
+from .. import elephant_route
+from ..assumptions import ljung_box
+from ..intervals import isi_cv
+from ..neo_io import to_spiketrains
+from ..rates import firing_rate
+from ..summary import summarize
+from ..variability import fano_factor, fano_test
 
 WINDOW = 100
 
@@ -90,11 +90,11 @@ def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
 
     Returns ``None`` when Fashion-MNIST is not available offline.
     """
-    from .data import load_dataset
-    from .exceptions import DataError
-    from .experiment import seed_everything
-    from .recording import FiringRateRecorder
-    from .models import build_model, compile_model
+    from ..exceptions import DataError
+    from ..experiment.cell import seed_everything
+    from ..experiment.data import load_dataset
+    from ..experiment.models import build_model, compile_model
+    from ..experiment.recording import FiringRateRecorder
 
     try:
         data = load_dataset("fashion_mnist")
@@ -123,7 +123,7 @@ def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spikelib.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--nodes", type=int, default=512)
     parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])

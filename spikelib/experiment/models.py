@@ -15,7 +15,9 @@ observed_activations
 
 import numpy as np
 
-from .exceptions import ParameterError
+from .._optional import soft_import
+from ..exceptions import ParameterError
+from .config import DENSENET_WEIGHTS, MODELS, OBSERVED_LAYER
 
 __all__ = [
     "build_model",
@@ -26,14 +28,14 @@ __all__ = [
     "MODELS",
 ]
 
-#: Stable name of the last hidden ReLU layer, the one the paper observes.
-OBSERVED_LAYER = "observed"
-MODELS = ("mlp", "cnn", "densenet")
-DENSENET_WEIGHTS = ("imagenet", "random")
+
+
+def _keras():
+    return soft_import("keras", "building and training networks")
 
 
 def _densenet_base(input_shape, weights):
-    import keras
+    keras = _keras()
 
     if weights not in DENSENET_WEIGHTS:
         raise ParameterError(f"`densenet_weights`={weights!r}; choose one of {list(DENSENET_WEIGHTS)}.")
@@ -86,8 +88,17 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
     keras.Model
         With layers named ``observed`` and ``output`` (and ``conv`` or
         ``densenet121`` for the deeper families).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown family or a bad width; for DenseNet121, inputs that are
+        not colour images of at least 32x32, or ImageNet weights that cannot
+        be loaded (the message says how to get them).
+    MissingDependencyError
+        If Keras is not installed.
     """
-    import keras
+    keras = _keras()
 
     if model not in MODELS:
         raise ParameterError(f"`model`={model!r} is unknown; choose one of {list(MODELS)}.")
@@ -109,7 +120,7 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
 
 def compile_model(network, learning_rate=0.1):
     """Compile with the paper's optimiser: plain SGD, no momentum, batch size set in ``fit``."""
-    import keras
+    keras = _keras()
 
     network.compile(
         optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.0),
@@ -139,7 +150,7 @@ def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024)
     ParameterError
         If the model has no layer of that name; the message lists its layers.
     """
-    import keras
+    keras = _keras()
 
     try:
         target = network.get_layer(layer)

@@ -1,6 +1,6 @@
 """Building the book: execute the notebooks, serve MathJax locally, run Jupyter Book.
 
-``python -m spikelib.book`` is what ``make book`` runs. Execution and
+``python -m spikelib.report.book`` is what ``make book`` runs. Execution and
 rendering are separate steps: notebooks are executed by papermill into
 ``book/executed/`` and Jupyter Book renders those stored outputs with
 execution switched off.
@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
-from .notebook import execute_notebook
+from .. import paths
+from ..exceptions import DataError
+from ..pipeline.notebook import execute_notebook
 
 # The demo page: (jupytext source in notebooks/, executed copy in book/executed/, parameters).
 PAGES = [("spikes_on_digits.py", "spikes_on_digits.ipynb", {})]
@@ -54,15 +55,28 @@ def book_pages(profiles=BOOK_PROFILES):
 
 
 def check_results(profiles=BOOK_PROFILES):
-    """Every profile the book shows must have a manifest; say how to make the missing ones."""
+    """Every profile the book shows must have a manifest.
+
+    Raises
+    ------
+    DataError
+        Naming the profiles without results and the commands that make them.
+    """
     missing = [p for p in profiles if not (paths.results_dir() / p / "manifest.json").is_file()]
     if missing:
         commands = "; ".join(f"spikelib run --profile {p}" for p in missing)
-        raise SystemExit(f"The book shows profiles {list(profiles)}, but {missing} have no results in "
-                         f"{paths.results_dir()}. Run: {commands}")
+        raise DataError(f"The book shows profiles {list(profiles)}, but {missing} have no results in "
+                        f"{paths.results_dir()}. Run: {commands}")
 
 
 def execute_pages(profiles=BOOK_PROFILES):
+    """Execute every page of the book into ``book/executed/``.
+
+    Raises
+    ------
+    DataError
+        If a profile the book shows has no results.
+    """
     check_results(profiles)
     for source, executed, parameters, title in book_pages(profiles):
         start = time.perf_counter()
@@ -86,17 +100,22 @@ def build_html(strict=False, output=paths.ROOT):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spikelib.book", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m spikelib.report.book", description=__doc__.splitlines()[0])
     parser.add_argument("--no-execute", action="store_true", help="render the stored executed notebooks only")
     parser.add_argument("--strict", action="store_true", help="fail on any Sphinx warning")
     args = parser.parse_args(argv)
     install_mathjax()
     if not args.no_execute:
-        execute_pages()
+        try:
+            execute_pages()
+        except DataError as error:
+            print(f"book: {error}", file=sys.stderr)
+            return 2
     html = build_html(strict=args.strict)
     where = html.relative_to(paths.ROOT) if html.is_relative_to(paths.ROOT) else html
     print(f"\nThe book is in {where}/ ; open {where}/index.html")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

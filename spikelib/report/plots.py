@@ -1,5 +1,9 @@
 """The paper's Figures 2-6, drawn from aggregated results (no computation of results here).
 
+Every figure is sized to be read at the book's page width (about 9 inches
+wide at most); captions are written by the analysis notebooks, which know
+which results a figure shows.
+
 Functions
 ---------
 figure2
@@ -7,7 +11,7 @@ figure2
 figure3
     The four indicators against the generalization gap.
 figure4
-    Indicators against layer width, generalizing vs memorizing.
+    Rain clouds of the four indicators against layer width, generalizing vs memorizing.
 figure5
     Mean firing rate during training.
 figure6
@@ -17,14 +21,27 @@ figure6
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .analysis import CONDITION_LABELS, CONDITION_ORDER
-from .simulate import poisson_raster
+from .._optional import soft_import
+from ..simulate import poisson_raster
+from .results import CONDITION_LABELS, CONDITION_ORDER
 
-__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "INDICATORS"]
+__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
+GROUP_COLOURS = {"generalizing": COLOURS["generalizing"], "memorizing": COLOURS["mem_retrain_last"]}
 MARKERS = ["o", "s", "^", "D", "v"]
+PAGE_WIDTH = 9.0  # inches: the width of the book's text column at 100 dpi
+
+
+def _grid(n_panels, height_per_row=3.3):
+    columns = 2 if n_panels > 1 else 1
+    rows = int(np.ceil(n_panels / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(PAGE_WIDTH if columns > 1 else PAGE_WIDTH / 1.6,
+                                                     height_per_row * rows), squeeze=False)
+    for ax in axes.flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)
 
 
 def figure2(excerpts, n_simulated=200, seed=0):
@@ -36,9 +53,11 @@ def figure2(excerpts, n_simulated=200, seed=0):
         Condition -> raster excerpt ``(n_nodes, n_samples)`` of one network.
     n_simulated : int
         Simulated Poisson trains per panel; their 2.5-97.5% band and mean are drawn.
+    seed : int
+        Seed of the simulated trains.
     """
-    fig, axes = plt.subplots(1, len(excerpts), figsize=(3.2 * len(excerpts), 3.2), sharey=True, squeeze=False)
-    for ax, (condition, raster) in zip(axes[0], excerpts.items()):
+    fig, axes = _grid(len(excerpts))
+    for ax, (condition, raster) in zip(axes, excerpts.items()):
         counts = np.cumsum(raster, axis=1)
         steps = np.arange(1, raster.shape[1] + 1)
         ax.plot(steps, counts.T, color="0.55", lw=0.4, alpha=0.5)
@@ -48,9 +67,8 @@ def figure2(excerpts, n_simulated=200, seed=0):
             low, high = np.percentile(simulated, [2.5, 97.5], axis=0)
             ax.fill_between(steps, low, high, color="C3", alpha=0.25, lw=0, label="Poisson 95% band")
             ax.plot(steps, simulated.mean(axis=0), color="C3", lw=1.5, label=f"Poisson at MFR {mfr:.2f}")
-        ax.set(title=CONDITION_LABELS.get(condition, condition), xlabel="sample")
-        ax.legend(frameon=False, fontsize=7, loc="upper left")
-    axes[0][0].set_ylabel("cumulative spikes")
+        ax.set(title=CONDITION_LABELS.get(condition, condition), xlabel="sample", ylabel="cumulative spikes")
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 
@@ -60,7 +78,7 @@ def _condition_scatter(ax, frame, x, y, datasets):
         for marker, dataset in zip(MARKERS, datasets):
             rows = frame[(frame["condition"] == condition) & (frame["dataset"] == dataset)]
             if len(rows):
-                ax.scatter(rows[x], rows[y], color=COLOURS[condition], marker=marker, s=28,
+                ax.scatter(rows[x], rows[y], color=COLOURS[condition], marker=marker, s=30,
                            edgecolor="white", lw=0.5,
                            label=f"{CONDITION_LABELS[condition]}, {dataset}" if len(datasets) > 1
                            else CONDITION_LABELS[condition])
@@ -70,41 +88,58 @@ def figure3(cells):
     """The four indicators (training split) against the generalization gap."""
     frame = cells[cells["split"] == "train"]
     datasets = sorted(frame["dataset"].unique())
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
+    fig, axes = _grid(4)
     for ax, (column, label) in zip(axes, INDICATORS):
         _condition_scatter(ax, frame, "generalization_gap", column, datasets)
         ax.set(xlabel="generalization gap (train - validation accuracy)", ylabel=label)
-    axes[0].legend(frameon=False, fontsize=7)
+    axes[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def figure4(cells):
-    """Indicators against width: generalizing vs memorizing (all memorizing conditions pooled)."""
+def _groups(cells):
     frame = cells[cells["split"] == "train"].copy()
-    frame["group"] = np.where(frame["condition"].astype(str).str.startswith("mem_"), "memorizing",
-                              np.where(frame["condition"] == "generalizing", "generalizing", "other"))
-    frame = frame[frame["group"] != "other"]
-    widths = sorted(frame["width"].unique())
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
-    rng = np.random.default_rng(0)
+    condition = frame["condition"].astype(str)
+    frame["group"] = np.where(condition.str.startswith("mem_"), "memorizing",
+                              np.where(condition == "generalizing", "generalizing", "other"))
+    return frame[frame["group"] != "other"]
+
+
+def figure4(cells):
+    """Rain clouds of the four indicators against width: generalizing vs memorizing networks.
+
+    For each width, the left half (generalizing) and the right half
+    (memorizing, every memorizing condition pooled) each show a density
+    (the cloud), a box, and the networks themselves (the rain), as the
+    paper's Figure 4 does. A group of one network shows as a single point.
+
+    Raises
+    ------
+    MissingDependencyError
+        If seaborn is not installed.
+    """
+    sns = soft_import("seaborn", "the rain-cloud figure")
+    frame = _groups(cells)
+    frame["width"] = frame["width"].astype(str)
+    widths = sorted(frame["width"].unique(), key=int)
+    order = ["generalizing", "memorizing"]
+    palette = {group: GROUP_COLOURS[group] for group in order}
+    fig, axes = _grid(4)
     for ax, (column, label) in zip(axes, INDICATORS):
-        for offset, (group, colour) in zip((-0.18, 0.18), (("generalizing", COLOURS["generalizing"]),
-                                                           ("memorizing", COLOURS["mem_retrain_last"]))):
-            for i, width in enumerate(widths):
-                values = frame[(frame["group"] == group) & (frame["width"] == width)][column].dropna()
-                if len(values) == 0:
-                    continue
-                if len(values) > 2:
-                    parts = ax.violinplot(values, positions=[i + offset], widths=0.3, showextrema=False)
-                    for body in parts["bodies"]:
-                        body.set_facecolor(colour)
-                        body.set_alpha(0.3)
-                ax.scatter(i + offset + rng.uniform(-0.05, 0.05, len(values)), values, color=colour, s=14,
-                           label=group if i == 0 else None)
-        ax.set_xticks(range(len(widths)), [str(w) for w in widths])
+        data = frame.dropna(subset=[column])
+        shared = dict(data=data, x="width", y=column, hue="group", hue_order=order, order=widths, ax=ax,
+                      palette=palette)
+        counts = data.groupby(["width", "group"]).size()
+        if (counts >= 2).any():
+            sns.violinplot(**shared, split=True, inner=None, cut=0, density_norm="width", fill=True,
+                           alpha=0.3, linewidth=0.6, legend=False)
+        sns.boxplot(**shared, dodge=True, width=0.3, showfliers=False, linewidth=0.8, fill=False,
+                    legend=False)
+        sns.stripplot(**shared, dodge=True, jitter=0.06, size=4.5, edgecolor="white", linewidth=0.5,
+                      legend=ax is axes[0])
         ax.set(xlabel="width of the observed layer", ylabel=label)
-    axes[0].legend(frameon=False, fontsize=8)
+    if axes[0].get_legend() is not None:
+        axes[0].legend(frameon=False, fontsize=8, title=None)
     fig.tight_layout()
     return fig
 
@@ -115,7 +150,7 @@ def figure5(curve_frame, smooth=10):
     A band shows the rolling minimum and maximum over ``smooth`` batches;
     with several networks per condition it shows the 95% interval of their mean.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), sharey=True)
     for ax, condition in zip(axes, ("mem_retrain_last", "mem_retrain_all")):
         rows = curve_frame[curve_frame["condition"] == condition] if len(curve_frame) else curve_frame
         if len(rows) == 0:
@@ -145,12 +180,12 @@ def figure5(curve_frame, smooth=10):
 
 def figure6(cells):
     """Mean Fano factor against mean firing rate, with the binomial expectation 1 - MFR."""
-    fig, ax = plt.subplots(figsize=(4.6, 4))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH / 1.6, 4.4))
     datasets = sorted(cells["dataset"].unique())
     _condition_scatter(ax, cells, "mfr", "mf", datasets)
     ax.plot([0, 1], [1, 0], color="0.3", lw=1, ls="--", label="1 - MFR (independent binary train)")
-    ax.set(xlabel="MFR", ylabel="MF (window 100)" if cells["window"].iloc[0] == 100 else
-           f"MF (window {cells['window'].iloc[0]})", xlim=(0, 1), ylim=(0, 1.1))
-    ax.legend(frameon=False, fontsize=7)
+    window = int(cells["window"].iloc[0])
+    ax.set(xlabel="MFR", ylabel=f"MF (window {window})", xlim=(0, 1), ylim=(0, 1.1))
+    ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

@@ -7,16 +7,18 @@ whose scheduler ``--scheduler`` names. A cell that retrains a generalizing
 model is submitted with that cell's future as an argument, so Dask runs it
 after it. Every cell is executed through the same notebook as ``spikelib cell``.
 
-Interruption is safe at any moment (even ``kill -9``): a cell counts as
-finished only when its ``metrics.json`` exists, and that file is written last
-and atomically. Running the same command again finishes the rest.
+Interruption is safe at any moment (even ``kill -9``): whether a cell is
+finished is decided by :func:`spikelib.cellfiles.cell_status` (valid metrics,
+written last and atomically, whose recorded files match their checksums and
+whose parameters match the profile's). Running the same command again
+finishes the rest.
 
 Functions
 ---------
 run_profile
     Run (or resume) a profile; return a :class:`RunSummary`.
 pending_cells
-    Which cells still need to run.
+    Which cells still need to run, and why.
 """
 
 import json
@@ -28,49 +30,47 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths
-from .data import sha256
-from .exceptions import DataError
-from .experiment import read_metrics, recorded_parameters
-from .provenance import machine, package_versions, write_json_atomically
+from .. import paths
+from .._optional import soft_import
+from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status
+from ..experiment.provenance import machine, package_versions
+from ..storage import sha256, write_json
 from .profiles import load_profile
 
 __all__ = ["run_profile", "pending_cells", "RunSummary", "execute_cell_logged"]
 
-CELL_LOG = "cell.log"
 MANIFEST = "manifest.json"
 
 
-def _same_parameters(config, recorded):
-    expected = recorded_parameters(config)
-    for key in ("output_dir", "base_model", "data_dir"):
-        expected.pop(key, None)
-        recorded = {k: v for k, v in recorded.items() if k != key}
-    return expected == recorded
-
-
-def cell_is_done(config):
-    """A cell is done when its metrics are complete and were made with the same parameters."""
-    try:
-        metrics = read_metrics(config.output_dir)
-    except (DataError, OSError):
-        return False
-    return bool(metrics.get("complete")) and _same_parameters(config, metrics.get("parameters", {}))
-
-
 def pending_cells(profile):
-    return [cell for cell in profile.cells if not cell_is_done(cell.config)]
+    """The cells of a profile that must (re)run, each with the reason.
+
+    A cell runs when it is not finished (:func:`spikelib.cellfiles.cell_status`
+    with the profile's parameters). A finished generalizing cell runs again
+    when a pending cell retrains it and its ``model.keras`` is absent (results
+    are shipped without models).
+
+    Returns
+    -------
+    list of (Cell, str)
+    """
+    reasons = {}
+    for cell in profile.cells:
+        status = cell_status(cell.config.output_dir, cell.config.identity())
+        if not status:
+            reasons[cell.id] = status.reason
+    by_id = {cell.id: cell for cell in profile.cells}
+    for cell in profile.cells:
+        base = by_id.get(cell.depends_on)
+        if cell.id in reasons and base is not None and base.id not in reasons:
+            if not (Path(base.config.output_dir) / MODEL).is_file():
+                reasons[base.id] = f"{cell.id} retrains its {MODEL}, which is absent"
+    return [(cell, reasons[cell.id]) for cell in profile.cells if cell.id in reasons]
 
 
 def _parameters(config):
-    from .cli import notebook_path
-
-    values = config.to_dict()
-    for key in ("output_dir", "base_model", "data_dir"):
-        values[key] = notebook_path(values[key])
-    if str(values["dataset"]).endswith(".npz"):
-        values["dataset"] = notebook_path(values["dataset"])
-    return values
+    """Notebook parameters: the recorded form (paths relative to the repository)."""
+    return config.recorded()
 
 
 class _RepositoryRelativeFormatter(logging.Formatter):
@@ -89,20 +89,20 @@ def execute_cell_logged(parameters, *upstream):
     Returns a plain dict: ``cell_id``, ``status`` (``ok``, ``failed``,
     ``skipped``), ``error``, ``wall_time_s``, ``notebook``, ``log``.
     """
-    from .cli import EXECUTED_NOTEBOOK, execute_cell
-    from .experiment import CellConfig, cell_id
+    from ..experiment.config import CellConfig, cell_id
+    from .notebook import execute_cell
 
     config = CellConfig.from_dict(parameters)
     output_dir = paths.ROOT / parameters["output_dir"]  # relative to the repository, or absolute
     output_dir.mkdir(parents=True, exist_ok=True)
     result = {"cell_id": cell_id(config), "status": "ok", "error": None, "wall_time_s": 0.0,
-              "notebook": str(output_dir / EXECUTED_NOTEBOOK), "log": str(output_dir / CELL_LOG),
+              "notebook": str(output_dir / NOTEBOOK), "log": str(output_dir / LOG),
               "host": socket.gethostname()}
     failed_upstream = [u["cell_id"] for u in upstream if u.get("status") != "ok"]
     if failed_upstream:
         result.update(status="skipped", error=f"its generalizing cell {failed_upstream[0]} did not finish")
         return result
-    handler = logging.FileHandler(output_dir / CELL_LOG, mode="w")
+    handler = logging.FileHandler(output_dir / LOG, mode="w")
     handler.setFormatter(_RepositoryRelativeFormatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("papermill")
     logger.addHandler(handler)
@@ -139,7 +139,8 @@ class RunSummary:
 
 
 def _client(workers, scheduler):
-    from dask.distributed import Client, LocalCluster
+    distributed = soft_import("dask.distributed", "running a profile")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     if scheduler:
         return Client(scheduler), None
@@ -157,7 +158,7 @@ def _cell_record(cell, outcome):
         for file in sorted(output_dir.iterdir()):
             if file.is_file() and not file.name.startswith("."):
                 files[file.name] = sha256(file)
-    record = {"status": outcome["status"], "parameters": recorded_parameters(cell.config),
+    record = {"status": outcome["status"], "parameters": cell.config.recorded(),
               "seed": cell.config.seed, "depends_on": cell.depends_on,
               "wall_time_s": outcome.get("wall_time_s"), "error": outcome.get("error"),
               "host": outcome.get("host"), "files": files}
@@ -180,9 +181,16 @@ def _write_manifest(profile, root, records, started_at, wall_time, scheduler, wo
         "n_cells": len(profile.cells),
         "cells": records,
     }
-    root.mkdir(parents=True, exist_ok=True)
-    write_json_atomically(root / MANIFEST, manifest)
-    return root / MANIFEST
+    return write_json(root / MANIFEST, manifest)
+
+
+def _previous_records(path):
+    """Cell records of an earlier manifest (to keep their wall times); empty if unreadable."""
+    try:
+        cells = json.loads(path.read_text()).get("cells", {})
+    except (OSError, ValueError, AttributeError):  # missing, not JSON, not an object
+        return {}
+    return cells if isinstance(cells, dict) else {}
 
 
 def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=True):
@@ -205,9 +213,16 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
     Returns
     -------
     RunSummary
+
+    Raises
+    ------
+    ProfileError
+        If ``profile`` names a profile that does not load.
+    MissingDependencyError
+        If Dask or tqdm is not installed.
     """
-    from dask.distributed import as_completed
-    from tqdm.auto import tqdm
+    as_completed = soft_import("dask.distributed", "running a profile").as_completed
+    tqdm = soft_import("tqdm.auto", "running a profile").tqdm
 
     if not hasattr(profile, "cells"):
         profile = load_profile(profile, results_root=results_root)
@@ -215,19 +230,14 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     summary = RunSummary(profile=profile.name)
-    todo = pending_cells(profile)
+    todo = [cell for cell, _ in pending_cells(profile)]
     todo_ids = {cell.id for cell in todo}
     records = {}
-    previous = {}
-    if (root / MANIFEST).is_file():
-        try:
-            previous = json.loads((root / MANIFEST).read_text()).get("cells", {})
-        except json.JSONDecodeError:
-            previous = {}
+    previous = _previous_records(root / MANIFEST)
     for cell in profile.cells:
         if cell.id not in todo_ids:
             summary.skipped_done.append(cell.id)
-            old = previous.get(cell.id, {})
+            old = previous.get(cell.id) if isinstance(previous.get(cell.id), dict) else {}
             records[cell.id] = _cell_record(cell, {"status": "ok", "wall_time_s": old.get("wall_time_s"),
                                                    "host": old.get("host")})
     bar = tqdm(total=len(profile.cells), initial=len(summary.skipped_done), unit="cell",
@@ -249,8 +259,8 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
                     outcome = future.result()
                 except Exception as error:  # a worker died (memory, kill): the cell failed
                     outcome = {"cell_id": cell.id, "status": "failed", "error": f"worker lost: {error}"[:500],
-                               "wall_time_s": None, "notebook": str(Path(cell.config.output_dir) / "experiment.ipynb"),
-                               "log": str(Path(cell.config.output_dir) / CELL_LOG), "host": None}
+                               "wall_time_s": None, "notebook": str(Path(cell.config.output_dir) / NOTEBOOK),
+                               "log": str(Path(cell.config.output_dir) / LOG), "host": None}
                 summary.results[cell.id] = outcome
                 records[cell.id] = _cell_record(cell, outcome)
                 _write_manifest(profile, root, records, started_at, time.perf_counter() - started, scheduler, workers)
@@ -269,5 +279,5 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
     runs = root / "runs"
     runs.mkdir(exist_ok=True)
     stamp = started_at.replace(":", "").replace("+0000", "Z")
-    (runs / f"run-{stamp}.json").write_text(summary.manifest.read_text())
+    write_json(runs / f"run-{stamp}.json", json.loads(summary.manifest.read_text()))
     return summary

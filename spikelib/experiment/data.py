@@ -18,7 +18,6 @@ and finally Keras' own loader, which reads the Keras cache or downloads.
 """
 
 import gzip
-import hashlib
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -26,10 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
-from .exceptions import DataError
+from .. import paths
+from .._optional import soft_import
+from ..exceptions import DataError
+from ..storage import sha256
+from .config import DATASETS
 
-__all__ = ["Dataset", "load_dataset", "known_checksums", "sha256", "DATASETS", "DIGITS_SPLIT_SEED"]
+__all__ = ["Dataset", "load_dataset", "known_checksums", "sha256", "DATASETS", "DIGITS_SPLIT_SEED",
+           "MAX_CLASSES"]
 
 #: The digits data set has no official split; this seed fixes one for everyone.
 DIGITS_SPLIT_SEED = 20240919
@@ -42,7 +45,9 @@ FASHION_FILES = (
     "t10k-labels-idx1-ubyte.gz",
 )
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+#: More classes than this is taken for a corrupt label, not a data set (an output
+#: layer of 10**9 units would need tens of GB).
+MAX_CLASSES = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,24 +63,22 @@ class Dataset:
 
     @property
     def n_classes(self):
-        return int(max(self.y_train.max(), self.y_test.max()) + 1)
+        """Classes ``0 .. n_classes - 1``, every one present in the training labels (checked on load)."""
+        return int(self.y_train.max()) + 1
 
     @property
     def input_shape(self):
         return tuple(self.x_train.shape[1:])
 
 
-def sha256(path):
-    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def known_checksums(path=None):
-    """Mapping file name -> SHA-256 from ``data/checksums.sha256`` (``sha256sum`` format)."""
+    """Mapping file name -> SHA-256 from ``data/checksums.sha256`` (``sha256sum`` format).
+
+    Raises
+    ------
+    DataError
+        If a line of the file is not ``<sha256>  <file name>``.
+    """
     path = Path(path or paths.CHECKSUMS)
     table = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
@@ -150,23 +153,50 @@ def _labels(labels, n_images, where):
         labels = labels[:, 0]
     if labels.ndim != 1 or labels.shape[0] != n_images:
         raise DataError(f"{where}: labels must have shape ({n_images},); got {labels.shape}.")
-    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-        raise DataError(f"{where}: labels must be non-negative integers; got dtype {labels.dtype}.")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DataError(f"{where}: labels must be integers (class indices); got dtype {labels.dtype}.")
+    if labels.size and labels.min() < 0:
+        bad = int(np.flatnonzero(labels < 0)[0])
+        raise DataError(f"{where}: labels must be class indices 0, 1, ...; label {int(labels[bad])} at "
+                        f"position {bad} is negative.")
     return labels.astype(np.int64)
 
 
+def _check_classes(y_train, y_test, source):
+    """Classes must be 0..K-1, each seen in training; test labels must be among them."""
+    present = np.unique(y_train)  # sorted; no allocation proportional to the largest label
+    n_classes = int(present[-1]) + 1
+    if n_classes > MAX_CLASSES:
+        raise DataError(f"{source} y_train: the largest label is {n_classes - 1}, which would need an output "
+                        f"layer of {n_classes} units; labels must be class indices 0..K-1 "
+                        f"(K at most {MAX_CLASSES}).")
+    if len(present) != n_classes:
+        missing = sorted(set(range(n_classes)) - set(present.tolist()))
+        raise DataError(f"{source} y_train: labels must be the class indices 0..{n_classes - 1}, each with "
+                        f"training samples, but class(es) {missing[:5]} have none. Relabel the classes "
+                        "as 0..K-1.")
+    if y_test.size and y_test.max() >= n_classes:
+        raise DataError(f"{source} y_test: label {int(y_test.max())} is not among the {n_classes} training "
+                        f"classes 0..{n_classes - 1}.")
+    return n_classes
+
+
 def _assemble(name, x_train, y_train, x_test, y_test, source):
+    for split, images in (("x_train", x_train), ("x_test", x_test)):
+        if len(images) == 0:
+            raise DataError(f"{source} {split} is empty; a data set needs training and test samples.")
     x_train = _scale_images(x_train, f"{source} x_train")
     x_test = _scale_images(x_test, f"{source} x_test")
     if x_train.shape[1:] != x_test.shape[1:]:
         raise DataError(f"{source}: x_train samples have shape {x_train.shape[1:]} but x_test {x_test.shape[1:]}.")
     y_train = _labels(y_train, len(x_train), f"{source} y_train")
     y_test = _labels(y_test, len(x_test), f"{source} y_test")
+    _check_classes(y_train, y_test, source)
     return Dataset(name, x_train, y_train, x_test, y_test, source=source)
 
 
 def _digits():
-    from sklearn.datasets import load_digits
+    load_digits = soft_import("sklearn.datasets", "the digits data set").load_digits
 
     bunch = load_digits()
     images = (bunch.images / 16.0).astype(np.float32)[..., np.newaxis]  # (1797, 8, 8, 1)
@@ -250,7 +280,7 @@ def _cifar_from(archive, checksums):
 
 
 def _keras_loader(name, looked_in):
-    import keras
+    keras = soft_import("keras", f"loading {name!r} with Keras")
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist,
               "cifar10": keras.datasets.cifar10}[name]

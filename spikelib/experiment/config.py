@@ -1,0 +1,269 @@
+"""The one declaration of an experimental cell's parameters.
+
+Every parameter of a cell — its name, type, default, allowed values and help —
+is declared once, as a field of :class:`CellConfig`. Everything else derives
+from it: validation (here), the options of ``spikelib cell``, the keys a
+profile may set, and the test that keeps the experiment notebook's
+``parameters`` cell in step. This module imports nothing heavy, so the
+pipeline and the report can read the declaration without loading TensorFlow.
+
+Classes
+-------
+CellConfig
+    The validated parameters of one cell (data set x model x width x condition x seed).
+
+Functions
+---------
+cell_id
+    A cell's folder name.
+parameter_specs
+    The declared parameters, in order, with their metadata.
+"""
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..exceptions import ParameterError
+
+__all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
+           "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER"]
+
+CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
+MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
+RETRAINING = ("mem_retrain_last", "mem_retrain_all")
+PROTOCOLS = ("cell", "curve")
+MODELS = ("mlp", "cnn", "densenet")
+DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+DENSENET_WEIGHTS = ("imagenet", "random")
+#: Stable name of the last hidden ReLU layer, the one the paper observes.
+OBSERVED_LAYER = "observed"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """What is declared about one parameter.
+
+    Attributes
+    ----------
+    name, default, help
+    kind : {"int", "float", "str", "bool", "path"}
+    choices : tuple, optional
+    minimum, maximum : number, optional
+        Inclusive bounds, unless ``open_minimum`` / ``open_maximum``.
+    optional : bool
+        ``None`` is allowed (and means "decided from the other parameters").
+    identity : bool
+        The parameter defines the cell's result (``False`` for where files are).
+    profile : bool
+        A profile may set it in ``defaults`` or a block.
+    cli : str
+        The command-line option.
+    """
+
+    name: str
+    default: object
+    help: str
+    kind: str
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    open_minimum: bool = False
+    open_maximum: bool = False
+    optional: bool = False
+    identity: bool = True
+    profile: bool = True
+    cli: str = ""
+
+
+def _param(default, help, kind, **options):
+    return field(default=default, metadata={"help": help, "kind": kind, **options})
+
+
+@dataclass(frozen=True)
+class CellConfig:
+    """Parameters of one experimental cell; validated on construction.
+
+    The fields below are the declaration (see :func:`parameter_specs`); their
+    help texts are what ``spikelib cell --help`` prints.
+
+    Raises
+    ------
+    ParameterError
+        On construction, for a value of the wrong type, out of range or not
+        among the allowed choices, or a combination that cannot run; the
+        error's ``parameter`` attribute names the parameter.
+    """
+
+    dataset: str = _param("digits", "digits, mnist, fashion_mnist, cifar10, or a path to an .npz file "
+                          "with x_train, y_train, x_test, y_test", "str", profile=False)
+    model: str = _param("mlp", "model family", "str", choices=MODELS, profile=False)
+    width: int = _param(128, "nodes of the observed layer", "int", minimum=1, profile=False)
+    condition: str = _param("generalizing", "training condition (the paper's section 3.1)", "str",
+                            choices=CONDITIONS, profile=False)
+    seed: int = _param(0, "seed of weights, label shuffling, sample order and probes", "int", minimum=0,
+                       profile=False)
+    epochs: int = _param(10, "epochs on the true labels (generalizing; the curve's first phase)", "int",
+                         minimum=0)
+    memorize_epochs: int = _param(50, "epochs on shuffled labels (memorizing conditions; the curve's "
+                                  "second phase)", "int", minimum=0)
+    batch_size: int = _param(256, "training batch size (the paper: 256)", "int", minimum=1)
+    learning_rate: float = _param(0.1, "SGD learning rate, no momentum (the paper: 0.1)", "float",
+                                  minimum=0, open_minimum=True)
+    validation_split: float = _param(0.1, "fraction of the training set held out for validation "
+                                     "(the paper: 0.1)", "float", minimum=0, maximum=1, open_minimum=True,
+                                     open_maximum=True)
+    window: int = _param(100, "Fano-factor window in samples (the paper: 100)", "int", minimum=1)
+    ljung_box_lags: int = _param(10, "lags of the Ljung-Box test", "int", minimum=1)
+    layer: str = _param(OBSERVED_LAYER, "name of the observed layer", "str")
+    densenet_weights: str = _param("imagenet", "DenseNet121's initial weights; 'random' departs from the "
+                                   "paper and is recorded", "str", choices=DENSENET_WEIGHTS)
+    protocol: str = _param("cell", "'curve': true then shuffled labels, recording the firing rate after "
+                           "every batch (the paper's Figure 5)", "str", choices=PROTOCOLS, profile=False)
+    probe_size: int = _param(100, "training and test samples in each probe of the curve protocol "
+                             "(the paper: 100)", "int", minimum=1)
+    save_model: bool | None = _param(None, "save model.keras (default: for generalizing cells, which "
+                                     "others retrain)", "bool", optional=True)
+    base_model: str | None = _param(None, "the generalizing model.keras to retrain from (default: the "
+                                    "sibling cell's)", "path", optional=True, identity=False, profile=False)
+    output_dir: str | None = _param(None, "folder of the cell's outputs (default: "
+                                    "results/cells/<cell id>)", "path", optional=True, identity=False,
+                                    profile=False, cli="--out")
+    data_dir: str | None = _param(None, "a folder searched first for data files", "path", optional=True,
+                                  identity=False)
+
+    def __post_init__(self):
+        for spec in parameter_specs():
+            _check_value(spec, getattr(self, spec.name))
+        text = str(self.dataset)
+        if text not in DATASETS and not text.endswith(".npz"):
+            raise ParameterError(f"`dataset`={self.dataset!r}: use one of {list(DATASETS)} or a path to an "
+                                 ".npz file.", "dataset")
+        if not self.layer.strip():
+            raise ParameterError("`layer` must name a layer of the model; got an empty string.", "layer")
+        if self.protocol == "curve" and self.condition not in RETRAINING:
+            raise ParameterError(
+                f"The curve protocol follows the paper's Figure 5: `condition` must be one of "
+                f"{list(RETRAINING)}; got {self.condition!r}.", "condition")
+        if (self.condition == "generalizing" or self.protocol == "curve") and self.epochs < 1:
+            raise ParameterError(
+                f"`epochs`={self.epochs}: a {'curve' if self.protocol == 'curve' else 'generalizing'} cell "
+                "trains on the true labels and other cells retrain it; give at least 1 epoch.", "epochs")
+        if self.condition in MEMORIZING and self.memorize_epochs < 1:
+            raise ParameterError(
+                f"`memorize_epochs`={self.memorize_epochs}: condition {self.condition!r} trains on shuffled "
+                "labels; give at least 1 epoch.", "memorize_epochs")
+
+    @classmethod
+    def from_dict(cls, values):
+        """Build from a mapping; an unknown key fails naming it and the known keys.
+
+        Raises
+        ------
+        ParameterError
+            For unknown keys, and everything the constructor checks.
+        """
+        known = [spec.name for spec in parameter_specs()]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ParameterError(f"Unknown cell parameter(s) {unknown}; known parameters are {known}.",
+                                 unknown[0])
+        return cls(**values)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def recorded(self):
+        """Every parameter as results and notebooks record it: paths relative to the
+        repository when inside it, so that nothing committed names a folder of one machine."""
+        values = self.to_dict()
+        for spec in parameter_specs():
+            if spec.kind == "path" and values[spec.name] is not None:
+                values[spec.name] = paths.repository_relative(values[spec.name])
+        if str(self.dataset).endswith(".npz"):
+            values["dataset"] = paths.repository_relative(self.dataset)
+        return values
+
+    def identity(self):
+        """The recorded parameters that define the cell's result (not where its files are)."""
+        recorded = self.recorded()
+        return {spec.name: recorded[spec.name] for spec in parameter_specs() if spec.identity}
+
+    @property
+    def dataset_name(self):
+        text = str(self.dataset)
+        return Path(text).stem if text.endswith(".npz") else text
+
+    @property
+    def trains_on_shuffled_labels(self):
+        return self.condition in MEMORIZING
+
+    @property
+    def freezes_all_but_last_two(self):
+        return self.condition in ("mem_retrain_last", "mem_random_last")
+
+
+def parameter_specs():
+    """The declared parameters of a cell, in declaration order.
+
+    Returns
+    -------
+    list of ParameterSpec
+    """
+    specs = []
+    for item in dataclasses.fields(CellConfig):
+        meta = dict(item.metadata)
+        meta.setdefault("cli", "--" + item.name.replace("_", "-"))
+        specs.append(ParameterSpec(name=item.name, default=item.default, **meta))
+    return specs
+
+
+def _describe(value):
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _check_value(spec, value):
+    """Check one value against its declaration; raise ParameterError naming it."""
+    name = spec.name
+    if value is None:
+        if spec.optional:
+            return
+        raise ParameterError(f"`{name}` must be set; got None.", name)
+    if spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ParameterError(f"`{name}` must be an integer; got {_describe(value)}.", name)
+    elif spec.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterError(f"`{name}` must be a number; got {_describe(value)}.", name)
+        if not math.isfinite(value):
+            raise ParameterError(f"`{name}` must be a finite number; got {value!r}.", name)
+    elif spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise ParameterError(f"`{name}` must be true or false; got {_describe(value)}.", name)
+    elif spec.kind in ("str", "path"):
+        if not isinstance(value, (str, Path)) or (spec.kind == "str" and not isinstance(value, str)):
+            raise ParameterError(f"`{name}` must be a string; got {_describe(value)}.", name)
+    if spec.choices is not None and value not in spec.choices:
+        raise ParameterError(f"`{name}`={value!r} is not allowed; choose one of {list(spec.choices)}.", name)
+    low_fails = spec.minimum is not None and (value <= spec.minimum if spec.open_minimum else value < spec.minimum)
+    high_fails = spec.maximum is not None and (value >= spec.maximum if spec.open_maximum else value > spec.maximum)
+    if low_fails or high_fails:
+        raise ParameterError(f"`{name}` must be {_range(spec)}; got {value!r}.", name)
+
+
+def _range(spec):
+    if spec.maximum is None:
+        word = "an integer" if spec.kind == "int" else "a number"
+        return f"{word} {'>' if spec.open_minimum else '>='} {spec.minimum}"
+    low = "(" if spec.open_minimum else "["
+    high = ")" if spec.open_maximum else "]"
+    return f"in {low}{spec.minimum}, {spec.maximum}{high}"
+
+
+def cell_id(config):
+    """A cell's folder name, e.g. ``fashion_mnist-mlp-128-generalizing-seed0``."""
+    protocol = "-curve" if config.protocol == "curve" else ""
+    return f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}-seed{config.seed}"

@@ -1,0 +1,158 @@
+"""The ``spikelib`` command line.
+
+``spikelib cell``
+    Run one experimental cell through the ``notebooks/experiment.py`` notebook
+    with papermill; the executed notebook lands next to ``metrics.json``. Its
+    options are derived from the cell's declaration
+    (:class:`spikelib.experiment.config.CellConfig`).
+``spikelib run``
+    Run or resume every cell of a profile (``profiles/<name>.yaml``), locally
+    or on a Dask cluster, and write the run's manifest.
+"""
+
+import argparse
+import dataclasses
+import logging
+import sys
+import time
+
+from .. import paths
+from ..exceptions import SpikelibError
+
+__all__ = ["main", "build_parser", "cell_parameters"]
+
+
+def _boolean(text):
+    value = text.strip().lower()
+    if value in ("yes", "true", "1"):
+        return True
+    if value in ("no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no; got {text!r}")
+
+
+_CONVERTERS = {"int": int, "float": float, "str": str, "path": str, "bool": _boolean}
+
+
+def _cell_parser(sub):
+    from ..experiment.config import parameter_specs
+
+    cell = sub.add_parser(
+        "cell", help="run one experimental cell with papermill",
+        description="Run one experimental cell (data set x model x width x condition x seed). Every option "
+                    "is a parameter of the cell; its default is the declared one.")
+    for spec in parameter_specs():
+        default = spec.default
+        shown = "decided by the cell" if default is None else repr(default)
+        cell.add_argument(spec.cli, dest=spec.name, default=default, type=_CONVERTERS[spec.kind],
+                          choices=spec.choices, metavar=None if spec.choices else spec.kind.upper(),
+                          help=f"{spec.help} (default: {shown})")
+    cell.set_defaults(handler=run_cell_command)
+
+
+def cell_parameters(args):
+    """Validated notebook parameters from parsed arguments (fails before papermill starts).
+
+    Raises
+    ------
+    ParameterError
+        If a value is invalid; the message names the parameter.
+    """
+    from ..experiment.config import CellConfig, cell_id, parameter_specs
+
+    config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in parameter_specs()})
+    if config.output_dir is None:
+        config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
+    return config.recorded()
+
+
+def _stream_papermill_log():
+    # papermill streams the kernel's output through its logger; show it as progress.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def run_cell_command(args):
+    from ..cellfiles import METRICS, NOTEBOOK
+    from .notebook import execute_cell
+
+    parameters = cell_parameters(args)
+    output_dir = paths.ROOT / parameters["output_dir"]
+    _stream_papermill_log()
+    started = time.perf_counter()
+    try:
+        notebook = execute_cell(parameters)
+    except SpikelibError:
+        raise
+    except Exception as error:  # papermill's PapermillExecutionError carries the cell's traceback
+        name = getattr(error, "ename", type(error).__name__)
+        value = getattr(error, "evalue", str(error))
+        print(f"spikelib cell: FAILED ({name}: {value})", file=sys.stderr)
+        print(f"  executed notebook with the error: {output_dir / NOTEBOOK}", file=sys.stderr)
+        return 1
+    print(f"spikelib cell: done in {time.perf_counter() - started:.0f} s; {output_dir / METRICS} and {notebook}")
+    return 0
+
+
+def _run_parser(sub):
+    run = sub.add_parser("run", help="run or resume a profile's grid of cells",
+                         description="Run every cell of a profile; finished cells are skipped.")
+    run.add_argument("--profile", required=True, help="quick, fashion, paper, or a path to a .yaml profile")
+    run.add_argument("--workers", type=int, default=1, help="cells at once on this machine (default 1)")
+    run.add_argument("--scheduler", default=None,
+                     help="address of an existing Dask scheduler (workers need this package and a shared file system)")
+    run.add_argument("--results", default=None, help="results folder (default results/<profile>)")
+    run.add_argument("--list", action="store_true", help="list the cells, whether they are done and why not; run nothing")
+    run.set_defaults(handler=run_profile_command)
+
+
+def run_profile_command(args):
+    from ..exceptions import ParameterError
+    from .profiles import load_profile
+    from .runner import pending_cells, run_profile
+
+    if args.workers < 1:
+        raise ParameterError(f"`--workers` must be at least 1; got {args.workers}.", "workers")
+    profile = load_profile(args.profile, results_root=args.results)
+    if args.list:
+        pending = {cell.id: reason for cell, reason in pending_cells(profile)}
+        for cell in profile.cells:
+            print(f"{'todo' if cell.id in pending else 'done':>5}  {cell.id}"
+                  + (f"  ({pending[cell.id]})" if cell.id in pending else ""))
+        return 0
+    print(f"profile {profile.name}: {len(profile.cells)} cells ({profile.expected_cost})", flush=True)
+    summary = run_profile(profile, workers=args.workers, scheduler=args.scheduler, results_root=args.results)
+    ran = len(summary.results)
+    print(f"\n{ran} cell(s) run, {len(summary.skipped_done)} already done, "
+          f"{len(summary.failed)} not finished, in {summary.wall_time_s:.0f} s; manifest: {summary.manifest}")
+    for identifier, outcome in summary.failed.items():
+        print(f"  {outcome['status'].upper()} {identifier}: {outcome['error']}", file=sys.stderr)
+        if outcome["status"] == "failed":
+            print(f"    notebook: {outcome['notebook']}\n    log:      {outcome['log']}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _cell_parser(sub)
+    _run_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``spikelib`` command; returns the exit status (2 for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except SpikelibError as error:
+        print(f"spikelib {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Executing the jupytext notebooks with papermill.
+
+papermill's command line cannot read jupytext text files, so the notebook is
+read with jupytext and handed to ``papermill.execute_notebook`` in memory; the
+``parameters`` cell keeps its tag and papermill injects the values after it.
+The injected cell is tagged ``remove-cell``, so the book never shows it.
+
+Functions
+---------
+execute_notebook
+    Execute one notebook into an ``.ipynb``, atomically.
+execute_cell
+    Execute the experiment notebook for one cell, next to its ``metrics.json``.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .. import paths
+from .._optional import soft_import
+from ..cellfiles import NOTEBOOK
+
+__all__ = ["execute_notebook", "execute_cell", "EXPERIMENT_NOTEBOOK"]
+
+EXPERIMENT_NOTEBOOK = paths.NOTEBOOKS / "experiment.py"
+#: Cell tags that keep a cell out of the rendered book (myst-nb's tag).
+HIDDEN = "remove-cell"
+
+
+def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_output=False):
+    """Execute a jupytext notebook with papermill and write the executed ``.ipynb``.
+
+    The executed notebook is written next to ``output`` first and renamed into
+    place, so a crash never leaves a half-written file under the final name.
+    On failure the partial notebook (with the error) is still stored at
+    ``output`` before the exception propagates.
+
+    Parameters
+    ----------
+    source : str or Path
+        A jupytext notebook (``.py`` percent format).
+    output : str or Path
+        Where the executed ``.ipynb`` goes.
+    parameters : dict, optional
+        Values injected after the cell tagged ``parameters``.
+    title : str, optional
+        Replaces the first markdown heading (so executed copies of one
+        template get their own titles in the book).
+    cwd : str or Path, optional
+        Working directory of the kernel (default: the notebook's folder).
+    log_output : bool
+        Stream the kernel's output through papermill's logger.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output``.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell raises; the stored notebook shows the traceback.
+    MissingDependencyError
+        If papermill or jupytext is not installed.
+    """
+    jupytext = soft_import("jupytext", "executing notebooks")
+    papermill = soft_import("papermill", "executing notebooks")
+
+    source, output = Path(source), Path(output)
+    notebook = jupytext.read(source)
+    # A text notebook may lack the header that tells papermill its language.
+    notebook.metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+    )
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    if title is not None:
+        first = notebook.cells[0]
+        if first.cell_type == "markdown" and first.source.startswith("# "):
+            rest = first.source.split("\n", 1)[1] if "\n" in first.source else ""
+            first.source = f"# {title}\n{rest}"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
+    os.close(fd)
+    try:
+        papermill.execute_notebook(
+            notebook,
+            partial,
+            parameters=parameters or {},
+            kernel_name="python3",
+            cwd=str(cwd or source.parent),
+            progress_bar=False,
+            log_output=log_output,
+        )
+    except BaseException:
+        if Path(partial).exists():
+            _finish(partial, source, output)
+            os.replace(partial, output)  # keep the failed notebook: it shows the error
+        raise
+    _finish(partial, source, output)
+    os.replace(partial, output)
+    return output
+
+
+def _finish(notebook_path, source, output):
+    """Record repository-relative paths (papermill stores the temporary, absolute ones)
+    and hide the injected parameters from the book."""
+    nbformat = soft_import("nbformat", "executing notebooks")
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    record = notebook.metadata.get("papermill", {})
+    record["input_path"] = paths.repository_relative(source)
+    record["output_path"] = paths.repository_relative(output)
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and HIDDEN not in tags:
+            cell.metadata["tags"] = [*tags, HIDDEN]
+    nbformat.write(notebook, notebook_path)
+
+
+def cell_title(config):
+    """The heading of a cell's executed notebook."""
+    return f"Cell: {config.dataset_name}, {config.model}-{config.width}, {config.condition}, seed {config.seed}"
+
+
+def execute_cell(parameters, log_output=True):
+    """Execute the experiment notebook for one cell; return the executed notebook's path.
+
+    Parameters
+    ----------
+    parameters : dict
+        The cell's parameters, as :meth:`CellConfig.recorded` gives them;
+        ``output_dir`` is relative to the repository or absolute.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        If the parameters are invalid (checked before the kernel starts).
+    papermill.PapermillExecutionError
+        If the cell fails.
+    """
+    from ..experiment.config import CellConfig
+
+    config = CellConfig.from_dict(parameters)
+    output_dir = paths.ROOT / parameters["output_dir"]  # absolute paths stay absolute
+    return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=parameters,
+                            title=cell_title(config), log_output=log_output, cwd=paths.ROOT)

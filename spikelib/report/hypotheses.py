@@ -1,0 +1,181 @@
+"""The paper's eight hypotheses, judged on a profile's results.
+
+Functions
+---------
+hypotheses
+    This replication's evidence and verdict on each hypothesis, beside the
+    paper's, and whether the two agree.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..experiment.config import MEMORIZING
+
+__all__ = ["hypotheses", "HYPOTHESES", "agrees"]
+
+#: Which way each verdict leans: +1 for, -1 against, 0 for "cannot say".
+_LEANING = {"strong support": 1, "weak support": 1, "rejected": -1, "weak evidence against": -1,
+            "supported": 1, "weakly supported": 1, "not supported": -1, "contradicted": -1,
+            "not testable here": 0}
+
+
+def agrees(paper_verdict, verdict):
+    """Whether our verdict leans the same way as the paper's; ``None`` when ours cannot say.
+
+    Examples
+    --------
+    >>> agrees("strong support", "weakly supported"), agrees("weak evidence against", "supported")
+    (True, False)
+    """
+    ours = _LEANING[verdict]
+    return None if ours == 0 else ours == _LEANING[paper_verdict]
+
+#: The paper's eight hypotheses (section 3.2), in short, with the paper's own verdict (3.3.4).
+HYPOTHESES = {
+    1: ("Memorizing networks fire less (lower MFR) than generalizing ones.", "strong support"),
+    2: ("The Poisson model fits generalizing and random networks better than memorizing ones.", "rejected"),
+    3: ("Random and generalizing networks behave alike; memorizing networks deviate.", "strong support"),
+    4: ("Firing rates vary more across the nodes (higher CV of FR) in memorizing networks.", "weak evidence against"),
+    5: ("Wider layers dilute the difference between memorizing and generalizing networks.", "weak support"),
+    6: ("Depth matters: memorization in earlier layers hides it from the observed layer.", "weak support"),
+    7: ("Activation patterns are alike on training and test data.", "strong support"),
+    8: ("Firing rates are stable during training, with a visible change when memorization starts.", "strong support"),
+}
+
+
+def _paired(cells, condition_a, condition_b, column):
+    keys = ["model", "width", "dataset", "split"]
+    a = cells[cells["condition"] == condition_a].set_index(keys)[column]
+    b = cells[cells["condition"] == condition_b].set_index(keys)[column]
+    joined = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
+    return joined
+
+
+def _memorizing_pairs(cells, column):
+    frames = [_paired(cells, m, "generalizing", column).assign(memorizing=m) for m in MEMORIZING]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames) if frames else pd.DataFrame(columns=["a", "b", "memorizing"])
+
+
+def _verdict(fraction, strong=0.8, weak=0.6):
+    if np.isnan(fraction):
+        return "not testable here"
+    if fraction >= strong:
+        return "supported"
+    if fraction >= weak:
+        return "weakly supported"
+    if fraction <= 1 - strong:
+        return "contradicted"
+    return "not supported"
+
+
+def hypotheses(cells, ks_tests, curve_frame):
+    """This replication's evidence on each of the paper's eight hypotheses.
+
+    Returns a DataFrame: ``hypothesis``, ``statement``, ``paper`` (the
+    paper's verdict), ``evidence`` (what was measured, with the numbers),
+    ``verdict`` (here) and ``agrees`` (with the paper: True, False, or None
+    where this profile cannot test it). Every number comes from the results
+    passed in.
+    """
+    from scipy import stats
+
+    rows = []
+
+    def add(number, evidence, verdict):
+        statement, paper_verdict = HYPOTHESES[number]
+        rows.append({"hypothesis": number, "statement": statement, "paper": paper_verdict,
+                     "evidence": evidence, "verdict": verdict, "agrees": agrees(paper_verdict, verdict)})
+
+    mfr = _memorizing_pairs(cells, "mfr")
+    lower = float((mfr["a"] < mfr["b"]).mean()) if len(mfr) else np.nan
+    add(1, f"Memorizing MFR below the generalizing MFR of the same network and split in "
+           f"{int((mfr['a'] < mfr['b']).sum())} of {len(mfr)} comparisons; median ratio "
+           f"{np.median(mfr['a'] / mfr['b']) if len(mfr) else np.nan:.2f}.", _verdict(lower))
+
+    compatible = cells.groupby(cells["condition"].astype(str).str.startswith("mem_"))["fano_compatible_fraction"].mean()
+    mem_fit, other_fit = compatible.get(True, np.nan), compatible.get(False, np.nan)
+    add(2, f"Share of nodes compatible with F = 1 (Eden & Kramer): {other_fit:.2f} on average in "
+           f"generalizing and random networks, {mem_fit:.2f} in memorizing ones. A binary train has "
+           f"F = 1 - rate, so the test favours rarely firing (memorizing) networks by construction.",
+        "not supported" if mem_fit >= other_fit else "supported")
+
+    gen_random = ks_tests[ks_tests["kind"] == "gen/random"]["similar"].mean()
+    mem_random = ks_tests[ks_tests["kind"] == "mem/random"]["similar"].mean()
+    gap_gen = _paired(cells, "generalizing", "random", "mfr")
+    gap_mem = pd.concat([_paired(cells, m, "random", "mfr") for m in MEMORIZING])
+    d_gen = float((gap_gen["a"] - gap_gen["b"]).abs().mean()) if len(gap_gen) else np.nan
+    d_mem = float((gap_mem["a"] - gap_mem["b"]).abs().mean()) if len(gap_mem) else np.nan
+    add(3, f"Firing-rate distributions similar (KS, Bonferroni) for generalizing vs random in "
+           f"{gen_random:.0%} of comparisons, memorizing vs random in {mem_random:.0%}; mean |MFR "
+           f"difference| to the random network {d_gen:.3f} (generalizing) vs {d_mem:.3f} (memorizing).",
+        "supported" if d_gen < d_mem and gen_random >= mem_random else "not supported")
+
+    cv = _memorizing_pairs(cells, "cv_fr")
+    higher = float((cv["a"] > cv["b"]).mean()) if len(cv) else np.nan
+    add(4, f"CV of FR higher for memorizing than generalizing in {int((cv['a'] > cv['b']).sum())} of "
+           f"{len(cv)} comparisons.", _verdict(higher))
+
+    by_width = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index().groupby("width")["gap"].mean()
+    if len(by_width) >= 3:
+        rho = stats.spearmanr(by_width.index, by_width.to_numpy()).statistic
+        add(5, "Mean |MFR(memorizing) - MFR(generalizing)| by width: " +
+            ", ".join(f"{w}: {g:.3f}" for w, g in by_width.items()) + f" (Spearman rho {rho:+.2f}).",
+            "supported" if rho <= -0.8 else "weakly supported" if rho < 0 else "not supported")
+    else:
+        add(5, f"Only {len(by_width)} width(s) in this profile.", "not testable here")
+
+    depth = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index()
+    retrain = depth[depth["memorizing"].isin(["mem_retrain_last", "mem_retrain_all"])]
+    deep = retrain[retrain["model"] != "MLP"].groupby("memorizing")["gap"].mean()
+    if {"mem_retrain_last", "mem_retrain_all"} <= set(deep.index):
+        add(6, f"In the deeper networks the MFR gap to the generalizing network is "
+               f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
+               f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast).",
+            "supported" if deep["mem_retrain_all"] < deep["mem_retrain_last"] else "not supported")
+    else:
+        add(6, "No deeper network with both retraining conditions in this profile.", "not testable here")
+
+    train_test = ks_tests[ks_tests["kind"] == "train/test"]
+    wide = cells.pivot_table(index=["model", "width", "dataset", "condition"], columns="split", values="mfr",
+                             observed=True)
+    max_gap = float((wide["train"] - wide["test"]).abs().max()) if {"train", "test"} <= set(wide.columns) else np.nan
+    add(7, f"Train and test firing-rate distributions similar (KS, Bonferroni) in "
+           f"{train_test['similar'].mean():.0%} of {len(train_test)} networks; largest |MFR(train) - "
+           f"MFR(test)| {max_gap:.3f}.", _verdict(float(train_test["similar"].mean())))
+
+    if len(curve_frame):
+        parts = []
+        supported = []
+        for cell, frame in curve_frame.groupby("cell_id"):
+            switch = int(frame["switch_batch"].iloc[0])
+            true_end = frame[frame["phase"] == 0]["mfr_train"].to_numpy()
+            shuffled = frame[frame["phase"] == 1]["mfr_train"].to_numpy()
+            tail_true, tail_shuffled = true_end[len(true_end) // 2:], shuffled[len(shuffled) // 2:]
+            located = _best_split(frame["mfr_train"].to_numpy())
+            parts.append(f"{cell}: MFR {tail_true.mean():.3f} ± {tail_true.std():.3f} (second half of true-label "
+                         f"training) and {tail_shuffled.mean():.3f} ± {tail_shuffled.std():.3f} (second half of "
+                         f"shuffled-label training); the single best change point of the curve is at batch "
+                         f"{located}, the labels were shuffled after batch {switch}")
+            batches_per_epoch = max(1, switch // int(frame["epochs"].iloc[0]))
+            # Supported: the curve's best change point lies within one epoch of the switch, and
+            # the two plateaus differ by more than three times their batch-to-batch spread.
+            supported.append(abs(located - switch) <= batches_per_epoch and
+                             abs(tail_true.mean() - tail_shuffled.mean()) > 3 * max(tail_true.std(), tail_shuffled.std()))
+        add(8, "; ".join(parts) + ".", "supported" if all(supported) else "not supported")
+    else:
+        add(8, "No firing-rate-during-training run in this profile.", "not testable here")
+    return pd.DataFrame(rows)
+
+
+def _best_split(values):
+    """Index of the single mean-shift change point that minimises the squared error."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    cumulative = np.cumsum(values)
+    squares = np.cumsum(values**2)
+    k = np.arange(1, n)
+    left = squares[k - 1] - cumulative[k - 1] ** 2 / k
+    right = (squares[-1] - squares[k - 1]) - (cumulative[-1] - cumulative[k - 1]) ** 2 / (n - k)
+    return int(k[np.argmin(left + right)])

@@ -1,0 +1,64 @@
+"""Rendering tables for the book: HTML that reads well at page width.
+
+Computation lives in :mod:`spikelib.report.tables`; this module only turns
+its frames into HTML (right-aligned numbers, padding, a horizontal scroll bar
+where a table is wider than the page, marked cells highlighted). The book's
+stylesheet (``book/_static/compendium.css``) styles the ``compendium-table``
+class.
+
+Functions
+---------
+html_table
+    A DataFrame as a styled HTML table, optionally with marked cells.
+"""
+
+import html
+
+import pandas as pd
+
+__all__ = ["html_table"]
+
+
+def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=()):
+    """A DataFrame as HTML for the book.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Numbers are formatted with ``digits`` decimals; NaN shows as ``–``.
+    marked : pandas.DataFrame of bool, optional
+        Same index and columns as ``frame``: cells to highlight.
+    caption : str, optional
+        Shown above the table.
+    digits : int
+    index : bool
+        Show the index (a MultiIndex is reset into columns otherwise).
+    drop_single : tuple of str
+        Index levels or columns to leave out when they hold a single value
+        (say it in the caption).
+
+    Returns
+    -------
+    str
+        ``<div class="compendium-table-wrap">`` holding the table.
+    """
+    shown = frame if index else frame.reset_index(drop=not _named_index(frame))
+    keep = [c for c in shown.columns if not (c in drop_single and shown[c].nunique() == 1)]
+    shown = shown[keep]
+    styler = shown.style.format(precision=digits, na_rep="–", thousands=",")
+    if not index:
+        styler = styler.hide(axis="index")
+    if marked is not None:
+        flags = marked.reset_index(drop=True) if not index else marked
+        flags = flags.reindex(columns=shown.columns, fill_value=False)
+        flags.index = shown.index
+        styles = flags.map(lambda flag: "background-color: #fde8e4" if flag else "")
+        styler = styler.apply(lambda _: styles, axis=None)
+    styler = styler.set_table_attributes('class="compendium-table"')
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    return f'<div class="compendium-table-wrap">{styler.to_html()}</div>'
+
+
+def _named_index(frame):
+    return any(name is not None for name in frame.index.names)

@@ -1,0 +1,297 @@
+"""The paper's Tables 1, 2 and 5, rebuilt from results and set beside the paper's values.
+
+Functions
+---------
+paper_tables
+    The paper's Tables 1, 2 and 5 as transcribed in ``data/paper/``.
+table1, table2, table5
+    Replication beside paper, long form, with the difference.
+ks_marks
+    The KS-test similarity symbols of Table 2, Bonferroni-corrected.
+paper_layout
+    A long table laid out as the paper prints it: one row per model and width
+    (and split), conditions as columns, each cell ``ours (paper)``, with the
+    cells that depart from the paper by more than a tolerance marked.
+agreement
+    How many of the paper's numbers were reproduced within their tolerance.
+assumption_table
+    Ljung-Box (Pearson and Fisher), ADF and change points per network.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..cellfiles import read_nodes
+from ..compare import bonferroni, ks_compare
+from ..experiment.config import MEMORIZING
+
+__all__ = ["paper_tables", "table1", "table2", "table5", "ks_marks", "assumption_table", "paper_layout",
+           "agreement", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS"]
+
+#: The paper's Table 2 threshold ("p-value > 0.00027", its Bonferroni-corrected alpha).
+PAPER_THRESHOLD = 0.00027
+KEYS = ["model", "width", "dataset", "split", "condition"]
+#: How far a value of ours may lie from the paper's before the tables mark it: accuracy in
+#: percentage points, MFR and MF in their own units (0 to 1), CV of FR in percentage points.
+TOLERANCES = {"accuracy": 3.0, "mfr": 0.05, "cv_fr": 15.0, "mf": 0.05}
+#: The mark of a value that departs from the paper's by more than its tolerance.
+DEPARTS = "†"
+ROWS = ["dataset", "model", "width", "split"]
+
+
+def paper_tables(folder=None):
+    """The paper's Tables 1, 2, 5 and the KS symbols (``data/paper/*.csv``) as DataFrames."""
+    folder = Path(folder or paths.DATA / "paper")
+    return {
+        "table1": pd.read_csv(folder / "table1_accuracy.csv"),
+        "table2": pd.read_csv(folder / "table2_firing_rate.csv"),
+        "ks": pd.read_csv(folder / "table2_ks_symbols.csv"),
+        "table5": pd.read_csv(folder / "table5_fano.csv", comment="#"),
+    }
+
+
+def _merge(ours, paper, value_columns):
+    merged = ours.merge(paper, on=KEYS, how="left", suffixes=("", "_paper"))
+    for column in value_columns:
+        merged[f"{column}_difference"] = merged[column] - merged[f"{column}_paper"]
+    return merged
+
+
+def table1(cells, paper):
+    """Train and validation accuracy (percent) per cell, beside the paper's Table 1."""
+    first = cells.drop_duplicates("cell_id")
+    long = pd.concat([
+        first.assign(split="train", accuracy=100 * first["train_accuracy"]),
+        first.assign(split="validation", accuracy=100 * first["validation_accuracy"]),
+    ])[KEYS + ["accuracy"]]
+    long["condition"] = long["condition"].astype(str)
+    out = _merge(long, paper["table1"], ["accuracy"])
+    return out.sort_values(["model", "dataset", "width", "split", "condition"]).reset_index(drop=True)
+
+
+def table2(cells, paper):
+    """MFR and CV of FR (percent) per cell and split, beside the paper's Table 2."""
+    ours = cells[KEYS + ["mfr", "cv_fr"]].copy()
+    ours["cv_fr"] = 100 * ours["cv_fr"]
+    ours["condition"] = ours["condition"].astype(str)
+    return _merge(ours, paper["table2"], ["mfr", "cv_fr"])
+
+
+def table5(cells, paper, majority=0.5):
+    """Mean Fano factor per cell and split, the Eden-Kramer marker, and the paper's Table 5.
+
+    The paper's ``*`` is not defined in its caption; here a network is marked
+    when more than ``majority`` of its testable nodes (neither silent nor
+    always on) are compatible with F = 1 (two-sided, alpha 0.05).
+    """
+    ours = cells[KEYS + ["mf", "fano_compatible_fraction"]].copy()
+    ours["condition"] = ours["condition"].astype(str)
+    ours["significant"] = ours["fano_compatible_fraction"] > majority
+    ours["one_minus_mfr"] = 1 - cells["mfr"].to_numpy()
+    paper5 = paper["table5"].rename(columns={"mean_ff": "mf"})
+    merged = _merge(ours, paper5, ["mf"])
+    return merged
+
+
+def _format(value, digits):
+    return "–" if pd.isna(value) else f"{value:.{digits}f}"
+
+
+def paper_layout(long, value, tolerance, digits=2, star=None):
+    """Lay a long table out as the paper prints it, ours beside the paper's.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        From :func:`table1`, :func:`table2` or :func:`table5`: columns
+        ``dataset, model, width, split, condition``, ``value`` and
+        ``value + "_paper"``. Several seeds of one network are averaged.
+    value : str
+        The column to show.
+    tolerance : float
+        Cells whose ``|ours - paper|`` exceeds it get :data:`DEPARTS`.
+    digits : int
+        Decimals shown.
+    star : str, optional
+        A boolean column (and its ``_paper`` twin) that adds the paper's ``*``.
+
+    Returns
+    -------
+    text : pandas.DataFrame
+        One row per (dataset, network, split), the network written as
+        ``MLP-64``; one column per condition
+        (the paper's order), cells ``"0.49 (0.48)"``; ``"0.49"`` where the
+        paper has no value.
+    departs : pandas.DataFrame of bool
+        Same shape: the marked cells.
+    """
+    from .results import CONDITION_LABELS, CONDITION_ORDER
+
+    numeric = [value, f"{value}_paper"]
+    flags = [star, f"{star}_paper"] if star else []
+    frame = long.copy()
+    for column in flags:
+        frame[column] = frame[column].map({True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0,
+                                           "false": 0.0})
+    frame = frame.groupby(ROWS + ["condition"], observed=True, as_index=False)[numeric + flags].mean()
+    difference = (frame[value] - frame[f"{value}_paper"]).abs()
+    frame["departs"] = difference > tolerance
+
+    def text(row):
+        ours = _format(row[value], digits) + ("*" if star and row[star] > 0.5 else "")
+        if pd.isna(row[f"{value}_paper"]):
+            return ours
+        paper = _format(row[f"{value}_paper"], digits) + ("*" if star and row[f"{star}_paper"] > 0.5 else "")
+        return f"{ours} ({paper})" + (f" {DEPARTS}" if row["departs"] else "")
+
+    frame["text"] = frame.apply(text, axis=1)
+    order = [c for c in CONDITION_ORDER if c in set(frame["condition"])]
+    layout = frame.pivot(index=ROWS, columns="condition", values="text").reindex(columns=order)
+    departs = frame.pivot(index=ROWS, columns="condition", values="departs").reindex(columns=order)
+    rows = _paper_order(layout.index)
+    layout, departs = layout.loc[rows], departs.loc[rows]
+    # The paper's row labels: "MLP-64, train" reads better than four narrow columns.
+    index = pd.MultiIndex.from_tuples([(d, f"{m}-{w}", s) for d, m, w, s in rows],
+                                      names=["dataset", "network", "split"])
+    layout.index = departs.index = index
+    layout.columns = [CONDITION_LABELS[c] for c in order]
+    departs.columns = layout.columns
+    return layout.fillna(""), departs.fillna(False).astype(bool)
+
+
+#: The paper's order of models and splits in its tables.
+MODEL_ORDER = ["MLP", "CNN", "DenseNet"]
+SPLIT_ORDER = ["train", "validation", "test"]
+
+
+def _paper_order(index):
+    def key(row):
+        dataset, model, width, split = row
+        return (str(dataset), MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER), str(model),
+                int(width), SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER))
+
+    return sorted(index, key=key)
+
+
+def agreement(comparisons):
+    """How many of the paper's numbers this replication reproduced within their tolerance.
+
+    Parameters
+    ----------
+    comparisons : dict of str to (pandas.DataFrame, str, float)
+        Name -> (long table, value column, tolerance), e.g.
+        ``{"Table 2, MFR": (t2, "mfr", 0.05)}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per comparison: ``quantity, tolerance, paired`` (values the
+        paper also reports), ``within`` and ``share``.
+    """
+    rows = []
+    for name, (long, value, tolerance) in comparisons.items():
+        paired = long.dropna(subset=[value, f"{value}_paper"])
+        within = int(((paired[value] - paired[f"{value}_paper"]).abs() <= tolerance).sum())
+        rows.append({"quantity": name, "tolerance": tolerance, "paired": len(paired), "within": within,
+                     "share": within / len(paired) if len(paired) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def _rates(directory, split):
+    return read_nodes(directory)[split]["firing_rate"]
+
+
+def ks_marks(cells, alpha=0.05, family_size=None):
+    """The KS-test similarity marks of the paper's Table 2, for each (model, width, data set).
+
+    Comparisons of the nodes' firing-rate distributions (two-sample KS):
+    train vs test for every condition (mark ♣ when all are similar),
+    generalizing vs random (♡, on both splits), each memorizing condition vs
+    random (♢) and vs generalizing (♠); ``*`` when a ♢ or ♠ holds only for
+    ``mem_retrain_all``. "Similar" means equality is not rejected after
+    Bonferroni correction over the whole family (default: every comparison
+    made here), as in the paper; the paper's own threshold (p > 0.00027) is
+    reported too.
+
+    Returns
+    -------
+    marks : pandas.DataFrame
+        One row per (model, width, dataset): ``symbols`` and ``symbols_paper_threshold``.
+    tests : pandas.DataFrame
+        Every comparison with its statistic, p-value and adjusted p-value.
+    """
+    tests = []
+    groups = cells.drop_duplicates("cell_id").groupby(["model", "width", "dataset"], observed=True)
+    for (model, width, dataset), group in groups:
+        by_condition = {str(row.condition): row.directory for row in group.itertuples()}
+        def add(kind, label, a, b, split_a, split_b):
+            stat, p = ks_compare(_rates(a, split_a), _rates(b, split_b))
+            tests.append({"model": model, "width": width, "dataset": dataset, "kind": kind,
+                          "comparison": label, "statistic": stat, "pvalue": p})
+        for condition, directory in by_condition.items():
+            add("train/test", f"{condition}: train vs test", directory, directory, "train", "test")
+        for split in ("train", "test"):
+            if "generalizing" in by_condition and "random" in by_condition:
+                add("gen/random", f"generalizing vs random ({split})", by_condition["generalizing"],
+                    by_condition["random"], split, split)
+            for memorizing in MEMORIZING:
+                if memorizing not in by_condition:
+                    continue
+                if "random" in by_condition:
+                    add("mem/random", f"{memorizing} vs random ({split})", by_condition[memorizing],
+                        by_condition["random"], split, split)
+                if "generalizing" in by_condition:
+                    add("gen/mem", f"generalizing vs {memorizing} ({split})", by_condition["generalizing"],
+                        by_condition[memorizing], split, split)
+    tests = pd.DataFrame(tests)
+    tests["pvalue_adjusted"] = bonferroni(tests["pvalue"].to_numpy(), family_size)
+    tests["similar"] = tests["pvalue_adjusted"] > alpha
+    tests["similar_paper_threshold"] = tests["pvalue"] > PAPER_THRESHOLD
+    rows = []
+    for (model, width, dataset), group in tests.groupby(["model", "width", "dataset"]):
+        rows.append({"model": model, "width": width, "dataset": dataset,
+                     "symbols": _symbols(group, "similar"),
+                     "symbols_paper_threshold": _symbols(group, "similar_paper_threshold")})
+    return pd.DataFrame(rows), tests
+
+
+def _symbols(group, column):
+    def holds(kind):
+        rows = group[group["kind"] == kind]
+        return len(rows) > 0 and rows[column].all()
+
+    def by_memorizing(kind):
+        rows = group[(group["kind"] == kind) & group[column]]
+        conditions = {c.split(" vs ")[0 if kind == "mem/random" else 1].split(" (")[0] for c in rows["comparison"]}
+        # A memorizing condition counts when it is similar on both splits.
+        full = [c for c in conditions
+                if group[(group["kind"] == kind) & group["comparison"].str.contains(c, regex=False)][column].all()]
+        return full
+
+    symbols = ""
+    if holds("train/test"):
+        symbols += "♣"
+    for kind, mark in (("mem/random", "♢"), ("gen/random", "♡"), ("gen/mem", "♠")):
+        if kind == "gen/random":
+            if holds(kind):
+                symbols += mark
+            continue
+        similar = by_memorizing(kind)
+        if similar:
+            symbols += mark + ("*" if similar == ["mem_retrain_all"] else "")
+    return symbols
+
+
+
+def assumption_table(cells):
+    """Per network (test split): Fano-test, Ljung-Box, ADF and change-point summaries."""
+    test = cells[cells["split"] == "test"]
+    columns = ["model", "width", "dataset", "condition", "mfr", "fano_below", "fano_compatible", "fano_above",
+               "ljung_box_pearson_p", "ljung_box_fisher_p", "ljung_box_rejected_fraction",
+               "adf_stationary_fraction", "adf_max_pvalue", "change_point_nodes", "n_nodes", "n_silent"]
+    return test[[c for c in columns if c in test.columns]].reset_index(drop=True)
+
+

@@ -1,0 +1,82 @@
+"""One declaration per parameter: the notebook, the CLI and the profile schema derive from it."""
+
+import ast
+import math
+
+import pytest
+
+import spikelib as sl
+from spikelib import paths
+from spikelib.experiment.config import CellConfig, parameter_specs
+from spikelib.pipeline.cli import build_parser
+from spikelib.pipeline.profiles import CELL_FIELDS
+
+SPECS = parameter_specs()
+
+
+def _notebook_parameters():
+    """Name -> default of the experiment notebook's cell tagged ``parameters``."""
+    text = (paths.NOTEBOOKS / "experiment.py").read_text()
+    cell = text.split('# %% tags=["parameters"', 1)[1].split("\n# %%", 1)[0]
+    tree = ast.parse(cell.split("\n", 1)[1])
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)}
+
+
+def test_notebook_parameters_cell_is_the_declaration():
+    declared = {spec.name: spec.default for spec in SPECS}
+    found = _notebook_parameters()
+    assert list(found) == list(declared), "the parameters cell and CellConfig list different parameters"
+    assert found == declared, {k: (found[k], declared[k]) for k in declared if found.get(k) != declared[k]}
+
+
+def test_cli_options_are_the_declaration():
+    parser = build_parser()
+    cell = parser._subparsers._group_actions[0].choices["cell"]
+    options = {action.dest: action for action in cell._actions if action.dest != "help"}
+    assert set(options) == {spec.name for spec in SPECS}
+    for spec in SPECS:
+        action = options[spec.name]
+        assert action.default == spec.default and spec.cli in action.option_strings
+        assert spec.help in action.help
+        assert (tuple(action.choices) if action.choices else None) == spec.choices
+
+
+def test_cli_defaults_make_the_default_config():
+    args = build_parser().parse_args(["cell"])
+    config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in SPECS})
+    assert config == CellConfig()
+
+
+def test_profile_keys_are_the_declared_profile_parameters():
+    assert CELL_FIELDS == {spec.name for spec in SPECS if spec.profile}
+    assert {"validation_split", "ljung_box_lags", "layer", "probe_size", "save_model"} <= CELL_FIELDS
+    assert not {"output_dir", "protocol", "base_model", "width"} & CELL_FIELDS
+
+
+def test_identity_leaves_out_where_files_are():
+    identity = CellConfig(output_dir="/somewhere", data_dir="/data").identity()
+    assert "output_dir" not in identity and "data_dir" not in identity and identity["width"] == 128
+
+
+@pytest.mark.parametrize("values, parameter, message", [
+    ({"learning_rate": "fast"}, "learning_rate", r"must be a number; got 'fast' \(str\)"),
+    ({"validation_split": [0.1]}, "validation_split", r"must be a number; got \[0.1\] \(list\)"),
+    ({"learning_rate": math.inf}, "learning_rate", "must be a finite number"),
+    ({"learning_rate": math.nan}, "learning_rate", "must be a finite number"),
+    ({"width": 2.5}, "width", "must be an integer"),
+    ({"width": True}, "width", "must be an integer"),
+    ({"save_model": "yes"}, "save_model", "must be true or false"),
+    ({"epochs": 0}, "epochs", "give at least 1 epoch"),
+    ({"condition": "mem_retrain_last", "memorize_epochs": 0}, "memorize_epochs", "give at least 1 epoch"),
+    ({"layer": " "}, "layer", "must name a layer"),
+    ({"validation_split": 1.0}, "validation_split", r"in \(0, 1\)"),
+    ({"model": None}, "model", "must be set"),
+])
+def test_bad_values_name_the_parameter(values, parameter, message):
+    with pytest.raises(sl.ParameterError, match=message) as info:
+        CellConfig(**values)
+    assert info.value.parameter == parameter and f"`{parameter}`" in str(info.value)
+
+
+def test_random_cells_may_have_zero_epochs():
+    assert CellConfig(condition="random", epochs=0).epochs == 0
