@@ -43,17 +43,28 @@ width = 128
 condition = "generalizing"
 seed = 0
 epochs = 10
-memorize_epochs = 50
+generalize_until = "epochs"
+max_memorize_epochs = 3000
+memorize_until = "paper"
+patience = 100
+generalize_patience = 5
+min_gain = 0.005
+label_noise = None
 batch_size = 256
 learning_rate = 0.1
 validation_split = 0.1
+l1 = 0.0
+l2 = 0.0
 window = 100
 ljung_box_lags = 10
 layer = "observed"
 densenet_weights = "imagenet"
 protocol = "cell"
 probe_size = 100
-save_model = None
+trace_every = 10
+trace_samples = 2000
+save_model = True
+checkpoint_every = 10
 base_model = None
 output_dir = None
 data_dir = None
@@ -78,22 +89,66 @@ result = run_cell(config)
 metrics = result.metrics
 
 # %% [markdown]
+# ## How the network was trained
+#
+# Each training phase stops on a rule: a target accuracy (the paper's, where it
+# reports this network), a plateau (no gain of `min_gain` within `patience`
+# epochs), or its cap of epochs. The true-label phase watches validation
+# accuracy, the shuffled-label phase the running training accuracy, which is
+# what Keras reports for an epoch and what the paper's Table 1 most likely
+# shows. Every few epochs the four indicators are measured on a fixed probe of
+# training samples (the traces).
+
+# %%
+phases = result.training["phases"]
+if phases:
+    display(pd.DataFrame([{"phase": p["name"], "until": p["rule"]["until"], "target from": p["rule"]["target_source"],
+                           "cap": p["rule"]["max_epochs"], "epochs": len(p["history"]["epoch"]),
+                           "stopped by": p["stop_reason"],
+                           "last accuracy": p["history"]["accuracy"][-1] if p["history"]["epoch"] else None}
+                          for p in phases]).set_index("phase"))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    offset = 0
+    for p in phases:
+        history = p["history"]
+        epochs = np.array(history["epoch"]) + offset
+        axes[0].plot(epochs, history["accuracy"], label=f"training, {p['name']}")
+        axes[0].plot(epochs, history["val_accuracy"], ls="--", label=f"validation, {p['name']}")
+        traces = p["traces"]
+        axes[1].plot(np.array(traces["epoch"]) + offset, traces["mfr"], marker=".", label=f"MFR, {p['name']}")
+        axes[1].plot(np.array(traces["epoch"]) + offset, traces["mf"], marker=".", label=f"MF, {p['name']}")
+        offset = epochs[-1] if len(epochs) else offset
+    axes[0].set(xlabel="epoch", ylabel="accuracy (on the labels trained with)")
+    axes[1].set(xlabel="epoch", ylabel="indicator on the training probe")
+    for ax in axes:
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    plt.show()
+    plt.close(fig)
+else:
+    print("A random cell is not trained.")
+
+# %% [markdown]
 # ## Accuracy and the network's indicators
 #
-# Accuracies are fractions; train and validation accuracy are measured on the
-# labels the network was trained with, test accuracy on the true test labels.
-# MFR is the mean firing rate, CV FR the coefficient of variation of the
-# nodes' rates, MF the mean windowed Fano factor and CV MF its coefficient of
-# variation (fractions, where the paper prints CVs in percent).
+# Accuracies are fractions. `train_accuracy` is the running accuracy of the
+# last epoch (an evaluation pass after training, `train_accuracy_evaluated`,
+# is beside it); train and validation accuracy are measured on the labels the
+# network was trained with, test accuracy on the true test labels. MFR is the
+# mean firing rate, CV FR the coefficient of variation of the nodes' rates,
+# MF the mean windowed Fano factor and CV MF its coefficient of variation
+# (fractions, where the paper prints CVs in percent).
 
 # %%
 accuracy = pd.Series({key: metrics[key] for key in
-                      ("train_accuracy", "validation_accuracy", "test_accuracy", "generalization_gap")})
+                      ("train_accuracy", "train_accuracy_evaluated", "validation_accuracy", "test_accuracy",
+                       "generalization_gap")})
 indicators = pd.DataFrame({split: metrics["splits"][split] for split in ("train", "test")}).T
 display(accuracy.to_frame("value").round(4))
 display(indicators[["mfr", "cv_fr", "mf", "cv_mf", "n_silent", "n_always_on",
                     "fano_below", "fano_compatible", "fano_above", "ljung_box_pearson_p"]])
-print("trainable layers:", metrics["trainable_layers"], "| frozen layers:", metrics["frozen_layers"])
+print("trainable layers:", metrics["trainable_layers"], "| frozen layers:", metrics["frozen_layers"],
+      "| label noise:", metrics["labels"]["noise"])
 
 # %% [markdown]
 # ## Firing rates and Fano factors of the nodes

@@ -18,6 +18,11 @@ Files
     The trained network, for the cells that others retrain.
 ``curve.npz`` (:data:`CURVE`)
     The firing rate after every batch (the paper's Figure 5 protocol).
+``training.json`` (:data:`TRAINING`)
+    What training did: every phase's epochs, per-epoch history, indicator
+    traces, why it stopped, the accuracies, the labels' noise.
+``checkpoint.npz``, ``progress.json`` (:data:`CHECKPOINT`, :data:`PROGRESS`)
+    While a cell trains: its last checkpoint, and where it is (for the runner).
 ``experiment.ipynb``, ``cell.log`` (:data:`NOTEBOOK`, :data:`LOG`)
     The executed notebook and the log of the run.
 
@@ -39,14 +44,18 @@ import numpy as np
 from .exceptions import DataError
 from .storage import read_npz, sha256
 
-__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "NOTEBOOK", "LOG", "LARGE_FILES",
-           "CellStatus", "cell_status", "read_metrics", "read_nodes", "read_curve"]
+__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "NOTEBOOK",
+           "LOG", "LARGE_FILES", "CellStatus", "cell_status", "read_json", "read_metrics", "read_nodes",
+           "read_curve", "read_training", "read_progress"]
 
 METRICS = "metrics.json"
 NODES = "nodes.npz"
 SPIKES = "spikes.npz"
 MODEL = "model.keras"
 CURVE = "curve.npz"
+TRAINING = "training.json"
+CHECKPOINT = "checkpoint.npz"
+PROGRESS = "progress.json"
 NOTEBOOK = "experiment.ipynb"
 LOG = "cell.log"
 #: Files too large to ship with committed results: a cell is finished without
@@ -74,6 +83,26 @@ class CellStatus:
         return self.finished
 
 
+def read_json(path):
+    """A JSON object from a results file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, is not valid JSON, or is not a JSON object.
+    """
+    path = Path(path)
+    try:
+        value = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DataError(f"No {path.name} in {path.parent}: the cell has not finished.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(f"{path} is not valid JSON ({error}).") from error
+    if not isinstance(value, dict):
+        raise DataError(f"{path} holds a JSON {type(value).__name__}, not an object.")
+    return value
+
+
 def read_metrics(directory):
     """The cell's ``metrics.json`` as a dict.
 
@@ -82,16 +111,26 @@ def read_metrics(directory):
     DataError
         If the file is missing, is not valid JSON, or is not a JSON object.
     """
-    path = Path(directory) / METRICS
+    return read_json(Path(directory) / METRICS)
+
+
+def read_training(directory):
+    """The cell's ``training.json``: phases with their histories, traces and stop reasons.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, is not valid JSON, or is not a JSON object.
+    """
+    return read_json(Path(directory) / TRAINING)
+
+
+def read_progress(directory):
+    """Where a cell that is training stands (``progress.json``), or ``None``."""
     try:
-        metrics = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataError(f"No {METRICS} in {directory}: the cell has not finished.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path} is not valid JSON ({error}).") from error
-    if not isinstance(metrics, dict):
-        raise DataError(f"{path} holds a JSON {type(metrics).__name__}, not an object of metrics.")
-    return metrics
+        return read_json(Path(directory) / PROGRESS)
+    except DataError:
+        return None
 
 
 def _is_digest(value):
@@ -122,7 +161,7 @@ def _normalised(values):
     return json.loads(json.dumps(values))
 
 
-def cell_status(directory, parameters=None):
+def cell_status(directory, parameters=None, protocol=None):
     """Decide whether ``directory`` holds a finished cell: the one rule every caller uses.
 
     A cell is finished when
@@ -134,7 +173,9 @@ def cell_status(directory, parameters=None):
       is absent is a large file that results may be shipped without
       (:data:`LARGE_FILES`);
     - when ``parameters`` is given, every one of them equals the recorded
-      value (a new or changed parameter means the cell must run again).
+      value (a new or changed parameter means the cell must run again);
+    - when ``protocol`` is given, the results were made by those versions of
+      the training and the analysis.
 
     Parameters
     ----------
@@ -142,6 +183,10 @@ def cell_status(directory, parameters=None):
         The cell's folder.
     parameters : dict, optional
         Parameters that define the cell (not where it is stored).
+    protocol : dict, optional
+        The versions of the training and analysis the results must have been
+        made with (``metrics.json``'s ``protocol``), e.g.
+        ``{"training": 2, "analysis": 1}``.
 
     Returns
     -------
@@ -172,6 +217,8 @@ def cell_status(directory, parameters=None):
             return CellStatus(False, f"{name} is missing")
         if sha256(path) != digest:
             return CellStatus(False, f"{name} does not match its recorded SHA-256 (corrupt or replaced)")
+    if protocol is not None and metrics.get("protocol") != protocol:
+        return CellStatus(False, f"made by protocol {metrics.get('protocol')}, not the current {protocol}")
     if parameters is not None:
         recorded = metrics["parameters"]
         expected = _normalised(parameters)

@@ -21,7 +21,7 @@ from spikelib.pipeline.runner import run_profile
 pytestmark = pytest.mark.slow
 
 STAND_IN = """name: quick
-defaults: {epochs: 3, memorize_epochs: 3, window: 20}
+defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200}
 grid:
   - datasets: [digits]
     models: [mlp]
@@ -35,7 +35,7 @@ curves:
     conditions: [mem_retrain_last]
     seeds: [0]
     epochs: 2
-    memorize_epochs: 2
+    max_memorize_epochs: 2
 """
 
 

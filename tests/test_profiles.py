@@ -25,7 +25,7 @@ def test_paper_profile_is_the_paper_grid():
     assert {c.model for c in grid if c.dataset == "cifar10"} == {"densenet"}
     assert all(c.densenet_weights == "imagenet" for c in grid)
     curves = [c.config for c in profile.cells if c.config.protocol == "curve"]
-    assert {(c.epochs, c.memorize_epochs) for c in curves} == {(10, 100)}
+    assert {(c.epochs, c.max_memorize_epochs, c.memorize_until) for c in curves} == {(10, 100, "epochs")}
     assert not any(c.model == "mlp" and c.condition == "mem_retrain_all" for c in grid)
 
 

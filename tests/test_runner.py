@@ -16,7 +16,7 @@ from spikelib.pipeline.runner import pending_cells, run_profile
 pytestmark = pytest.mark.slow
 
 TINY = """name: tiny
-defaults: {{epochs: 2, memorize_epochs: 2, window: 20}}
+defaults: {{epochs: 2, max_memorize_epochs: 2, memorize_until: epochs, window: 20, trace_samples: 200}}
 grid:
   - datasets: [{dataset}]
     models: [mlp]
@@ -124,7 +124,7 @@ def test_existing_dask_scheduler_on_loopback(tmp_path):
 
 
 EVERY_PARAMETER = """name: every
-defaults: {{epochs: 1, memorize_epochs: 1, window: 20, validation_split: 0.2, ljung_box_lags: 5,
+defaults: {{epochs: 1, max_memorize_epochs: 1, memorize_until: epochs, window: 20, trace_samples: 200, validation_split: 0.2, ljung_box_lags: 5,
            probe_size: 50, save_model: true, layer: conv, batch_size: 128, learning_rate: 0.05}}
 grid:
   - {{datasets: [digits], models: [cnn], widths: [8], conditions: [generalizing], seeds: [0]}}

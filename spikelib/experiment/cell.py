@@ -7,7 +7,7 @@ section 3.1):
 ``random``
     The untrained network.
 ``generalizing``
-    Trained on the true labels.
+    Trained on the true labels (``label_noise`` shuffles a fraction of them).
 ``mem_retrain_last``
     From the ``generalizing`` weights of the same data set, model, width and
     seed; every layer frozen except the last two (observed + output); trained
@@ -18,14 +18,20 @@ section 3.1):
     From random initial weights; every layer frozen except the last two;
     trained on shuffled labels.
 
-The ``curve`` protocol (the paper's Figure 5) trains one network ``epochs`` on
-the true labels and then ``memorize_epochs`` on shuffled labels, freezing as
-the condition says, while
-:class:`spikelib.experiment.recording.FiringRateRecorder` records the observed
-layer's mean firing rate after every batch.
+The ``curve`` protocol (the paper's Figure 5) trains one network on the true
+labels and then on shuffled labels, freezing as the condition says, and
+records the observed layer's mean firing rate on fixed probes after every
+batch.
 
-Functions and classes
----------------------
+A cell has two stages. **Training** phases stop on a rule (a target accuracy
+such as the paper's, a plateau, or a cap), checkpoint every few epochs (an
+interrupted cell resumes where it stopped) and write ``training.json`` and
+``model.keras``. **Analysis** records the observed layer and computes the
+statistics (``spikes.npz``, ``nodes.npz``, then ``metrics.json``). A cell
+whose training is current is only analysed again.
+
+Functions
+---------
 run_cell
     Run a cell and write its files (see :mod:`spikelib.cellfiles`), ``metrics.json`` last.
 seed_everything
@@ -34,6 +40,7 @@ seed_everything
 
 import dataclasses
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,26 +50,36 @@ import numpy as np
 from .. import paths
 from .._optional import soft_import
 from .._validation import check_window
-from ..assumptions import adf, change_points, combine_pvalues, ljung_box
-from ..cellfiles import CURVE, METRICS, MODEL, NODES, SPIKES
+from ..cellfiles import CHECKPOINT, CURVE, METRICS, MODEL, NODES, PROGRESS, SPIKES, TRAINING, read_json
 from ..exceptions import DataError, ParameterError
-from ..intervals import isi_cv
-from ..raster import binarize, save_rasters
-from ..rates import firing_rate
+from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
-from ..variability import fano_factor, fano_test
-from .config import MEMORIZING, RETRAINING, CellConfig, cell_id
+from .analysis import ANALYSIS_VERSION, TEST_ORDER_STREAM, TRAIN_ORDER_STREAM, record_layer, split_statistics
+from .config import RETRAINING, TRAINING_VERSION, CellConfig, cell_id
 from .data import load_dataset
-from .models import build_model, compile_model, freeze_all_but_last_two, observed_activations
+from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
+from .paper import paper_accuracy
 from .provenance import machine, package_versions
+from .training import (
+    LABEL_STREAM,
+    PhaseRecord,
+    StopRule,
+    Trainer,
+    epoch_order,
+    eta_seconds,
+    load_checkpoint,
+    noisy_labels,
+    save_checkpoint,
+)
 
 __all__ = ["CellResult", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
 
 EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
-
-# Streams of the cell's seed: one per random choice, so changing one never shifts another.
-_LABEL_STREAM, _TRAIN_ORDER_STREAM, _TEST_ORDER_STREAM, _PROBE_STREAM = 1, 2, 3, 4
+#: Seed streams of the probes (with the cell's seed); labels, orders and epochs have their own.
+_PROBE_STREAM, _TRACE_STREAM = 4, 6
+#: Log a line at least this often (seconds) and every this many epochs.
+_LOG_SECONDS, _LOG_EPOCHS = 60, 25
 
 
 def seed_everything(seed):
@@ -90,27 +107,51 @@ def _digest(array):
 
 @dataclass
 class CellResult:
-    """What :func:`run_cell` returns: the metrics written and the rasters."""
+    """What :func:`run_cell` returns: the metrics written, the rasters, and the training record."""
 
     config: CellConfig
     metrics: dict
     spikes: dict
     output_dir: Path
-    curve: dict | None = field(default=None)
+    training: dict = field(default_factory=dict)
 
 
-def _fit(network, x, y, config, epochs, callbacks=()):
-    if epochs == 0:
-        return
-    network.fit(x, y, batch_size=config.batch_size, epochs=epochs,
-                validation_split=config.validation_split, shuffle=True,
-                callbacks=list(callbacks), verbose=2)
+@dataclass(frozen=True)
+class _Phase:
+    name: str
+    labels: np.ndarray
+    rule: StopRule
+    target_source: str | None
+    freeze: bool
 
 
-def _accuracy(network, x, y, batch_size):
-    if len(x) == 0:
-        return float("nan")
-    return float(network.evaluate(x, y, batch_size=max(batch_size, 1024), verbose=0)[1])
+def _resolve_until(until, config, condition, split):
+    """A stop rule's target: ``paper`` becomes the paper's accuracy, where it has one."""
+    if until == "paper":
+        value = paper_accuracy(config.dataset_name, config.model, config.width, condition, split)
+        if value is None:
+            return "plateau", "the paper reports no such network: a plateau or the cap stops the phase"
+        return value, f"the paper's Table 1 ({split} accuracy)"
+    if isinstance(until, str):
+        return until, None
+    return float(until), "given"
+
+
+def _phases(config, data):
+    """The training phases of the cell, in order."""
+    phases = []
+    if config.trains_on_true_labels:
+        noise = 0.0 if config.protocol == "curve" else config.noise
+        labels = noisy_labels(data.y_train, noise, config.seed)[0] if noise else data.y_train
+        until, source = _resolve_until(config.generalize_until, config, "generalizing", "validation")
+        rule = StopRule(until, config.epochs, config.generalize_patience, config.min_gain, "val_accuracy")
+        phases.append(_Phase("true labels", labels, rule, source, freeze=False))
+    if config.trains_on_shuffled_labels:
+        labels = noisy_labels(data.y_train, config.noise, config.seed)[0]
+        until, source = _resolve_until(config.memorize_until, config, config.condition, "train")
+        rule = StopRule(until, config.max_memorize_epochs, config.patience, config.min_gain, "accuracy")
+        phases.append(_Phase("shuffled labels", labels, rule, source, freeze=config.freezes_all_but_last_two))
+    return phases
 
 
 def _base_model_path(config, output_dir):
@@ -131,11 +172,15 @@ def _initial_network(config, data, output_dir):
                 "does not exist. Run the 'generalizing' cell of the same data set, model, width "
                 "and seed first (spikelib run orders this), or pass base_model."
             )
-        network = keras.models.load_model(path, safe_mode=True)
-        return network, str(path)
-    network = build_model(config.model, config.width, data.input_shape, data.n_classes,
-                          seed=config.seed, densenet_weights=config.densenet_weights)
-    return network, None
+        network = keras.models.load_model(path, safe_mode=True, compile=False)
+        base = str(path)
+    else:
+        network = build_model(config.model, config.width, data.input_shape, data.n_classes, seed=config.seed,
+                              densenet_weights=config.densenet_weights)
+        base = None
+    _check_layer(network, config.layer)
+    set_penalties(network, config.layer, config.l1, config.l2)
+    return network, base
 
 
 def _check_against_data(config, data):
@@ -151,6 +196,18 @@ def _check_against_data(config, data):
             f"`validation_split`={config.validation_split} of {len(data.x_train)} training samples leaves "
             f"{n_validation} for validation and {len(data.x_train) - n_validation} for training; both "
             "need at least one.", "validation_split")
+    chance = 1.0 / data.n_classes
+    for name in ("generalize_until", "memorize_until"):
+        target = getattr(config, name)
+        if not isinstance(target, str) and target <= chance:
+            raise ParameterError(f"`{name}`={target} is at or below chance ({chance:.3g} with {data.n_classes} "
+                                 "classes): give a higher accuracy, 'plateau' or 'epochs'.", name)
+    if config.trace_every:
+        n_trace = min(config.trace_samples, len(data.x_train) - n_validation)
+        if n_trace // config.window < 2:
+            raise ParameterError(f"`trace_samples`={config.trace_samples} gives {n_trace} probe samples, fewer "
+                                 f"than two windows of {config.window}; give more, or trace_every=0.",
+                                 "trace_samples")
 
 
 def _check_layer(network, layer):
@@ -160,73 +217,216 @@ def _check_layer(network, layer):
                              "layer")
 
 
-def _prepare_for_memorizing(network, config):
-    if config.freezes_all_but_last_two:
+def _set_trainable(network, freeze):
+    if freeze:
         freeze_all_but_last_two(network)
     else:
-        for layer in network.layers:
-            layer.trainable = True
-    compile_model(network, config.learning_rate)
+        for item in network.layers:
+            item.trainable = True
 
 
-def _record(network, x, config, stream):
-    """The observed layer's raster on ``x``, presented in the seeded order of ``stream``."""
-    order = _permutation(config.seed, stream, len(x))
-    return binarize(observed_activations(network, x[order], layer=config.layer))
+def _fingerprint(config):
+    return {"identity": config.identity(), "training_version": TRAINING_VERSION}
 
 
-def _split_statistics(spikes, config, stationarity):
-    """Network-level metrics and per-node arrays of one split's raster."""
-    stats = summarize(spikes, window=config.window).to_dict()
-    test = fano_test(spikes, window=config.window)
-    lb = ljung_box(spikes, lags=config.ljung_box_lags)
-    lb_last = lb.pvalue[:, -1]
-    testable = ~(test.silent | test.always_on)
-    stats.update({
-        "fano_below": int(test.below.sum()),
-        "fano_above": int(test.above.sum()),
-        "fano_compatible": int(test.compatible.sum()),
-        "fano_compatible_fraction": float(test.compatible.sum() / max(1, testable.sum())),
-        # Pearson (the paper's method) is swamped by nodes with p ~ 1; Fisher and the
-        # per-node rejection rate are stored beside it.
-        "ljung_box_pearson_p": combine_pvalues(lb_last, "pearson")[1],
-        "ljung_box_fisher_p": combine_pvalues(lb_last, "fisher")[1],
-        "ljung_box_rejected_fraction": float(np.nanmean(lb_last < 0.05)) if np.isfinite(lb_last).any() else float("nan"),
-    })
-    nodes = {"firing_rate": firing_rate(spikes), "fano": fano_factor(spikes, config.window),
-             "fano_statistic": test.statistic, "fano_pvalue": test.pvalue, "isi_cv": isi_cv(spikes),
-             "ljung_box_pvalue": lb_last}
-    if stationarity:
-        # ADF (fixed lag order) and change points; on the test split, which bounds the cost.
-        unit_root = adf(spikes, max_lag=config.ljung_box_lags)
-        found = change_points(spikes, window=config.window)
-        varying = ~unit_root.constant
-        stats.update({
-            "adf_stationary_fraction": float(np.mean(unit_root.pvalue[varying] < 0.05)) if varying.any() else float("nan"),
-            "adf_max_pvalue": float(np.nanmax(unit_root.pvalue)) if varying.any() else float("nan"),
-            "change_point_nodes": int(sum(len(c) > 0 for c in found)),
-            "change_points_total": int(sum(len(c) for c in found)),
-        })
-        nodes["adf_pvalue"] = unit_root.pvalue
-        nodes["change_points"] = np.array([len(c) for c in found])
-    return stats, nodes
+class _Tracer:
+    """The four indicators on a fixed probe of training samples, every few epochs."""
+
+    def __init__(self, network, data, config, n_fit):
+        n = min(config.trace_samples, n_fit)
+        self.index = np.sort(_permutation(config.seed, _TRACE_STREAM, n_fit)[:n])
+        self.x = data.x_train[self.index]
+        self.network, self.config = network, config
+
+    def __call__(self, phase_record, epoch, accuracy, trainer, labels):
+        spikes = (observed_activations(self.network, self.x, layer=self.config.layer) > 0).T
+        s = summarize(spikes, window=self.config.window)
+        probe_accuracy = trainer.evaluate(self.x, labels[self.index])[1]
+        for key, value in zip(phase_record.traces, (epoch, accuracy, probe_accuracy, s.mfr, s.cv_fr, s.mf,
+                                                    s.cv_mf)):
+            phase_record.traces[key].append(value)
+
+
+class _Progress:
+    """One-line progress messages, and ``progress.json`` for the runner's bar."""
+
+    def __init__(self, config, output_dir, emit):
+        self.config, self.path, self.emit = config, Path(output_dir) / PROGRESS, emit
+        self.last = 0.0
+
+    def epoch(self, phase, record, rule, seconds_per_epoch, force=False):
+        values = record.history["accuracy"] if rule.monitor == "accuracy" else record.history["val_accuracy"]
+        eta = eta_seconds(record, rule, seconds_per_epoch)
+        state = {"cell": cell_id(self.config), "phase": phase.name, "epoch": record.epochs,
+                 "max_epochs": rule.max_epochs, "monitor": rule.monitor, "value": values[-1] if values else None,
+                 "target": rule.until, "seconds_per_epoch": seconds_per_epoch, "eta_s": eta, "time": time.time()}
+        write_json(self.path, state)
+        now = time.perf_counter()
+        if force or record.epochs % _LOG_EPOCHS == 0 or now - self.last > _LOG_SECONDS:
+            self.last = now
+            target = "" if isinstance(rule.until, str) else f" (target {rule.until:.4f})"
+            value = "" if values[-1] is None else f"{values[-1]:.4f}"
+            self.emit(f"{phase.name}: epoch {record.epochs}/{rule.max_epochs}, {rule.monitor} {value}{target}, "
+                      f"{seconds_per_epoch:.2f} s/epoch, about {eta / 60:.0f} min left at most")
+
+
+def _train(config, data, network, output_dir, progress):
+    """Run the cell's training phases, resuming from a checkpoint; return the phase records."""
+    phases = _phases(config, data)
+    probe = None
+    if config.protocol == "curve":
+        probe = (data.x_train[_permutation(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]],
+                 data.x_test[_permutation(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]])
+    trainer = Trainer(network, data.x_train, config.validation_split, config.batch_size, config.learning_rate,
+                      config.layer, probe=probe)
+    tracer = _Tracer(network, data, config, trainer.n_fit) if config.trace_every else None
+    checkpoint = Path(output_dir) / CHECKPOINT
+    resumed = load_checkpoint(checkpoint, network, _fingerprint(config))
+    records, start = resumed if resumed else ([], 0)
+    if resumed:
+        progress(f"resuming from the checkpoint: phase {start + 1} of {len(phases)} ({phases[start].name}), "
+                 f"epoch {records[start].epochs if start < len(records) else 0}")
+    log = _Progress(config, output_dir, progress)
+    for index, phase in enumerate(phases):
+        if index < start:
+            continue
+        if index == len(records):
+            rule = dataclasses.asdict(phase.rule) | {"target_source": phase.target_source}
+            records.append(PhaseRecord(phase.name, rule))
+        item = records[index]
+        _set_trainable(network, phase.freeze)
+        trainer.set_labels(phase.labels)
+        trainer.prepare()
+        monitor = item.history[phase.rule.monitor]
+        if item.epochs == 0:
+            progress(f"{phase.name}: until {phase.rule.until}"
+                     + (f" ({phase.target_source})" if phase.target_source else "")
+                     + f", at most {phase.rule.max_epochs} epochs")
+            if tracer:
+                tracer(item, 0, float("nan"), trainer, phase.labels)
+        while item.stop_reason is None and phase.rule.reason(monitor) is None:
+            started = time.perf_counter()
+            epoch = item.epochs + 1
+            loss, accuracy, rates = trainer.train_epoch(epoch_order(config.seed, index, epoch, trainer.n_fit))
+            val_loss, val_accuracy = trainer.validate()
+            for key, value in zip(item.history, (epoch, loss, accuracy, val_loss, val_accuracy,
+                                                 time.perf_counter() - started)):
+                item.history[key].append(value)
+            if rates is not None:
+                item.curve["mfr_train"].extend(rates[:, 0].tolist())
+                item.curve["mfr_test"].extend(rates[:, 1].tolist())
+            item.stop_reason = phase.rule.reason(monitor)
+            if tracer and (epoch % config.trace_every == 0 or item.stop_reason):
+                tracer(item, epoch, accuracy, trainer, phase.labels)
+            recent = item.history["seconds"][-10:]
+            log.epoch(phase, item, phase.rule, sum(recent) / len(recent), force=item.stop_reason is not None)
+            if config.checkpoint_every and (epoch % config.checkpoint_every == 0 or item.stop_reason):
+                save_checkpoint(checkpoint, network, records, index, _fingerprint(config))
+        if item.stop_reason is None:  # resumed exactly at the stop
+            item.stop_reason = phase.rule.reason(monitor)
+        progress(f"{phase.name}: stopped after {item.epochs} epochs ({item.stop_reason})")
+    return records, trainer
+
+
+def _evaluation(trainer, data, records, phases):
+    """Accuracies after training: running (Keras' last-epoch figure) and evaluation passes."""
+    labels = phases[-1].labels if phases else data.y_train
+    trainer.set_labels(labels)
+    train_pass = trainer.evaluate(trainer.x_fit, labels[: trainer.n_fit])[1]
+    running = records[-1].history["accuracy"][-1] if records else float("nan")
+    return {
+        # The paper's Table 1 training accuracy is taken to be Keras' running accuracy of the last
+        # epoch; an evaluation pass after training reads lower on memorizing networks. Both are kept.
+        "train_accuracy": running if records else train_pass,
+        "train_accuracy_running": running,
+        "train_accuracy_evaluated": train_pass,
+        # Keras' val_accuracy is an evaluation pass too, on the labels the network was trained with.
+        "validation_accuracy": trainer.validate()[1],
+        "test_accuracy": trainer.evaluate(data.x_test, data.y_test)[1],
+        "train_accuracy_true_labels": trainer.evaluate(trainer.x_fit, data.y_train[: trainer.n_fit])[1],
+    }
+
+
+def _reusable_training(config, output_dir):
+    """The cell's training record, when it is current and its model is intact; else ``None``."""
+    directory = Path(output_dir)
+    try:
+        training = read_json(directory / TRAINING)
+    except DataError:
+        return None
+    if training.get("fingerprint") != json.loads(json.dumps(_fingerprint(config))):
+        return None
+    model = directory / MODEL
+    if not model.is_file() or sha256(model) != training.get("model_sha256"):
+        return None
+    return training
+
+
+def _curve(records):
+    mfr_train = [v for r in records for v in r.curve["mfr_train"]]
+    mfr_test = [v for r in records for v in r.curve["mfr_test"]]
+    phase = [i for i, r in enumerate(records) for _ in r.curve["mfr_train"]]
+    return {"mfr_train": np.array(mfr_train), "mfr_test": np.array(mfr_test), "phase": np.array(phase, np.int8),
+            "batches_true_labels": np.array(len(records[0].curve["mfr_train"]))}
+
+
+def _training_stage(config, data, output_dir, progress):
+    """Train (or resume) the cell and write ``training.json`` and ``model.keras``."""
+    network, base_path = _initial_network(config, data, output_dir)
+    started = time.perf_counter()
+    phases = _phases(config, data)
+    labels = phases[-1].labels if phases else data.y_train
+    records, trainer = _train(config, data, network, output_dir, progress)
+    accuracy = _evaluation(trainer, data, records, phases)
+    if config.protocol == "curve":
+        write_npz(output_dir / CURVE, **_curve(records))
+    network.save(output_dir / MODEL)
+    trainable = [item.name for item in network.layers if item.trainable and item.weights]
+    frozen = [item.name for item in network.layers if not item.trainable and item.weights]
+    noise = config.noise if records else 0.0
+    chosen = noisy_labels(data.y_train, noise, config.seed)[1] if noise else np.array([], dtype=np.int64)
+    training = {
+        "fingerprint": _fingerprint(config),
+        "phases": [r.to_dict() for r in records],
+        "epochs": {r.name: r.epochs for r in records},
+        "stop_reasons": {r.name: r.stop_reason for r in records},
+        **accuracy,
+        "labels": {
+            "noise": noise,
+            "shuffled": int(len(chosen)),
+            "changed": int((labels != data.y_train).sum()),
+            "rule": f"labels of round(label_noise * n) samples drawn by numpy default_rng([{config.seed}, "
+                    f"{LABEL_STREAM}]) permuted among themselves",
+            "labels_sha256": _digest(labels),
+        },
+        "base_model": paths.repository_relative(base_path),
+        "trainable_layers": trainable,
+        "frozen_layers": frozen,
+        "training_wall_time_s": time.perf_counter() - started,
+        "model_sha256": sha256(output_dir / MODEL),
+    }
+    write_json(output_dir / TRAINING, training)
+    (output_dir / CHECKPOINT).unlink(missing_ok=True)
+    return network, training
 
 
 def run_cell(config, progress=print):
     """Run one experimental cell and write its outputs.
 
     Outputs in ``config.output_dir`` (default ``results/cells/<cell id>``):
-    ``spikes.npz`` (rasters ``train`` and ``test``, read with
-    :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node statistics of both
-    splits and the first 300 test samples of the raster, read with
-    :func:`spikelib.cellfiles.read_nodes`), ``model.keras`` when ``save_model``
-    (default: generalizing cells), ``curve.npz`` for the curve protocol, and,
-    written last and atomically, ``metrics.json``. Whether a cell is finished
-    is decided by :func:`spikelib.cellfiles.cell_status`.
+    ``training.json`` (every phase's epochs, history, traces and why it
+    stopped), ``model.keras``, ``spikes.npz`` (rasters ``train`` and ``test``,
+    read with :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node
+    statistics and a 300-sample raster excerpt, read with
+    :func:`spikelib.cellfiles.read_nodes`), ``curve.npz`` for the curve
+    protocol, and, written last and atomically, ``metrics.json``. Whether a
+    cell is finished is decided by :func:`spikelib.cellfiles.cell_status`.
 
-    Everything that can be checked before training is checked before
-    training: the data, the window against the size of each split, and the
-    observed layer's name.
+    An interrupted cell resumes from its checkpoint; a cell whose training is
+    current (same parameters and training version, model intact) is only
+    analysed. Everything that can be checked before training is checked
+    before training: the data, the window against the size of each split,
+    the targets against chance, and the observed layer's name.
 
     Parameters
     ----------
@@ -242,11 +442,13 @@ def run_cell(config, progress=print):
     ------
     ParameterError
         Bad parameters, a window too long for a split, a layer the model does
-        not have, or a validation split that leaves no sample on one side.
+        not have, a target at or below chance, or a validation split that
+        leaves no sample on one side.
     DataError
         Missing or corrupt data, or a retraining cell without its generalizing
         model.
     """
+    keras = soft_import("keras", "training a network")
     if isinstance(config, dict):
         config = CellConfig.from_dict(config)
     started = time.perf_counter()
@@ -261,105 +463,64 @@ def run_cell(config, progress=print):
     progress(f"{cell_id(config)}: {data.name} from {data.source}, "
              f"{len(data.x_train)} train / {len(data.x_test)} test samples")
     _check_against_data(config, data)
-    network, base_path = _initial_network(config, data, output_dir)
-    _check_layer(network, config.layer)
-
-    n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)  # Keras keeps the tail
-    label_order = _permutation(config.seed, _LABEL_STREAM, len(data.y_train))
-    shuffled = data.y_train[label_order]
-    curve = None
-
-    if config.protocol == "curve":
-        probe_index = _permutation(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]
-        probe_test = _permutation(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]
-        from .recording import FiringRateRecorder  # imports TensorFlow: only for curves
-
-        recorder = FiringRateRecorder(data.x_train[probe_index], data.x_test[probe_test], config.layer)
-        compile_model(network, config.learning_rate)
-        progress(f"phase 1: {config.epochs} epochs on true labels")
-        _fit(network, data.x_train, data.y_train, config, config.epochs, [recorder])
-        batches_true = len(recorder.mfr_train)
-        _prepare_for_memorizing(network, config)
-        recorder.phase_value = 1
-        progress(f"phase 2: {config.memorize_epochs} epochs on shuffled labels")
-        _fit(network, data.x_train, shuffled, config, config.memorize_epochs, [recorder])
-        curve = {"mfr_train": np.array(recorder.mfr_train), "mfr_test": np.array(recorder.mfr_test),
-                 "phase": np.array(recorder.phase, dtype=np.int8), "batches_true_labels": batches_true}
-        labels_used = shuffled
-    elif config.condition == "random":
-        compile_model(network, config.learning_rate)
-        labels_used = data.y_train
-    elif config.condition == "generalizing":
-        compile_model(network, config.learning_rate)
-        progress(f"training {config.epochs} epochs on true labels")
-        _fit(network, data.x_train, data.y_train, config, config.epochs)
-        labels_used = data.y_train
+    training = _reusable_training(config, output_dir)
+    if training is not None:
+        progress("training is current (training.json and model.keras): analysing only")
+        network = keras.models.load_model(output_dir / MODEL, safe_mode=True, compile=False)
+        _check_layer(network, config.layer)
     else:
-        _prepare_for_memorizing(network, config)
-        progress(f"training {config.memorize_epochs} epochs on shuffled labels")
-        _fit(network, data.x_train, shuffled, config, config.memorize_epochs)
-        labels_used = shuffled
+        network, training = _training_stage(config, data, output_dir, progress)
 
-    trainable = [layer.name for layer in network.layers if layer.trainable and layer.weights]
-    frozen = [layer.name for layer in network.layers if not layer.trainable and layer.weights]
-    accuracy = {
-        # On the labels the network was trained with, as the paper's Table 1.
-        "train_accuracy": _accuracy(network, data.x_train[:n_fit], labels_used[:n_fit], config.batch_size),
-        "validation_accuracy": _accuracy(network, data.x_train[n_fit:], labels_used[n_fit:], config.batch_size),
-        "test_accuracy": _accuracy(network, data.x_test, data.y_test, config.batch_size),
-        "train_accuracy_true_labels": _accuracy(network, data.x_train[:n_fit], data.y_train[:n_fit], config.batch_size),
-    }
     progress("recording the observed layer on the training and test sets")
-    spikes_train = _record(network, data.x_train, config, _TRAIN_ORDER_STREAM)
-    spikes_test = _record(network, data.x_test, config, _TEST_ORDER_STREAM)
-    save_rasters(output_dir / SPIKES, train=spikes_train, test=spikes_test)
+    spikes, orders = record_layer(network, data, config)
+    save_rasters(output_dir / SPIKES, train=spikes["train"], test=spikes["test"])
     progress("computing the statistics of both recordings")
-    train_stats, train_nodes = _split_statistics(spikes_train, config, stationarity=False)
-    test_stats, test_nodes = _split_statistics(spikes_test, config, stationarity=True)
-    # Small per-node results: what the tables and figures read (the rasters need not be shipped).
+    train_stats, train_nodes = split_statistics(spikes["train"], config, stationarity=False)
+    test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True)
+    excerpt = spikes["test"][:, :EXCERPT_SAMPLES]
     write_npz(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
-                **{f"test_{k}": v for k, v in test_nodes.items()},
-                test_excerpt=np.packbits(spikes_test[:, :EXCERPT_SAMPLES], axis=1),
-                test_excerpt_shape=np.array(spikes_test[:, :EXCERPT_SAMPLES].shape))
-    if curve is not None:
-        write_npz(output_dir / CURVE, **curve)
-    save_model = config.save_model if config.save_model is not None else config.condition == "generalizing"
-    if save_model:
-        network.save(output_dir / MODEL)
+              **{f"test_{k}": v for k, v in test_nodes.items()},
+              test_excerpt=np.packbits(excerpt, axis=1), test_excerpt_shape=np.array(excerpt.shape))
+    if not (config.save_model or config.condition == "generalizing"):
+        (output_dir / MODEL).unlink(missing_ok=True)
 
+    summary = {key: training[key] for key in ("train_accuracy", "train_accuracy_running",
+                                              "train_accuracy_evaluated", "validation_accuracy",
+                                              "test_accuracy", "train_accuracy_true_labels")}
     metrics = {
         "cell_id": cell_id(config),
         "complete": True,
+        "protocol": {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION},
         "parameters": config.recorded(),
         "seed": config.seed,
         "dataset": {
-            "name": data.name, "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
-            "n_train": len(data.x_train),
-            "n_test": len(data.x_test), "input_shape": list(data.input_shape),
+            "name": data.name,
+            "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
+            "n_train": len(data.x_train), "n_test": len(data.x_test), "input_shape": list(data.input_shape),
             "sha256": sha256(config.dataset) if str(config.dataset).endswith(".npz") else None,
         },
-        **accuracy,
-        "generalization_gap": accuracy["train_accuracy"] - accuracy["validation_accuracy"],
-        "labels": {
-            "shuffled": config.trains_on_shuffled_labels or config.protocol == "curve",
-            "permutation": f"numpy default_rng([{config.seed}, {_LABEL_STREAM}]).permutation",
-            "permutation_sha256": _digest(label_order),
-        },
+        **summary,
+        "generalization_gap": summary["train_accuracy"] - summary["validation_accuracy"],
+        "epochs": training["epochs"],
+        "stop_reasons": training["stop_reasons"],
+        "labels": training["labels"],
         "sample_order": {
-            "train": f"numpy default_rng([{config.seed}, {_TRAIN_ORDER_STREAM}]).permutation",
-            "test": f"numpy default_rng([{config.seed}, {_TEST_ORDER_STREAM}]).permutation",
+            "train": f"numpy default_rng([{config.seed}, {TRAIN_ORDER_STREAM}]).permutation",
+            "test": f"numpy default_rng([{config.seed}, {TEST_ORDER_STREAM}]).permutation",
         },
-        "base_model": paths.repository_relative(base_path),
-        "trainable_layers": trainable,
-        "frozen_layers": frozen,
+        "base_model": training["base_model"],
+        "trainable_layers": training["trainable_layers"],
+        "frozen_layers": training["frozen_layers"],
         "splits": {"train": train_stats, "test": test_stats},
-        "files": {name: sha256(output_dir / name) for name in (SPIKES, NODES, MODEL, CURVE)
+        "files": {name: sha256(output_dir / name) for name in (TRAINING, SPIKES, NODES, MODEL, CURVE)
                   if (output_dir / name).is_file()},
         "versions": package_versions(),
         "machine": machine(),
+        "training_wall_time_s": training["training_wall_time_s"],
         "wall_time_s": time.perf_counter() - started,
     }
     write_json(output_dir / METRICS, metrics)
-    progress(f"done in {metrics['wall_time_s']:.0f} s: train acc {accuracy['train_accuracy']:.3f}, "
-             f"MFR train {metrics['splits']['train']['mfr']:.3f}")
-    return CellResult(config, metrics, {"train": spikes_train, "test": spikes_test}, output_dir, curve)
+    (output_dir / PROGRESS).unlink(missing_ok=True)
+    progress(f"done in {metrics['wall_time_s']:.0f} s: train accuracy {summary['train_accuracy']:.3f}, "
+             f"MFR train {train_stats['mfr']:.3f}")
+    return CellResult(config, metrics, spikes, output_dir, training)

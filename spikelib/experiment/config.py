@@ -30,7 +30,8 @@ from .. import paths
 from ..exceptions import ParameterError
 
 __all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
-           "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER"]
+           "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
+           "TRAINING_VERSION"]
 
 CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
 MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
@@ -41,6 +42,10 @@ DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
 DENSENET_WEIGHTS = ("imagenet", "random")
 #: Stable name of the last hidden ReLU layer, the one the paper observes.
 OBSERVED_LAYER = "observed"
+#: The words a training phase may stop on (besides a target accuracy in (0, 1]).
+UNTIL_WORDS = ("epochs", "plateau", "paper")
+#: Version of the training protocol: results of another version are not finished.
+TRAINING_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class ParameterSpec:
     Attributes
     ----------
     name, default, help
-    kind : {"int", "float", "str", "bool", "path"}
+    kind : {"int", "float", "str", "bool", "path", "until"}
+        ``until``: one of ``choices`` (words) or an accuracy in (0, 1].
     choices : tuple, optional
     minimum, maximum : number, optional
         Inclusive bounds, unless ``open_minimum`` / ``open_maximum``.
@@ -106,16 +112,37 @@ class CellConfig:
                             choices=CONDITIONS, profile=False)
     seed: int = _param(0, "seed of weights, label shuffling, sample order and probes", "int", minimum=0,
                        profile=False)
-    epochs: int = _param(10, "epochs on the true labels (generalizing; the curve's first phase)", "int",
-                         minimum=0)
-    memorize_epochs: int = _param(50, "epochs on shuffled labels (memorizing conditions; the curve's "
-                                  "second phase)", "int", minimum=0)
+    epochs: int = _param(10, "epochs on the true labels (generalizing cells; the curve's first phase): exactly "
+                         "this many, or at most this many when generalize_until stops earlier", "int", minimum=0)
+    generalize_until: object = _param("epochs", "when the true-label phase stops: 'epochs' (all of them), "
+                                      "'plateau' (validation accuracy stops rising), 'paper' (the paper's "
+                                      "validation accuracy, Table 1), or a validation accuracy in (0, 1]", "until",
+                                      choices=UNTIL_WORDS)
+    max_memorize_epochs: int = _param(3000, "at most this many epochs on shuffled labels (memorizing cells; the "
+                                      "curve's second phase)", "int", minimum=0)
+    memorize_until: object = _param("paper", "when the shuffled-label phase stops: 'paper' (the paper's training "
+                                    "accuracy, Table 1; a plateau where the paper has none), 'plateau', 'epochs' "
+                                    "(all max_memorize_epochs), or a training accuracy in (0, 1]", "until",
+                                    choices=UNTIL_WORDS)
+    patience: int = _param(100, "shuffled-label epochs without a gain of min_gain in training accuracy that "
+                           "count as a plateau", "int", minimum=1)
+    generalize_patience: int = _param(5, "true-label epochs without a gain of min_gain in validation accuracy "
+                                      "that count as a plateau", "int", minimum=1)
+    min_gain: float = _param(0.005, "the smallest accuracy gain (a fraction) that counts as progress", "float",
+                             minimum=0, maximum=1, open_minimum=True, open_maximum=True)
+    label_noise: float | None = _param(None, "fraction of training labels shuffled among themselves, seeded "
+                                       "(default: 0 for generalizing cells, 1 for memorizing ones, the paper's "
+                                       "condition)", "float", minimum=0, maximum=1, optional=True)
     batch_size: int = _param(256, "training batch size (the paper: 256)", "int", minimum=1)
     learning_rate: float = _param(0.1, "SGD learning rate, no momentum (the paper: 0.1)", "float",
                                   minimum=0, open_minimum=True)
     validation_split: float = _param(0.1, "fraction of the training set held out for validation "
                                      "(the paper: 0.1)", "float", minimum=0, maximum=1, open_minimum=True,
                                      open_maximum=True)
+    l1: float = _param(0.0, "L1 penalty on the observed layer's incoming weights (0: none, as in the paper)",
+                       "float", minimum=0)
+    l2: float = _param(0.0, "L2 penalty on the observed layer's incoming weights (0: none, as in the paper)",
+                       "float", minimum=0)
     window: int = _param(100, "Fano-factor window in samples (the paper: 100)", "int", minimum=1)
     ljung_box_lags: int = _param(10, "lags of the Ljung-Box test", "int", minimum=1)
     layer: str = _param(OBSERVED_LAYER, "name of the observed layer", "str")
@@ -125,8 +152,13 @@ class CellConfig:
                            "every batch (the paper's Figure 5)", "str", choices=PROTOCOLS, profile=False)
     probe_size: int = _param(100, "training and test samples in each probe of the curve protocol "
                              "(the paper: 100)", "int", minimum=1)
-    save_model: bool | None = _param(None, "save model.keras (default: for generalizing cells, which "
-                                     "others retrain)", "bool", optional=True)
+    trace_every: int = _param(10, "measure MFR, CV FR, MF and CV MF on a fixed probe of training samples every "
+                              "this many epochs (0: never)", "int", minimum=0)
+    trace_samples: int = _param(2000, "training samples in the probe of the traces", "int", minimum=1)
+    save_model: bool = _param(True, "keep model.keras, so the analysis can be redone without training "
+                              "(generalizing cells always keep it: others retrain them)", "bool")
+    checkpoint_every: int = _param(10, "save a checkpoint every this many epochs (0: never); an interrupted "
+                                   "cell resumes from it", "int", minimum=0, identity=False)
     base_model: str | None = _param(None, "the generalizing model.keras to retrain from (default: the "
                                     "sibling cell's)", "path", optional=True, identity=False, profile=False)
     output_dir: str | None = _param(None, "folder of the cell's outputs (default: "
@@ -148,14 +180,34 @@ class CellConfig:
             raise ParameterError(
                 f"The curve protocol follows the paper's Figure 5: `condition` must be one of "
                 f"{list(RETRAINING)}; got {self.condition!r}.", "condition")
-        if (self.condition == "generalizing" or self.protocol == "curve") and self.epochs < 1:
+        if self.trains_on_true_labels and self.epochs < 1:
             raise ParameterError(
                 f"`epochs`={self.epochs}: a {'curve' if self.protocol == 'curve' else 'generalizing'} cell "
                 "trains on the true labels and other cells retrain it; give at least 1 epoch.", "epochs")
-        if self.condition in MEMORIZING and self.memorize_epochs < 1:
+        if self.trains_on_shuffled_labels and self.max_memorize_epochs < 1:
             raise ParameterError(
-                f"`memorize_epochs`={self.memorize_epochs}: condition {self.condition!r} trains on shuffled "
-                "labels; give at least 1 epoch.", "memorize_epochs")
+                f"`max_memorize_epochs`={self.max_memorize_epochs}: condition {self.condition!r} trains on "
+                "shuffled labels; give a cap of at least 1 epoch.", "max_memorize_epochs")
+        if self.condition == "random" and self.protocol == "cell" and self.label_noise is not None:
+            raise ParameterError(f"`label_noise`={self.label_noise}: a random cell trains on no labels; leave "
+                                 "it unset.", "label_noise")
+        if self.memorize_until == "paper" and self.label_noise not in (None, 1.0):
+            raise ParameterError(
+                f"`memorize_until`='paper' stops at the paper's accuracy on fully shuffled labels, but "
+                f"`label_noise`={self.label_noise}; give a target accuracy, 'plateau' or 'epochs'.",
+                "memorize_until")
+
+    @property
+    def trains_on_true_labels(self):
+        """Whether the cell has a phase on the (noisy, by label_noise) true labels."""
+        return self.condition == "generalizing" or self.protocol == "curve"
+
+    @property
+    def noise(self):
+        """The label noise of the training phase that uses it: label_noise, or the condition's default."""
+        if self.label_noise is not None:
+            return float(self.label_noise)
+        return 1.0 if (self.trains_on_shuffled_labels or self.protocol == "curve") else 0.0
 
     @classmethod
     def from_dict(cls, values):
@@ -199,6 +251,7 @@ class CellConfig:
 
     @property
     def trains_on_shuffled_labels(self):
+        """Whether the cell has a phase on shuffled labels (memorizing cells and curves)."""
         return self.condition in MEMORIZING
 
     @property
@@ -243,6 +296,16 @@ def _check_value(spec, value):
     elif spec.kind == "bool":
         if not isinstance(value, bool):
             raise ParameterError(f"`{name}` must be true or false; got {_describe(value)}.", name)
+    elif spec.kind == "until":
+        if isinstance(value, str):
+            if value not in spec.choices:
+                raise ParameterError(f"`{name}`={value!r} is not allowed; give one of {list(spec.choices)} or an "
+                                     "accuracy in (0, 1].", name)
+            return
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 1:
+            raise ParameterError(f"`{name}` must be one of {list(spec.choices)} or an accuracy in (0, 1]; got "
+                                 f"{_describe(value)}.", name)
+        return
     elif spec.kind in ("str", "path"):
         if not isinstance(value, (str, Path)) or (spec.kind == "str" and not isinstance(value, str)):
             raise ParameterError(f"`{name}` must be a string; got {_describe(value)}.", name)

@@ -11,6 +11,8 @@ freeze_all_but_last_two
     Make only the observed layer and the output layer trainable.
 observed_activations
     Activations of a named layer for a batch of inputs.
+set_penalties
+    L1/L2 penalties on the incoming weights of a named layer.
 """
 
 import numpy as np
@@ -24,6 +26,7 @@ __all__ = [
     "compile_model",
     "freeze_all_but_last_two",
     "observed_activations",
+    "set_penalties",
     "OBSERVED_LAYER",
     "MODELS",
 ]
@@ -160,3 +163,26 @@ def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024)
     probe = keras.Model(network.inputs, target.output)
     values = probe.predict(inputs, batch_size=batch_size, verbose=0)
     return values.reshape(len(values), -1)
+
+
+def set_penalties(network, layer, l1=0.0, l2=0.0):
+    """Put L1 and L2 penalties on the incoming weights (the kernel) of ``layer``.
+
+    The penalty ``l1 * sum|W| + l2 * sum W^2`` joins the training loss (it is
+    carried by the weight variable, so it holds for a loaded model too). With
+    both at 0 any penalty is removed, as in the paper.
+
+    Raises
+    ------
+    ParameterError
+        If a penalty is asked for on a layer without a kernel.
+    """
+    keras = _keras()
+    target = network.get_layer(layer)
+    kernel = getattr(target, "kernel", None)
+    if kernel is None:
+        if l1 or l2:
+            raise ParameterError(f"`l1`/`l2` penalise the incoming weights of `layer`={layer!r}, which has none "
+                                 "(a Dense or Conv2D layer has).", "l1")
+        return
+    kernel.regularizer = keras.regularizers.L1L2(l1=float(l1), l2=float(l2)) if (l1 or l2) else None

@@ -31,7 +31,19 @@ def _boolean(text):
     raise argparse.ArgumentTypeError(f"expected yes or no; got {text!r}")
 
 
-_CONVERTERS = {"int": int, "float": float, "str": str, "path": str, "bool": _boolean}
+def _until(text):
+    """A word, or an accuracy: '0.95' becomes 0.95."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _optional_float(text):
+    return None if text.strip().lower() in ("none", "") else float(text)
+
+
+_CONVERTERS = {"int": int, "float": float, "str": str, "path": str, "bool": _boolean, "until": _until}
 
 
 def _cell_parser(sub):
@@ -44,9 +56,11 @@ def _cell_parser(sub):
     for spec in parameter_specs():
         default = spec.default
         shown = "decided by the cell" if default is None else repr(default)
-        cell.add_argument(spec.cli, dest=spec.name, default=default, type=_CONVERTERS[spec.kind],
-                          choices=spec.choices, metavar=None if spec.choices else spec.kind.upper(),
-                          help=f"{spec.help} (default: {shown})")
+        converter = _optional_float if spec.kind == "float" and spec.optional else _CONVERTERS[spec.kind]
+        listed = spec.choices if spec.kind != "until" else None  # words or a number: checked by CellConfig
+        metavar = None if listed else ("WORD|ACCURACY" if spec.kind == "until" else spec.kind.upper())
+        cell.add_argument(spec.cli, dest=spec.name, default=default, type=converter, choices=listed,
+                          metavar=metavar, help=f"{spec.help} (default: {shown})")
     cell.set_defaults(handler=run_cell_command)
 
 

@@ -32,7 +32,9 @@ from pathlib import Path
 
 from .. import paths
 from .._optional import soft_import
-from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status
+from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
+from ..experiment.analysis import ANALYSIS_VERSION
+from ..experiment.config import TRAINING_VERSION
 from ..experiment.provenance import machine, package_versions
 from ..storage import sha256, write_json
 from .profiles import load_profile
@@ -40,13 +42,18 @@ from .profiles import load_profile
 __all__ = ["run_profile", "pending_cells", "RunSummary", "execute_cell_logged"]
 
 MANIFEST = "manifest.json"
+#: The versions of training and analysis a finished cell must have been made with.
+PROTOCOL = {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION}
+#: Seconds between looks at the running cells' progress.
+_POLL_SECONDS = 5
 
 
 def pending_cells(profile):
     """The cells of a profile that must (re)run, each with the reason.
 
     A cell runs when it is not finished (:func:`spikelib.cellfiles.cell_status`
-    with the profile's parameters). A finished generalizing cell runs again
+    with the profile's parameters and the current training and analysis
+    versions; a cell whose training is current is then only analysed again). A finished generalizing cell runs again
     when a pending cell retrains it and its ``model.keras`` is absent (results
     are shipped without models).
 
@@ -56,7 +63,7 @@ def pending_cells(profile):
     """
     reasons = {}
     for cell in profile.cells:
-        status = cell_status(cell.config.output_dir, cell.config.identity())
+        status = cell_status(cell.config.output_dir, cell.config.identity(), PROTOCOL)
         if not status:
             reasons[cell.id] = status.reason
     by_id = {cell.id: cell for cell in profile.cells}
@@ -184,6 +191,22 @@ def _write_manifest(profile, root, records, started_at, wall_time, scheduler, wo
     return write_json(root / MANIFEST, manifest)
 
 
+def _running(cells):
+    """One line on the cells that are training now, from their progress files."""
+    parts = []
+    for cell in cells:
+        state = read_progress(cell.config.output_dir)
+        if not state or time.time() - state.get("time", 0) > 600:
+            continue
+        value = state.get("value")
+        target = state.get("target")
+        aim = f"->{target:.3f}" if isinstance(target, (int, float)) else ""
+        parts.append(f"{cell.id}: {state['phase']} {state['epoch']}/{state['max_epochs']}"
+                     + (f" acc {value:.3f}{aim}" if isinstance(value, (int, float)) else "")
+                     + f", <={state['eta_s'] / 60:.0f} min")
+    return "; ".join(parts)
+
+
 def _previous_records(path):
     """Cell records of an earlier manifest (to keep their wall times); empty if unreadable."""
     try:
@@ -221,7 +244,6 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
     MissingDependencyError
         If Dask or tqdm is not installed.
     """
-    as_completed = soft_import("dask.distributed", "running a profile").as_completed
     tqdm = soft_import("tqdm.auto", "running a profile").tqdm
 
     if not hasattr(profile, "cells"):
@@ -253,21 +275,31 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
                                        key=f"cell-{cell.id}-{time.time_ns()}", pure=False)
                 futures[cell.id] = future
                 by_future[future.key] = cell
-            for future in as_completed(list(futures.values())):
-                cell = by_future[future.key]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # a worker died (memory, kill): the cell failed
-                    outcome = {"cell_id": cell.id, "status": "failed", "error": f"worker lost: {error}"[:500],
-                               "wall_time_s": None, "notebook": str(Path(cell.config.output_dir) / NOTEBOOK),
-                               "log": str(Path(cell.config.output_dir) / LOG), "host": None}
-                summary.results[cell.id] = outcome
-                records[cell.id] = _cell_record(cell, outcome)
-                _write_manifest(profile, root, records, started_at, time.perf_counter() - started, scheduler, workers)
-                mark = {"ok": "done", "failed": "FAILED", "skipped": "skipped"}[outcome["status"]]
-                seconds = outcome.get("wall_time_s") or 0
-                bar.write(f"{mark:>7}  {cell.id}  ({seconds:.0f} s)" + (f": {outcome['error']}" if outcome["error"] else ""))
-                bar.update(1)
+            remaining = dict(by_future)
+            while remaining:
+                finished = [key for key in remaining if futures[remaining[key].id].done()]
+                if not finished:
+                    bar.set_postfix_str(_running(remaining.values()), refresh=True)
+                    time.sleep(_POLL_SECONDS)
+                    continue
+                for key in finished:
+                    cell = remaining.pop(key)
+                    future = futures[cell.id]
+                    try:
+                        outcome = future.result()
+                    except Exception as error:  # a worker died (memory, kill): the cell failed
+                        outcome = {"cell_id": cell.id, "status": "failed", "error": f"worker lost: {error}"[:500],
+                                   "wall_time_s": None, "notebook": str(Path(cell.config.output_dir) / NOTEBOOK),
+                                   "log": str(Path(cell.config.output_dir) / LOG), "host": None}
+                    summary.results[cell.id] = outcome
+                    records[cell.id] = _cell_record(cell, outcome)
+                    _write_manifest(profile, root, records, started_at, time.perf_counter() - started, scheduler,
+                                    workers)
+                    mark = {"ok": "done", "failed": "FAILED", "skipped": "skipped"}[outcome["status"]]
+                    seconds = outcome.get("wall_time_s") or 0
+                    bar.write(f"{mark:>7}  {cell.id}  ({seconds:.0f} s)"
+                              + (f": {outcome['error']}" if outcome["error"] else ""))
+                    bar.update(1)
         finally:
             client.close()
             if cluster is not None:

@@ -10,6 +10,8 @@ collect
     One row per (cell, split): parameters, accuracies and indicators.
 curves
     Firing rate during training (Figure 5) of every curve cell.
+traces
+    The indicators on a training probe as each network trained (every few epochs).
 read_manifest
     A run's manifest.
 """
@@ -20,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cellfiles import METRICS, cell_status, read_curve, read_metrics
+from ..cellfiles import METRICS, cell_status, read_curve, read_metrics, read_training
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
-__all__ = ["collect", "curves", "read_manifest", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["collect", "curves", "traces", "read_manifest", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -69,9 +71,13 @@ def collect(root, protocol="cell"):
                 "dataset": DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
                 "model": MODEL_NAMES[parameters["model"]], "width": parameters["width"],
                 "condition": parameters["condition"], "seed": parameters["seed"], "split": split,
-                "epochs": parameters["epochs"], "memorize_epochs": parameters["memorize_epochs"],
-                **{k: metrics[k] for k in ("train_accuracy", "validation_accuracy", "test_accuracy",
-                                           "generalization_gap", "wall_time_s")},
+                "label_noise": metrics["labels"]["noise"],
+                "epochs_true": metrics["epochs"].get("true labels", 0),
+                "epochs_shuffled": metrics["epochs"].get("shuffled labels", 0),
+                "stop_true": metrics["stop_reasons"].get("true labels"),
+                "stop_shuffled": metrics["stop_reasons"].get("shuffled labels"),
+                **{k: metrics[k] for k in ("train_accuracy", "train_accuracy_evaluated", "validation_accuracy",
+                                           "test_accuracy", "generalization_gap", "wall_time_s")},
                 **stats,
             })
     if not rows:
@@ -99,6 +105,32 @@ def curves(root):
             "mfr_train": curve["mfr_train"], "mfr_test": curve["mfr_test"],
             "switch_batch": int(curve["batches_true_labels"]), "epochs": parameters["epochs"],
         }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def traces(root, protocol="cell"):
+    """The indicators measured on a fixed probe of training samples while each network trained.
+
+    One row per (cell, phase, traced epoch): ``cell_id, model, width,
+    condition, seed, label_noise, phase, epoch, accuracy`` (running training
+    accuracy of that epoch), ``probe_accuracy`` (an evaluation pass on the
+    probe) and ``mfr, cv_fr, mf, cv_mf``.
+    """
+    frames = []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != protocol:
+            continue
+        for phase in read_training(directory).get("phases", []):
+            frame = pd.DataFrame(phase["traces"])
+            if frame.empty:
+                continue
+            frames.append(frame.assign(
+                cell_id=metrics["cell_id"], model=MODEL_NAMES[parameters["model"]], width=parameters["width"],
+                condition=parameters["condition"], seed=parameters["seed"], label_noise=metrics["labels"]["noise"],
+                dataset=DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
+                phase=phase["name"]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
