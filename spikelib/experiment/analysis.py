@@ -5,28 +5,53 @@ cell whose ``training.json`` and ``model.keras`` are present and current is
 analysed again without retraining when the statistics change
 (:data:`ANALYSIS_VERSION`).
 
+What a cell computes for each split (training and test recordings):
+
+- the paper's indicators (MFR, CV of FR, MF, CV of MF), the Eden & Kramer
+  test, Ljung-Box, and on the test split ADF and change points;
+- the follow-up's: the activation-probability distribution (quantiles, rare,
+  silent and always-on nodes, a Beta fit), the mean positive activation, the
+  pairwise correlations (Bonferroni-corrected significance) and the
+  participation ratio of their eigen-spectrum;
+- the Bernoulli null: the dispersion test against the binomial law, the
+  excess Fano factor, geometric against exponential intervals, and the
+  Fano factor and dispersion once more with the samples sorted by class
+  (order sensitivity);
+
+and for the network, the weights of the observed layer (moments of the
+incoming weights, per-node L1/L2 norms in and out, and their rank
+correlation with the activation probability).
+
 Functions
 ---------
 record_layer
-    The observed layer's rasters on the training and test sets, in seeded orders.
+    The observed layer's rasters on the training and test sets, in seeded
+    orders, with each node's mean positive activation.
 split_statistics
     Network-level metrics and per-node arrays of one split's raster.
+weight_statistics
+    The observed layer's weights.
 """
 
 import numpy as np
 
+from ..activation import activation_summary, mean_positive_activation
 from ..assumptions import adf, change_points, combine_pvalues, ljung_box
-from ..intervals import isi_cv
+from ..bernoulli import dispersion_test, excess_fano
+from ..correlation import correlation_summary
+from ..intervals import isi_cv, isi_fit
 from ..raster import binarize
 from ..rates import firing_rate
 from ..summary import summarize
 from ..variability import fano_factor, fano_test
+from ..weights import node_norms, rank_correlation, weight_moments
 from .models import observed_activations
 
-__all__ = ["record_layer", "split_statistics", "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM"]
+__all__ = ["record_layer", "split_statistics", "weight_statistics", "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM",
+           "TEST_ORDER_STREAM"]
 
 #: Version of the statistics a cell computes; results of another version are analysed again.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 #: Seed streams of the recordings' sample orders (with the cell's seed).
 TRAIN_ORDER_STREAM, TEST_ORDER_STREAM = 2, 3
 
@@ -45,19 +70,28 @@ def record_layer(network, data, config):
     orders : dict of str to numpy.ndarray of int
         The permutation of each split's samples (sample ``t`` of a raster is
         ``x[order[t]]``).
+    magnitudes : dict of str to numpy.ndarray
+        Each node's mean positive activation on the split.
     """
-    rasters, orders = {}, {}
+    rasters, orders, magnitudes = {}, {}, {}
     for split, x, stream in (("train", data.x_train, TRAIN_ORDER_STREAM), ("test", data.x_test, TEST_ORDER_STREAM)):
         orders[split] = _order(config.seed, stream, len(x))
-        rasters[split] = binarize(observed_activations(network, x[orders[split]], layer=config.layer))
-    return rasters, orders
+        activations = observed_activations(network, x[orders[split]], layer=config.layer)
+        magnitudes[split] = mean_positive_activation(activations)
+        rasters[split] = binarize(activations)
+    return rasters, orders, magnitudes
 
 
 def _share(mask, valid):
     return float(mask[valid].mean()) if valid.any() else float("nan")
 
 
-def split_statistics(spikes, config, stationarity):
+def _mean(values):
+    values = np.asarray(values, dtype=float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
     """Network-level metrics and per-node arrays of one split's raster.
 
     Parameters
@@ -67,14 +101,20 @@ def split_statistics(spikes, config, stationarity):
         ``window`` and ``ljung_box_lags`` are used.
     stationarity : bool
         Also run ADF and change points (the test split: it bounds the cost).
+    labels : numpy.ndarray, shape (n_samples,), optional
+        The class of each sample in the raster's order: the statistics of
+        order sensitivity sort the samples by it.
+    magnitude : numpy.ndarray, shape (n_nodes,), optional
+        Each node's mean positive activation.
 
     Returns
     -------
     stats : dict
     nodes : dict of str to numpy.ndarray
     """
-    stats = summarize(spikes, window=config.window).to_dict()
-    test = fano_test(spikes, window=config.window)
+    window = config.window
+    stats = summarize(spikes, window=window).to_dict()
+    test = fano_test(spikes, window=window)
     lb = ljung_box(spikes, lags=config.ljung_box_lags)
     lb_last = lb.pvalue[:, -1]
     testable = ~(test.silent | test.always_on)
@@ -89,19 +129,98 @@ def split_statistics(spikes, config, stationarity):
         "ljung_box_fisher_p": combine_pvalues(lb_last, "fisher")[1],
         "ljung_box_rejected_fraction": _share(lb_last < 0.05, np.isfinite(lb_last)),
     })
-    nodes = {"firing_rate": firing_rate(spikes), "fano": fano_factor(spikes, config.window),
-             "fano_statistic": test.statistic, "fano_pvalue": test.pvalue, "isi_cv": isi_cv(spikes),
-             "ljung_box_pvalue": lb_last}
+    rates = firing_rate(spikes)
+    activation = activation_summary(spikes).to_dict()
+    stats.update({("lambda_" + k if k.startswith("q") else k): v for k, v in activation.items()})
+    correlation = correlation_summary(spikes, correction="bonferroni")
+    stats.update(correlation.to_dict())
+    dispersion = dispersion_test(spikes, window=window)
+    excess = excess_fano(spikes, window=window)
+    fit = isi_fit(spikes)
+    has_intervals = fit.n_intervals > 0
+    varying = ~np.isnan(dispersion.ratio)
+    stats.update({
+        "mean_positive_activation": _mean(magnitude) if magnitude is not None else float("nan"),
+        "dispersion_ratio_mean": _mean(dispersion.ratio),
+        "share_overdispersed": _share(dispersion.over, varying),
+        "share_underdispersed": _share(dispersion.under, varying),
+        "excess_fano_mean": _mean(excess),
+        "share_geometric_isi": _share(fit.ks_geometric < fit.ks_exponential, has_intervals),
+    })
+    nodes = {"firing_rate": rates, "fano": fano_factor(spikes, window), "fano_statistic": test.statistic,
+             "fano_pvalue": test.pvalue, "isi_cv": isi_cv(spikes), "ljung_box_pvalue": lb_last,
+             "dispersion_ratio": dispersion.ratio, "dispersion_pvalue": dispersion.pvalue, "excess_fano": excess,
+             "ks_geometric": fit.ks_geometric, "ks_exponential": fit.ks_exponential,
+             "eigenvalues": correlation.eigenvalues}
+    if magnitude is not None:
+        nodes["mean_positive_activation"] = magnitude
+    if labels is not None:
+        # Order sensitivity: the same recording with the samples sorted by class.
+        by_class = spikes[:, np.argsort(labels, kind="stable")]
+        sorted_dispersion = dispersion_test(by_class, window=window)
+        stats.update({
+            "mf_class_sorted": summarize(by_class, window=window).mf,
+            "dispersion_ratio_class_sorted": _mean(sorted_dispersion.ratio),
+            "share_overdispersed_class_sorted": _share(sorted_dispersion.over, varying),
+        })
+        nodes["fano_class_sorted"] = fano_factor(by_class, window)
     if stationarity:
         unit_root = adf(spikes, max_lag=config.ljung_box_lags)
-        found = change_points(spikes, window=config.window)
-        varying = ~unit_root.constant
+        found = change_points(spikes, window=window)
+        has_variance = ~unit_root.constant
         stats.update({
-            "adf_stationary_fraction": _share(unit_root.pvalue < 0.05, varying),
-            "adf_max_pvalue": float(np.nanmax(unit_root.pvalue)) if varying.any() else float("nan"),
+            "adf_stationary_fraction": _share(unit_root.pvalue < 0.05, has_variance),
+            "adf_max_pvalue": float(np.nanmax(unit_root.pvalue)) if has_variance.any() else float("nan"),
             "change_point_nodes": int(sum(len(c) > 0 for c in found)),
             "change_points_total": int(sum(len(c) for c in found)),
         })
         nodes["adf_pvalue"] = unit_root.pvalue
         nodes["change_points"] = np.array([len(c) for c in found])
     return stats, nodes
+
+
+def _next_dense(network, layer):
+    """The first layer after ``layer`` that has a kernel (its outgoing weights)."""
+    names = [item.name for item in network.layers]
+    for item in network.layers[names.index(layer) + 1:]:
+        if getattr(item, "kernel", None) is not None:
+            return item
+    return None
+
+
+def weight_statistics(network, layer, rates):
+    """The observed layer's incoming and outgoing weights, and how their norms go with the rates.
+
+    Only a dense observed layer has one incoming weight vector per node; for
+    another layer the statistics are left out (an empty result).
+
+    Parameters
+    ----------
+    network : keras.Model
+    layer : str
+    rates : numpy.ndarray, shape (n_nodes,)
+        The nodes' activation probabilities (on the training set).
+
+    Returns
+    -------
+    stats : dict
+    nodes : dict of str to numpy.ndarray
+    """
+    target = network.get_layer(layer)
+    kernel = getattr(target, "kernel", None)
+    if kernel is None or len(kernel.shape) != 2:
+        return {}, {}
+    incoming = np.asarray(kernel)
+    following = _next_dense(network, layer)
+    outgoing = np.asarray(following.kernel) if following is not None and len(following.kernel.shape) == 2 else None
+    if outgoing is not None and outgoing.shape[0] != incoming.shape[1]:
+        outgoing = None
+    moments = weight_moments(incoming)
+    norms = node_norms(incoming, outgoing)
+    stats = {f"weights_in_{k}": v for k, v in moments.to_dict().items()}
+    if outgoing is not None:
+        stats.update({f"weights_out_{k}": v for k, v in weight_moments(outgoing).to_dict().items()})
+    for name, values in norms.items():
+        stats[f"{name}_mean"] = float(values.mean())
+        stats[f"rho_{name}_rate"] = rank_correlation(values, rates)[0]
+    return stats, {f"weights_{k}": v for k, v in norms.items()}

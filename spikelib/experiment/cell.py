@@ -55,7 +55,14 @@ from ..exceptions import DataError, ParameterError
 from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
-from .analysis import ANALYSIS_VERSION, TEST_ORDER_STREAM, TRAIN_ORDER_STREAM, record_layer, split_statistics
+from .analysis import (
+    ANALYSIS_VERSION,
+    TEST_ORDER_STREAM,
+    TRAIN_ORDER_STREAM,
+    record_layer,
+    split_statistics,
+    weight_statistics,
+)
 from .config import RETRAINING, TRAINING_VERSION, CellConfig, cell_id
 from .data import load_dataset
 from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
@@ -472,14 +479,17 @@ def run_cell(config, progress=print):
         network, training = _training_stage(config, data, output_dir, progress)
 
     progress("recording the observed layer on the training and test sets")
-    spikes, orders = record_layer(network, data, config)
+    spikes, orders, magnitudes = record_layer(network, data, config)
     save_rasters(output_dir / SPIKES, train=spikes["train"], test=spikes["test"])
     progress("computing the statistics of both recordings")
-    train_stats, train_nodes = split_statistics(spikes["train"], config, stationarity=False)
-    test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True)
+    train_stats, train_nodes = split_statistics(spikes["train"], config, stationarity=False,
+                                                labels=data.y_train[orders["train"]], magnitude=magnitudes["train"])
+    test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True,
+                                              labels=data.y_test[orders["test"]], magnitude=magnitudes["test"])
+    weight_stats, weight_nodes = weight_statistics(network, config.layer, train_nodes["firing_rate"])
     excerpt = spikes["test"][:, :EXCERPT_SAMPLES]
     write_npz(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
-              **{f"test_{k}": v for k, v in test_nodes.items()},
+              **{f"test_{k}": v for k, v in test_nodes.items()}, **weight_nodes,
               test_excerpt=np.packbits(excerpt, axis=1), test_excerpt_shape=np.array(excerpt.shape))
     if not (config.save_model or config.condition == "generalizing"):
         (output_dir / MODEL).unlink(missing_ok=True)
@@ -512,6 +522,7 @@ def run_cell(config, progress=print):
         "trainable_layers": training["trainable_layers"],
         "frozen_layers": training["frozen_layers"],
         "splits": {"train": train_stats, "test": test_stats},
+        "weights": weight_stats,
         "files": {name: sha256(output_dir / name) for name in (TRAINING, SPIKES, NODES, MODEL, CURVE)
                   if (output_dir / name).is_file()},
         "versions": package_versions(),

@@ -15,6 +15,8 @@ set_penalties
     L1/L2 penalties on the incoming weights of a named layer.
 """
 
+import weakref
+
 import numpy as np
 
 from .._optional import soft_import
@@ -159,10 +161,16 @@ def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024)
         target = network.get_layer(layer)
     except ValueError:
         names = [lay.name for lay in network.layers]
-        raise ParameterError(f"`layer`={layer!r} is not in the model; its layers are {names}.") from None
-    probe = keras.Model(network.inputs, target.output)
-    values = probe.predict(inputs, batch_size=batch_size, verbose=0)
+        raise ParameterError(f"`layer`={layer!r} is not in the model; its layers are {names}.", "layer") from None
+    # One sub-model per (network, layer): building a new one per call retraces predict each time.
+    probes = _PROBES.setdefault(network, {})
+    if layer not in probes:
+        probes[layer] = keras.Model(network.inputs, target.output)
+    values = probes[layer].predict(inputs, batch_size=batch_size, verbose=0)
     return values.reshape(len(values), -1)
+
+
+_PROBES = weakref.WeakKeyDictionary()
 
 
 def set_penalties(network, layer, l1=0.0, l2=0.0):
