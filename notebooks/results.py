@@ -92,6 +92,31 @@ show(t1, "accuracy", "table1", digits=1)
 # %% [markdown]
 # {download}`Table 1, long form (CSV) <table1.csv>`
 #
+# ### How each network was trained
+#
+# The paper does not give its epochs. Here each phase stopped on a rule: the
+# true-label phase when validation accuracy reached the paper's or stopped
+# rising, the shuffled-label phase when the running training accuracy reached
+# the paper's Table 1 value or stopped rising (a plateau), or at the profile's
+# cap. `running` is Keras' running accuracy over the last epoch, which the
+# paper's Table 1 most likely shows and which the stop rule watches;
+# `evaluated` is an evaluation pass after training. A memorizing network
+# stopped by a plateau or the cap short of the paper's accuracy has memorized
+# less than the paper's.
+
+# %% tags=["hide-input"]
+record = tables.training_table(cells, paper)
+record.to_csv(csv_dir / "training.csv", index=False)
+display(HTML(html_table(record, digits=1)))
+memorizing = cells.drop_duplicates("cell_id")
+memorizing = memorizing[memorizing["condition"].astype(str).str.startswith("mem_")]
+short = record[(record["shuffled-label epochs"].notna()) & (record["stopped by "] != "target")]
+glue(f"{profile}_n_memorizing", len(memorizing), display=False)
+glue(f"{profile}_n_memorizing_short", len(short), display=False)
+
+# %% [markdown]
+# {download}`Training record (CSV) <training.csv>`
+#
 # ## Table 2: mean firing rate and its spread
 #
 # MFR: mean over the nodes of their firing rates (spikes per sample). The last
@@ -252,6 +277,33 @@ else:
 caption(5, "Mean firing rate of the observed layer on fixed probes of 100 training and 100 test samples, "
            "after every training batch: first on the true labels, then on shuffled labels (dashed line). "
            f"Runs: {runs}.")
+
+# %% [markdown]
+# ## The indicators as a network memorizes
+#
+# While each memorizing network trained on shuffled labels, the four
+# indicators were measured every few epochs on a fixed probe of training
+# samples. Here they are against the accuracy the network had reached on its
+# shuffled labels (an evaluation pass on the same probe): the dose-response
+# within each run, one line per width and condition.
+
+# %% tags=["hide-input"]
+trace_frame = results.traces(root)
+shown = 0
+for model in ("MLP", "CNN", "DenseNet"):
+    fig = plots.dose_response(trace_frame, model) if len(trace_frame) else None
+    if fig is None:
+        continue
+    shown += 1
+    plt.show()
+    plt.close(fig)
+    n_runs = trace_frame[(trace_frame["model"] == model)
+                         & (trace_frame["phase"] == "shuffled labels")]["cell_id"].nunique()
+    caption(f"7{'abc'[shown - 1]}", f"MFR, CV of FR and MF of the {model}s of this profile ({n_runs} memorizing "
+                                    "runs) against their training accuracy on shuffled labels, measured on a "
+                                    "fixed probe of training samples every few epochs.")
+if not shown:
+    display(Markdown("No memorizing network of this profile recorded traces."))
 
 # %% [markdown]
 # ## Figure 6: mean Fano factor and mean firing rate

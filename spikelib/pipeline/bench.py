@@ -1,10 +1,13 @@
-"""``make bench``: spikelib's numpy path against Elephant's object route.
+"""``make bench``: spikelib's numpy path against Elephant's object route, and training speed.
 
 For each raster size it times firing rate + Fano factor + ISI CV both ways
 on the same raster (Bernoulli, rate 0.3), prints the ratio and the largest
 difference, then times ``summarize`` + ``fano_test`` + ``ljung_box`` on the
-largest raster and traces their peak memory, and finally times MLP training
-on Fashion-MNIST with and without the firing-rate-during-training callback.
+largest raster and traces their peak memory, and the follow-up's statistics
+one by one. Then training on Fashion-MNIST: this machine's matrix-multiply
+throughput, one epoch of MLP-512 and CNN-64 with plain ``model.fit`` and with
+the compendium's loop (and the share of the matrix-multiply throughput the
+loop reaches), and the cost of recording the firing rate after every batch.
 
 Run ``python -m spikelib.pipeline.bench --help`` for options; ``--elephant-nodes``
 times the (slow) Elephant route on the first N nodes only and says so.
@@ -85,41 +88,156 @@ def network_budget(n_nodes, n_samples, rate, seed=0):
             "peak_bytes": peak, "raster_bytes": spikes.nbytes}
 
 
-def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
-    """Training time of the MLP on Fashion-MNIST with and without FiringRateRecorder.
-
-    Returns ``None`` when Fashion-MNIST is not available offline.
-    """
+def _fashion_or_skip():
     from ..exceptions import DataError
-    from ..experiment.cell import seed_everything
     from ..experiment.data import load_dataset
-    from ..experiment.models import build_model, compile_model
-    from ..experiment.recording import FiringRateRecorder
 
     try:
-        data = load_dataset("fashion_mnist")
+        return load_dataset("fashion_mnist"), None
     except DataError as error:
-        return {"skipped": str(error)}
+        return None, {"skipped": str(error)}
+
+
+def matmul_throughput(size=2048, repeats=5):
+    """Dense float32 matrix-multiply throughput of this machine through TensorFlow, in GFLOP/s."""
+    import tensorflow as tf
+
+    a = tf.random.uniform((size, size))
+    b = tf.random.uniform((size, size))
+    multiply = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    multiply()
+    seconds, _ = _best_of(lambda: float(multiply()), repeats)
+    return 2 * size**3 / seconds / 1e9
+
+
+def _training_flops_per_sample(network):
+    """About three times the forward pass's multiply-adds of the dense and convolution layers (forward,
+    and the weight and input gradients of the backward pass), counted as 2 FLOPs each."""
+    forward = 0
+    for layer in network.layers:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            forward += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif kind == "Conv2D":
+            height, width, channels = layer.output.shape[1:]
+            forward += 2 * height * width * channels * int(np.prod(layer.kernel.shape[:3]))
+    return 3 * forward
+
+
+def training_throughput(model="mlp", width=512, epochs=2, seed=0):
+    """Samples per second of one epoch on Fashion-MNIST: plain ``model.fit`` against the compendium's loop.
+
+    Both take the paper's optimizer (SGD 0.1, no momentum), batch 256 and 10 %
+    validation; ``model.fit`` runs as a user would call it (Keras' defaults),
+    the compendium's loop as a cell runs it (deterministic kernels). Each is
+    timed over ``epochs`` epochs after one epoch of warm-up (compilation).
+    """
+    import keras
+
+    from ..experiment.cell import seed_everything
+    from ..experiment.models import build_model, compile_model
+    from ..experiment.training import Trainer, epoch_order
+
+    data, skipped = _fashion_or_skip()
+    if skipped:
+        return skipped
+    x, y = data.x_train, data.y_train
+
+    keras.utils.set_random_seed(seed)
+    network = compile_model(build_model(model, width, data.input_shape, data.n_classes, seed=seed))
+    network.fit(x, y, batch_size=256, epochs=1, validation_split=0.1, verbose=0)
+    start = time.perf_counter()
+    network.fit(x, y, batch_size=256, epochs=epochs, validation_split=0.1, verbose=0)
+    fit_seconds = (time.perf_counter() - start) / epochs
+
+    seed_everything(seed)
+    network = build_model(model, width, data.input_shape, data.n_classes, seed=seed)
+    trainer = Trainer(network, x, 0.1, 256, 0.1, "observed")
+    trainer.set_labels(y)
+
+    def epoch(number):
+        trainer.train_epoch(epoch_order(seed, 0, number, trainer.n_fit))
+        trainer.validate()
+
+    epoch(0)
+    start = time.perf_counter()
+    for number in range(1, epochs + 1):
+        epoch(number)
+    loop_seconds = (time.perf_counter() - start) / epochs
+    n = trainer.n_fit
+    return {"model": f"{model}-{width}", "fit_seconds": fit_seconds, "loop_seconds": loop_seconds,
+            "fit_samples_per_s": n / fit_seconds, "loop_samples_per_s": n / loop_seconds,
+            "speed_up": fit_seconds / loop_seconds,
+            "loop_gflops": n * _training_flops_per_sample(network) / loop_seconds / 1e9}
+
+
+def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
+    """The cost of recording the firing rate on 100 + 100 probe samples after every batch.
+
+    Two ways: the Keras callback :class:`FiringRateRecorder` with ``model.fit``
+    (for users of ``fit``), and the compendium's loop with the probe computed
+    inside the compiled training step (what cells do). Each against the same
+    training without recording; best of ``repeats``, interleaved.
+    """
+    from ..experiment.cell import seed_everything
+    from ..experiment.models import build_model, compile_model
+    from ..experiment.recording import FiringRateRecorder
+    from ..experiment.training import Trainer, epoch_order
+
+    data, skipped = _fashion_or_skip()
+    if skipped:
+        return skipped
     rng = np.random.default_rng(seed)
-    probe_train = data.x_train[rng.permutation(len(data.x_train))[:100]]
-    probe_test = data.x_test[rng.permutation(len(data.x_test))[:100]]
-    times = {"without": [], "with": []}
+    probe = (data.x_train[rng.permutation(len(data.x_train))[:100]],
+             data.x_test[rng.permutation(len(data.x_test))[:100]])
+    times = {"fit": [], "fit_recorder": [], "loop": [], "loop_probe": []}
+    batches = 0
     for _ in range(repeats):
-        for kind in ("without", "with"):  # interleaved, so drifts hit both alike
+        for kind in times:  # interleaved, so drifts hit all alike
             seed_everything(seed)
-            network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
-            callbacks = [FiringRateRecorder(probe_train, probe_test)] if kind == "with" else []
-            network.fit(data.x_train[:1024], data.y_train[:1024], batch_size=256, epochs=1, verbose=0,
-                        callbacks=callbacks)  # compile the graphs outside the timing
-            start = time.perf_counter()
-            network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs, validation_split=0.1,
-                        verbose=0, callbacks=callbacks)
+            network = build_model("mlp", width, data.input_shape, data.n_classes, seed=seed)
+            if kind.startswith("fit"):
+                compile_model(network)
+                callbacks = [FiringRateRecorder(*probe)] if kind == "fit_recorder" else []
+                network.fit(data.x_train[:2048], data.y_train[:2048], batch_size=256, epochs=1, verbose=0,
+                            callbacks=callbacks)  # compile the graphs outside the timing
+                start = time.perf_counter()
+                network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs, validation_split=0.1,
+                            verbose=0, callbacks=callbacks)
+                if callbacks:
+                    batches = len(callbacks[0].mfr_train)
+            else:
+                trainer = Trainer(network, data.x_train, 0.1, 256, 0.1, "observed",
+                                  probe=probe if kind == "loop_probe" else None)
+                trainer.set_labels(data.y_train)
+                trainer.train_epoch(epoch_order(seed, 0, 0, trainer.n_fit))
+                start = time.perf_counter()
+                for number in range(1, epochs + 1):
+                    trainer.train_epoch(epoch_order(seed, 0, number, trainer.n_fit))
+                    trainer.validate()
             times[kind].append(time.perf_counter() - start)
-            if kind == "with":
-                n_batches = len(callbacks[0].mfr_train)
-    without, with_ = min(times["without"]), min(times["with"])
-    return {"width": width, "epochs": epochs, "without_s": without, "with_s": with_,
-            "overhead": with_ / without - 1, "batches_recorded": n_batches}
+    best = {kind: min(values) for kind, values in times.items()}
+    return {"width": width, "epochs": epochs, **{f"{k}_s": v for k, v in best.items()},
+            "fit_overhead": best["fit_recorder"] / best["fit"] - 1,
+            "loop_overhead": best["loop_probe"] / best["loop"] - 1, "batches_recorded": batches}
+
+
+def correlation_speed(n_nodes=512, n_samples=60_000, rate=0.3, seed=0):
+    """Seconds of the follow-up's statistics on one large raster, each alone."""
+    from ..activation import activation_summary
+    from ..bernoulli import dispersion_test, excess_fano
+    from ..correlation import correlation_summary
+    from ..intervals import isi_fit
+
+    spikes = np.random.default_rng(seed).random((n_nodes, n_samples)) < rate
+    timings = {}
+    for name, function in (("activation_summary", lambda: activation_summary(spikes)),
+                           ("correlation_summary", lambda: correlation_summary(spikes)),
+                           ("dispersion_test", lambda: dispersion_test(spikes, WINDOW)),
+                           ("excess_fano", lambda: excess_fano(spikes, WINDOW)),
+                           ("isi_fit", lambda: isi_fit(spikes))):
+        timings[name], _ = _best_of(function, repeats=3)
+    return {"shape": f"{n_nodes} x {n_samples}", **timings}
 
 
 def main(argv=None):
@@ -147,14 +265,30 @@ def main(argv=None):
           f" = {budget['peak_bytes'] / budget['raster_bytes']:.2f} x the raster"
           f" ({budget['raster_bytes'] / 2**20:.1f} MiB)")
 
+    speeds = correlation_speed(args.nodes, max(args.samples), args.rate)
+    print(f"\nthe follow-up's statistics on {speeds.pop('shape')}: "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in speeds.items()))
+
     if not args.skip_training:
+        gflops = matmul_throughput()
+        print(f"\ndense float32 matrix multiply (2048 x 2048, TensorFlow): {gflops:.0f} GFLOP/s on this machine")
+        for model, width in (("mlp", 512), ("cnn", 64)):
+            row = training_throughput(model, width)
+            if "skipped" in row:
+                print(f"training throughput: skipped ({row['skipped'][:120]})")
+                break
+            print(f"training {row['model']} on Fashion-MNIST, one epoch of 54,000 samples: model.fit "
+                  f"{row['fit_seconds']:.2f} s ({row['fit_samples_per_s']:,.0f} samples/s), the compendium's loop "
+                  f"{row['loop_seconds']:.2f} s ({row['loop_samples_per_s']:,.0f} samples/s): {row['speed_up']:.2f}x; "
+                  f"the loop reaches {row['loop_gflops']:.0f} GFLOP/s, {row['loop_gflops'] / gflops:.0%} of the "
+                  "matrix-multiply throughput")
         row = callback_overhead()
-        if "skipped" in row:
-            print(f"\nfiring-rate callback: skipped ({row['skipped'][:120]})")
-        else:
-            print(f"\nfiring-rate callback, MLP-{row['width']} on Fashion-MNIST, {row['epochs']} epochs: "
-                  f"{row['without_s']:.1f} s without, {row['with_s']:.1f} s with "
-                  f"({row['batches_recorded']} batches recorded): overhead {100 * row['overhead']:+.1f}%")
+        if "skipped" not in row:
+            print(f"\nfiring rate on 100 + 100 probe samples after every batch, MLP-{row['width']}, {row['epochs']} "
+                  f"epochs ({row['batches_recorded']} batches): Keras callback with model.fit "
+                  f"{row['fit_s']:.1f} s -> {row['fit_recorder_s']:.1f} s ({100 * row['fit_overhead']:+.1f}%); "
+                  f"inside the compendium's compiled step {row['loop_s']:.1f} s -> {row['loop_probe_s']:.1f} s "
+                  f"({100 * row['loop_overhead']:+.1f}%)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ Functions
 hypotheses
     This replication's evidence and verdict on each hypothesis, beside the
     paper's, and whether the two agree.
+on_paper_tables
+    The same rules applied to the paper's own Table 2, to explain a disagreement.
 """
 
 import numpy as np
@@ -12,7 +14,7 @@ import pandas as pd
 
 from ..experiment.config import MEMORIZING
 
-__all__ = ["hypotheses", "HYPOTHESES", "agrees"]
+__all__ = ["hypotheses", "HYPOTHESES", "agrees", "on_paper_tables"]
 
 #: Which way each verdict leans: +1 for, -1 against, 0 for "cannot say".
 _LEANING = {"strong support": 1, "weak support": 1, "rejected": -1, "weak evidence against": -1,
@@ -88,11 +90,8 @@ def hypotheses(cells, ks_tests, curve_frame):
         rows.append({"hypothesis": number, "statement": statement, "paper": paper_verdict,
                      "evidence": evidence, "verdict": verdict, "agrees": agrees(paper_verdict, verdict)})
 
-    mfr = _memorizing_pairs(cells, "mfr")
-    lower = float((mfr["a"] < mfr["b"]).mean()) if len(mfr) else np.nan
-    add(1, f"Memorizing MFR below the generalizing MFR of the same network and split in "
-           f"{int((mfr['a'] < mfr['b']).sum())} of {len(mfr)} comparisons; median ratio "
-           f"{np.median(mfr['a'] / mfr['b']) if len(mfr) else np.nan:.2f}.", _verdict(lower))
+    h1 = _h1(cells)
+    add(1, *h1)
 
     compatible = cells.groupby(cells["condition"].astype(str).str.startswith("mem_"))["fano_compatible_fraction"].mean()
     mem_fit, other_fit = compatible.get(True, np.nan), compatible.get(False, np.nan)
@@ -103,39 +102,15 @@ def hypotheses(cells, ks_tests, curve_frame):
 
     gen_random = ks_tests[ks_tests["kind"] == "gen/random"]["similar"].mean()
     mem_random = ks_tests[ks_tests["kind"] == "mem/random"]["similar"].mean()
-    gap_gen = _paired(cells, "generalizing", "random", "mfr")
-    gap_mem = pd.concat([_paired(cells, m, "random", "mfr") for m in MEMORIZING])
-    d_gen = float((gap_gen["a"] - gap_gen["b"]).abs().mean()) if len(gap_gen) else np.nan
-    d_mem = float((gap_mem["a"] - gap_mem["b"]).abs().mean()) if len(gap_mem) else np.nan
+    d_gen, d_mem = _distances_to_random(cells)
     add(3, f"Firing-rate distributions similar (KS, Bonferroni) for generalizing vs random in "
            f"{gen_random:.0%} of comparisons, memorizing vs random in {mem_random:.0%}; mean |MFR "
            f"difference| to the random network {d_gen:.3f} (generalizing) vs {d_mem:.3f} (memorizing).",
         "supported" if d_gen < d_mem and gen_random >= mem_random else "not supported")
 
-    cv = _memorizing_pairs(cells, "cv_fr")
-    higher = float((cv["a"] > cv["b"]).mean()) if len(cv) else np.nan
-    add(4, f"CV of FR higher for memorizing than generalizing in {int((cv['a'] > cv['b']).sum())} of "
-           f"{len(cv)} comparisons.", _verdict(higher))
-
-    by_width = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index().groupby("width")["gap"].mean()
-    if len(by_width) >= 3:
-        rho = stats.spearmanr(by_width.index, by_width.to_numpy()).statistic
-        add(5, "Mean |MFR(memorizing) - MFR(generalizing)| by width: " +
-            ", ".join(f"{w}: {g:.3f}" for w, g in by_width.items()) + f" (Spearman rho {rho:+.2f}).",
-            "supported" if rho <= -0.8 else "weakly supported" if rho < 0 else "not supported")
-    else:
-        add(5, f"Only {len(by_width)} width(s) in this profile.", "not testable here")
-
-    depth = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index()
-    retrain = depth[depth["memorizing"].isin(["mem_retrain_last", "mem_retrain_all"])]
-    deep = retrain[retrain["model"] != "MLP"].groupby("memorizing")["gap"].mean()
-    if {"mem_retrain_last", "mem_retrain_all"} <= set(deep.index):
-        add(6, f"In the deeper networks the MFR gap to the generalizing network is "
-               f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
-               f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast).",
-            "supported" if deep["mem_retrain_all"] < deep["mem_retrain_last"] else "not supported")
-    else:
-        add(6, "No deeper network with both retraining conditions in this profile.", "not testable here")
+    add(4, *_h4(cells))
+    add(5, *_h5(cells))
+    add(6, *_h6(cells))
 
     train_test = ks_tests[ks_tests["kind"] == "train/test"]
     wide = cells.pivot_table(index=["model", "width", "dataset", "condition"], columns="split", values="mfr",
@@ -167,6 +142,87 @@ def hypotheses(cells, ks_tests, curve_frame):
     else:
         add(8, "No firing-rate-during-training run in this profile.", "not testable here")
     return pd.DataFrame(rows)
+
+
+def _h1(frame):
+    mfr = _memorizing_pairs(frame, "mfr")
+    lower = float((mfr["a"] < mfr["b"]).mean()) if len(mfr) else np.nan
+    return (f"Memorizing MFR below the generalizing MFR of the same network and split in "
+            f"{int((mfr['a'] < mfr['b']).sum())} of {len(mfr)} comparisons; median ratio "
+            f"{np.median(mfr['a'] / mfr['b']) if len(mfr) else np.nan:.2f}.", _verdict(lower))
+
+
+def _distances_to_random(frame):
+    gap_gen = _paired(frame, "generalizing", "random", "mfr")
+    gap_mem = pd.concat([_paired(frame, m, "random", "mfr") for m in MEMORIZING])
+    d_gen = float((gap_gen["a"] - gap_gen["b"]).abs().mean()) if len(gap_gen) else np.nan
+    d_mem = float((gap_mem["a"] - gap_mem["b"]).abs().mean()) if len(gap_mem) else np.nan
+    return d_gen, d_mem
+
+
+def _h4(frame):
+    cv = _memorizing_pairs(frame, "cv_fr")
+    higher = float((cv["a"] > cv["b"]).mean()) if len(cv) else np.nan
+    return (f"CV of FR higher for memorizing than generalizing in {int((cv['a'] > cv['b']).sum())} of "
+            f"{len(cv)} comparisons.", _verdict(higher))
+
+
+def _h5(frame):
+    from scipy import stats
+
+    mfr = _memorizing_pairs(frame, "mfr")
+    by_width = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index().groupby("width")["gap"].mean()
+    if len(by_width) < 3:
+        return f"Only {len(by_width)} width(s) in this profile.", "not testable here"
+    rho = stats.spearmanr(by_width.index, by_width.to_numpy()).statistic
+    return ("Mean |MFR(memorizing) - MFR(generalizing)| by width: " +
+            ", ".join(f"{w}: {g:.3f}" for w, g in by_width.items()) + f" (Spearman rho {rho:+.2f}).",
+            "supported" if rho <= -0.8 else "weakly supported" if rho < 0 else "not supported")
+
+
+def _h6(frame):
+    mfr = _memorizing_pairs(frame, "mfr")
+    depth = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index()
+    retrain = depth[depth["memorizing"].isin(["mem_retrain_last", "mem_retrain_all"])]
+    deep = retrain[retrain["model"] != "MLP"].groupby("memorizing")["gap"].mean()
+    if not {"mem_retrain_last", "mem_retrain_all"} <= set(deep.index):
+        return "No deeper network with both retraining conditions in this profile.", "not testable here"
+    return (f"In the deeper networks the MFR gap to the generalizing network is "
+            f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
+            f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast).",
+            "supported" if deep["mem_retrain_all"] < deep["mem_retrain_last"] else "not supported")
+
+
+#: The hypotheses whose rule can be applied to the paper's own Table 2, and how.
+_ON_TABLE2 = {1: _h1, 4: _h4, 5: _h5, 6: _h6}
+
+
+def on_paper_tables(paper, models=None, datasets=None):
+    """The same rules applied to the paper's own Table 2 (its MFR and CV of FR).
+
+    This separates two kinds of disagreement: where our networks behave
+    differently from the paper's, the paper's own numbers still give the
+    paper's verdict; where the paper's numbers, judged by the same rule, give
+    ours, the disagreement is with the paper's reading of its results.
+
+    Parameters
+    ----------
+    paper : dict
+        From :func:`spikelib.report.tables.paper_tables`.
+    models, datasets : list of str, optional
+        Restrict to these (the paper's spelling), e.g. the networks a profile has.
+
+    Returns
+    -------
+    dict of int to (str, str)
+        Hypothesis -> (evidence, verdict) for hypotheses 1, 4, 5 and 6.
+    """
+    table = paper["table2"].copy()
+    if models is not None:
+        table = table[table["model"].isin(models)]
+    if datasets is not None:
+        table = table[table["dataset"].isin(datasets)]
+    return {number: rule(table) for number, rule in _ON_TABLE2.items()}
 
 
 def _best_split(values):

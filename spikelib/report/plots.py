@@ -16,6 +16,9 @@ figure5
     Mean firing rate during training.
 figure6
     Mean Fano factor against mean firing rate.
+dose_response
+    The indicators against training accuracy on shuffled labels, from the
+    traces recorded while each memorizing network trained.
 """
 
 import matplotlib.pyplot as plt
@@ -25,7 +28,7 @@ from .._optional import soft_import
 from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
-__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "INDICATORS", "GROUP_COLOURS"]
+__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
@@ -187,5 +190,41 @@ def figure6(cells):
     window = int(cells["window"].iloc[0])
     ax.set(xlabel="MFR", ylabel=f"MF (window {window})", xlim=(0, 1), ylim=(0, 1.1))
     ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def dose_response(traces, model, indicators=INDICATORS[:3]):
+    """The indicators of one model family against how much it has memorized, one line per width.
+
+    Parameters
+    ----------
+    traces : pandas.DataFrame
+        From :func:`spikelib.report.results.traces`; the shuffled-label
+        phases of the memorizing conditions are drawn.
+    model : str
+        ``"MLP"``, ``"CNN"``, ...
+    indicators : list of (column, label)
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        ``None`` when the model has no traced memorizing network.
+    """
+    rows = traces[(traces["model"] == model) & (traces["phase"] == "shuffled labels")]
+    if rows.empty:
+        return None
+    widths = sorted(rows["width"].unique())
+    colours = {w: plt.cm.viridis(i / max(1, len(widths) - 1) * 0.85) for i, w in enumerate(widths)}
+    styles = {"mem_retrain_last": "-", "mem_random_last": "--", "mem_retrain_all": ":"}
+    fig, axes = plt.subplots(1, len(indicators), figsize=(PAGE_WIDTH, 3.2), squeeze=False)
+    for ax, (column, label) in zip(axes[0], indicators):
+        for (width, condition), line in rows.groupby(["width", "condition"]):
+            line = line.sort_values("epoch")
+            ax.plot(100 * line["probe_accuracy"], line[column], color=colours[width],
+                    ls=styles.get(condition, "-"), lw=1.2, marker=".", ms=3,
+                    label=f"{model}-{width}, {CONDITION_LABELS[condition]}")
+        ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
+    axes[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     return fig

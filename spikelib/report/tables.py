@@ -14,6 +14,9 @@ paper_layout
     cells that depart from the paper by more than a tolerance marked.
 agreement
     How many of the paper's numbers were reproduced within their tolerance.
+training_table
+    How each network was trained: epochs per phase, why each phase stopped,
+    and its training accuracy (running and evaluated) beside the paper's.
 assumption_table
     Ljung-Box (Pearson and Fisher), ADF and change points per network.
 """
@@ -29,7 +32,7 @@ from ..compare import bonferroni, ks_compare
 from ..experiment.config import MEMORIZING
 
 __all__ = ["paper_tables", "table1", "table2", "table5", "ks_marks", "assumption_table", "paper_layout",
-           "agreement", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS"]
+           "agreement", "training_table", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS"]
 
 #: The paper's Table 2 threshold ("p-value > 0.00027", its Bonferroni-corrected alpha).
 PAPER_THRESHOLD = 0.00027
@@ -198,6 +201,38 @@ def agreement(comparisons):
         rows.append({"quantity": name, "tolerance": tolerance, "paired": len(paired), "within": within,
                      "share": within / len(paired) if len(paired) else np.nan})
     return pd.DataFrame(rows)
+
+
+def training_table(cells, paper):
+    """One row per network: the epochs of each phase, why it stopped, and the accuracy it reached.
+
+    ``train_accuracy`` is Keras' running accuracy of the last epoch (what the
+    paper's Table 1 most likely shows), ``train_accuracy_evaluated`` an
+    evaluation pass after training; both in percent, with the paper's.
+    """
+    from .results import CONDITION_LABELS
+
+    first = cells.drop_duplicates("cell_id").copy()
+    paper1 = paper["table1"][paper["table1"]["split"] == "train"].rename(columns={"accuracy": "paper"})
+    first["condition"] = first["condition"].astype(str)
+    merged = first.merge(paper1.drop(columns="split"), on=["model", "width", "dataset", "condition"], how="left")
+    rows = pd.DataFrame({
+        "network": merged["model"] + "-" + merged["width"].astype(str),
+        "condition": merged["condition"].map(CONDITION_LABELS),
+        "true-label epochs": merged["epochs_true"].where(merged["epochs_true"] > 0),
+        "stopped by": merged["stop_true"],
+        "shuffled-label epochs": merged["epochs_shuffled"].where(merged["epochs_shuffled"] > 0),
+        "stopped by ": merged["stop_shuffled"],
+        "train accuracy, running": 100 * merged["train_accuracy"],
+        "evaluated": 100 * merged["train_accuracy_evaluated"],
+        "paper": merged["paper"],
+    })
+    order = [tuple(_paper_order([(d, m, w, "train")])[0]) for d, m, w in zip(merged["dataset"], merged["model"],
+                                                                             merged["width"])]
+    rows["_key"] = [(MODEL_ORDER.index(m) if m in MODEL_ORDER else 9, int(w)) for _, m, w, _ in order]
+    rows["_condition"] = merged["condition"].map({c: i for i, c in enumerate(
+        ["generalizing", "mem_retrain_last", "mem_random_last", "mem_retrain_all", "random"])})
+    return rows.sort_values(["_key", "_condition"]).drop(columns=["_key", "_condition"]).reset_index(drop=True)
 
 
 def _rates(directory, split):
