@@ -87,6 +87,8 @@ EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
 _PROBE_STREAM, _TRACE_STREAM = 4, 6
 #: Log a line at least this often (seconds) and every this many epochs.
 _LOG_SECONDS, _LOG_EPOCHS = 60, 25
+#: Rewrite progress.json at most this often (seconds).
+_PROGRESS_SECONDS = 2.0
 
 
 def seed_everything(seed):
@@ -232,8 +234,12 @@ def _set_trainable(network, freeze):
             item.trainable = True
 
 
-def _fingerprint(config):
-    return {"identity": config.identity(), "training_version": TRAINING_VERSION}
+def _fingerprint(config, output_dir):
+    """What a checkpoint and a training record belong to: the parameters, the training version,
+    and the model a retraining cell started from (retrained, it makes this cell's training stale)."""
+    base = _base_model_path(config, output_dir) if config.condition in RETRAINING and config.protocol == "cell" else None
+    base_sha256 = sha256(base) if base is not None and base.is_file() else None
+    return {"identity": config.identity(), "training_version": TRAINING_VERSION, "base_model_sha256": base_sha256}
 
 
 class _Tracer:
@@ -259,17 +265,19 @@ class _Progress:
 
     def __init__(self, config, output_dir, emit):
         self.config, self.path, self.emit = config, Path(output_dir) / PROGRESS, emit
-        self.last = 0.0
+        self.last = self.written = 0.0
 
     def epoch(self, phase, record, rule, seconds_per_epoch, force=False):
         values = record.history["accuracy"] if rule.monitor == "accuracy" else record.history["val_accuracy"]
         eta = eta_seconds(record, rule, seconds_per_epoch)
-        state = {"cell": cell_id(self.config), "phase": phase.name, "epoch": record.epochs,
-                 "max_epochs": rule.max_epochs, "monitor": rule.monitor, "value": values[-1] if values else None,
-                 "target": rule.until, "seconds_per_epoch": seconds_per_epoch, "eta_s": eta, "time": time.time()}
-        write_json(self.path, state)
         now = time.perf_counter()
-        if force or record.epochs % _LOG_EPOCHS == 0 or now - self.last > _LOG_SECONDS:
+        if force or now - self.written > _PROGRESS_SECONDS:  # short epochs: not a file write each
+            self.written = now
+            write_json(self.path, {"cell": cell_id(self.config), "phase": phase.name, "epoch": record.epochs,
+                                   "max_epochs": rule.max_epochs, "monitor": rule.monitor,
+                                   "value": values[-1] if values else None, "target": rule.until,
+                                   "seconds_per_epoch": seconds_per_epoch, "eta_s": eta, "time": time.time()})
+        if force or (record.epochs % _LOG_EPOCHS == 0 and now - self.last > 5) or now - self.last > _LOG_SECONDS:
             self.last = now
             target = "" if isinstance(rule.until, str) else f" (target {rule.until:.4f})"
             value = "" if values[-1] is None else f"{values[-1]:.4f}"
@@ -288,7 +296,8 @@ def _train(config, data, network, output_dir, progress):
                       config.layer, probe=probe)
     tracer = _Tracer(network, data, config, trainer.n_fit) if config.trace_every else None
     checkpoint = Path(output_dir) / CHECKPOINT
-    resumed = load_checkpoint(checkpoint, network, _fingerprint(config))
+    fingerprint = _fingerprint(config, output_dir)
+    resumed = load_checkpoint(checkpoint, network, fingerprint)
     records, start = resumed if resumed else ([], 0)
     if resumed:
         progress(f"resuming from the checkpoint: phase {start + 1} of {len(phases)} ({phases[start].name}), "
@@ -328,7 +337,7 @@ def _train(config, data, network, output_dir, progress):
             recent = item.history["seconds"][-10:]
             log.epoch(phase, item, phase.rule, sum(recent) / len(recent), force=item.stop_reason is not None)
             if config.checkpoint_every and (epoch % config.checkpoint_every == 0 or item.stop_reason):
-                save_checkpoint(checkpoint, network, records, index, _fingerprint(config))
+                save_checkpoint(checkpoint, network, records, index, fingerprint)
         if item.stop_reason is None:  # resumed exactly at the stop
             item.stop_reason = phase.rule.reason(monitor)
         progress(f"{phase.name}: stopped after {item.epochs} epochs ({item.stop_reason})")
@@ -361,7 +370,7 @@ def _reusable_training(config, output_dir):
         training = read_json(directory / TRAINING)
     except DataError:
         return None
-    if training.get("fingerprint") != json.loads(json.dumps(_fingerprint(config))):
+    if training.get("fingerprint") != json.loads(json.dumps(_fingerprint(config, output_dir))):
         return None
     model = directory / MODEL
     if not model.is_file() or sha256(model) != training.get("model_sha256"):
@@ -393,7 +402,7 @@ def _training_stage(config, data, output_dir, progress):
     noise = config.noise if records else 0.0
     chosen = noisy_labels(data.y_train, noise, config.seed)[1] if noise else np.array([], dtype=np.int64)
     training = {
-        "fingerprint": _fingerprint(config),
+        "fingerprint": _fingerprint(config, output_dir),
         "phases": [r.to_dict() for r in records],
         "epochs": {r.name: r.epochs for r in records},
         "stop_reasons": {r.name: r.stop_reason for r in records},

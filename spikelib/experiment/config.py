@@ -45,7 +45,8 @@ OBSERVED_LAYER = "observed"
 #: The words a training phase may stop on (besides a target accuracy in (0, 1]).
 UNTIL_WORDS = ("epochs", "plateau", "paper")
 #: Version of the training protocol: results of another version are not finished.
-TRAINING_VERSION = 2
+#: 3: the batches of an epoch run in one compiled call (same steps, possibly other round-off).
+TRAINING_VERSION = 3
 
 
 @dataclass(frozen=True)

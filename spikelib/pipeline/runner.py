@@ -53,9 +53,10 @@ def pending_cells(profile):
 
     A cell runs when it is not finished (:func:`spikelib.cellfiles.cell_status`
     with the profile's parameters and the current training and analysis
-    versions; a cell whose training is current is then only analysed again). A finished generalizing cell runs again
-    when a pending cell retrains it and its ``model.keras`` is absent (results
-    are shipped without models).
+    versions; a cell whose training is current is then only analysed again).
+    A finished generalizing cell runs again when a pending cell retrains it
+    and its ``model.keras`` is absent (results are shipped without models),
+    and a cell whose generalizing cell runs again runs again too.
 
     Returns
     -------
@@ -72,6 +73,9 @@ def pending_cells(profile):
         if cell.id in reasons and base is not None and base.id not in reasons:
             if not (Path(base.config.output_dir) / MODEL).is_file():
                 reasons[base.id] = f"{cell.id} retrains its {MODEL}, which is absent"
+    for cell in profile.cells:  # a cell whose base model is made again must be made again from it
+        if cell.depends_on in reasons and cell.id not in reasons:
+            reasons[cell.id] = f"its generalizing cell {cell.depends_on} runs again"
     return [(cell, reasons[cell.id]) for cell in profile.cells if cell.id in reasons]
 
 
