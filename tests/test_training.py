@@ -172,3 +172,15 @@ def test_killed_cell_resumes_from_its_checkpoint_and_matches_an_uninterrupted_ru
     one = json.loads((tmp_path / "whole" / "training.json").read_text())["phases"][0]
     two = json.loads((tmp_path / "killed" / "training.json").read_text())["phases"][0]
     assert one["history"]["accuracy"] == two["history"]["accuracy"] and one["traces"] == two["traces"]
+
+
+def test_fingerprints_match():
+    from spikelib.experiment.training import fingerprints_match
+
+    current = {"identity": {"width": 8}, "training_version": 2, "base_model_sha256": "ab"}
+    assert fingerprints_match(dict(current), current)
+    assert fingerprints_match({"identity": {"width": 8}, "training_version": 2}, current)  # recorded before the base
+    assert not fingerprints_match({**current, "base_model_sha256": "cd"}, current)
+    assert not fingerprints_match({**current, "training_version": 1}, current)
+    assert not fingerprints_match({**current, "identity": {"width": 9}}, current)
+    assert not fingerprints_match(None, current)

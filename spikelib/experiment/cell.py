@@ -75,6 +75,7 @@ from .training import (
     Trainer,
     epoch_order,
     eta_seconds,
+    fingerprints_match,
     load_checkpoint,
     noisy_labels,
     save_checkpoint,
@@ -370,7 +371,7 @@ def _reusable_training(config, output_dir):
         training = read_json(directory / TRAINING)
     except DataError:
         return None
-    if training.get("fingerprint") != json.loads(json.dumps(_fingerprint(config, output_dir))):
+    if not fingerprints_match(training.get("fingerprint"), _fingerprint(config, output_dir)):
         return None
     model = directory / MODEL
     if not model.is_file() or sha256(model) != training.get("model_sha256"):

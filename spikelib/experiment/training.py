@@ -43,7 +43,7 @@ from ..exceptions import DataError
 from ..storage import read_npz, write_npz
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "noisy_labels", "save_checkpoint", "load_checkpoint",
-           "epoch_order", "HISTORY_KEYS", "TRACE_KEYS"]
+           "epoch_order", "fingerprints_match", "HISTORY_KEYS", "TRACE_KEYS"]
 
 #: Seed streams (with the cell's seed): labels, epoch order. Changing one never shifts another.
 LABEL_STREAM, SHUFFLE_STREAM = 1, 5
@@ -352,6 +352,20 @@ class Trainer:
         return self.evaluate(self.x_val, self.y_val)
 
 
+def fingerprints_match(stored, current):
+    """Whether a stored record or checkpoint belongs to the current cell.
+
+    Parameters, training version and (where both record it) the base model's
+    SHA-256 must agree; records made before the base model's checksum was
+    recorded carry none and match on the rest.
+    """
+    stored, current = json.loads(json.dumps(stored)), json.loads(json.dumps(current))
+    if not isinstance(stored, dict):
+        return False
+    keys = [key for key in current if key != "base_model_sha256" or stored.get(key) is not None]
+    return all(stored.get(key) == current[key] for key in keys)
+
+
 def _weights(network):
     return {variable.path: np.asarray(variable) for variable in network.weights}
 
@@ -397,7 +411,7 @@ def load_checkpoint(path, network, fingerprint):
             return None
         raise
     state = json.loads(bytes(contents["state"]).decode())
-    if state["fingerprint"] != json.loads(json.dumps(fingerprint)):
+    if not fingerprints_match(state["fingerprint"], fingerprint):
         return None
     current = {variable.path: variable for variable in network.weights}
     if sorted(current) != state["weights"]:
