@@ -20,7 +20,11 @@ What a cell computes for each split (training and test recordings):
 
 and for the network, the weights of the observed layer (moments of the
 incoming weights, per-node L1/L2 norms in and out, and their rank
-correlation with the activation probability).
+correlation with the activation probability); the rival diagnostics of
+:mod:`spikelib.experiment.diagnostics`; the indicators from the first 100,
+300, 1,000 and 3,000 training samples only; and the paper's indicators for
+every hidden ReLU layer (a convolution's nodes are its channels at every
+position: each (channel, row, column) is one node).
 
 Functions
 ---------
@@ -31,7 +35,13 @@ split_statistics
     Network-level metrics and per-node arrays of one split's raster.
 weight_statistics
     The observed layer's weights.
+few_sample_indicators
+    The indicators from the first few samples of a recording.
+layer_indicators
+    The paper's indicators for every hidden ReLU layer (the depth view).
 """
+
+import time
 
 import numpy as np
 
@@ -47,11 +57,13 @@ from ..variability import fano_factor, fano_test
 from ..weights import node_norms, rank_correlation, weight_moments
 from .models import observed_activations
 
-__all__ = ["record_layer", "split_statistics", "weight_statistics", "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM",
-           "TEST_ORDER_STREAM"]
+__all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
+           "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM", "FEW_SAMPLES"]
 
 #: Version of the statistics a cell computes; results of another version are analysed again.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
+#: Numbers of samples for the indicators from few samples.
+FEW_SAMPLES = (100, 300, 1000, 3000)
 #: Seed streams of the recordings' sample orders (with the cell's seed).
 TRAIN_ORDER_STREAM, TEST_ORDER_STREAM = 2, 3
 
@@ -113,7 +125,10 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
     nodes : dict of str to numpy.ndarray
     """
     window = config.window
+    seconds = {}
+    clock = time.perf_counter()
     stats = summarize(spikes, window=window).to_dict()
+    seconds["paper_indicators"] = time.perf_counter() - clock
     test = fano_test(spikes, window=window)
     lb = ljung_box(spikes, lags=config.ljung_box_lags)
     lb_last = lb.pvalue[:, -1]
@@ -130,12 +145,18 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
         "ljung_box_rejected_fraction": _share(lb_last < 0.05, np.isfinite(lb_last)),
     })
     rates = firing_rate(spikes)
+    clock = time.perf_counter()
     activation = activation_summary(spikes).to_dict()
+    seconds["activation_probability"] = time.perf_counter() - clock
     stats.update({("lambda_" + k if k.startswith("q") else k): v for k, v in activation.items()})
+    clock = time.perf_counter()
     correlation = correlation_summary(spikes, correction="bonferroni")
+    seconds["correlation"] = time.perf_counter() - clock
     stats.update(correlation.to_dict())
+    clock = time.perf_counter()
     dispersion = dispersion_test(spikes, window=window)
     excess = excess_fano(spikes, window=window)
+    seconds["bernoulli"] = time.perf_counter() - clock
     fit = isi_fit(spikes)
     has_intervals = fit.n_intervals > 0
     varying = ~np.isnan(dispersion.ratio)
@@ -176,6 +197,7 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
         })
         nodes["adf_pvalue"] = unit_root.pvalue
         nodes["change_points"] = np.array([len(c) for c in found])
+    stats["seconds"] = seconds
     return stats, nodes
 
 
@@ -224,3 +246,57 @@ def weight_statistics(network, layer, rates):
         stats[f"{name}_mean"] = float(values.mean())
         stats[f"rho_{name}_rate"] = rank_correlation(values, rates)[0]
     return stats, {f"weights_{k}": v for k, v in norms.items()}
+
+
+def few_sample_indicators(spikes, window, sizes=FEW_SAMPLES):
+    """The indicators from the first ``n`` samples of a recording, for each ``n`` in ``sizes``.
+
+    The samples are in the recording's shuffled order, so the first ``n`` are
+    a random subset. The Fano-factor window is ``min(window, n // 10)``, so
+    that ten windows fit (100 samples: windows of 10).
+
+    Returns
+    -------
+    dict of int to dict
+        For each size: ``mfr, cv_fr, mf, cv_mf, excess_fano_mean,
+        share_rare_5, mean_abs_r, participation_ratio`` and the window used.
+    """
+    result = {}
+    for n in sizes:
+        if n > spikes.shape[1]:
+            continue
+        part = spikes[:, :n]
+        used = max(1, min(window, n // 10))
+        summary = summarize(part, window=used)
+        correlation = correlation_summary(part)
+        result[n] = {"mfr": summary.mfr, "cv_fr": summary.cv_fr, "mf": summary.mf, "cv_mf": summary.cv_mf,
+                     "excess_fano_mean": _mean(excess_fano(part, window=used)),
+                     "share_rare_5": float(np.mean(firing_rate(part) < 0.05)),
+                     "mean_abs_r": correlation.mean_abs_r, "participation_ratio": correlation.participation_ratio,
+                     "window": used}
+    return result
+
+
+def layer_indicators(network, inputs, window):
+    """The paper's indicators for every hidden ReLU layer, on the given inputs (the depth view).
+
+    A convolution's feature map ``(rows, columns, channels)`` is flattened:
+    each channel at each position is one node.
+
+    Returns
+    -------
+    dict of str to dict
+        Layer name -> ``n_nodes, mfr, cv_fr, mf, cv_mf, share_rare_5``, in the
+        order of the layers.
+    """
+    result = {}
+    for item in network.layers[:-1]:
+        activation = getattr(item, "activation", None)
+        if getattr(activation, "__name__", "") != "relu":
+            continue
+        spikes = binarize(observed_activations(network, inputs, layer=item.name))
+        summary = summarize(spikes, window=window)
+        result[item.name] = {"n_nodes": int(spikes.shape[0]), "mfr": summary.mfr, "cv_fr": summary.cv_fr,
+                             "mf": summary.mf, "cv_mf": summary.cv_mf,
+                             "share_rare_5": float(np.mean(firing_rate(spikes) < 0.05))}
+    return result

@@ -59,10 +59,13 @@ from .analysis import (
     ANALYSIS_VERSION,
     TEST_ORDER_STREAM,
     TRAIN_ORDER_STREAM,
+    few_sample_indicators,
+    layer_indicators,
     record_layer,
     split_statistics,
     weight_statistics,
 )
+from .diagnostics import network_diagnostics
 from .config import RETRAINING, TRAINING_VERSION, CellConfig, cell_id
 from .data import load_dataset
 from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
@@ -85,7 +88,9 @@ __all__ = ["CellResult", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
 
 EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
 #: Seed streams of the probes (with the cell's seed); labels, orders and epochs have their own.
-_PROBE_STREAM, _TRACE_STREAM = 4, 6
+_PROBE_STREAM, _TRACE_STREAM, _DIAGNOSTIC_STREAM = 4, 6, 7
+#: Training samples the rival diagnostics use (ablation, sharpness).
+_DIAGNOSTIC_SAMPLES = 5000
 #: Log a line at least this often (seconds) and every this many epochs.
 _LOG_SECONDS, _LOG_EPOCHS = 60, 25
 #: Rewrite progress.json at most this often (seconds).
@@ -427,6 +432,25 @@ def _training_stage(config, data, output_dir, progress):
     return network, training
 
 
+def _initial_weights(config, data):
+    """The network's weights at initialisation (its seed rebuilds them); ``None`` for ImageNet weights."""
+    if config.model == "densenet" and config.densenet_weights == "imagenet":
+        return None
+    network = build_model(config.model, config.width, data.input_shape, data.n_classes, seed=config.seed,
+                          densenet_weights=config.densenet_weights)
+    return {variable.path: np.asarray(variable) for variable in network.weights}
+
+
+def _diagnostics(network, data, config):
+    """The rival diagnostics on a fixed set of training samples, with the labels trained on."""
+    phases = _phases(config, data)
+    labels = phases[-1].labels if phases else data.y_train
+    n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)
+    index = np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES])
+    return network_diagnostics(network, data.x_train[index], labels[index], config.layer,
+                               initial_weights=_initial_weights(config, data), seed=config.seed)
+
+
 def run_cell(config, progress=print):
     """Run one experimental cell and write its outputs.
 
@@ -497,6 +521,10 @@ def run_cell(config, progress=print):
     test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True,
                                               labels=data.y_test[orders["test"]], magnitude=magnitudes["test"])
     weight_stats, weight_nodes = weight_statistics(network, config.layer, train_nodes["firing_rate"])
+    progress("the rival diagnostics, the indicators from few samples, and every hidden layer")
+    diagnostics, diagnostic_seconds = _diagnostics(network, data, config)
+    few = few_sample_indicators(spikes["train"], config.window)
+    depth = layer_indicators(network, data.x_test[orders["test"]], config.window)
     excerpt = spikes["test"][:, :EXCERPT_SAMPLES]
     write_npz(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
               **{f"test_{k}": v for k, v in test_nodes.items()}, **weight_nodes,
@@ -533,6 +561,11 @@ def run_cell(config, progress=print):
         "frozen_layers": training["frozen_layers"],
         "splits": {"train": train_stats, "test": test_stats},
         "weights": weight_stats,
+        "diagnostics": diagnostics,
+        "few_samples": few,
+        "layers": depth,
+        "seconds": {"train_split": train_stats.pop("seconds"), "test_split": test_stats.pop("seconds"),
+                    "diagnostics": diagnostic_seconds},
         "files": {name: sha256(output_dir / name) for name in (TRAINING, SPIKES, NODES, MODEL, CURVE)
                   if (output_dir / name).is_file()},
         "versions": package_versions(),

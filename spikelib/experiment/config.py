@@ -192,7 +192,7 @@ class CellConfig:
         if self.condition == "random" and self.protocol == "cell" and self.label_noise is not None:
             raise ParameterError(f"`label_noise`={self.label_noise}: a random cell trains on no labels; leave "
                                  "it unset.", "label_noise")
-        if self.memorize_until == "paper" and self.label_noise not in (None, 1.0):
+        if self.trains_on_shuffled_labels and self.memorize_until == "paper" and self.label_noise not in (None, 1.0):
             raise ParameterError(
                 f"`memorize_until`='paper' stops at the paper's accuracy on fully shuffled labels, but "
                 f"`label_noise`={self.label_noise}; give a target accuracy, 'plateau' or 'epochs'.",
@@ -328,6 +328,21 @@ def _range(spec):
 
 
 def cell_id(config):
-    """A cell's folder name, e.g. ``fashion_mnist-mlp-128-generalizing-seed0``."""
+    """A cell's folder name, e.g. ``fashion_mnist-mlp-128-generalizing-seed0``.
+
+    Label noise and penalties other than the defaults join the name, so the
+    cells of a sweep do not collide: ``...-generalizing-noise0.4-seed3``,
+    ``...-mem_random_last-l2_0.0001-seed0``.
+
+    Examples
+    --------
+    >>> cell_id(CellConfig(dataset="fashion_mnist", width=512, label_noise=0.4, seed=3))
+    'fashion_mnist-mlp-512-generalizing-noise0.4-seed3'
+    >>> cell_id(CellConfig(l1=1e-5))
+    'digits-mlp-128-generalizing-l1_1e-05-seed0'
+    """
     protocol = "-curve" if config.protocol == "curve" else ""
-    return f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}-seed{config.seed}"
+    extras = "".join([f"-noise{config.label_noise:g}" if config.label_noise is not None else "",
+                      f"-l1_{config.l1:g}" if config.l1 else "", f"-l2_{config.l2:g}" if config.l2 else ""])
+    return (f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}{extras}"
+            f"-seed{config.seed}")

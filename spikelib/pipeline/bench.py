@@ -222,6 +222,37 @@ def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
             "loop_overhead": best["loop_probe"] / best["loop"] - 1, "batches_recorded": batches}
 
 
+def monitor_overhead(width=512, epochs=5, repeats=3, probe_size=1000, seed=0):
+    """Training time with ``model.fit`` with and without the online :func:`MemorizationMonitor`.
+
+    The monitor measures the firing rate on ``probe_size`` training samples
+    once per epoch; best of ``repeats``, interleaved.
+    """
+    from ..experiment.cell import seed_everything
+    from ..experiment.models import build_model, compile_model
+    from ..experiment.monitor import MemorizationMonitor
+
+    data, skipped = _fashion_or_skip()
+    if skipped:
+        return skipped
+    probe = data.x_train[np.random.default_rng(seed).permutation(len(data.x_train))[:probe_size]]
+    times = {"without": [], "with": []}
+    for _ in range(repeats):
+        for kind in times:
+            seed_everything(seed)
+            network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
+            callbacks = [MemorizationMonitor(probe, verbose=False)] if kind == "with" else []
+            network.fit(data.x_train[:2048], data.y_train[:2048], batch_size=256, epochs=1, verbose=0,
+                        callbacks=callbacks)
+            start = time.perf_counter()
+            network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs, validation_split=0.1,
+                        verbose=0, callbacks=callbacks)
+            times[kind].append(time.perf_counter() - start)
+    without, with_ = min(times["without"]), min(times["with"])
+    return {"width": width, "epochs": epochs, "probe_size": probe_size, "without_s": without, "with_s": with_,
+            "overhead": with_ / without - 1}
+
+
 def correlation_speed(n_nodes=512, n_samples=60_000, rate=0.3, seed=0):
     """Seconds of the follow-up's statistics on one large raster, each alone."""
     from ..activation import activation_summary
@@ -289,6 +320,11 @@ def main(argv=None):
                   f"{row['fit_s']:.1f} s -> {row['fit_recorder_s']:.1f} s ({100 * row['fit_overhead']:+.1f}%); "
                   f"inside the compendium's compiled step {row['loop_s']:.1f} s -> {row['loop_probe_s']:.1f} s "
                   f"({100 * row['loop_overhead']:+.1f}%)")
+        row = monitor_overhead()
+        if "skipped" not in row:
+            print(f"online memorization monitor (firing rate on {row['probe_size']} samples every epoch), "
+                  f"MLP-{row['width']}, {row['epochs']} epochs of model.fit: {row['without_s']:.1f} s without, "
+                  f"{row['with_s']:.1f} s with ({100 * row['overhead']:+.1f}%)")
 
 
 if __name__ == "__main__":
