@@ -19,6 +19,10 @@ figure6
 dose_response
     The indicators against training accuracy on shuffled labels, from the
     traces recorded while each memorizing network trained.
+forest
+    The detector benchmark: separation and tracking of every indicator with intervals.
+noise_response
+    Indicators against the label-noise fraction, mean and interval over seeds.
 """
 
 import matplotlib.pyplot as plt
@@ -28,7 +32,8 @@ from .._optional import soft_import
 from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
-__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "INDICATORS", "GROUP_COLOURS"]
+__all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
+           "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
@@ -226,5 +231,61 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
                     label=f"{model}-{width}, {CONDITION_LABELS[condition]}")
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
     axes[0][0].legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def forest(table):
+    """Separation (AUROC) and tracking (Kendall tau) of every indicator, with their intervals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`spikelib.report.benchmark.scores`.
+    """
+    rows = table.iloc[::-1].reset_index(drop=True)
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 0.32 * len(rows) + 1.2), sharey=True)
+    positions = np.arange(len(rows))
+    for ax, (value, low, high, chance, label) in zip(axes, (
+            ("auroc", "auroc_low", "auroc_high", 0.5, "AUROC, memorizing vs clean"),
+            ("tau", "tau_low", "tau_high", 0.0, "Kendall tau with the generalization gap"))):
+        for family, marker in (("ours", "o"), ("rival", "s")):
+            chosen = rows["family"] == family
+            ax.errorbar(rows.loc[chosen, value], positions[chosen],
+                        xerr=[rows.loc[chosen, value] - rows.loc[chosen, low], rows.loc[chosen, high] - rows.loc[chosen, value]],
+                        fmt=marker, color="C0" if family == "ours" else "C1",
+                        mfc="C0" if family == "ours" else "white", capsize=2, lw=1,
+                        label="the papers' indicators" if family == "ours" else "rivals")
+        ax.axvline(chance, color="0.5", lw=0.8, ls="--")
+        ax.set(xlabel=label)
+    axes[0].set_yticks(positions, rows["indicator"], fontsize=8)
+    axes[0].set_xlim(-0.02, 1.02)
+    axes[1].set_xlim(-1.02, 1.02)
+    axes[0].legend(frameon=False, fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def noise_response(frame, columns):
+    """Indicators against the label-noise fraction: mean over seeds with a 95 % interval, per width.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`spikelib.report.benchmark.networks`.
+    columns : list of (column, label)
+    """
+    n = len(columns)
+    fig, axes = _grid(n, height_per_row=2.6)
+    widths = sorted(frame["width"].unique())
+    for ax, (column, label) in zip(axes, columns):
+        for i, width in enumerate(widths):
+            rows = frame[frame["width"] == width].groupby("label_noise")[column]
+            mean, sem, count = rows.mean(), rows.sem(), rows.count()
+            half = 1.96 * sem.where(count > 1, 0)
+            ax.plot(mean.index, mean, marker="o", ms=3, color=f"C{i}", label=f"width {width}")
+            ax.fill_between(mean.index, mean - half, mean + half, color=f"C{i}", alpha=0.2, lw=0)
+        ax.set(xlabel="label noise", ylabel=label)
+    axes[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,0 +1,273 @@
+"""Is this network memorizing? The indicators benchmarked against rival diagnostics.
+
+Everything here reads results files (through :mod:`spikelib.report.results`)
+and computes scores; nothing trains.
+
+Scores
+------
+Separation
+    AUROC of clean networks (label noise 0) against memorizing ones (label
+    noise of at least 0.6): the probability that a memorizing network scores
+    higher than a clean one (ties count half). 0.5 is no separation; an
+    indicator that is *lower* for memorizing networks has AUROC below 0.5, and
+    its separation is ``1 - AUROC``.
+Tracking
+    Kendall's tau of the indicator with the generalization gap (training
+    accuracy on the labels trained with, minus test accuracy) across all
+    networks, and Spearman's rho with the noise fraction.
+Uncertainty
+    95 % intervals from a cluster bootstrap over seeds: seeds are drawn with
+    replacement and each brings all its networks, so the networks that share
+    a seed's data order and initialisation stay together.
+Cost
+    The seconds each indicator took per network.
+
+Functions
+---------
+networks
+    One row per network: identity, accuracies, gap, our indicators and the rivals.
+auroc
+    AUROC from two groups of scores (Mann-Whitney).
+scores
+    The benchmark table with bootstrap intervals.
+few_sample_scores
+    Separation and tracking of our indicators from 100, 300, 1,000, 3,000 samples.
+monitor_evaluation
+    The online monitor's alarms on switch runs and on the noisy-label runs.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..cellfiles import read_curve, read_metrics, read_training
+from ..exceptions import DataError
+from ..onset import OnsetDetector
+from .results import MODEL_NAMES, _cell_dirs
+
+__all__ = ["networks", "auroc", "scores", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+           "CLEAN", "MEMORIZING_NOISE"]
+
+#: Our indicators: (column, label, the seconds group of the analysis that computes it).
+INDICATORS = [
+    ("mfr", "MFR", "paper_indicators"), ("cv_fr", "CV of FR", "paper_indicators"),
+    ("mf", "MF", "paper_indicators"), ("cv_mf", "CV of MF", "paper_indicators"),
+    ("excess_fano_mean", "excess Fano", "bernoulli"), ("share_rare_5", "share of rare nodes", "activation_probability"),
+    ("mean_abs_r", "mean |r|", "correlation"), ("participation_ratio", "participation ratio", "correlation"),
+]
+#: The rival diagnostics: (column, label, seconds group).
+RIVALS = [
+    ("alpha", "WeightWatcher alpha", "weightwatcher"), ("alpha_weighted", "WeightWatcher alpha_weighted", "weightwatcher"),
+    ("log_spectral_norm", "WeightWatcher log spectral norm", "weightwatcher"),
+    ("stable_rank", "WeightWatcher stable rank", "weightwatcher"),
+    ("ablation_area", "single-direction ablation (area)", "ablation"),
+    ("frobenius_observed", "Frobenius norm (observed layer)", "weight_norms"),
+    ("spectral_observed", "spectral norm (observed layer)", "weight_norms"),
+    ("frobenius_all", "Frobenius norm (all weights)", "weight_norms"),
+    ("distance_from_init", "distance from initialisation", "weight_norms"),
+    ("sharpness", "sharpness (loss increase under perturbation)", "sharpness"),
+]
+CLEAN, MEMORIZING_NOISE = 0.0, 0.6
+
+
+def networks(root):
+    """One row per trained network of a profile (cell protocol): identity, accuracies, indicators, rivals.
+
+    Columns: ``cell_id, model, width, condition, seed, label_noise``;
+    ``train_accuracy`` (an evaluation pass, on the labels trained with),
+    ``test_accuracy``, ``gap`` (their difference); our indicators on the
+    training recording (:data:`INDICATORS`); the rivals (:data:`RIVALS`);
+    ``seconds_<group>`` for the cost; and ``<indicator>@<n>`` from the first
+    ``n`` training samples.
+
+    Raises
+    ------
+    DataError
+        If the profile has no analysed network with the rival diagnostics.
+    """
+    rows = []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != "cell" or "diagnostics" not in metrics:
+            continue
+        train = metrics["splits"]["train"]
+        row = {"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]], "width": parameters["width"],
+               "condition": parameters["condition"], "seed": parameters["seed"],
+               "label_noise": metrics["labels"]["noise"],
+               "train_accuracy": metrics["train_accuracy_evaluated"], "test_accuracy": metrics["test_accuracy"],
+               "gap": metrics["train_accuracy_evaluated"] - metrics["test_accuracy"]}
+        row.update({column: train.get(column, np.nan) for column, _, _ in INDICATORS})
+        row.update({column: metrics["diagnostics"].get(column, np.nan) for column, _, _ in RIVALS})
+        seconds = {**metrics["seconds"]["train_split"], **metrics["seconds"]["diagnostics"]}
+        row.update({f"seconds_{group}": value for group, value in seconds.items()})
+        for n, values in metrics.get("few_samples", {}).items():
+            row.update({f"{column}@{n}": value for column, value in values.items() if column != "window"})
+        rows.append(row)
+    if not rows:
+        raise DataError(f"No network in {root} has the rival diagnostics: run its profile with this version.")
+    return pd.DataFrame(rows)
+
+
+def auroc(positive, negative):
+    """AUROC of ``positive`` scores against ``negative`` ones (ties count half).
+
+    Equal to ``sklearn.metrics.roc_auc_score`` with ``positive`` labelled 1;
+    ``nan`` when a group is empty.
+
+    Examples
+    --------
+    >>> auroc([3, 4, 5], [1, 2, 3])
+    0.9444444444444444
+    """
+    positive = np.asarray(positive, dtype=float)
+    negative = np.asarray(negative, dtype=float)
+    positive, negative = positive[np.isfinite(positive)], negative[np.isfinite(negative)]
+    if positive.size == 0 or negative.size == 0:
+        return float("nan")
+    statistic = stats.mannwhitneyu(positive, negative, alternative="two-sided").statistic
+    return float(statistic / (positive.size * negative.size))
+
+
+def _separation(frame, column):
+    memorizing = frame[frame["label_noise"] >= MEMORIZING_NOISE][column]
+    clean = frame[frame["label_noise"] == CLEAN][column]
+    return auroc(memorizing, clean)
+
+
+def _tracking(frame, column):
+    values = frame[[column, "gap", "label_noise"]].dropna()
+    if len(values) < 3 or values[column].nunique() < 2:
+        return float("nan"), float("nan")
+    tau = stats.kendalltau(values[column], values["gap"]).statistic
+    rho = stats.spearmanr(values[column], values["label_noise"]).statistic
+    return float(tau), float(rho)
+
+
+def _bootstrap(frame, statistic, n_boot, seed):
+    """Percentile 95 % interval of ``statistic(frame)`` under a cluster bootstrap over seeds."""
+    seeds = np.sort(frame["seed"].unique())
+    groups = {s: frame[frame["seed"] == s] for s in seeds}
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n_boot):
+        drawn = rng.choice(seeds, size=len(seeds), replace=True)
+        values.append(statistic(pd.concat([groups[s] for s in drawn], ignore_index=True)))
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values.size else (np.nan, np.nan)
+
+
+def scores(frame, n_boot=1000, seed=0, columns=None):
+    """The benchmark table: separation, tracking and cost of every indicator, with intervals.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`networks`.
+    n_boot : int
+        Bootstrap resamples of the seeds.
+    seed : int
+    columns : list of (column, label, group), optional
+        Default: :data:`INDICATORS` then :data:`RIVALS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``indicator, family`` ("ours" or "rival"),
+        ``auroc`` (memorizing scored higher), its interval, ``separation``
+        (``max(auroc, 1 - auroc)``), ``direction`` (``higher`` or ``lower``
+        when memorizing), ``tau`` with the gap and its interval, ``rho_noise``,
+        ``seconds`` (median per network), ``n``; sorted by separation.
+    """
+    columns = columns or INDICATORS + RIVALS
+    ours = {column for column, _, _ in INDICATORS}
+    rows = []
+    for column, label, group in columns:
+        if column not in frame or frame[column].notna().sum() < 3:
+            continue
+        value = _separation(frame, column)
+        low, high = _bootstrap(frame, lambda f: _separation(f, column), n_boot, seed)
+        tau, rho = _tracking(frame, column)
+        tau_low, tau_high = _bootstrap(frame, lambda f: _tracking(f, column)[0], n_boot, seed)
+        seconds = frame.get(f"seconds_{group}")
+        rows.append({"indicator": label, "column": column, "family": "ours" if column in ours else "rival",
+                     "auroc": value, "auroc_low": low, "auroc_high": high,
+                     "separation": max(value, 1 - value) if np.isfinite(value) else np.nan,
+                     "direction": "higher" if value >= 0.5 else "lower",
+                     "tau": tau, "tau_low": tau_low, "tau_high": tau_high, "rho_noise": rho,
+                     "seconds": float(seconds.median()) if seconds is not None else np.nan,
+                     "n": int(frame[column].notna().sum())})
+    table = pd.DataFrame(rows)
+    return table.sort_values(["separation", "tau"], ascending=False, key=lambda s: s.abs()).reset_index(drop=True)
+
+
+def few_sample_scores(frame, sizes=(100, 300, 1000, 3000)):
+    """Separation (AUROC) and tracking (tau) of our indicators from the first few training samples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (indicator, samples); ``samples`` is ``"all"`` for the
+        whole training recording.
+    """
+    rows = []
+    for column, label, _ in INDICATORS:
+        for n in (*sizes, "all"):
+            name = column if n == "all" else f"{column}@{n}"
+            if name not in frame or frame[name].notna().sum() < 3:
+                continue
+            value = _separation(frame.assign(_x=frame[name]), "_x")
+            tau, _ = _tracking(frame.assign(_x=frame[name]), "_x")
+            rows.append({"indicator": label, "samples": n, "auroc": value,
+                         "separation": max(value, 1 - value) if np.isfinite(value) else np.nan, "tau": tau})
+    return pd.DataFrame(rows)
+
+
+def monitor_evaluation(root, detector=None):
+    """Run the online monitor's change-point rule on a profile's recorded runs.
+
+    Switch runs (the curve protocol: true labels, then shuffled ones at a
+    known epoch) give the alarm delay; the networks trained on noisy labels
+    from the start, with indicators traced every epoch, give the alarms (and
+    on clean labels, the false alarms). The rule sees one value per epoch: the
+    probe's mean firing rate at the end of the epoch.
+
+    Returns
+    -------
+    switches : pandas.DataFrame
+        One row per switch run: ``cell_id, width, seed, switch_epoch,
+        alarm_epoch, delay`` (``nan`` without an alarm), ``values`` (the series).
+    noisy : pandas.DataFrame
+        One row per noisy-label run: ``cell_id, width, seed, label_noise,
+        alarm_epoch``, ``values``.
+    """
+    detector = detector or OnsetDetector()
+    switches, noisy = [], []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol") == "curve":
+            curve = read_curve(directory)
+            training = read_training(directory)
+            epochs_true = training["epochs"]["true labels"]
+            per_batch = np.asarray(curve["mfr_train"])
+            batches = int(curve["batches_true_labels"]) // epochs_true
+            values = per_batch[batches - 1::batches]  # the value after each epoch's last batch
+            alarm = detector.run(values)
+            switches.append({"cell_id": metrics["cell_id"], "width": parameters["width"], "seed": parameters["seed"],
+                             "switch_epoch": epochs_true, "alarm_epoch": alarm.epoch if alarm else np.nan,
+                             "delay": alarm.epoch - epochs_true if alarm else np.nan, "values": values.tolist()})
+            continue
+        if parameters.get("trace_every") != 1 or metrics["labels"]["noise"] is None:
+            continue
+        phases = read_training(directory)["phases"]
+        if len(phases) != 1:
+            continue
+        traces = phases[0]["traces"]
+        values = np.asarray(traces["mfr"][1:])  # after each epoch (index 0 is before training)
+        alarm = detector.run(values)
+        noisy.append({"cell_id": metrics["cell_id"], "width": parameters["width"], "seed": parameters["seed"],
+                      "label_noise": metrics["labels"]["noise"], "alarm_epoch": alarm.epoch if alarm else np.nan,
+                      "values": values.tolist()})
+    return pd.DataFrame(switches), pd.DataFrame(noisy)
