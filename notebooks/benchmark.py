@@ -30,12 +30,15 @@
 #
 # Intervals are 95 % cluster-bootstrap intervals over seeds (each drawn seed
 # brings all its networks). The rivals are the diagnostics a researcher would
-# otherwise use (see `spikelib.experiment.diagnostics`).
+# otherwise use (see `spikelib.experiment.diagnostics`). The networks of the
+# profile's replication (memorizing conditions trained to the paper's
+# accuracy) join the label-noise networks.
 
 # %% tags=["parameters", "remove-cell"]
 profile = "noise"
 results_root = None
 tables_dir = None
+join_profiles = []
 n_boot = 1000
 
 # %% tags=["remove-cell"]
@@ -53,8 +56,8 @@ from spikelib.report.render import html_table
 root = Path(results_root) if results_root else paths.results_dir() / profile
 csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
 csv_dir.mkdir(parents=True, exist_ok=True)
-frame = benchmark.networks(root)
-frame = frame[frame["label_noise"].notna()]
+joined = [paths.results_dir() / name for name in join_profiles if (paths.results_dir() / name / "cells").is_dir()]
+frame = benchmark.benchmark_set([root, *joined])
 
 
 def caption(number, text):
@@ -66,7 +69,8 @@ noise_levels = sorted(frame["label_noise"].unique())
 widths = sorted(frame["width"].unique())
 seeds = sorted(frame["seed"].unique())
 display(Markdown(
-    f"**Profile `{profile}`**: {len(frame)} networks, {', '.join(sorted(frame['model'].unique()))} at widths "
+    f"**Profiles {', '.join(f'`{name}`' for name in sorted(frame['profile'].unique()))}**: {len(frame)} networks "
+    f"(random and penalised networks left out; memorizing conditions count as label noise 1), {', '.join(sorted(frame['model'].unique()))} at widths "
     f"{', '.join(map(str, widths))}, label noise {', '.join(f'{n:g}' for n in noise_levels)}, seeds "
     f"{', '.join(map(str, seeds))}. Memorizing: noise of at least {benchmark.MEMORIZING_NOISE:g} "
     f"({int((frame['label_noise'] >= benchmark.MEMORIZING_NOISE).sum())} networks); clean: "

@@ -234,7 +234,10 @@ _MISSING = object()
 
 
 def read_nodes(directory):
-    """Per-node statistics of a cell: ``{"train": {...}, "test": {...}, "excerpt": raster}``.
+    """Per-node statistics of a cell: ``{"train": {...}, "test": {...}, "network": {...}, "excerpt": raster}``.
+
+    ``network`` holds the per-node arrays that belong to no split (the
+    observed layer's weight norms, its pre-activation statistics).
 
     Raises
     ------
@@ -245,11 +248,14 @@ def read_nodes(directory):
     if not path.is_file():
         raise DataError(f"No {NODES} in {directory}: the cell has not finished.")
     values = read_npz(path)
-    nodes = {"train": {}, "test": {}}
+    nodes = {"train": {}, "test": {}, "network": {}}
     for key, value in values.items():
         split, _, name = key.partition("_")
-        if split in nodes and not name.startswith("excerpt"):
-            nodes[split][name] = value
+        if split in ("train", "test"):
+            if not name.startswith("excerpt"):
+                nodes[split][name] = value
+        else:
+            nodes["network"][key] = value  # per-node arrays of the network, e.g. its weights' norms
     if "test_excerpt" not in values or "test_excerpt_shape" not in values:
         raise DataError(f"{path} lacks the raster excerpt; rerun the cell.")
     shape = values["test_excerpt_shape"]

@@ -18,7 +18,8 @@ from scipy import stats
 from ._validation import check_probability, check_raster
 from .exceptions import ParameterError
 
-__all__ = ["correlation_matrix", "correlation_summary", "CorrelationSummary", "participation_ratio"]
+__all__ = ["correlation_matrix", "correlation_summary", "CorrelationSummary", "participation_ratio",
+           "HISTOGRAM_EDGES"]
 
 
 def correlation_matrix(spikes):
@@ -110,6 +111,9 @@ class CorrelationSummary:
     participation_ratio : float
         :func:`participation_ratio` of those eigenvalues.
     n_pairs, n_varying : int
+    histogram : numpy.ndarray of int, shape (40,)
+        Counts of the pairwise correlations in 40 equal bins over [-1, 1]
+        (:data:`HISTOGRAM_EDGES`).
     """
 
     mean_r: float
@@ -121,11 +125,13 @@ class CorrelationSummary:
     participation_ratio: float
     n_pairs: int
     n_varying: int
+    histogram: np.ndarray
 
     def to_dict(self):
-        """Plain ``dict`` for JSON, without the eigenvalues (they go to per-node files)."""
+        """Plain ``dict`` for JSON, without the eigenvalues and histogram (they go to per-node files)."""
         values = asdict(self)
         values.pop("eigenvalues")
+        values.pop("histogram")
         values.update({f"r_q{int(round(100 * q)):02d}": v for q, v in values.pop("quantiles").items()})
         return values
 
@@ -183,7 +189,8 @@ def correlation_summary(spikes, alpha=0.05, correction="bonferroni"):
     if upper.size == 0:
         nan = float("nan")
         return CorrelationSummary(nan, nan, {q: nan for q in _QUANTILES}, nan, correction, eigenvalues,
-                                  participation_ratio(eigenvalues), 0, n_varying)
+                                  participation_ratio(eigenvalues), 0, n_varying,
+                                  np.zeros(HISTOGRAM_EDGES.size - 1, dtype=np.int64))
     dof = n_samples - 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t = upper * np.sqrt(dof / np.maximum(1.0 - upper**2, 1e-300))
@@ -197,10 +204,13 @@ def correlation_summary(spikes, alpha=0.05, correction="bonferroni"):
         quantiles={q: float(v) for q, v in zip(_QUANTILES, np.quantile(upper, _QUANTILES))},
         share_significant=float(significant.mean()), correction=correction, eigenvalues=eigenvalues,
         participation_ratio=participation_ratio(eigenvalues), n_pairs=int(upper.size), n_varying=n_varying,
+        histogram=np.histogram(upper, bins=HISTOGRAM_EDGES)[0],
     )
 
 
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Bin edges of the histogram of pairwise correlations.
+HISTOGRAM_EDGES = np.linspace(-1, 1, 41)
 
 
 def _benjamini_hochberg(pvalue, alpha):

@@ -7,6 +7,14 @@ poisson_raster
     binned to one sample per bin.
 bernoulli_raster
     Independent binary trains, firing with a given probability per sample.
+population_rates
+    The follow-up's population model: a fraction of "memorizing" nodes with
+    rare activation, the rest drawn from an observed distribution of rates.
+population_raster
+    Binary trains of given rates, correlated through one shared latent factor.
+fit_memorizing_fraction
+    The fraction of rare nodes that brings the model's rate distribution
+    closest (Kolmogorov-Smirnov) to an observed layer's.
 
 Notes
 -----
@@ -24,7 +32,8 @@ import quantities as pq
 from ._validation import check_positive_int
 from .exceptions import ParameterError
 
-__all__ = ["poisson_raster", "bernoulli_raster"]
+__all__ = ["poisson_raster", "bernoulli_raster", "population_rates", "population_raster",
+           "fit_memorizing_fraction"]
 
 
 def _check_rates(rates, allow_one):
@@ -131,3 +140,136 @@ def poisson_raster(rates, n_samples, seed=None):
     finally:
         np.random.set_state(saved)
     return spikes
+
+
+def population_rates(n_nodes, fraction, base_rates, rare_max=0.05, seed=None):
+    """Activation probabilities of a layer in which a fraction of the nodes memorize.
+
+    ``round(fraction * n_nodes)`` "memorizing" nodes fire rarely, with
+    probabilities drawn uniformly from ``[0, rare_max)``; the other nodes draw
+    theirs from ``base_rates`` (e.g. a generalizing network's observed rates),
+    with replacement.
+
+    Parameters
+    ----------
+    n_nodes : int
+    fraction : float
+        In [0, 1].
+    base_rates : array_like of float
+        Rates in [0, 1] to draw the other nodes from.
+    rare_max : float
+        The largest rate of a memorizing node, in (0, 1].
+    seed : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n_nodes,)
+        The memorizing nodes first.
+
+    Raises
+    ------
+    ParameterError
+        If ``fraction`` or ``rare_max`` is out of range, or ``base_rates`` is
+        empty or not probabilities.
+
+    Examples
+    --------
+    >>> rates = population_rates(10, 0.3, [0.5], seed=0)
+    >>> bool((rates[:3] < 0.05).all()), rates[3:].tolist() == [0.5] * 7
+    (True, True)
+    """
+    n_nodes = check_positive_int(n_nodes, "n_nodes")
+    if not 0 <= float(fraction) <= 1:
+        raise ParameterError(f"`fraction` must lie in [0, 1]; got {fraction!r}.", "fraction")
+    if not 0 < float(rare_max) <= 1:
+        raise ParameterError(f"`rare_max` must lie in (0, 1]; got {rare_max!r}.", "rare_max")
+    base = _check_rates(base_rates, allow_one=True)
+    rng = np.random.default_rng(seed)
+    n_rare = int(round(fraction * n_nodes))
+    return np.concatenate([rng.uniform(0, rare_max, n_rare), rng.choice(base, n_nodes - n_rare, replace=True)])
+
+
+def population_raster(rates, n_samples, correlation=0.0, seed=None):
+    r"""Binary trains of the given rates, correlated through one shared latent factor.
+
+    Sample :math:`t` of node :math:`i` fires when
+    :math:`\sqrt\rho\, z_t + \sqrt{1-\rho}\, \varepsilon_{it} < \Phi^{-1}(\lambda_i)`, with
+    :math:`z_t` and :math:`\varepsilon_{it}` independent standard normals (a
+    Gaussian copula): every node keeps its rate :math:`\lambda_i` exactly, and
+    two nodes fire together with the bivariate normal orthant probability
+    :math:`\Phi_2(\Phi^{-1}(\lambda_i), \Phi^{-1}(\lambda_j); \rho)`. With
+    ``correlation=0`` the trains are independent Bernoulli trains.
+
+    Parameters
+    ----------
+    rates : array_like of float, shape (n_nodes,)
+    n_samples : int
+    correlation : float
+        :math:`\rho` in [0, 1).
+    seed : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_nodes, n_samples)
+
+    Raises
+    ------
+    ParameterError
+        For rates outside [0, 1] or a correlation outside [0, 1).
+
+    Examples
+    --------
+    >>> spikes = population_raster([0.2, 0.2], 100_000, correlation=0.5, seed=0)
+    >>> spikes.mean(axis=1).round(2), round(float(np.corrcoef(spikes)[0, 1]), 2)
+    (array([0.2, 0.2]), 0.29)
+    """
+    from scipy import stats
+
+    rates = _check_rates(rates, allow_one=True)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    if not 0 <= float(correlation) < 1:
+        raise ParameterError(f"`correlation` must lie in [0, 1); got {correlation!r}.", "correlation")
+    rng = np.random.default_rng(seed)
+    thresholds = stats.norm.ppf(rates)[:, np.newaxis]  # -inf for rate 0, +inf for rate 1
+    latent = np.sqrt(correlation) * rng.standard_normal(n_samples)
+    noise = np.sqrt(1 - correlation) * rng.standard_normal((rates.size, n_samples))
+    return (latent + noise) < thresholds
+
+
+def fit_memorizing_fraction(observed_rates, base_rates, rare_max=0.05, grid=201):
+    """The fraction of rare nodes whose population model fits an observed layer's rates best.
+
+    The model's distribution of rates is the mixture ``f * Uniform(0,
+    rare_max) + (1 - f) * (empirical distribution of base_rates)``; the fitted
+    ``f`` minimises its Kolmogorov-Smirnov distance to the observed rates over
+    a grid of ``grid`` values in [0, 1].
+
+    Returns
+    -------
+    fraction, distance : float
+
+    Raises
+    ------
+    ParameterError
+        If a set of rates is empty or not probabilities.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> base = rng.uniform(0.3, 0.7, 500)
+    >>> observed = population_rates(500, 0.4, base, seed=2)
+    >>> round(fit_memorizing_fraction(observed, base)[0], 2)
+    0.4
+    """
+    observed = np.sort(_check_rates(observed_rates, allow_one=True))
+    base = np.sort(_check_rates(base_rates, allow_one=True))
+    points = np.unique(np.concatenate([observed, base, [rare_max]]))
+    empirical = np.searchsorted(observed, points, side="right") / observed.size
+    base_cdf = np.searchsorted(base, points, side="right") / base.size
+    rare_cdf = np.clip(points / rare_max, 0, 1)
+    best = (float("nan"), float("inf"))
+    for fraction in np.linspace(0, 1, grid):
+        distance = float(np.max(np.abs(empirical - (fraction * rare_cdf + (1 - fraction) * base_cdf))))
+        if distance < best[1]:
+            best = (float(fraction), distance)
+    return best

@@ -38,3 +38,40 @@ def test_bad_rates(rates):
 def test_poisson_rate_one_is_rejected():
     with pytest.raises(sl.ParameterError, match=r"\[0, 1\)"):
         sl.poisson_raster([1.0], 10)
+
+
+def test_population_raster_correlation_is_the_bivariate_normal_orthant():
+    from scipy import stats
+
+    from spikelib.simulate import population_raster
+
+    rates, rho = np.array([0.1, 0.4]), 0.3
+    spikes = population_raster(rates, 400_000, correlation=rho, seed=3)
+    thresholds = stats.norm.ppf(rates)
+    both = stats.multivariate_normal(mean=[0, 0], cov=[[1, rho], [rho, 1]]).cdf(thresholds)
+    expected = (both - rates.prod()) / np.sqrt(np.prod(rates * (1 - rates)))
+    np.testing.assert_allclose(spikes.mean(axis=1), rates, atol=0.003)
+    assert np.corrcoef(spikes)[0, 1] == pytest.approx(expected, abs=0.006)
+    independent = population_raster(rates, 200_000, seed=4)
+    assert abs(np.corrcoef(independent)[0, 1]) < 0.01
+
+
+def test_population_rates_and_the_fit_recover_the_fraction():
+    from spikelib.simulate import fit_memorizing_fraction, population_rates
+
+    rng = np.random.default_rng(5)
+    base = rng.beta(4, 4, 400)
+    for fraction in (0.0, 0.25, 0.7):
+        rates = population_rates(512, fraction, base, seed=6)
+        assert np.sum(rates < 0.05) >= round(fraction * 512)
+        assert fit_memorizing_fraction(rates, base)[0] == pytest.approx(fraction, abs=0.05)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: __import__("spikelib.simulate").simulate.population_rates(10, 1.5, [0.5]), "`fraction`"),
+    (lambda: __import__("spikelib.simulate").simulate.population_raster([0.5], 10, correlation=1.0), "`correlation`"),
+    (lambda: __import__("spikelib.simulate").simulate.population_rates(10, 0.5, [1.5]), "`rates`"),
+])
+def test_population_bad_input(call, message):
+    with pytest.raises(sl.ParameterError, match=message):
+        call()

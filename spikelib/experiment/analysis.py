@@ -45,6 +45,7 @@ import time
 
 import numpy as np
 
+from .._optional import soft_import
 from ..activation import activation_summary, mean_positive_activation
 from ..assumptions import adf, change_points, combine_pvalues, ljung_box
 from ..bernoulli import dispersion_test, excess_fano
@@ -61,7 +62,7 @@ __all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_
            "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM", "FEW_SAMPLES"]
 
 #: Version of the statistics a cell computes; results of another version are analysed again.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 #: Numbers of samples for the indicators from few samples.
 FEW_SAMPLES = (100, 300, 1000, 3000)
 #: Seed streams of the recordings' sample orders (with the cell's seed).
@@ -172,7 +173,7 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
              "fano_pvalue": test.pvalue, "isi_cv": isi_cv(spikes), "ljung_box_pvalue": lb_last,
              "dispersion_ratio": dispersion.ratio, "dispersion_pvalue": dispersion.pvalue, "excess_fano": excess,
              "ks_geometric": fit.ks_geometric, "ks_exponential": fit.ks_exponential,
-             "eigenvalues": correlation.eigenvalues}
+             "eigenvalues": correlation.eigenvalues, "r_histogram": correlation.histogram}
     if magnitude is not None:
         nodes["mean_positive_activation"] = magnitude
     if labels is not None:
@@ -210,11 +211,18 @@ def _next_dense(network, layer):
     return None
 
 
-def weight_statistics(network, layer, rates):
-    """The observed layer's incoming and outgoing weights, and how their norms go with the rates.
+def weight_statistics(network, layer, rates, inputs=None):
+    """The observed layer's weights, how their norms go with the rates, and its pre-activations.
 
     Only a dense observed layer has one incoming weight vector per node; for
     another layer the statistics are left out (an empty result).
+
+    With ``inputs``, each node's pre-activation :math:`z = w \cdot h + b` on
+    them gives its mean :math:`\mu` and standard deviation :math:`\sigma`; if
+    :math:`z` were Gaussian, the node would fire with probability
+    :math:`\Phi(\mu / \sigma)`. How well that predicts the observed rates
+    (``gaussian_rate_mae``) says whether rarity is a matter of the bias and
+    the weight norm alone (a derivation, checked here on every network).
 
     Parameters
     ----------
@@ -222,12 +230,21 @@ def weight_statistics(network, layer, rates):
     layer : str
     rates : numpy.ndarray, shape (n_nodes,)
         The nodes' activation probabilities (on the training set).
+    inputs : numpy.ndarray, optional
+        Training inputs for the pre-activations.
 
     Returns
     -------
     stats : dict
     nodes : dict of str to numpy.ndarray
+
+    Raises
+    ------
+    MissingDependencyError
+        If Keras is needed for the pre-activations and not installed.
     """
+    from scipy import stats as scipy_stats
+
     target = network.get_layer(layer)
     kernel = getattr(target, "kernel", None)
     if kernel is None or len(kernel.shape) != 2:
@@ -245,7 +262,23 @@ def weight_statistics(network, layer, rates):
     for name, values in norms.items():
         stats[f"{name}_mean"] = float(values.mean())
         stats[f"rho_{name}_rate"] = rank_correlation(values, rates)[0]
-    return stats, {f"weights_{k}": v for k, v in norms.items()}
+    nodes = {f"weights_{k}": v for k, v in norms.items()}
+    bias = np.asarray(target.bias) if getattr(target, "bias", None) is not None else np.zeros(incoming.shape[1])
+    nodes["weights_bias"] = bias
+    stats["rho_bias_rate"] = rank_correlation(bias, rates)[0]
+    if inputs is not None:
+        keras = soft_import("keras", "the pre-activations of the observed layer")
+        hidden = np.asarray(keras.Model(network.inputs, target.input).predict(inputs, batch_size=2048, verbose=0))
+        hidden = hidden.reshape(len(hidden), -1)
+        pre = hidden @ incoming + bias
+        mean, std = pre.mean(axis=0), pre.std(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            predicted = scipy_stats.norm.cdf(np.where(std > 0, mean / std, np.sign(mean) * np.inf))
+        empirical = (pre > 0).mean(axis=0)
+        nodes.update(preactivation_mean=mean, preactivation_std=std, gaussian_rate=predicted)
+        stats["gaussian_rate_mae"] = float(np.mean(np.abs(predicted - empirical)))
+        stats["rho_in_l2_preactivation_std"] = rank_correlation(norms["in_l2"], std)[0]
+    return stats, nodes
 
 
 def few_sample_indicators(spikes, window, sizes=FEW_SAMPLES):

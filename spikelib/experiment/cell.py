@@ -526,7 +526,10 @@ def run_cell(config, progress=print):
                                                 labels=data.y_train[orders["train"]], magnitude=magnitudes["train"])
     test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True,
                                               labels=data.y_test[orders["test"]], magnitude=magnitudes["test"])
-    weight_stats, weight_nodes = weight_statistics(network, config.layer, train_nodes["firing_rate"])
+    n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)
+    sample = np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES])
+    weight_stats, weight_nodes = weight_statistics(network, config.layer, train_nodes["firing_rate"],
+                                                   inputs=data.x_train[sample])
     progress("the rival diagnostics, the indicators from few samples, and every hidden layer")
     diagnostics, diagnostic_seconds = _diagnostics(network, data, config)
     few = few_sample_indicators(spikes["train"], config.window)

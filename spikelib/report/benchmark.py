@@ -26,6 +26,8 @@ Functions
 ---------
 networks
     One row per network: identity, accuracies, gap, our indicators and the rivals.
+benchmark_set
+    The networks of the benchmark from one or more profiles.
 auroc
     AUROC from two groups of scores (Mann-Whitney).
 scores
@@ -36,6 +38,8 @@ monitor_evaluation
     The online monitor's alarms on switch runs and on the noisy-label runs.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -45,7 +49,7 @@ from ..exceptions import DataError
 from ..onset import OnsetDetector
 from .results import MODEL_NAMES, _cell_dirs
 
-__all__ = ["networks", "auroc", "scores", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+__all__ = ["networks", "benchmark_set", "auroc", "scores", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
 #: Our indicators: (column, label, the seconds group of the analysis that computes it).
@@ -94,9 +98,11 @@ def networks(root):
         train = metrics["splits"]["train"]
         row = {"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]], "width": parameters["width"],
                "condition": parameters["condition"], "seed": parameters["seed"],
-               "label_noise": metrics["labels"]["noise"],
+               "label_noise": metrics["labels"]["noise"], "l1": parameters.get("l1", 0.0),
+               "l2": parameters.get("l2", 0.0), "profile": Path(root).name,
                "train_accuracy": metrics["train_accuracy_evaluated"], "test_accuracy": metrics["test_accuracy"],
                "gap": metrics["train_accuracy_evaluated"] - metrics["test_accuracy"]}
+        row.update({key: value for key, value in train.items() if isinstance(value, (int, float))})
         row.update({column: train.get(column, np.nan) for column, _, _ in INDICATORS})
         row.update({column: metrics["diagnostics"].get(column, np.nan) for column, _, _ in RIVALS})
         seconds = {**metrics["seconds"]["train_split"], **metrics["seconds"]["diagnostics"]}
@@ -107,6 +113,30 @@ def networks(root):
     if not rows:
         raise DataError(f"No network in {root} has the rival diagnostics: run its profile with this version.")
     return pd.DataFrame(rows)
+
+
+def benchmark_set(roots):
+    """The networks of the benchmark: trained networks of the given profiles, without penalties.
+
+    Random (untrained) networks are left out: they neither generalize nor
+    memorize. Memorizing conditions count as label noise 1, generalizing ones
+    as 0.
+
+    Raises
+    ------
+    DataError
+        If no profile has a network with the rival diagnostics.
+    """
+    frames = []
+    for root in roots:
+        try:
+            frames.append(networks(root))
+        except DataError:
+            continue
+    if not frames:
+        raise DataError(f"No network with the rival diagnostics in {[str(r) for r in roots]}.")
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[(frame["condition"] != "random") & (frame["l1"] == 0) & (frame["l2"] == 0)].reset_index(drop=True)
 
 
 def auroc(positive, negative):

@@ -19,12 +19,17 @@ from ..pipeline.notebook import execute_notebook
 
 # The demo page: (jupytext source in notebooks/, executed copy in book/executed/, parameters).
 PAGES = [("spikes_on_digits.py", "spikes_on_digits.ipynb", {})]
-# Profiles the book shows, and the analysis notebooks executed for each.
-BOOK_PROFILES = ("fashion", "quick")
-ANALYSES = ("results", "assumptions", "hypotheses")
-PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits"}
-ANALYSIS_TITLES = {"results": "Tables and figures", "assumptions": "Assumption checks",
-                   "hypotheses": "Hypotheses"}
+#: The analysis notebooks executed for each profile the book shows, with their extra parameters.
+ANALYSES = {
+    "fashion": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {"penalties_profile": "penalties"},
+                "binary": {"benchmark_profile": "noise"}},
+    "quick": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}},
+    "noise": {"benchmark": {"join_profiles": ["fashion"]}},
+}
+BOOK_PROFILES = tuple(ANALYSES)
+PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits", "noise": "label noise on Fashion-MNIST"}
+ANALYSIS_TITLES = {"results": "Tables and figures", "assumptions": "Assumption checks", "hypotheses": "Hypotheses",
+                   "followup": "The follow-up's analyses", "binary": "Binary trains", "benchmark": "Detector benchmark"}
 
 
 def install_mathjax(static=paths.BOOK_STATIC):
@@ -47,10 +52,10 @@ def book_pages(profiles=BOOK_PROFILES):
     pages = [(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters, None)
              for source, executed, parameters in PAGES]
     for profile in profiles:
-        for analysis in ANALYSES:
+        for analysis, extra in ANALYSES[profile].items():
             title = f"{ANALYSIS_TITLES[analysis]}: {PROFILE_LABELS.get(profile, profile)}"
             pages.append((paths.NOTEBOOKS / f"{analysis}.py", paths.BOOK_EXECUTED / profile / f"{analysis}.ipynb",
-                          {"profile": profile}, title))
+                          {"profile": profile, **extra}, title))
     return pages
 
 

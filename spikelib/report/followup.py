@@ -1,0 +1,246 @@
+"""The follow-up paper's analyses and what a binary train carries beyond its rate, from results files.
+
+Functions
+---------
+per_node
+    Per-node statistics of every network of a profile, in one long table.
+group
+    Which side of the comparison a network is on: generalizing, memorizing, random.
+condition_means
+    A statistic's mean per condition group, for the separation of new statistics.
+penalty_table
+    Networks trained with L1/L2 penalties: the penalty, how far each memorized,
+    and the follow-up's statistics.
+simulate_fractions
+    The population model's predicted indicators as the fraction of memorizing nodes grows.
+fit_fractions
+    The fraction of rare nodes fitted to each memorizing network, and the
+    indicators the model predicts for it beside the observed ones.
+beyond_rate
+    How well each statistic separates memorizing from generalizing networks,
+    alone and after what the mean firing rate explains is taken out.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..cellfiles import read_metrics, read_nodes
+from ..simulate import fit_memorizing_fraction, population_raster, population_rates
+from ..summary import summarize
+from .benchmark import auroc
+from .results import MODEL_NAMES, _cell_dirs
+
+__all__ = ["per_node", "group", "condition_means", "penalty_table", "simulate_fractions", "fit_fractions",
+           "beyond_rate", "GROUPS"]
+
+GROUPS = ("generalizing", "memorizing", "random")
+
+
+def group(condition, label_noise=None):
+    """``generalizing``, ``memorizing`` or ``random``; a network trained on labels with at least 0.6
+    noise counts as memorizing, one with some noise below that as ``noisy``."""
+    condition = str(condition)
+    if condition == "random":
+        return "random"
+    if condition.startswith("mem_"):
+        return "memorizing"
+    if label_noise is None or np.isnan(label_noise) or label_noise == 0:
+        return "generalizing"
+    return "memorizing" if label_noise >= 0.6 else "noisy"
+
+
+def per_node(root, split="train", columns=("firing_rate", "fano", "excess_fano", "dispersion_ratio",
+                                           "mean_positive_activation")):
+    """One row per node of every network of a profile: its network and the chosen per-node statistics."""
+    frames = []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != "cell":
+            continue
+        nodes = read_nodes(directory)[split]
+        values = {column: nodes[column] for column in columns if column in nodes}
+        frame = pd.DataFrame(values)
+        frame["cell_id"] = metrics["cell_id"]
+        frame["model"] = MODEL_NAMES[parameters["model"]]
+        frame["width"] = parameters["width"]
+        frame["condition"] = parameters["condition"]
+        frame["group"] = group(parameters["condition"], metrics["labels"]["noise"])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def condition_means(cells, columns, split="train"):
+    """Mean and range of each statistic per group of networks (generalizing, memorizing, random).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: statistics; columns: ``<group> mean`` and ``<group> range`` and
+        the AUROC of memorizing against generalizing networks.
+    """
+    frame = cells[cells["split"] == split].copy()
+    frame["group"] = [group(c, n) for c, n in zip(frame["condition"], frame.get("label_noise", np.nan))]
+    rows = []
+    for column in columns:
+        if column not in frame:
+            continue
+        row = {"statistic": column}
+        for name in GROUPS:
+            values = frame.loc[frame["group"] == name, column].dropna()
+            row[f"{name} mean"] = values.mean() if len(values) else np.nan
+            row[f"{name} range"] = f"{values.min():.3g} to {values.max():.3g}" if len(values) else ""
+        row["AUROC memorizing vs generalizing"] = auroc(frame.loc[frame["group"] == "memorizing", column],
+                                                          frame.loc[frame["group"] == "generalizing", column])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def penalty_table(root):
+    """Networks with penalties on the observed layer's incoming weights, beside the unpenalised ones.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, width, condition, penalty): ``penalty`` (e.g.
+        ``l2 1e-04``, ``none``), ``train_accuracy`` (how far it learned its
+        labels), ``epochs``, and on the training recording ``mfr``,
+        ``share_rare_5``, ``lambda_q50``, ``mean_abs_r``,
+        ``participation_ratio``, and ``in_l2_mean``.
+    """
+    rows = []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != "cell" or parameters["condition"] not in ("generalizing",
+                                                                                            "mem_random_last"):
+            continue
+        if metrics["labels"]["noise"] not in (0.0, 1.0):
+            continue
+        l1, l2 = parameters.get("l1", 0.0), parameters.get("l2", 0.0)
+        penalty = "none" if not (l1 or l2) else ("L1 " if l1 else "L2 ") + f"{l1 or l2:g}"
+        train = metrics["splits"]["train"]
+        rows.append({"network": f"{MODEL_NAMES[parameters['model']]}-{parameters['width']}",
+                     "condition": parameters["condition"], "penalty": penalty, "strength": l1 or l2,
+                     "kind": "L1" if l1 else ("L2" if l2 else "none"),
+                     "train_accuracy": metrics["train_accuracy"], "epochs": sum(metrics["epochs"].values()),
+                     **{k: train.get(k, np.nan) for k in ("mfr", "share_rare_5", "lambda_q50", "mean_abs_r",
+                                                          "participation_ratio")},
+                     "in_l2_mean": metrics.get("weights", {}).get("in_l2_mean", np.nan)})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["network", "condition", "kind", "strength"]).reset_index(drop=True)
+
+
+def simulate_fractions(base_rates, n_nodes, fractions=np.linspace(0, 0.9, 10), n_samples=10_000, window=100,
+                       correlations=(0.0, 0.05), rare_max=0.05, seed=0):
+    """The population model's indicators as the fraction of memorizing nodes grows.
+
+    For each fraction ``f`` and latent correlation, a layer of ``n_nodes``
+    (``f`` of them rare, the rest drawn from ``base_rates``) is simulated for
+    ``n_samples`` samples, and its MFR, CV of FR, MF, CV of MF and mean
+    pairwise correlation are measured as for a network.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from ..correlation import correlation_summary
+
+    rows = []
+    rng = np.random.default_rng(seed)
+    for correlation in correlations:
+        for fraction in fractions:
+            rates = population_rates(n_nodes, fraction, base_rates, rare_max=rare_max, seed=rng)
+            spikes = population_raster(rates, n_samples, correlation=correlation, seed=rng)
+            s = summarize(spikes, window=window)
+            rows.append({"fraction": float(fraction), "correlation": correlation, "mfr": s.mfr, "cv_fr": s.cv_fr,
+                         "mf": s.mf, "cv_mf": s.cv_mf, "mean_r": correlation_summary(spikes).mean_r})
+    return pd.DataFrame(rows)
+
+
+def fit_fractions(root, n_samples=10_000, rare_max=0.05, seed=0):
+    """Fit the fraction of memorizing nodes to each memorizing network, and predict its indicators.
+
+    The base distribution of a network's rates is its generalizing sibling's
+    (same model and width, training recording). The model with the fitted
+    fraction (independent Bernoulli trains) predicts MFR, CV of FR, MF and CV
+    of MF, set beside the observed ones.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per memorizing network: ``network, condition, fraction,
+        ks_distance``, and ``<indicator>`` / ``<indicator>_predicted``.
+    """
+    networks = {}
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != "cell" or parameters.get("l1") or parameters.get("l2"):
+            continue
+        if parameters.get("label_noise") is not None:
+            continue
+        key = (MODEL_NAMES[parameters["model"]], parameters["width"], parameters["seed"])
+        networks.setdefault(key, {})[parameters["condition"]] = (metrics, read_nodes(directory)["train"])
+    rows = []
+    rng = np.random.default_rng(seed)
+    for (model, width, _), conditions in sorted(networks.items()):
+        if "generalizing" not in conditions:
+            continue
+        base = conditions["generalizing"][1]["firing_rate"]
+        window = conditions["generalizing"][0]["parameters"]["window"]
+        for condition, (metrics, nodes) in conditions.items():
+            if not condition.startswith("mem_"):
+                continue
+            fraction, distance = fit_memorizing_fraction(nodes["firing_rate"], base, rare_max=rare_max)
+            rates = population_rates(len(base), fraction, base, rare_max=rare_max, seed=rng)
+            predicted = summarize(population_raster(rates, n_samples, seed=rng), window=window)
+            observed = metrics["splits"]["train"]
+            rows.append({"network": f"{model}-{width}", "condition": condition, "fraction": fraction,
+                         "ks_distance": distance,
+                         **{f"{k}": observed[k] for k in ("mfr", "cv_fr", "mf", "cv_mf")},
+                         **{f"{k}_predicted": getattr(predicted, k) for k in ("mfr", "cv_fr", "mf", "cv_mf")}})
+    return pd.DataFrame(rows)
+
+
+def beyond_rate(frame, columns, rate="mfr"):
+    """Separation of memorizing from generalizing networks by each statistic, alone and beyond the rate.
+
+    For each statistic ``x``, a least-squares line ``x ~ rate`` across all
+    networks takes out what the mean firing rate explains; the residual's
+    AUROC says what the statistic adds. An indicator that only re-measures
+    the rate separates by its residual no better than chance (0.5).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per network, with ``group`` (``generalizing``/``memorizing``),
+        ``rate`` and the statistics.
+    columns : list of (column, label)
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``statistic``, ``separation`` (max of AUROC and 1 - AUROC) alone and
+        ``beyond_rate`` (of the residual), ``r2_with_rate`` (how much of the
+        statistic the rate explains).
+    """
+    rows = []
+    two = frame[frame["group"].isin(["generalizing", "memorizing"])]
+    for column, label in columns:
+        data = two[[column, rate, "group"]].dropna()
+        if len(data) < 4 or data["group"].nunique() < 2 or data[column].nunique() < 2:
+            continue
+        slope, intercept = np.polyfit(data[rate], data[column], 1)
+        fitted = intercept + slope * data[rate]
+        residual = data[column] - fitted
+        total = np.sum((data[column] - data[column].mean()) ** 2)
+        memorizing = data["group"] == "memorizing"
+        alone = auroc(data.loc[memorizing, column], data.loc[~memorizing, column])
+        beyond = auroc(residual[memorizing], residual[~memorizing])
+        rows.append({"statistic": label, "separation": max(alone, 1 - alone),
+                     "beyond_rate": max(beyond, 1 - beyond),
+                     "r2_with_rate": 1 - np.sum(residual**2) / total if total > 0 else np.nan, "n": len(data)})
+    return pd.DataFrame(rows).sort_values("beyond_rate", ascending=False).reset_index(drop=True)
