@@ -5,12 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast bench book lock
+.PHONY: help venv test test-fast test-all bench book lock
 
 help:
 	@echo "make book   - run the quick profile and build the book into _build/html"
-	@echo "make test   - run the whole test suite"
-	@echo "make test-fast - run every test not marked slow (about a minute)"
+	@echo "make test   - run the test suite (about 10 minutes on 2 cores)"
+	@echo "make test-fast - run every test not marked slow (about two minutes)"
+	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time spikelib against the Elephant object route"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 
@@ -24,10 +25,13 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not extended"
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not extended"
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m spikelib.pipeline.bench

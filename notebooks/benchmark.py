@@ -58,6 +58,8 @@ csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
 csv_dir.mkdir(parents=True, exist_ok=True)
 joined = [paths.results_dir() / name for name in join_profiles if (paths.results_dir() / name / "cells").is_dir()]
 frame = benchmark.benchmark_set([root, *joined])
+finished, planned, progress = results.completion(root)
+glue(f"{profile}_progress", progress, display=False)
 
 
 def caption(number, text):
@@ -65,6 +67,7 @@ def caption(number, text):
 
 
 # %% tags=["hide-input"]
+display(Markdown(progress))
 noise_levels = sorted(frame["label_noise"].unique())
 widths = sorted(frame["width"].unique())
 seeds = sorted(frame["seed"].unique())
@@ -183,15 +186,15 @@ if len(few):
 
 # %% tags=["hide-input"]
 switches, noisy = benchmark.monitor_evaluation(root)
+monitor = []
 if len(switches):
     display(HTML(html_table(switches.drop(columns="values"), digits=0)))
     found = switches["delay"].notna()
-    glue(f"{profile}_monitor_switch_runs", len(switches), display=False)
-    glue(f"{profile}_monitor_detected", int(found.sum()), display=False)
-    glue(f"{profile}_monitor_median_delay", float(switches["delay"].median()), display=False)
-    display(Markdown(f"Alarms in {int(found.sum())} of {len(switches)} switch runs; median delay "
-                     f"{switches['delay'].median():.0f} epochs (range {switches['delay'].min():.0f} to "
-                     f"{switches['delay'].max():.0f}) after the labels were shuffled."))
+    monitor.append(f"alarmed in {int(found.sum())} of {len(switches)} runs that switched to shuffled labels"
+                   + (f", a median of {switches['delay'].median():.0f} epochs (range {switches['delay'].min():.0f} "
+                      f"to {switches['delay'].max():.0f}) after the switch" if found.any() else ""))
+else:
+    monitor.append("has no finished switch run to be timed on yet")
 if len(noisy):
     rates = noisy.assign(alarm=noisy["alarm_epoch"].notna()).groupby("label_noise").agg(
         runs=("alarm", "size"), alarms=("alarm", "sum"), median_alarm_epoch=("alarm_epoch", "median"))
@@ -199,10 +202,11 @@ if len(noisy):
     rates.index.name = "label noise"
     display(HTML(html_table(rates, digits=0, index=True)))
     clean = noisy[noisy["label_noise"] == 0]
-    glue(f"{profile}_monitor_clean_runs", len(clean), display=False)
-    glue(f"{profile}_monitor_false_alarms", int(clean["alarm_epoch"].notna().sum()), display=False)
-    display(Markdown(f"On clean labels the monitor alarmed in {int(clean['alarm_epoch'].notna().sum())} of "
-                     f"{len(clean)} runs (false alarms)."))
+    monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} runs on clean "
+                   "labels")
+monitor_summary = "The online monitor (`MemorizationMonitor`) " + " and ".join(monitor) + "."
+glue(f"{profile}_monitor_summary", monitor_summary, display=False)
+display(Markdown(monitor_summary))
 
 # %% tags=["hide-input"]
 if len(switches):

@@ -49,7 +49,7 @@ from spikelib.report.render import html_table
 root = Path(results_root) if results_root else paths.results_dir() / profile
 csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
 csv_dir.mkdir(parents=True, exist_ok=True)
-cells = results.collect(root)
+cells = results.collect(root, designs=results.DESIGNS)
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train["label_noise"])]
 train["network"] = train["model"] + "-" + train["width"].astype(str)

@@ -47,12 +47,11 @@ from spikelib.report.render import html_table
 root = Path(results_root) if results_root else paths.results_dir() / profile
 csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
 csv_dir.mkdir(parents=True, exist_ok=True)
-cells = results.collect(root)
-cells = cells[cells["label_noise"].isin([0.0, 1.0])]  # the paper's conditions; noise sweeps are for the benchmark
+cells = results.collect(root, designs=("paper", "penalty"))  # noise sweeps are for the benchmark
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c) for c in train["condition"]]
 train["network"] = train["model"] + "-" + train["width"].astype(str)
-plain = train[(train["cell_id"].str.contains("-l1_|-l2_") == False)]  # noqa: E712
+plain = train[train["design"] == "paper"]
 colours = {"generalizing": plots.GROUP_COLOURS["generalizing"], "memorizing": plots.GROUP_COLOURS["memorizing"],
            "random": "0.5"}
 

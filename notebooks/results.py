@@ -70,12 +70,14 @@ glue(f"{profile}_versions", ", ".join(f"{k} {v}" for k, v in manifest["versions"
 glue(f"{profile}_machine", f"{manifest['machine']['cpus']} CPU cores ({manifest['machine']['processor']})",
      display=False)
 glue(f"{profile}_n_cells", manifest["n_cells"], display=False)
+finished, planned, progress = results.completion(root)
+glue(f"{profile}_progress", progress, display=False)
 datasets = ", ".join(sorted(cells["dataset"].unique()))
 
 # %% tags=["hide-input"]
 display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); the cells took "
                  f"{60 * hours:.0f} minutes of computing in total ({manifest['machine']['cpus']} CPU cores, "
-                 f"{manifest['machine']['processor']})."))
+                 f"{manifest['machine']['processor']})." + ("" if finished >= planned else " " + progress)))
 
 # %% [markdown]
 # ## Table 1: accuracy

@@ -1,4 +1,5 @@
-"""Shared fixtures: seeded rasters at several rates, with the degenerate nodes."""
+"""Shared fixtures: seeded rasters at several rates, with the degenerate nodes; small data sets;
+the stand-in results the book and the runner tests share."""
 
 import numpy as np
 import pytest
@@ -51,3 +52,43 @@ def tiny_color_npz(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "tiny_color.npz"
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return path
+
+
+#: The quick profile in small: the paper's grid at width 16, two conditions at width 32, an
+#: L2 pair, a label-noise sweep and a training curve (13 cells, about 3 minutes on 2 cores).
+STAND_IN = """name: quick
+defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200}
+grid:
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [random, generalizing, mem_retrain_last, mem_random_last], seeds: [0]}
+  - {datasets: [digits], models: [mlp], widths: [32], conditions: [generalizing, mem_random_last], seeds: [0]}
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing, mem_random_last], seeds: [0], l2: 0.001}
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 0.0, trace_every: 1, epochs: 12, generalize_until: epochs}
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 1.0, trace_every: 1, epochs: 12, generalize_until: epochs}
+curves:
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [mem_retrain_last], seeds: [0], epochs: 10, generalize_until: epochs, max_memorize_epochs: 5}
+"""
+
+
+@pytest.fixture(scope="session")
+def stand_in_results(tmp_path_factory):
+    """A results folder as `make book` sees it: the stand-in quick profile run by the real
+    runner (two workers), beside the committed fashion results (and the penalties and noise
+    results where committed; without noise results, the quick ones stand in for them)."""
+    from spikelib import paths
+    from spikelib.pipeline.profiles import load_profile
+    from spikelib.pipeline.runner import run_profile
+
+    root = tmp_path_factory.mktemp("results")
+    committed = paths.ROOT / "results"
+    assert (committed / "fashion" / "manifest.json").is_file(), "the committed fashion results are missing"
+    for name in ("fashion", "penalties", "noise"):
+        if (committed / name / "manifest.json").is_file():
+            (root / name).symlink_to(committed / name)
+    profile_file = root / "quick.yaml"
+    profile_file.write_text(STAND_IN)
+    summary = run_profile(load_profile(profile_file, results_root=root / "quick"), workers=2,
+                          results_root=root / "quick", progress=False)
+    assert summary.ok, summary.failed
+    if not (root / "noise").exists():
+        (root / "noise").symlink_to(root / "quick")
+    return root

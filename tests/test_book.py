@@ -1,8 +1,8 @@
 """The book end to end: runner -> cells -> analysis notebooks -> strict Jupyter Book build.
 
-A tiny grid stands in for the `quick` profile (its results go to a temporary
-SPIKELIB_RESULTS_DIR, where the committed `fashion` results are linked in). The
-executed notebooks land in book/executed/ (build outputs, never committed;
+A tiny grid stands in for the `quick` profile (``stand_in_results`` in
+conftest.py; its results go to a temporary SPIKELIB_RESULTS_DIR, where the
+committed `fashion` and `noise` results are linked in). The executed notebooks land in book/executed/ (build outputs, never committed;
 `make book` re-executes them before every build).
 """
 
@@ -15,43 +15,8 @@ import spikelib as sl_errors
 
 from spikelib import paths
 from spikelib.report import book
-from spikelib.pipeline.profiles import load_profile
-from spikelib.pipeline.runner import run_profile
 
 pytestmark = pytest.mark.slow
-
-STAND_IN = """name: quick
-defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200}
-grid:
-  - datasets: [digits]
-    models: [mlp]
-    widths: [16, 32]
-    conditions: [random, generalizing, mem_retrain_last, mem_random_last]
-    seeds: [0]
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing, mem_random_last], seeds: [0], l2: 0.001}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 0.0, trace_every: 1, epochs: 12, generalize_until: epochs}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 1.0, trace_every: 1, epochs: 12, generalize_until: epochs}
-curves:
-  - datasets: [digits]
-    models: [mlp]
-    widths: [16]
-    conditions: [mem_retrain_last]
-    seeds: [0]
-    epochs: 10
-    generalize_until: epochs
-    max_memorize_epochs: 5
-"""
-#: The label-noise benchmark in small (the real one trains 70 networks on Fashion-MNIST).
-NOISE_STAND_IN = """name: noise
-defaults: {epochs: 12, generalize_until: epochs, window: 20, trace_every: 1, trace_samples: 200}
-grid:
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 0.0}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 0.6}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 1.0}
-curves:
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [mem_retrain_last], seeds: [0], epochs: 10, memorize_until: epochs, max_memorize_epochs: 5}
-"""
-
 
 def test_readme_quick_start_is_the_two_make_commands():
     readme = (paths.ROOT / "README.md").read_text()
@@ -65,27 +30,11 @@ def test_readme_quick_start_is_the_two_make_commands():
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory, monkeypatch_module):
-    root = tmp_path_factory.mktemp("results")
-    monkeypatch_module.setenv("SPIKELIB_RESULTS_DIR", str(root))
-    fashion = paths.ROOT / "results" / "fashion"
-    assert (fashion / "manifest.json").is_file(), "the committed fashion results are missing"
-    (root / "fashion").symlink_to(fashion)
-    if (paths.ROOT / "results" / "penalties").is_dir():
-        (root / "penalties").symlink_to(paths.ROOT / "results" / "penalties")
-    for name, text in (("quick", STAND_IN), ("noise", NOISE_STAND_IN)):
-        profile_file = root / f"{name}.yaml"
-        profile_file.write_text(text)
-        summary = run_profile(load_profile(profile_file, results_root=root / name), workers=2,
-                              results_root=root / name, progress=False)
-        assert summary.ok, summary.failed
-    return root
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
+def results(stand_in_results):
+    """The stand-in results folder, as the book's SPIKELIB_RESULTS_DIR."""
     with pytest.MonkeyPatch.context() as patch:
-        yield patch
+        patch.setenv("SPIKELIB_RESULTS_DIR", str(stand_in_results))
+        yield stand_in_results
 
 
 def test_missing_results_say_what_to_run(tmp_path, monkeypatch):
@@ -108,7 +57,7 @@ def test_book_builds_strict_and_offline(results, tmp_path):
     # Numbers in the prose come from glue, not from the page source.
     reproduce = pages["book/reproduce.html"]
     assert "pasted-text" in reproduce and "quick_n_cells" not in reproduce
-    assert re.search(r'<span class="pasted-text">15</span>', reproduce)  # the stand-in's 15 cells
+    assert re.search(r'<span class="pasted-text">13</span>', reproduce)  # the stand-in's 13 cells
     results_page = pages["book/executed/quick/results.html"]
     assert "Table 2" in results_page and "image/png" not in results_page and "<img" in results_page
     for name, text in pages.items():

@@ -32,7 +32,8 @@ def test_cell_on_an_npz(tmp_path, tiny_npz):
     # The memorizing cell finds its generalizing sibling next to it.
     memorizing = tmp_path / "tiny-mlp-128-mem_retrain_last-seed0"
     done = spikelib("cell", "--dataset", str(tiny_npz), "--model", "mlp", "--width", "128",
-                    "--condition", "mem_retrain_last", "--memorize-epochs", "2", "--window", "20",
+                    "--condition", "mem_retrain_last", "--max-memorize-epochs", "2",
+                    "--memorize-until", "epochs", "--window", "20",
                     "--out", str(memorizing))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((memorizing / "metrics.json").read_text())["labels"]["shuffled"]

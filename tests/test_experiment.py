@@ -105,6 +105,7 @@ def test_mlp_retrain_last_equals_retrain_all(digits_grids):
     np.testing.assert_array_equal(a["train"], b["train"])
 
 
+@pytest.mark.extended  # about 100 s per DenseNet121 cell on 2 cores, mostly graph compilation
 def test_cells_on_an_npz_and_densenet_every_condition(tmp_path, tiny_color_npz):
     data = load_dataset(str(tiny_color_npz))
     results = _run_grid(tmp_path, tiny_color_npz, "densenet", epochs=1, max_memorize_epochs=1,

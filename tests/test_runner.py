@@ -32,24 +32,25 @@ def tiny_profile(tmp_path, dataset="digits", width=8, conditions="random, genera
     return path
 
 
-def test_run_skip_and_manifest(tmp_path):
-    root = tmp_path / "results"
-    profile = load_profile(tiny_profile(tmp_path), results_root=root)
-    summary = run_profile(profile, workers=2, results_root=root, progress=False)
-    assert summary.ok and len(summary.results) == 3
+def test_run_skip_and_manifest(stand_in_results):
+    """The stand-in quick profile (conftest.py), run once by two Dask workers for the book's tests."""
+    root = stand_in_results / "quick"
+    profile = load_profile(stand_in_results / "quick.yaml", results_root=root)
     manifest = json.loads((root / "manifest.json").read_text())
-    assert manifest["profile"] == "tiny" and manifest["n_cells"] == 3
+    assert manifest["profile"] == "quick" and manifest["n_cells"] == len(profile.cells) == 13
+    assert manifest["scheduler"].startswith("LocalCluster (2 worker processes")
     assert set(manifest["versions"]) >= {"python", "numpy", "keras", "spikelib"}
     assert manifest["machine"]["cpus"] == os.cpu_count()
+    assert set(manifest["cells"]) == {c.id for c in profile.cells}
     for identifier, record in manifest["cells"].items():
-        assert record["status"] == "ok" and record["wall_time_s"] > 0 and record["seed"] == 0
+        assert record["status"] == "ok" and record["wall_time_s"] > 0 and record["seed"] in (0, 1)
         assert {"metrics.json", "spikes.npz", "nodes.npz", "experiment.ipynb", "cell.log"} <= set(record["files"])
         assert all(len(digest) == 64 for digest in record["files"].values())
-    assert manifest["cells"]["digits-mlp-8-mem_retrain_last-seed0"]["depends_on"] == "digits-mlp-8-generalizing-seed0"
+    assert manifest["cells"]["digits-mlp-16-mem_retrain_last-seed0"]["depends_on"] == "digits-mlp-16-generalizing-seed0"
     # A second run finds everything done and touches nothing.
     stamps = {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
     again = run_profile(profile, results_root=root, progress=False)
-    assert again.results == {} and len(again.skipped_done) == 3
+    assert again.results == {} and len(again.skipped_done) == 13
     assert stamps == {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
     assert len(list((root / "runs").glob("run-*.json"))) >= 1
 
@@ -87,6 +88,7 @@ def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
     assert len(profile.cells) == 3
 
 
+@pytest.mark.extended  # the cell-level kill -9 resume is in the suite (test_training)
 def test_kill_minus_nine_then_resume(tmp_path):
     root = tmp_path / "results"
     path = tiny_profile(tmp_path, width=8, conditions="random, generalizing, mem_retrain_last, mem_random_last")
@@ -116,9 +118,9 @@ def test_existing_dask_scheduler_on_loopback(tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        profile = load_profile(tiny_profile(tmp_path, conditions="random, generalizing"), results_root=root)
+        profile = load_profile(tiny_profile(tmp_path, conditions="random"), results_root=root)
         summary = run_profile(profile, scheduler=cluster.scheduler_address, results_root=root, progress=False)
-    assert summary.ok and len(summary.results) == 2
+    assert summary.ok and len(summary.results) == 1
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["scheduler"] == cluster.scheduler_address
 

@@ -212,7 +212,7 @@ def _next_dense(network, layer):
 
 
 def weight_statistics(network, layer, rates, inputs=None):
-    """The observed layer's weights, how their norms go with the rates, and its pre-activations.
+    r"""The observed layer's weights, how their norms go with the rates, and its pre-activations.
 
     Only a dense observed layer has one incoming weight vector per node; for
     another layer the statistics are left out (an empty result).

@@ -47,7 +47,8 @@ HYPOTHESES = {
 
 
 def _paired(cells, condition_a, condition_b, column):
-    keys = ["model", "width", "dataset", "split"]
+    # each network beside its own sibling (the paper's tables have no seed column)
+    keys = [key for key in ("model", "width", "dataset", "seed", "split") if key in cells.columns]
     a = cells[cells["condition"] == condition_a].set_index(keys)[column]
     b = cells[cells["condition"] == condition_b].set_index(keys)[column]
     joined = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()

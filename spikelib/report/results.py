@@ -8,12 +8,16 @@ Functions
 ---------
 collect
     One row per (cell, split): parameters, accuracies and indicators.
+design
+    Whether a cell belongs to the paper's grid, a penalty sweep or a label-noise sweep.
 curves
     Firing rate during training (Figure 5) of every curve cell.
 traces
     The indicators on a training probe as each network trained (every few epochs).
 read_manifest
     A run's manifest.
+completion
+    How many of a profile's cells are finished.
 """
 
 import json
@@ -26,7 +30,7 @@ from ..cellfiles import METRICS, cell_status, read_curve, read_metrics, read_tra
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
-__all__ = ["collect", "curves", "traces", "read_manifest", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "read_manifest", "completion", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -46,10 +50,34 @@ def _cell_dirs(root):
     return sorted(p for p in cells.iterdir() if (p / METRICS).is_file() and cell_status(p))
 
 
-def collect(root, protocol="cell"):
+#: A cell's design: the paper's conditions as published, or one of the two extensions.
+DESIGNS = ("paper", "penalty", "label noise")
+
+
+def design(parameters):
+    """``"label noise"`` for a cell of a noise sweep, ``"penalty"`` for an L1/L2 one, else ``"paper"``.
+
+    Examples
+    --------
+    >>> design({"label_noise": None, "l1": 0.0, "l2": 0.0}), design({"label_noise": 0.6})
+    ('paper', 'label noise')
+    """
+    if parameters.get("label_noise") is not None:
+        return "label noise"
+    if parameters.get("l1") or parameters.get("l2"):
+        return "penalty"
+    return "paper"
+
+
+def collect(root, protocol="cell", designs=("paper",)):
     """One row per (cell, split) of a profile's finished cells.
 
-    Columns: ``cell_id, dataset, model, width, condition, seed, split``, the
+    Only cells of the given ``designs`` (see :func:`design`) are kept: by
+    default the paper's, so that a profile that also sweeps label noise or
+    penalties gives each network of the paper's grid exactly once. Pass
+    ``designs=DESIGNS`` for every cell.
+
+    Columns: ``cell_id, dataset, model, width, condition, seed, split, design``, the
     accuracies (fractions), ``generalization_gap``, the indicators ``mfr,
     cv_fr, mf, cv_mf`` (fractions) and the assumption-check summaries.
     ``model`` and ``dataset`` use the paper's spelling (``MLP``, ``FashionMNIST``).
@@ -63,7 +91,7 @@ def collect(root, protocol="cell"):
     for directory in _cell_dirs(root):
         metrics = read_metrics(directory)
         parameters = metrics["parameters"]
-        if parameters.get("protocol", "cell") != protocol:
+        if parameters.get("protocol", "cell") != protocol or design(parameters) not in designs:
             continue
         for split, stats in metrics["splits"].items():
             rows.append({
@@ -71,7 +99,8 @@ def collect(root, protocol="cell"):
                 "dataset": DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
                 "model": MODEL_NAMES[parameters["model"]], "width": parameters["width"],
                 "condition": parameters["condition"], "seed": parameters["seed"], "split": split,
-                "label_noise": metrics["labels"]["noise"],
+                "label_noise": metrics["labels"]["noise"], "design": design(parameters),
+                "l1": parameters.get("l1", 0.0), "l2": parameters.get("l2", 0.0),
                 "epochs_true": metrics["epochs"].get("true labels", 0),
                 "epochs_shuffled": metrics["epochs"].get("shuffled labels", 0),
                 "stop_true": metrics["stop_reasons"].get("true labels"),
@@ -81,7 +110,7 @@ def collect(root, protocol="cell"):
                 **stats,
             })
     if not rows:
-        raise DataError(f"No finished {protocol} cells in {root}.")
+        raise DataError(f"No finished {protocol} cells of design {', '.join(designs)} in {root}.")
     frame = pd.DataFrame(rows)
     frame["condition"] = pd.Categorical(frame["condition"], CONDITION_ORDER, ordered=True)
     return frame.sort_values(["model", "dataset", "width", "condition", "split"]).reset_index(drop=True)
@@ -152,3 +181,27 @@ def read_manifest(root):
     if not isinstance(manifest, dict):
         raise DataError(f"{path} is not a JSON object.")
     return manifest
+
+
+def completion(root):
+    """How far a profile's run got: ``(finished, planned, sentence)``.
+
+    ``finished`` counts the cells whose results are complete (:func:`cell_status`),
+    ``planned`` is the profile's number of cells from the run's manifest, and
+    ``sentence`` says so for a page, with the command that resumes the run
+    when cells are missing.
+
+    Raises
+    ------
+    DataError
+        If the folder has no manifest (see :func:`read_manifest`).
+    """
+    planned = int(read_manifest(root)["n_cells"])
+    cells = Path(root) / "cells"
+    finished = len(_cell_dirs(root)) if cells.is_dir() else 0
+    name = Path(root).name
+    if finished >= planned:
+        return finished, planned, f"All {planned} cells of the profile `{name}` are finished."
+    return finished, planned, (f"{finished} of the {planned} cells of the profile `{name}` are finished; what "
+                               f"follows rests on those. `spikelib run --profile {name}` runs the rest "
+                               "(it skips finished cells).")
