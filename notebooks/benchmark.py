@@ -93,6 +93,9 @@ display(HTML(html_table(summary.rename(columns={"train_accuracy": "train accurac
 
 # %% tags=["hide-input"]
 table = benchmark.scores(frame, n_boot=n_boot)
+if len(seeds) < 2:  # a cluster bootstrap over one seed redraws the same networks every time
+    display(Markdown("**The results hold one seed only, so the intervals below collapse onto the estimates: "
+                     "they say nothing about uncertainty yet.**"))
 table.to_csv(csv_dir / "benchmark.csv", index=False)
 shown = table.assign(
     AUROC=[f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"], table["auroc_high"])],
