@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make book   - run the quick profile and build the book into _build/html"
 	@echo "make test   - run the test suite (about 10 minutes on 2 cores)"
-	@echo "make test-fast - run every test not marked slow (about two minutes)"
+	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time spikelib against the Elephant object route"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
@@ -24,14 +24,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
+# Two test processes (pytest-xdist); tests that share the stand-in results run in one of them.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not extended"
+	$(PYTEST) -m "not extended"
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not extended"
+	$(PYTEST) -m "not slow and not extended"
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 bench: $(STAMP)
 	$(BIN)/python -m spikelib.pipeline.bench

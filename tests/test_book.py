@@ -16,7 +16,7 @@ import spikelib as sl_errors
 from spikelib import paths
 from spikelib.report import book
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]  # one stand-in run
 
 def test_readme_quick_start_is_the_two_make_commands():
     readme = (paths.ROOT / "README.md").read_text()

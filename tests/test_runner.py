@@ -32,6 +32,7 @@ def tiny_profile(tmp_path, dataset="digits", width=8, conditions="random, genera
     return path
 
 
+@pytest.mark.xdist_group("stand_in")  # in the process that made the stand-in for the book
 def test_run_skip_and_manifest(stand_in_results):
     """The stand-in quick profile (conftest.py), run once by two Dask workers for the book's tests."""
     root = stand_in_results / "quick"
