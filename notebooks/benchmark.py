@@ -207,7 +207,7 @@ if len(noisy):
     clean = noisy[noisy["label_noise"] == 0]
     monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} runs on clean "
                    "labels")
-monitor_summary = "The online monitor (`MemorizationMonitor`) " + " and ".join(monitor) + "."
+monitor_summary = "The online monitor (MemorizationMonitor) " + " and ".join(monitor) + "."
 glue(f"{profile}_monitor_summary", monitor_summary, display=False)
 display(Markdown(monitor_summary))
 

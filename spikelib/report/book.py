@@ -7,10 +7,12 @@ execution switched off.
 """
 
 import argparse
+import multiprocessing
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .. import paths
@@ -74,20 +76,41 @@ def check_results(profiles=BOOK_PROFILES):
                         f"{paths.results_dir()}. Run: {commands}")
 
 
-def execute_pages(profiles=BOOK_PROFILES):
-    """Execute every page of the book into ``book/executed/``.
+def _execute_page(source, executed, parameters, title):
+    start = time.perf_counter()
+    execute_notebook(source, executed, parameters, title=title, cwd=paths.ROOT)
+    return time.perf_counter() - start
+
+
+def execute_pages(profiles=BOOK_PROFILES, workers=2):
+    """Execute every page of the book into ``book/executed/``, ``workers`` notebooks at a time.
+
+    The pages are independent (cross-page numbers are resolved when the book is
+    rendered), so they run in parallel; each notebook has its own kernel, and
+    the workers are fresh processes (spawned, not forked).
 
     Raises
     ------
     DataError
         If a profile the book shows has no results.
+    papermill.PapermillExecutionError
+        If a page fails (after every other page has run); the executed copy shows the traceback.
     """
     check_results(profiles)
-    for source, executed, parameters, title in book_pages(profiles):
-        start = time.perf_counter()
-        print(f"executing {source.relative_to(paths.ROOT)} -> {executed.relative_to(paths.ROOT)} ...", flush=True)
-        execute_notebook(source, executed, parameters, title=title, cwd=paths.ROOT)
-        print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
+    pages = book_pages(profiles)
+    failures = []
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_execute_page, *page): page for page in pages}
+        for future in as_completed(futures):
+            source, executed = futures[future][:2]
+            name = executed.relative_to(paths.ROOT) if executed.is_relative_to(paths.ROOT) else executed
+            try:
+                print(f"  executed {name} in {future.result():.0f} s", flush=True)
+            except Exception as error:  # noqa: BLE001 - every page runs; the first failure is raised below
+                print(f"  FAILED {name}: {type(error).__name__}", flush=True)
+                failures.append(error)
+    if failures:
+        raise failures[0]
 
 
 def build_html(strict=False, output=paths.ROOT):

@@ -188,8 +188,8 @@ def completion(root):
 
     ``finished`` counts the cells whose results are complete (:func:`cell_status`),
     ``planned`` is the profile's number of cells from the run's manifest, and
-    ``sentence`` says so for a page, with the command that resumes the run
-    when cells are missing.
+    ``sentence`` says so in plain text (it is pasted into pages as is), with
+    the command that resumes the run when cells are missing.
 
     Raises
     ------
@@ -201,7 +201,7 @@ def completion(root):
     finished = len(_cell_dirs(root)) if cells.is_dir() else 0
     name = Path(root).name
     if finished >= planned:
-        return finished, planned, f"All {planned} cells of the profile `{name}` are finished."
-    return finished, planned, (f"{finished} of the {planned} cells of the profile `{name}` are finished; what "
-                               f"follows rests on those. `spikelib run --profile {name}` runs the rest "
-                               "(it skips finished cells).")
+        return finished, planned, f"All {planned} cells of the {name} profile are finished."
+    return finished, planned, (f"{finished} of the {planned} cells of the {name} profile are finished; what "
+                               f"follows rests on those. The command spikelib run --profile {name} runs the "
+                               "rest (it skips finished cells).")
