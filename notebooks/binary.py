@@ -86,7 +86,7 @@ glue(f"{profile}_node_fano_deviation", deviation, display=False)
 glue(f"{profile}_n_nodes_total", len(nodes), display=False)
 caption("B1", f"Left: the windowed Fano factor of every firing node of every network of this profile "
               f"({len(nodes):,} nodes; up to 4,000 drawn per group) against its activation probability, with the "
-              f"Bernoulli value $1 - \\lambda$; the median distance to it is {deviation:.3f}. Right: what is left, "
+              f"Bernoulli value 1 − λ; the median distance to it is {deviation:.3f}. Right: what is left, "
               "the excess Fano factor.")
 
 # %% [markdown]

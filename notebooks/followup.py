@@ -68,13 +68,15 @@ def caption(number, text):
 # group.
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.4))
+panels = ["MLP"] + (["other models"] if (plain["model"] != "MLP").any() else [])  # no empty panel
+fig, axes = plt.subplots(1, len(panels), figsize=(plots.PAGE_WIDTH * len(panels) / 2, 3.4), squeeze=False)
+axes = axes[0]
 for row in plain.itertuples():
     rates = np.sort(read_nodes(row.directory)["train"]["firing_rate"])
     ax = axes[0] if row.model == "MLP" else axes[1]
     ax.step(rates, np.arange(1, len(rates) + 1) / len(rates), where="post", color=colours[row.group],
             alpha=0.8, lw=1, label=row.group)
-for ax, model in zip(axes, ("MLP", "other models")):
+for ax, model in zip(axes, panels):
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), frameon=False, fontsize=8)
