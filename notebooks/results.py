@@ -62,7 +62,7 @@ def caption(number, text):
 
 
 n_networks = cells["cell_id"].nunique()
-hours = sum(c.get("wall_time_s") or 0 for c in manifest["cells"].values()) / 3600
+hours = results.computing_seconds(root) / 3600  # training as first measured, plus the latest analysis
 glue(f"{profile}_n_networks", n_networks, display=False)
 glue(f"{profile}_cell_hours", hours, display=False)
 glue(f"{profile}_cell_minutes", 60 * hours, display=False)

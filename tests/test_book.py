@@ -93,3 +93,27 @@ def test_failed_notebook_keeps_its_error(tmp_path):
     assert "boom" in text and '"x = 2' in text.replace("\\n", "")
     assert not list((tmp_path / "out").glob(".*"))
     assert json.loads(text)["metadata"]["papermill"]["output_path"] == str(tmp_path / "out" / "broken.ipynb")
+
+
+def test_completion_and_computing_time_come_from_the_cells(results, tmp_path):
+    import shutil
+
+    from spikelib.report import results as report_results
+
+    quick = results / "quick"
+    assert report_results.completion(quick)[:2] == (13, 13)
+    copy = tmp_path / "quick"
+    shutil.copytree(quick, copy)
+    cells = sorted((copy / "cells").iterdir())
+    shutil.rmtree(cells[0])
+    finished, planned, sentence = report_results.completion(copy)
+    assert (finished, planned) == (12, 13) and "spikelib run --profile quick" in sentence
+    # Each stand-in cell trained in its only run (wall time >= training time), so it counts its
+    # wall time; one analysed again after a long training counts both.
+    seconds = report_results.computing_seconds(copy)
+    metrics = json.loads((cells[1] / "metrics.json").read_text())
+    assert metrics["wall_time_s"] >= metrics["training_wall_time_s"]
+    old = metrics["wall_time_s"]
+    metrics["training_wall_time_s"], metrics["wall_time_s"] = 1000.0, 10.0
+    (cells[1] / "metrics.json").write_text(json.dumps(metrics))
+    assert report_results.computing_seconds(copy) - seconds == pytest.approx(1010.0 - old)

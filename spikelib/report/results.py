@@ -18,6 +18,8 @@ read_manifest
     A run's manifest.
 completion
     How many of a profile's cells are finished.
+computing_seconds
+    The computing time behind a profile's finished cells.
 """
 
 import json
@@ -30,7 +32,7 @@ from ..cellfiles import METRICS, cell_status, read_curve, read_metrics, read_tra
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
-__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "read_manifest", "completion", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -205,3 +207,22 @@ def completion(root):
     return finished, planned, (f"{finished} of the {planned} cells of the {name} profile are finished; what "
                                f"follows rests on those. The command spikelib run --profile {name} runs the "
                                "rest (it skips finished cells).")
+
+
+def computing_seconds(root):
+    """The computing time behind a profile's finished cells, in seconds.
+
+    A cell trained in an earlier run and analysed again later records both:
+    ``training_wall_time_s`` (as measured when it was trained) and
+    ``wall_time_s`` (its latest run). A cell's time is its latest run when that
+    run trained it (``wall_time_s`` at least the training time), otherwise the
+    training time plus the latest run. A run's manifest alone would count only
+    the latest run's minutes.
+    """
+    total = 0.0
+    for directory in _cell_dirs(root) if (Path(root) / "cells").is_dir() else []:
+        metrics = read_metrics(directory)
+        training = metrics.get("training_wall_time_s") or 0.0
+        latest = metrics.get("wall_time_s") or 0.0
+        total += latest if latest >= training else training + latest
+    return total
