@@ -28,7 +28,7 @@ from ..cellfiles import read_metrics, read_nodes
 from ..simulate import fit_memorizing_fraction, population_raster, population_rates
 from ..summary import summarize
 from .benchmark import auroc
-from .results import MODEL_NAMES, _cell_dirs
+from .results import MODEL_NAMES, _cell_dirs, design
 
 __all__ = ["per_node", "group", "condition_means", "penalty_table", "simulate_fractions", "fit_fractions",
            "beyond_rate", "GROUPS"]
@@ -178,9 +178,7 @@ def fit_fractions(root, n_samples=10_000, rare_max=0.05, seed=0):
     for directory in _cell_dirs(root):
         metrics = read_metrics(directory)
         parameters = metrics["parameters"]
-        if parameters.get("protocol", "cell") != "cell" or parameters.get("l1") or parameters.get("l2"):
-            continue
-        if parameters.get("label_noise") is not None:
+        if parameters.get("protocol", "cell") != "cell" or design(parameters) != "paper":
             continue
         key = (MODEL_NAMES[parameters["model"]], parameters["width"], parameters["seed"])
         networks.setdefault(key, {})[parameters["condition"]] = (metrics, read_nodes(directory)["train"])
