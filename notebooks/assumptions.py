@@ -25,8 +25,6 @@ profile = "quick"
 results_root = None
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
@@ -34,7 +32,7 @@ from spikelib import paths
 from spikelib.report import results, tables
 from spikelib.report.render import html_table
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
+root, _ = paths.page_folders(profile, results_root)
 cells = results.collect(root)
 table = tables.assumption_table(cells)
 

@@ -42,8 +42,6 @@ join_profiles = []
 n_boot = 1000
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, Markdown, display
@@ -51,19 +49,13 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import benchmark, plots, results
-from spikelib.report.render import html_table
+from spikelib.report.render import caption, html_table
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
-csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
-csv_dir.mkdir(parents=True, exist_ok=True)
+root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 joined = [paths.results_dir() / name for name in join_profiles if (paths.results_dir() / name / "cells").is_dir()]
 frame = benchmark.benchmark_set([root, *joined])
 finished, planned, progress = results.completion(root)
 glue(f"{profile}_progress", progress, display=False)
-
-
-def caption(number, text):
-    display(Markdown(f"**Figure {number}.** {text}"))
 
 
 # %% tags=["hide-input"]

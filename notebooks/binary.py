@@ -34,8 +34,6 @@ benchmark_profile = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -44,19 +42,13 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import benchmark, followup, plots, results
-from spikelib.report.render import html_table
+from spikelib.report.render import caption, html_table
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
-csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
-csv_dir.mkdir(parents=True, exist_ok=True)
+root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 cells = results.collect(root, designs=results.DESIGNS)
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train["label_noise"])]
 train["network"] = train["model"] + "-" + train["width"].astype(str)
-
-
-def caption(number, text):
-    display(Markdown(f"**Figure {number}.** {text}"))
 
 
 # %% [markdown]

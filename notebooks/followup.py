@@ -30,8 +30,6 @@ penalties_profile = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -42,11 +40,9 @@ from spikelib import paths
 from spikelib.cellfiles import read_metrics, read_nodes
 from spikelib.correlation import HISTOGRAM_EDGES
 from spikelib.report import followup, plots, results
-from spikelib.report.render import html_table
+from spikelib.report.render import caption, html_table
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
-csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
-csv_dir.mkdir(parents=True, exist_ok=True)
+root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 cells = results.collect(root, designs=("paper", "penalty"))  # noise sweeps are for the benchmark
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c) for c in train["condition"]]
@@ -54,10 +50,6 @@ train["network"] = train["model"] + "-" + train["width"].astype(str)
 plain = train[train["design"] == "paper"]
 colours = {"generalizing": plots.GROUP_COLOURS["generalizing"], "memorizing": plots.GROUP_COLOURS["memorizing"],
            "random": "0.5"}
-
-
-def caption(number, text):
-    display(Markdown(f"**Figure {number}.** {text}"))
 
 
 # %% [markdown]

@@ -30,15 +30,13 @@ profile = "quick"
 results_root = None
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import hypotheses, results, tables
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
+root, _ = paths.page_folders(profile, results_root)
 cells = results.collect(root)
 _, ks_tests = tables.ks_marks(cells)
 review = hypotheses.hypotheses(cells, ks_tests, results.curves(root))

@@ -29,8 +29,6 @@ results_root = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, Markdown, display
@@ -39,11 +37,9 @@ from myst_nb import glue
 from spikelib import paths
 from spikelib.cellfiles import read_nodes
 from spikelib.report import plots, results, tables
-from spikelib.report.render import html_table
+from spikelib.report.render import caption, html_table
 
-root = Path(results_root) if results_root else paths.results_dir() / profile
-csv_dir = Path(tables_dir) if tables_dir else paths.BOOK_EXECUTED / profile
-csv_dir.mkdir(parents=True, exist_ok=True)
+root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 cells = results.collect(root)
 paper = tables.paper_tables()
 manifest = results.read_manifest(root)
@@ -55,10 +51,6 @@ def show(long, value, name, digits=2, star=None):
     layout, departs = tables.paper_layout(long, value, tolerance[value], digits=digits, star=star)
     long.to_csv(csv_dir / f"{name}.csv", index=False)
     display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
-
-
-def caption(number, text):
-    display(Markdown(f"**Figure {number}.** {text}"))
 
 
 n_networks = cells["cell_id"].nunique()

@@ -31,6 +31,19 @@ def results_dir():
     return Path(os.environ.get("SPIKELIB_RESULTS_DIR", ROOT / "results"))
 
 
+def page_folders(profile, results_root=None, tables_dir=None):
+    """An analysis page's folders: ``(results root, CSV tables folder)``; the tables folder is created.
+
+    The defaults are ``results/<profile>`` (see :func:`results_dir`) and
+    ``book/executed/<profile>``; a page's ``results_root`` and ``tables_dir``
+    parameters override them.
+    """
+    root = Path(results_root) if results_root else results_dir() / profile
+    tables = Path(tables_dir) if tables_dir else BOOK_EXECUTED / profile
+    tables.mkdir(parents=True, exist_ok=True)
+    return root, tables
+
+
 def user_data_dir():
     """The user's own data directory, ``$SPIKELIB_DATA_DIR``, or ``None``."""
     value = os.environ.get("SPIKELIB_DATA_DIR")

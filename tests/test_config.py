@@ -83,3 +83,13 @@ def test_bad_values_name_the_parameter(values, parameter, message):
 
 def test_random_cells_may_have_zero_epochs():
     assert CellConfig(condition="random", epochs=0).epochs == 0
+
+
+def test_page_folders_default_to_the_profile_and_follow_the_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKELIB_RESULTS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(paths, "BOOK_EXECUTED", tmp_path / "executed")
+    root, tables = paths.page_folders("fashion")
+    assert root == tmp_path / "runs" / "fashion" and tables == tmp_path / "executed" / "fashion"
+    assert tables.is_dir()
+    root, tables = paths.page_folders("fashion", tmp_path / "elsewhere", tmp_path / "csv")
+    assert root == tmp_path / "elsewhere" and tables == tmp_path / "csv" and tables.is_dir()

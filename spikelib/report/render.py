@@ -10,13 +10,15 @@ Functions
 ---------
 html_table
     A DataFrame as a styled HTML table, optionally with marked cells.
+caption
+    A figure's numbered caption, displayed below it in an executed page.
 """
 
 import html
 
 import pandas as pd
 
-__all__ = ["html_table"]
+__all__ = ["html_table", "caption"]
 
 
 def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=()):
@@ -62,3 +64,10 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
 
 def _named_index(frame):
     return any(name is not None for name in frame.index.names)
+
+
+def caption(number, text):
+    """Display ``**Figure <number>.** <text>`` as Markdown (in an executed notebook)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"**Figure {number}.** {text}"))
