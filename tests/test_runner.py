@@ -162,3 +162,17 @@ def test_corrupt_results_are_run_again(tmp_path):
     spikes.write_bytes(spikes.read_bytes()[:100])
     [(cell, reason)] = pending_cells(profile)
     assert "spikes.npz does not match its recorded SHA-256" in reason
+
+
+def test_progress_line_leaves_out_an_earlier_runs_progress(tmp_path):
+    from spikelib.cellfiles import PROGRESS
+    from spikelib.pipeline.runner import _running
+
+    cells = load_profile(tiny_profile(tmp_path, conditions="random, generalizing"), results_root=tmp_path).cells
+    state = {"phase": "shuffled labels", "epoch": 40, "max_epochs": 300, "value": 0.5, "target": None, "eta_s": 120}
+    for cell, written in zip(cells, (50.0, 300.0)):
+        Path(cell.config.output_dir).mkdir(parents=True)
+        (Path(cell.config.output_dir) / PROGRESS).write_text(json.dumps({**state, "time": time.time() - written}))
+    line = _running(cells, since=time.time() - 100)  # the run began between the two writes
+    assert cells[0].id in line and "40/300 acc 0.500" in line
+    assert cells[1].id not in line

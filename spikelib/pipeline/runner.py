@@ -195,12 +195,17 @@ def _write_manifest(profile, root, records, started_at, wall_time, scheduler, wo
     return write_json(root / MANIFEST, manifest)
 
 
-def _running(cells):
-    """One line on the cells that are training now, from their progress files."""
+def _running(cells, since):
+    """One line on the cells that are training now, from their progress files.
+
+    A progress file older than ``since`` (the run's start, in seconds since the
+    epoch) is a finished or interrupted earlier run's: a cell still waiting for
+    its turn is not shown with it.
+    """
     parts = []
     for cell in cells:
         state = read_progress(cell.config.output_dir)
-        if not state or time.time() - state.get("time", 0) > 600:
+        if not state or state.get("time", 0) < since or time.time() - state.get("time", 0) > 600:
             continue
         value = state.get("value")
         target = state.get("target")
@@ -254,6 +259,7 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
         profile = load_profile(profile, results_root=results_root)
     root = Path(results_root) if results_root else paths.results_dir() / profile.name
     started = time.perf_counter()
+    started_wall = time.time()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     summary = RunSummary(profile=profile.name)
     todo = [cell for cell, _ in pending_cells(profile)]
@@ -283,7 +289,7 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
             while remaining:
                 finished = [key for key in remaining if futures[remaining[key].id].done()]
                 if not finished:
-                    bar.set_postfix_str(_running(remaining.values()), refresh=True)
+                    bar.set_postfix_str(_running(remaining.values(), started_wall), refresh=True)
                     time.sleep(_POLL_SECONDS)
                     continue
                 for key in finished:
