@@ -214,7 +214,29 @@ if len(penalised):
             if kind in strongest.index:
                 glue(f"{profile}_penalty_{kind}_accuracy", float(strongest.loc[kind, "train_accuracy"]), display=False)
                 glue(f"{profile}_penalty_{kind}_rare", float(strongest.loc[kind, "share_rare_5"]), display=False)
+    penalty_effect = followup.penalty_summary(penalties)
+    # Does a penalty make a generalizing network look "rarer" than an unpenalised memorizing one?
+    general = penalties[(penalties["condition"] == "generalizing") & (penalties["kind"] != "none")]
+    free = penalties[(penalties["condition"] == "mem_random_last") & (penalties["kind"] == "none")]
+    if len(general) and len(free):
+        rarest = general.loc[general["share_rare_5"].idxmax()]
+        if rarest["share_rare_5"] > free["share_rare_5"].iloc[0]:
+            penalty_effect += (f" Under {rarest['penalty']} the generalizing {rarest['network']} has "
+                               f"{100 * rarest['share_rare_5']:.0f} % rare nodes, more than the "
+                               f"{100 * free['share_rare_5'].iloc[0]:.0f} % of the unpenalised memorizing one: a "
+                               "high share of rare nodes is not by itself a sign of memorization.")
+    glue(f"{profile}_penalty_summary", penalty_effect, display=False)
+    display(Markdown(penalty_effect))
+    fig = plots.penalty_sweep(penalties)
+    plt.show()
+    caption("F4", f"The `{source.name}` profile's networks against the strength of the penalty on the observed "
+            "layer's incoming weights (0: none; solid L1, dashed L2), generalizing and memorizing from random "
+            "weights: how far each learned its labels, the share of rare nodes, the mean absolute pairwise "
+            "correlation and the participation ratio of the correlation matrix (undefined, so not drawn, for a "
+            "layer whose nodes are all silent).")
 else:
+    penalty_effect = ""
+    glue(f"{profile}_penalty_summary", "no penalised network has been trained yet.", display=False)
     display(Markdown("This profile trained no penalised networks."))
 
 # %% [markdown]
@@ -257,7 +279,7 @@ if len(generalizing):
     fig.tight_layout()
     plt.show()
     plt.close(fig)
-    caption("F4", f"Left: the population model's MFR, CV of FR, MF and mean pairwise correlation as the fraction of "
+    caption("F5", f"Left: the population model's MFR, CV of FR, MF and mean pairwise correlation as the fraction of "
                   f"memorizing nodes grows, on the rates of the generalizing {base_row.network}. Right: for each "
                   "memorizing network, the indicators the model predicts with its fitted fraction against the "
                   "observed ones.")
@@ -307,7 +329,6 @@ findings = [
      + (f"{weights['gaussian_rate_mae'].max():.3f}" if len(weights) else "(no dense layer)")
      + " (largest mean absolute error over the networks)."),
     ("A connection to L1/L2 regularisation.",
-     "See the penalty table above: " + ("how far the penalised networks memorized, against the unpenalised one."
-                                        if len(penalised) else "this profile trained no penalised network.")),
+     penalty_effect or "This profile trained no penalised network."),
 ]
 display(HTML(html_table(pd.DataFrame(findings, columns=["the follow-up (abstract)", "this profile"]))))

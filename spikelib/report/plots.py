@@ -23,16 +23,20 @@ forest
     The detector benchmark: separation and tracking of every indicator with intervals.
 noise_response
     Indicators against the label-noise fraction, mean and interval over seeds.
+penalty_sweep
+    Training accuracy and the follow-up's statistics against the L1/L2 penalty.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from .._optional import soft_import
 from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
+           "penalty_sweep",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -287,5 +291,44 @@ def noise_response(frame, columns):
             ax.fill_between(mean.index, mean - half, mean + half, color=f"C{i}", alpha=0.2, lw=0)
         ax.set(xlabel="label noise", ylabel=label)
     axes[0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def penalty_sweep(table, columns=(("train_accuracy", "training accuracy"), ("share_rare_5", "share of nodes, λ < 0.05"),
+                                  ("mean_abs_r", "mean |r|"), ("participation_ratio", "participation ratio"))):
+    """Statistics against the strength of an L1 or L2 penalty, per condition.
+
+    The unpenalised network is drawn at the left edge, a decade below the
+    weakest penalty, and labelled 0 (a log axis has no zero). Colour: the
+    condition; solid line L1, dashed L2.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`spikelib.report.followup.penalty_table`.
+    columns : sequence of (column, label)
+    """
+    strengths = table.loc[table["strength"] > 0, "strength"]
+    zero = strengths.min() / 10 if len(strengths) else 1e-6
+    fig, axes = _grid(len(columns), height_per_row=2.6)
+    conditions = {"generalizing": GROUP_COLOURS["generalizing"], "mem_random_last": GROUP_COLOURS["memorizing"]}
+    for ax, (column, label) in zip(axes, columns):
+        for condition, colour in conditions.items():
+            rows = table[table["condition"] == condition]
+            none = rows[rows["kind"] == "none"]
+            for kind, style in (("L1", "-"), ("L2", "--")):
+                line = pd.concat([none, rows[rows["kind"] == kind]]).sort_values("strength")
+                if len(line) < 2:
+                    continue
+                x = np.where(line["strength"] > 0, line["strength"], zero)
+                ax.plot(x, line[column], ls=style, marker="o", ms=3, color=colour,
+                        label=f"{CONDITION_LABELS.get(condition, condition)}, {kind}")
+        ax.set_xscale("log")
+        ticks = [zero, *sorted(strengths.unique())]
+        ax.set_xticks(ticks, ["0", *[f"{t:g}" for t in ticks[1:]]])
+        ax.minorticks_off()
+        ax.set(xlabel="penalty strength", ylabel=label)
+    axes[0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     return fig
