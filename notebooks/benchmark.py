@@ -196,9 +196,16 @@ monitor = []
 if len(switches):
     display(HTML(html_table(switches.drop(columns="values"), digits=0)))
     found = switches["delay"].notna()
-    monitor.append(f"alarmed in {int(found.sum())} of {len(switches)} runs that switched to shuffled labels"
-                   + (f", a median of {switches['delay'].median():.0f} epochs (range {switches['delay'].min():.0f} "
-                      f"to {switches['delay'].max():.0f}) after the switch" if found.any() else ""))
+    delays = switches["delay"].dropna()
+    if len(delays) == 1:
+        timing = f", {delays.iloc[0]:.0f} epoch{'' if delays.iloc[0] == 1 else 's'} after the switch"
+    elif len(delays):
+        timing = (f", a median of {delays.median():g} epochs (range {delays.min():.0f} to {delays.max():.0f}) "
+                  "after the switch")
+    else:
+        timing = ""
+    monitor.append(f"alarmed in {int(found.sum())} of {len(switches)} run{'s' * (len(switches) != 1)} that "
+                   f"switched to shuffled labels{timing}")
 else:
     monitor.append("has no finished switch run to be timed on yet")
 if len(noisy):
@@ -208,8 +215,8 @@ if len(noisy):
     rates.index.name = "label noise"
     display(HTML(html_table(rates, digits=0, index=True)))
     clean = noisy[noisy["label_noise"] == 0]
-    monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} runs on clean "
-                   "labels")
+    monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} "
+                   f"run{'s' * (len(clean) != 1)} on clean labels")
 monitor_summary = "The online monitor (MemorizationMonitor) " + " and ".join(monitor) + "."
 glue(f"{profile}_monitor_summary", monitor_summary, display=False)
 display(Markdown(monitor_summary))
