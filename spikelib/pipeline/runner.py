@@ -23,6 +23,7 @@ pending_cells
 
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -212,8 +213,17 @@ def _running(cells, since):
         aim = f"->{target:.3f}" if isinstance(target, (int, float)) else ""
         parts.append(f"{cell.id}: {state['phase']} {state['epoch']}/{state['max_epochs']}"
                      + (f" acc {value:.3f}{aim}" if isinstance(value, (int, float)) else "")
-                     + f", <={state['eta_s'] / 60:.0f} min")
+                     + f", {_minutes_left(state['eta_s'])}")
     return "; ".join(parts)
+
+
+def _minutes_left(seconds):
+    """An upper estimate of the time left, in whole minutes ("<1 min" below one).
+
+    >>> _minutes_left(20), _minutes_left(61)
+    ('<1 min', '<=2 min')
+    """
+    return "<1 min" if seconds < 60 else f"<={math.ceil(seconds / 60)} min"
 
 
 def _previous_records(path):
