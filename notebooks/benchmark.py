@@ -109,6 +109,7 @@ glue(f"{profile}_best_rival", rival["indicator"], display=False)
 glue(f"{profile}_best_rival_separation", float(rival["separation"]), display=False)
 glue(f"{profile}_best_tau", by_tau["indicator"], display=False)
 glue(f"{profile}_best_tau_value", float(by_tau["tau"]), display=False)
+glue(f"{profile}_headline", benchmark.headline(table), display=False)
 glue(f"{profile}_ranking", "; ".join(f"{i + 1}. {row.indicator} ({row.separation:.2f})"
                                      for i, row in enumerate(table.head(5).itertuples())), display=False)
 display(Markdown(

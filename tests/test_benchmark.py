@@ -58,3 +58,17 @@ def test_few_sample_scores_degrade_with_noise():
     rows = table.set_index("samples")
     assert rows.loc["all", "separation"] >= rows.loc[100, "separation"]
     assert set(table["indicator"]) == {"MFR"} and benchmark.INDICATORS[0][0] == "mfr"
+
+
+def test_headline_names_every_indicator_tied_at_the_top():
+    from spikelib.report.benchmark import headline
+
+    frame = _networks()
+    table = scores(frame, n_boot=50, columns=[("good", "good", "fast"), ("falling", "falling", "fast"),
+                                              ("useless", "useless", "fast")])
+    sentence = headline(table)
+    assert sentence.startswith("2 indicators separate") and "good" in sentence and "useless" not in sentence
+    tied = table[table["separation"] == 1.0]
+    lead = tied.loc[tied["tau"].abs().idxmax(), "indicator"]
+    assert f"Of these, {lead} tracks" in sentence
+    assert headline(table.iloc[0:0]) == "No indicator could be scored on these networks."

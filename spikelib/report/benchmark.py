@@ -32,6 +32,8 @@ auroc
     AUROC from two groups of scores (Mann-Whitney).
 scores
     The benchmark table with bootstrap intervals.
+headline
+    The table's verdict in one sentence, saying when indicators tie.
 few_sample_scores
     Separation and tracking of our indicators from 100, 300, 1,000, 3,000 samples.
 monitor_evaluation
@@ -49,7 +51,7 @@ from ..exceptions import DataError
 from ..onset import OnsetDetector
 from .results import MODEL_NAMES, _cell_dirs
 
-__all__ = ["networks", "benchmark_set", "auroc", "scores", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+__all__ = ["networks", "benchmark_set", "auroc", "scores", "headline", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
 #: Our indicators: (column, label, the seconds group of the analysis that computes it).
@@ -230,6 +232,51 @@ def scores(frame, n_boot=1000, seed=0, columns=None):
                      "n": int(frame[column].notna().sum())})
     table = pd.DataFrame(rows)
     return table.sort_values(["separation", "tau"], ascending=False, key=lambda s: s.abs()).reset_index(drop=True)
+
+
+def headline(table):
+    """The benchmark's verdict in one sentence (pasted into the book as is).
+
+    When several indicators share the best separation (on a clear-cut set,
+    many reach 1.00), naming one "best" would be an accident of sorting: the
+    sentence names them all, how many are the papers' and how many rivals,
+    and which of them tracks the generalization gap most closely.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`scores` (sorted by separation, then by ``|tau|``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"indicator": ["A", "B", "C"], "family": ["rival", "ours", "ours"],
+    ...                       "separation": [1.0, 1.0, 0.7], "tau": [0.5, -0.4, 0.1]})
+    >>> print(headline(table))
+    2 indicators separate memorizing from clean networks equally well (separation 1.00): A, B;
+    1 of the papers' and 1 rival. Of these, A tracks the generalization gap most closely (Kendall tau +0.50).
+    >>> print(headline(table.iloc[1:]))
+    The best separator of memorizing from clean networks is B (separation 1.00; Kendall tau with the gap -0.40),
+    one of the papers' indicators; the next is C (0.70).
+    """
+    table = table[np.isfinite(table["separation"])]
+    if table.empty:
+        return "No indicator could be scored on these networks."
+    top = table["separation"].max()
+    tied = table[np.isclose(table["separation"], top, rtol=0, atol=1e-9)]
+    lead = tied.iloc[tied["tau"].abs().fillna(-1).to_numpy().argmax()]
+    if len(tied) > 1:
+        n_ours = int((tied["family"] == "ours").sum())
+        n_rivals = len(tied) - n_ours
+        return (f"{len(tied)} indicators separate memorizing from clean networks equally well (separation "
+                f"{top:.2f}): {', '.join(tied['indicator'])}; {n_ours} of the papers' and {n_rivals} "
+                f"rival{'s' if n_rivals != 1 else ''}. Of these, {lead['indicator']} tracks the generalization gap "
+                f"most closely (Kendall tau {lead['tau']:+.2f}).")
+    family = "one of the papers' indicators" if lead["family"] == "ours" else "a rival"
+    rest = table.drop(index=lead.name)
+    following = (f"; the next is {rest.iloc[0]['indicator']} ({rest.iloc[0]['separation']:.2f})" if len(rest) else "")
+    return (f"The best separator of memorizing from clean networks is {lead['indicator']} (separation {top:.2f}; "
+            f"Kendall tau with the gap {lead['tau']:+.2f}), {family}{following}.")
 
 
 def few_sample_scores(frame, sizes=(100, 300, 1000, 3000)):
