@@ -110,13 +110,15 @@ glue(f"{profile}_best_rival_separation", float(rival["separation"]), display=Fal
 glue(f"{profile}_best_tau", by_tau["indicator"], display=False)
 glue(f"{profile}_best_tau_value", float(by_tau["tau"]), display=False)
 glue(f"{profile}_headline", benchmark.headline(table), display=False)
+glue(f"{profile}_weightwatcher_coverage", benchmark.weightwatcher_coverage(frame), display=False)
 glue(f"{profile}_ranking", "; ".join(f"{i + 1}. {row.indicator} ({row.separation:.2f})"
                                      for i, row in enumerate(table.head(5).itertuples())), display=False)
 display(Markdown(
     f"Ranked by separation: {'; '.join(f'{i + 1}. {row.indicator} ({row.separation:.2f})' for i, row in enumerate(table.itertuples()))}. "
     f"The best of the papers' indicators is **{ours['indicator']}** (separation {ours['separation']:.2f}, tau "
     f"{ours['tau']:+.2f}); the best rival is **{rival['indicator']}** ({rival['separation']:.2f}, tau "
-    f"{rival['tau']:+.2f}). The strongest tracker of the gap is {by_tau['indicator']} (tau {by_tau['tau']:+.2f})."))
+    f"{rival['tau']:+.2f}). The strongest tracker of the gap is {by_tau['indicator']} (tau {by_tau['tau']:+.2f}). "
+    + benchmark.weightwatcher_coverage(frame)))
 
 # %% [markdown]
 # {download}`The benchmark table (CSV) <benchmark.csv>` and

@@ -72,3 +72,13 @@ def test_headline_names_every_indicator_tied_at_the_top():
     lead = tied.loc[tied["tau"].abs().idxmax(), "indicator"]
     assert f"Of these, {lead} tracks" in sentence
     assert headline(table.iloc[0:0]) == "No indicator could be scored on these networks."
+
+
+def test_weightwatcher_coverage_names_the_networks_it_skipped():
+    from spikelib.report.benchmark import weightwatcher_coverage
+
+    frame = pd.DataFrame({"cell_id": ["a", "b", "c"], "width": [64, 128, 512],
+                          "ww_status": ["ok", "ok", "no power-law fit (few eigenvalues)"]})
+    sentence = weightwatcher_coverage(frame)
+    assert "2 of 3 networks" in sentence and "c (no power-law fit" in sentence and "a (" not in sentence
+    assert weightwatcher_coverage(frame.iloc[:2]).endswith("(observed layers of 64 to 128 nodes).")

@@ -34,6 +34,8 @@ scores
     The benchmark table with bootstrap intervals.
 headline
     The table's verdict in one sentence, saying when indicators tie.
+weightwatcher_coverage
+    Where WeightWatcher could and could not be used, in one sentence.
 few_sample_scores
     Separation and tracking of our indicators from 100, 300, 1,000, 3,000 samples.
 monitor_evaluation
@@ -51,7 +53,7 @@ from ..exceptions import DataError
 from ..onset import OnsetDetector
 from .results import MODEL_NAMES, _cell_dirs
 
-__all__ = ["networks", "benchmark_set", "auroc", "scores", "headline", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+__all__ = ["networks", "benchmark_set", "auroc", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
 #: Our indicators: (column, label, the seconds group of the analysis that computes it).
@@ -83,6 +85,7 @@ def networks(root):
     ``train_accuracy`` (an evaluation pass, on the labels trained with),
     ``test_accuracy``, ``gap`` (their difference); our indicators on the
     training recording (:data:`INDICATORS`); the rivals (:data:`RIVALS`);
+    ``ww_status`` (whether WeightWatcher could analyse the observed layer);
     ``seconds_<group>`` for the cost; and ``<indicator>@<n>`` from the first
     ``n`` training samples.
 
@@ -107,6 +110,7 @@ def networks(root):
         row.update({key: value for key, value in train.items() if isinstance(value, (int, float))})
         row.update({column: train.get(column, np.nan) for column, _, _ in INDICATORS})
         row.update({column: metrics["diagnostics"].get(column, np.nan) for column, _, _ in RIVALS})
+        row["ww_status"] = metrics["diagnostics"].get("ww_status", "not recorded")
         seconds = {**metrics["seconds"]["train_split"], **metrics["seconds"]["diagnostics"]}
         row.update({f"seconds_{group}": value for group, value in seconds.items()})
         for n, values in metrics.get("few_samples", {}).items():
@@ -277,6 +281,32 @@ def headline(table):
     following = (f"; the next is {rest.iloc[0]['indicator']} ({rest.iloc[0]['separation']:.2f})" if len(rest) else "")
     return (f"The best separator of memorizing from clean networks is {lead['indicator']} (separation {top:.2f}; "
             f"Kendall tau with the gap {lead['tau']:+.2f}), {family}{following}.")
+
+
+def weightwatcher_coverage(frame):
+    """Where WeightWatcher could be used on these networks, in one sentence.
+
+    WeightWatcher skips layers with too few eigenvalues for its power-law fit
+    (``min_evals``); each network's ``ww_status`` records whether it analysed
+    the observed layer, and why not.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"cell_id": ["a", "b"], "width": [64, 4],
+    ...                       "ww_status": ["ok", "WeightWatcher did not analyse layer 'observed'"]})
+    >>> print(weightwatcher_coverage(frame))
+    WeightWatcher analysed the observed layer of 1 of 2 networks (observed layers of 4 to 64 nodes);
+    it could not be used on b (WeightWatcher did not analyse layer 'observed').
+    """
+    status = frame["ww_status"] if "ww_status" in frame else pd.Series("not recorded", index=frame.index)
+    usable = status == "ok"
+    sentence = (f"WeightWatcher analysed the observed layer of {int(usable.sum())} of {len(frame)} networks "
+                f"(observed layers of {frame['width'].min()} to {frame['width'].max()} nodes)")
+    if usable.all():
+        return sentence + "."
+    skipped = frame.loc[~usable, "cell_id"].astype(str) + " (" + status[~usable].astype(str) + ")"
+    return sentence + "; it could not be used on " + "; ".join(skipped) + "."
 
 
 def few_sample_scores(frame, sizes=(100, 300, 1000, 3000)):
