@@ -12,7 +12,7 @@ help:
 	@echo "make test   - run the test suite (about 12 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
-	@echo "make bench  - time spikelib against the Elephant object route"
+	@echo "make bench  - time the statistics (against Elephant), training throughput and the recorders' cost"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 
 venv: $(STAMP)
