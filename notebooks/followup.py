@@ -289,6 +289,36 @@ if len(generalizing):
              display=False)
 
 # %% [markdown]
+# ## Every hidden layer
+#
+# The paper observes only the last hidden layer, and explains with H6 why
+# MemRetrainAll networks can look less memorizing there: memorization in
+# earlier layers would hide it from the observed one. Every cell also
+# records the paper's indicators for each hidden ReLU layer, on its test
+# set (`spikelib.experiment.analysis.layer_indicators`). A convolution's
+# feature map is flattened: each channel at each position is one node. The
+# MLPs have one hidden layer, so this is a view of the CNNs.
+
+# %% tags=["hide-input"]
+depth = results.layers(root)
+changes = followup.depth_changes(depth) if len(depth) else depth
+deep = changes[changes.groupby(["model", "width", "seed"])["position"].transform("max") > 0] if len(changes) else changes
+depth_text = followup.depth_summary(changes) if len(changes) else "No cell of this profile recorded its layers."
+glue(f"{profile}_depth_summary", depth_text, display=False)
+display(Markdown(depth_text))
+if len(deep):
+    deep.to_csv(csv_dir / "depth.csv", index=False)
+    shown = deep[["model", "width", "seed", "condition", "layer", "n_nodes", "mfr", "mfr_change", "cv_fr", "mf",
+                  "share_rare_5"]]
+    display(HTML(html_table(shown, digits=3)))
+    fig = plots.depth_view(deep)
+    plt.show()
+    plt.close(fig)
+    caption("F6", "The paper's indicators in every hidden layer of the deeper networks, from the first to the "
+                  "observed one, on the test set. MemRetrainLast and MemRandomLast keep the earlier layers of the "
+                  "generalizing and of the random network, so their first points coincide with those.")
+
+# %% [markdown]
 # ## How well the new statistics separate memorizing from generalizing networks
 #
 # The mean of each statistic over the generalizing, memorizing and random

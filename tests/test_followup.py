@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 from spikelib.report import followup, plots  # noqa: E402
 
@@ -37,3 +38,61 @@ def test_the_sweep_draws_the_unpenalised_network_at_zero():
     assert len(axes) == 4
     assert [t.get_text() for t in axes[0].get_xticklabels()] == ["0", "1e-05", "0.001"]
     assert len(axes[0].get_lines()) == 2  # generalizing L1, memorizing L2
+
+
+def _layers(observed_all, observed_last, conditions=("generalizing", "mem_retrain_last", "mem_retrain_all")):
+    """A CNN's two hidden layers per condition: the first frozen in MemRetrainLast, free in MemRetrainAll."""
+    values = {"generalizing": (0.70, 0.60), "mem_retrain_last": (0.70, observed_last),
+              "mem_retrain_all": (0.55, observed_all)}
+    rows = [{"model": "CNN", "width": 64, "seed": 0, "condition": c, "layer": name, "position": position,
+             "n_nodes": nodes, "mfr": values[c][position], "cv_fr": 0.5, "mf": 1 - values[c][position]}
+            for c in conditions for position, (name, nodes) in enumerate((("conv", 1152), ("observed", 64)))]
+    mlp = [{"model": "MLP", "width": 64, "seed": 0, "condition": c, "layer": "observed", "position": 0,
+            "n_nodes": 64, "mfr": 0.5, "cv_fr": 0.5, "mf": 0.5} for c in ("generalizing", "mem_retrain_last")]
+    return pd.DataFrame(rows + mlp)
+
+
+def test_depth_changes_are_against_the_same_layer_of_the_generalizing_network():
+    changes = followup.depth_changes(_layers(observed_all=0.20, observed_last=0.10)).set_index(
+        ["model", "condition", "layer"])
+    assert changes.loc[("CNN", "mem_retrain_all", "conv"), "mfr_change"] == pytest.approx(-0.15)
+    assert changes.loc[("CNN", "mem_retrain_all", "observed"), "mfr_change"] == pytest.approx(-0.40)
+    assert changes.loc[("CNN", "mem_retrain_last", "conv"), "mfr_change"] == 0
+    assert (changes.xs("generalizing", level="condition")["mf_change"] == 0).all()
+
+
+def test_depth_summary_reads_h6_from_the_observed_layer_of_both_retraining_networks():
+    hidden = followup.depth_summary(followup.depth_changes(_layers(observed_all=0.20, observed_last=0.10)))
+    assert hidden.startswith("CNN-64 (seed 0)") and "MLP" not in hidden  # one hidden layer: nothing to view
+    assert "(`conv`) goes from 0.700 to 0.550" in hidden and "the first stays at 0.700 (change +0.000)" in hidden
+    assert "moves less when the earlier layers may memorize (-0.400 against -0.500), as H6 expects." in hidden
+    shown = followup.depth_summary(followup.depth_changes(_layers(observed_all=0.05, observed_last=0.10)))
+    assert "moves more" in shown and "against what H6 expects" in shown
+
+
+def test_depth_summary_says_what_is_missing():
+    partial = _layers(0.2, 0.1, conditions=("generalizing", "mem_retrain_last"))
+    assert "no MemRetrainAll network has finished yet" in followup.depth_summary(followup.depth_changes(partial))
+    flat = _layers(0.2, 0.1)
+    assert followup.depth_summary(followup.depth_changes(flat[flat["model"] == "MLP"])) == \
+        "No network of this profile has more than one hidden layer."
+
+
+def test_the_depth_view_draws_one_line_per_condition_for_each_deep_network():
+    fig = plots.depth_view(_layers(0.2, 0.1))
+    assert len(fig.axes) == 3  # one deep network (the MLP has one layer), three indicators
+    assert len(fig.axes[0].get_lines()) == 3
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["conv\n(1,152 nodes)", "observed\n(64 nodes)"]
+
+
+def test_the_committed_cnn_records_every_hidden_layer():
+    from spikelib import paths
+    from spikelib.report import results
+
+    layers = results.layers(paths.ROOT / "results" / "fashion")
+    cnn = layers[layers["model"] == "CNN"].set_index(["condition", "layer"])
+    assert set(cnn.index.get_level_values("layer")) == {"conv", "observed"}
+    assert (cnn.xs("conv", level="layer")["n_nodes"] == 26 * 26 * 32).all()  # 3x3 convolution of 28x28, 32 channels
+    # MemRandomLast trains only the last two layers of the random network: its convolution is the random one.
+    assert cnn.loc[("mem_random_last", "conv"), "mfr"] == cnn.loc[("random", "conv"), "mfr"]
+    assert (layers.groupby("cell_id")["position"].max() == layers.groupby("cell_id")["layer"].count() - 1).all()

@@ -79,3 +79,22 @@ def test_densenet_without_imagenet_weights_fails_clearly(monkeypatch):
 def test_densenet_needs_colour_32(shape):
     with pytest.raises(sl.ParameterError, match="at least 32x32"):
         build_model("densenet", 16, shape, densenet_weights="random")
+
+
+def test_layer_indicators_cover_every_hidden_relu_layer_of_a_cnn():
+    """The depth view against an independent read-out: a Keras sub-model ending at each layer."""
+    import keras
+
+    from spikelib.experiment.analysis import layer_indicators
+    from spikelib.rates import firing_rate
+
+    network = build_model("cnn", 8, (8, 8, 1), seed=1)
+    inputs = np.random.default_rng(0).random((60, 8, 8, 1)).astype("float32")
+    depth = layer_indicators(network, inputs, window=10)
+    assert list(depth) == ["conv", OBSERVED_LAYER]  # flatten and the softmax output are not ReLU layers
+    conv = keras.Model(network.inputs, network.get_layer("conv").output).predict(inputs, verbose=0)
+    assert depth["conv"]["n_nodes"] == 6 * 6 * 32  # each channel at each position is a node
+    spikes = (conv.reshape(len(inputs), -1).T > 0).astype(np.uint8)
+    assert depth["conv"]["mfr"] == pytest.approx(firing_rate(spikes).mean())
+    assert depth["conv"]["share_rare_5"] == pytest.approx(np.mean(firing_rate(spikes) < 0.05))
+    assert depth[OBSERVED_LAYER]["n_nodes"] == 8

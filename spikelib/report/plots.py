@@ -25,6 +25,8 @@ noise_response
     Indicators against the label-noise fraction, mean and interval over seeds.
 penalty_sweep
     Training accuracy and the follow-up's statistics against the L1/L2 penalty.
+depth_view
+    The indicators of every hidden layer of the deeper networks, per condition.
 """
 
 import matplotlib.pyplot as plt
@@ -36,7 +38,7 @@ from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep",
+           "penalty_sweep", "depth_view",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -330,5 +332,34 @@ def penalty_sweep(table, columns=(("train_accuracy", "training accuracy"), ("sha
         ax.minorticks_off()
         ax.set(xlabel="penalty strength", ylabel=label)
     axes[0].legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def depth_view(layers, indicators=INDICATORS[:3]):
+    """The indicators of every hidden layer, from the first to the observed one, one line per condition.
+
+    One row of panels per network with more than one hidden layer.
+
+    Parameters
+    ----------
+    layers : pandas.DataFrame
+        From :func:`spikelib.report.results.layers`.
+    indicators : sequence of (column, label)
+    """
+    deep = layers[layers.groupby(["model", "width", "seed"])["position"].transform("max") > 0]
+    networks = list(deep.groupby(["model", "width", "seed"], sort=True))
+    fig, axes = plt.subplots(len(networks), len(indicators), squeeze=False,
+                             figsize=(PAGE_WIDTH, 2.8 * len(networks)))
+    for row, ((model, width, seed), rows) in zip(axes, networks):
+        names = rows.drop_duplicates("position").sort_values("position")
+        for ax, (column, label) in zip(row, indicators):
+            for condition, line in rows.groupby("condition", observed=True, sort=True):
+                line = line.sort_values("position")
+                ax.plot(line["position"], line[column], marker="o", color=COLOURS[condition],
+                        label=CONDITION_LABELS[condition])
+            ax.set_xticks(names["position"], [f"{n}\n({k:,} nodes)" for n, k in zip(names["layer"], names["n_nodes"])])
+            ax.set(ylabel=label, title=f"{model}-{width}" + (f", seed {seed}" if deep["seed"].nunique() > 1 else ""))
+    axes[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     return fig

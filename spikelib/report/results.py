@@ -14,6 +14,8 @@ curves
     Firing rate during training (Figure 5) of every curve cell.
 traces
     The indicators on a training probe as each network trained (every few epochs).
+layers
+    The paper's indicators for every hidden ReLU layer of each network (the depth view).
 read_manifest
     A run's manifest.
 completion
@@ -32,7 +34,7 @@ from ..cellfiles import METRICS, cell_status, read_curve, read_metrics, read_tra
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
-__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -163,6 +165,33 @@ def traces(root, protocol="cell"):
                 dataset=DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
                 phase=phase["name"]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def layers(root, protocol="cell", designs=("paper",)):
+    """The paper's indicators for every hidden ReLU layer of each finished cell (the depth view).
+
+    Each cell records them on its test set in the recorded sample order
+    (``metrics.json``'s ``layers``; a convolution's channels at each position
+    are its nodes). One row per (cell, layer): ``cell_id, model, width,
+    condition, seed, layer, position`` (0 for the first hidden layer),
+    ``n_nodes, mfr, cv_fr, mf, cv_mf, share_rare_5``. Cells of other designs
+    than ``designs`` (see :func:`design`) are left out, as in :func:`collect`.
+    """
+    rows = []
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") != protocol or design(parameters) not in designs:
+            continue
+        for position, (name, values) in enumerate(metrics.get("layers", {}).items()):
+            rows.append({"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]],
+                         "width": parameters["width"], "condition": parameters["condition"],
+                         "seed": parameters["seed"], "layer": name, "position": position, **values})
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["condition"] = pd.Categorical(frame["condition"], CONDITION_ORDER, ordered=True)
+        frame = frame.sort_values(["model", "width", "seed", "condition", "position"]).reset_index(drop=True)
+    return frame
 
 
 def read_manifest(root):
