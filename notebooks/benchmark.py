@@ -58,6 +58,7 @@ joined = [paths.results_dir() / name for name in join_profiles if (paths.results
 frame = benchmark.benchmark_set([root, *joined])
 finished, planned, progress = results.completion(root)
 glue(f"{profile}_progress", progress, display=False)
+glue(f"{profile}_cell_hours", results.computing_seconds(root) / 3600, display=False)
 
 
 # %% tags=["hide-input"]

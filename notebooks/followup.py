@@ -203,6 +203,8 @@ penalised = penalties[penalties["kind"] != "none"] if len(penalties) else penalt
 if len(penalised):
     penalties.to_csv(csv_dir / "penalties.csv", index=False)
     display(Markdown(f"From the `{source.name}` profile."))
+    if penalties_profile:  # a profile of its own: all its cells are the sweep's
+        glue(f"{profile}_penalty_minutes", results.computing_seconds(source) / 60, display=False)
     display(HTML(html_table(penalties.drop(columns=["strength", "kind"]), digits=3)))
     memorizing = penalties[penalties["condition"] == "mem_random_last"]
     strongest = memorizing.sort_values("strength").groupby("kind").tail(1).set_index("kind")
