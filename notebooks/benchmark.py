@@ -203,6 +203,8 @@ if len(switches):
     delays = switches["delay"].dropna()
     if len(delays) == 1:
         timing = f", {delays.iloc[0]:.0f} epoch{'' if delays.iloc[0] == 1 else 's'} after the switch"
+    elif len(delays) and delays.min() == delays.max():
+        timing = f", each {delays.iloc[0]:.0f} epoch{'' if delays.iloc[0] == 1 else 's'} after the switch"
     elif len(delays):
         timing = (f", a median of {delays.median():g} epochs (range {delays.min():.0f} to {delays.max():.0f}) "
                   "after the switch")
