@@ -73,6 +73,15 @@ def design(parameters):
     return "paper"
 
 
+def _finished_cells(root, protocol, designs):
+    """(directory, metrics) of each finished cell of this protocol and one of these designs."""
+    for directory in _cell_dirs(root):
+        metrics = read_metrics(directory)
+        parameters = metrics["parameters"]
+        if parameters.get("protocol", "cell") == protocol and design(parameters) in designs:
+            yield directory, metrics
+
+
 def collect(root, protocol="cell", designs=("paper",)):
     """One row per (cell, split) of a profile's finished cells.
 
@@ -92,11 +101,8 @@ def collect(root, protocol="cell", designs=("paper",)):
         If the folder holds no finished cell of this protocol.
     """
     rows = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in _finished_cells(root, protocol, designs):
         parameters = metrics["parameters"]
-        if parameters.get("protocol", "cell") != protocol or design(parameters) not in designs:
-            continue
         for split, stats in metrics["splits"].items():
             rows.append({
                 "cell_id": metrics["cell_id"], "directory": str(directory),
@@ -178,11 +184,8 @@ def layers(root, protocol="cell", designs=("paper",)):
     than ``designs`` (see :func:`design`) are left out, as in :func:`collect`.
     """
     rows = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in _finished_cells(root, protocol, designs):
         parameters = metrics["parameters"]
-        if parameters.get("protocol", "cell") != protocol or design(parameters) not in designs:
-            continue
         for position, (name, values) in enumerate(metrics.get("layers", {}).items()):
             rows.append({"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]],
                          "width": parameters["width"], "condition": parameters["condition"],
