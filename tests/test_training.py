@@ -184,3 +184,80 @@ def test_fingerprints_match():
     assert not fingerprints_match({**current, "training_version": 1}, current)
     assert not fingerprints_match({**current, "identity": {"width": 9}}, current)
     assert not fingerprints_match(None, current)
+
+
+def _probe_oracle(network, probe):
+    """The observed layer's firing rate on each probe half, from an independent Keras sub-model."""
+    import keras
+
+    upto = keras.Model(network.inputs, network.get_layer("observed").output)
+    return [float((np.asarray(upto.predict(half, verbose=0)) > 0).mean()) for half in probe]
+
+
+@pytest.mark.slow
+def test_probe_in_the_step_and_its_stride():
+    """After every step, or every third and the epoch's last: the same values where both measure,
+    the same training, and the last value equals a sub-model's firing rate on the probe."""
+    from spikelib.experiment.data import load_dataset
+
+    data = load_dataset("digits")
+    probe = (data.x_train[:50], data.x_test[:50])
+    n_fit = len(data.x_train) - int(len(data.x_train) * 0.1)
+    order = np.random.default_rng(5).permutation(n_fit).astype(np.int32)
+    runs = {}
+    for every in (1, 3):
+        network = _network()
+        trainer = Trainer(network, data.x_train, 0.1, 64, 0.1, "observed", probe=probe, probe_every=every)
+        trainer.set_labels(data.y_train)
+        runs[every] = (network, trainer.train_epoch(order))
+    (dense, (loss, _, every_step)), (strided_net, (strided_loss, _, strided)) = runs[1], runs[3]
+    n_batches = len(every_step)
+    assert n_batches == int(np.ceil(len(order) / 64)) and len(order) % 64  # a smaller last batch
+    measured = np.flatnonzero(np.isfinite(strided[:, 0]))
+    assert measured.tolist() == [*range(2, n_batches - 1, 3), n_batches - 1]
+    np.testing.assert_allclose(strided[measured], every_step[measured], atol=1e-6)
+    assert np.isfinite(every_step).all() and strided_loss == pytest.approx(loss, rel=1e-6)
+    for a, b in zip(dense.get_weights(), strided_net.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert every_step[-1].tolist() == pytest.approx(_probe_oracle(dense, probe), abs=1e-6)
+
+
+@pytest.mark.slow
+def test_firing_rate_recorder_with_a_stride():
+    from spikelib.experiment.data import load_dataset
+    from spikelib.experiment.models import compile_model
+    from spikelib.experiment.recording import FiringRateRecorder
+
+    data = load_dataset("digits")
+    probe = (data.x_train[:50], data.x_test[:50])
+    network = compile_model(_network(), 0.1)
+    recorder = FiringRateRecorder(*probe, every=4)
+    n = 64 * 9 + 10  # 10 batches an epoch, the last one smaller
+    network.fit(data.x_train[:n], data.y_train[:n], batch_size=64, epochs=2, verbose=0, callbacks=[recorder])
+    assert recorder.batch == [4, 8, 10, 14, 18, 20]  # every 4th of each epoch, and its last
+    assert recorder.phase == [0] * 6 and len(recorder.mfr_test) == 6
+    assert [recorder.mfr_train[-1], recorder.mfr_test[-1]] == pytest.approx(_probe_oracle(network, probe), abs=1e-6)
+
+
+@pytest.mark.parametrize("every", [0, 1.5, True, "2"])
+def test_a_bad_probe_stride_is_refused(every):
+    from spikelib.experiment.recording import FiringRateRecorder
+
+    probe = (np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)))
+    with pytest.raises(sl.ParameterError, match=rf"`every` must be a whole number.*got {every!r}"):
+        FiringRateRecorder(*probe, every=every)
+    with pytest.raises(sl.ParameterError, match=rf"`probe_every` must be a whole number.*got {every!r}"):
+        Trainer(_network(), np.zeros((10, 8, 8, 1)), 0.1, 4, 0.1, "observed", probe=probe, probe_every=every)
+
+
+def test_probe_arithmetic_share_counts_the_layers_up_to_the_observed_one():
+    """MLP-512 on 28 x 28 inputs: the probe runs the first layer; a step runs both, forward and weight
+    gradient, and the second layer's input gradient."""
+    from spikelib.experiment.models import build_model
+    from spikelib.pipeline.bench import probe_arithmetic_share
+
+    network = build_model("mlp", 512, (28, 28, 1), 10, seed=0)
+    first, second = 2 * 784 * 512, 2 * 512 * 10
+    expected = 200 * first / (256 * (2 * first + 3 * second))
+    assert probe_arithmetic_share(network) == pytest.approx(expected, rel=1e-12)
+    assert 0.37 < expected < 0.39

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .._optional import soft_import
-from ..exceptions import DataError
+from ..exceptions import DataError, ParameterError
 from ..storage import read_npz, write_npz
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "noisy_labels", "save_checkpoint", "load_checkpoint",
@@ -199,10 +199,15 @@ class Trainer:
         The observed layer (for the per-batch probe).
     probe : tuple of numpy.ndarray, optional
         ``(probe_train, probe_test)`` inputs whose mean firing rate in
-        ``layer`` is measured after every training step (the curve protocol).
+        ``layer`` is measured after training steps (the curve protocol).
+    probe_every : int, default 1
+        Measure the probe after every this many steps of an epoch, and after
+        its last step. 1 is the paper's protocol (every step); its cost is the
+        probe's own arithmetic (``make bench``), which a stride divides.
     """
 
-    def __init__(self, network, x_train, validation_split, batch_size, learning_rate, layer, probe=None):
+    def __init__(self, network, x_train, validation_split, batch_size, learning_rate, layer, probe=None,
+                 probe_every=1):
         self.tf = soft_import("tensorflow", "training a network")
         self.keras = soft_import("keras", "training a network")
         tf = self.tf
@@ -215,6 +220,10 @@ class Trainer:
         self.x_fit = tf.constant(x_train[: self.n_fit])
         self.x_val = tf.constant(x_train[self.n_fit:])
         self.probe = probe
+        if isinstance(probe_every, bool) or not isinstance(probe_every, (int, np.integer)) or probe_every < 1:
+            raise ParameterError(f"`probe_every` must be a whole number of steps >= 1 (1: after every step, "
+                                 f"the paper's protocol); got {probe_every!r}.")
+        self.probe_every = int(probe_every)
         self.n_probe_train = len(probe[0]) if probe is not None else 0
         self.jit = all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
         self.y_fit = self.y_val = None
@@ -239,7 +248,7 @@ class Trainer:
         x_fit, y_fit = self.x_fit, self.y_fit
         probe_rates = self._probe_function()
 
-        def step(index):
+        def step(index, probe_now=True):
             inputs = tf.gather(x_fit, index)
             labels = tf.gather(y_fit, index)
             with tf.GradientTape() as tape:
@@ -253,15 +262,26 @@ class Trainer:
             if probe_rates is None:
                 return totals
             # After this step's update (automatic control dependencies order the reads), as the paper records.
-            return tf.concat([totals, probe_rates()], axis=0)
+            if probe_now is True:
+                return tf.concat([totals, probe_rates()], axis=0)
+            skipped = tf.fill([2], tf.constant(np.nan, tf.float32))
+            return tf.concat([totals, tf.cond(probe_now, probe_rates, lambda: skipped)], axis=0)
 
         width = 2 if probe_rates is None else 4
+        every = self.probe_every
+        loop_ends_epoch = self.n_fit % self.batch_size == 0  # else a smaller batch follows the loop
 
         def epoch(batches):
             """Every full batch of an epoch in one compiled call: per-call dispatch costs milliseconds."""
-            outputs = tf.TensorArray(tf.float32, size=tf.shape(batches)[0], element_shape=(width,))
-            for i in tf.range(tf.shape(batches)[0]):
-                outputs = outputs.write(i, step(batches[i]))
+            n = tf.shape(batches)[0]
+            outputs = tf.TensorArray(tf.float32, size=n, element_shape=(width,))
+            for i in tf.range(n):
+                if probe_rates is None or every == 1:
+                    outputs = outputs.write(i, step(batches[i]))
+                else:
+                    probe_now = tf.logical_or(tf.equal((i + 1) % every, 0),
+                                              tf.logical_and(loop_ends_epoch, tf.equal(i, n - 1)))
+                    outputs = outputs.write(i, step(batches[i], probe_now))
             return outputs.stack()
 
         self._step = tf.function(step, jit_compile=self.jit)
@@ -315,7 +335,8 @@ class Trainer:
         loss, accuracy : float
             Running means over the epoch, as Keras reports them.
         probe : numpy.ndarray, shape (n_batches, 2), or None
-            The probe's firing rate (train, test) after every step.
+            The probe's firing rate (train, test) after every step; ``nan``
+            after the steps a ``probe_every`` stride skips.
         """
         if self._step is None:
             self.prepare()

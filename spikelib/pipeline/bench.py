@@ -110,18 +110,37 @@ def matmul_throughput(size=2048, repeats=5):
     return 2 * size**3 / seconds / 1e9
 
 
-def _training_flops_per_sample(network):
-    """About three times the forward pass's multiply-adds of the dense and convolution layers (forward,
-    and the weight and input gradients of the backward pass), counted as 2 FLOPs each."""
-    forward = 0
+def _forward_flops_per_sample(network, upto=None):
+    """Multiply-adds (2 FLOPs each) of each dense and convolution layer's forward pass, in order,
+    up to and including the layer named ``upto``: a list of ``(layer name, FLOPs)``."""
+    counts = []
     for layer in network.layers:
         kind = type(layer).__name__
         if kind == "Dense":
-            forward += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+            counts.append((layer.name, 2 * layer.kernel.shape[0] * layer.kernel.shape[1]))
         elif kind == "Conv2D":
             height, width, channels = layer.output.shape[1:]
-            forward += 2 * height * width * channels * int(np.prod(layer.kernel.shape[:3]))
-    return 3 * forward
+            counts.append((layer.name, 2 * height * width * channels * int(np.prod(layer.kernel.shape[:3]))))
+        if layer.name == upto:
+            break
+    return counts
+
+
+def _training_flops_per_sample(network):
+    """FLOPs of one training sample: each layer's forward pass and its weight gradient, and the input
+    gradient of every layer but the first (whose input is the data: the compiled step never forms it)."""
+    counts = [flops for _, flops in _forward_flops_per_sample(network)]
+    return 2 * counts[0] + 3 * sum(counts[1:])
+
+
+def probe_arithmetic_share(network, layer="observed", batch_size=256, probe_samples=200):
+    """The probe's FLOPs (``probe_samples`` through the layers up to ``layer``) over one training step's.
+
+    The floor of the per-batch protocol's cost when every layer trains: the
+    probe can be fused or compiled, but its multiply-adds remain.
+    """
+    probe = sum(flops for _, flops in _forward_flops_per_sample(network, upto=layer))
+    return probe_samples * probe / (batch_size * _training_flops_per_sample(network))
 
 
 def training_throughput(model="mlp", width=512, epochs=2, seed=0):
@@ -171,13 +190,18 @@ def training_throughput(model="mlp", width=512, epochs=2, seed=0):
             "loop_gflops": n * _training_flops_per_sample(network) / loop_seconds / 1e9}
 
 
-def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
-    """The cost of recording the firing rate on 100 + 100 probe samples after every batch.
+PROBE_STRIDE = 10
+
+
+def callback_overhead(width=512, epochs=3, repeats=3, stride=PROBE_STRIDE, seed=0):
+    """The cost of recording the firing rate on 100 + 100 probe samples during training.
 
     Two ways: the Keras callback :class:`FiringRateRecorder` with ``model.fit``
     (for users of ``fit``), and the compendium's loop with the probe computed
-    inside the compiled training step (what cells do). Each against the same
-    training without recording; best of ``repeats``, interleaved.
+    inside the compiled training step (what cells do); each after every batch
+    (the paper's protocol) and after every ``stride``-th batch. Each against the
+    same training without recording; best of ``repeats``, interleaved. Also the
+    probe's share of a training step's arithmetic (the per-batch floor).
     """
     from ..experiment.cell import seed_everything
     from ..experiment.models import build_model, compile_model
@@ -190,36 +214,49 @@ def callback_overhead(width=512, epochs=3, repeats=3, seed=0):
     rng = np.random.default_rng(seed)
     probe = (data.x_train[rng.permutation(len(data.x_train))[:100]],
              data.x_test[rng.permutation(len(data.x_test))[:100]])
-    times = {"fit": [], "fit_recorder": [], "loop": [], "loop_probe": []}
-    batches = 0
+    every = {"fit": None, "fit_recorder": 1, "fit_recorder_strided": stride,
+             "loop": None, "loop_probe": 1, "loop_probe_strided": stride}
+    times = {kind: [] for kind in every}
+    recorded = {}
     for _ in range(repeats):
-        for kind in times:  # interleaved, so drifts hit all alike
+        for kind, stride_of_kind in every.items():  # interleaved, so drifts hit all alike
             seed_everything(seed)
             network = build_model("mlp", width, data.input_shape, data.n_classes, seed=seed)
             if kind.startswith("fit"):
                 compile_model(network)
-                callbacks = [FiringRateRecorder(*probe)] if kind == "fit_recorder" else []
+                callbacks = [FiringRateRecorder(*probe, every=stride_of_kind)] if stride_of_kind else []
                 network.fit(data.x_train[:2048], data.y_train[:2048], batch_size=256, epochs=1, verbose=0,
                             callbacks=callbacks)  # compile the graphs outside the timing
+                if callbacks:
+                    callbacks[0].mfr_train.clear()
                 start = time.perf_counter()
                 network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs, validation_split=0.1,
                             verbose=0, callbacks=callbacks)
                 if callbacks:
-                    batches = len(callbacks[0].mfr_train)
+                    recorded[kind] = len(callbacks[0].mfr_train)
             else:
                 trainer = Trainer(network, data.x_train, 0.1, 256, 0.1, "observed",
-                                  probe=probe if kind == "loop_probe" else None)
+                                  probe=probe if stride_of_kind else None, probe_every=stride_of_kind or 1)
                 trainer.set_labels(data.y_train)
                 trainer.train_epoch(epoch_order(seed, 0, 0, trainer.n_fit))
                 start = time.perf_counter()
+                measured = 0
                 for number in range(1, epochs + 1):
-                    trainer.train_epoch(epoch_order(seed, 0, number, trainer.n_fit))
+                    rates = trainer.train_epoch(epoch_order(seed, 0, number, trainer.n_fit))[2]
                     trainer.validate()
+                    if rates is not None:
+                        measured += int(np.isfinite(rates[:, 0]).sum())
+                if stride_of_kind:
+                    recorded[kind] = measured
             times[kind].append(time.perf_counter() - start)
     best = {kind: min(values) for kind, values in times.items()}
-    return {"width": width, "epochs": epochs, **{f"{k}_s": v for k, v in best.items()},
+    return {"width": width, "epochs": epochs, "stride": stride, **{f"{k}_s": v for k, v in best.items()},
             "fit_overhead": best["fit_recorder"] / best["fit"] - 1,
-            "loop_overhead": best["loop_probe"] / best["loop"] - 1, "batches_recorded": batches}
+            "fit_strided_overhead": best["fit_recorder_strided"] / best["fit"] - 1,
+            "loop_overhead": best["loop_probe"] / best["loop"] - 1,
+            "loop_strided_overhead": best["loop_probe_strided"] / best["loop"] - 1,
+            "probe_share": probe_arithmetic_share(network),
+            "batches_recorded": recorded["fit_recorder"], "measurements": recorded}
 
 
 def monitor_overhead(width=512, epochs=5, repeats=3, probe_size=1000, seed=0):
@@ -315,11 +352,17 @@ def main(argv=None):
                   "matrix-multiply throughput")
         row = callback_overhead()
         if "skipped" not in row:
-            print(f"\nfiring rate on 100 + 100 probe samples after every batch, MLP-{row['width']}, {row['epochs']} "
-                  f"epochs ({row['batches_recorded']} batches): Keras callback with model.fit "
-                  f"{row['fit_s']:.1f} s -> {row['fit_recorder_s']:.1f} s ({100 * row['fit_overhead']:+.1f}%); "
-                  f"inside the compendium's compiled step {row['loop_s']:.1f} s -> {row['loop_probe_s']:.1f} s "
-                  f"({100 * row['loop_overhead']:+.1f}%)")
+            counts = row["measurements"]
+            print(f"\nfiring rate of MLP-{row['width']} on 100 + 100 probe samples, {row['epochs']} epochs: "
+                  f"after every batch (the paper's protocol, {counts['fit_recorder']} measurements): Keras callback "
+                  f"with model.fit {row['fit_s']:.1f} s -> {row['fit_recorder_s']:.1f} s "
+                  f"({100 * row['fit_overhead']:+.1f}%), inside the compendium's compiled step {row['loop_s']:.1f} s "
+                  f"-> {row['loop_probe_s']:.1f} s ({100 * row['loop_overhead']:+.1f}%); the probe is "
+                  f"{row['probe_share']:.0%} of a training step's FLOPs")
+            print(f"after every {row['stride']}th batch and each epoch's last ({counts['fit_recorder_strided']} "
+                  f"measurements): callback {row['fit_recorder_strided_s']:.1f} s "
+                  f"({100 * row['fit_strided_overhead']:+.1f}%), inside the step {row['loop_probe_strided_s']:.1f} s "
+                  f"({100 * row['loop_strided_overhead']:+.1f}%)")
         row = monitor_overhead()
         if "skipped" not in row:
             print(f"online memorization monitor (firing rate on {row['probe_size']} samples every epoch), "
