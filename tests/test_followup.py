@@ -70,6 +70,23 @@ def test_depth_summary_reads_h6_from_the_observed_layer_of_both_retraining_netwo
     assert "moves more" in shown and "against what H6 expects" in shown
 
 
+@pytest.mark.parametrize("observed_all, accuracy_all, clause", [
+    (0.20, 0.9, "MemRetrainAll memorized more (90.0 % training accuracy on shuffled labels against 50.0 %), so "
+                "this is not for want of memorizing."),
+    (0.20, 0.3, "But MemRetrainAll also memorized less (30.0 % training accuracy on shuffled labels against 50.0 %), "
+                "which alone could explain a smaller change."),
+    (0.05, 0.9, "But MemRetrainAll also memorized more (90.0 % training accuracy on shuffled labels against 50.0 %), "
+                "which alone could explain a larger change."),
+    (0.20, 0.505, "Both memorized about as far (50.5 % training accuracy on shuffled labels against 50.0 %)."),
+])
+def test_depth_summary_says_whether_how_far_each_network_memorized_could_explain_it(observed_all, accuracy_all,
+                                                                                      clause):
+    layers = _layers(observed_all=observed_all, observed_last=0.10)
+    layers["train_accuracy"] = layers["condition"].map({"generalizing": 0.95, "mem_retrain_last": 0.5,
+                                                        "mem_retrain_all": accuracy_all})
+    assert followup.depth_summary(followup.depth_changes(layers)).endswith(clause)
+
+
 def test_depth_summary_says_what_is_missing():
     partial = _layers(0.2, 0.1, conditions=("generalizing", "mem_retrain_last"))
     assert "no MemRetrainAll network has finished yet" in followup.depth_summary(followup.depth_changes(partial))

@@ -332,8 +332,25 @@ def depth_summary(changes):
             f"(change {frozen_first_change:+.3f}) and the observed layer goes to {frozen_last:.3f}. "
             f"The observed layer moves {'less' if hidden else 'more'} when the earlier layers may memorize "
             f"({all_last_change:+.3f} against {frozen_last_change:+.3f}), "
-            + ("as H6 expects." if hidden else "against what H6 expects."))
+            + ("as H6 expects." if hidden else "against what H6 expects.")
+            + _memorized_how_far(by, hidden))
     return " ".join(sentences) if sentences else "No network of this profile has more than one hidden layer."
+
+
+def _memorized_how_far(by, hidden):
+    """Whether how far each network memorized could explain the depth view's verdict (a sentence, or '')."""
+    if "train_accuracy" not in by:
+        return ""
+    everything, frozen = (float(by.loc[(condition, 0), "train_accuracy"])
+                          for condition in ("mem_retrain_all", "mem_retrain_last"))
+    more = everything > frozen
+    figures = (f"({100 * everything:.1f} % training accuracy on shuffled labels against {100 * frozen:.1f} %)")
+    if abs(everything - frozen) < 0.01:  # within a point: neither memorized notably further
+        return f" Both memorized about as far {figures}."
+    if hidden != more:  # a smaller change from less memorizing, or a larger one from more
+        return (f" But MemRetrainAll also memorized {'more' if more else 'less'} {figures}, which alone could "
+                f"explain a {'larger' if more else 'smaller'} change.")
+    return f" MemRetrainAll memorized {'more' if more else 'less'} {figures}, so this is not for want of memorizing."
 
 
 def beyond_rate(frame, columns, rate="mfr"):

@@ -179,8 +179,8 @@ def layers(root, protocol="cell", designs=("paper",)):
     Each cell records them on its test set in the recorded sample order
     (``metrics.json``'s ``layers``; a convolution's channels at each position
     are its nodes). One row per (cell, layer): ``cell_id, model, width,
-    condition, seed, layer, position`` (0 for the first hidden layer),
-    ``n_nodes, mfr, cv_fr, mf, cv_mf, share_rare_5``. Cells of other designs
+    condition, seed, train_accuracy, layer, position`` (0 for the first
+    hidden layer), ``n_nodes, mfr, cv_fr, mf, cv_mf, share_rare_5``. Cells of other designs
     than ``designs`` (see :func:`design`) are left out, as in :func:`collect`.
     """
     rows = []
@@ -189,7 +189,8 @@ def layers(root, protocol="cell", designs=("paper",)):
         for position, (name, values) in enumerate(metrics.get("layers", {}).items()):
             rows.append({"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]],
                          "width": parameters["width"], "condition": parameters["condition"],
-                         "seed": parameters["seed"], "layer": name, "position": position, **values})
+                         "seed": parameters["seed"], "train_accuracy": metrics["train_accuracy"], "layer": name,
+                         "position": position, **values})
     frame = pd.DataFrame(rows)
     if len(frame):
         frame["condition"] = pd.Categorical(frame["condition"], CONDITION_ORDER, ordered=True)
