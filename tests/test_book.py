@@ -87,11 +87,14 @@ def test_failed_notebook_keeps_its_error(tmp_path):
     source.write_text("# %% [markdown]\n# # Broken\n\n# %% tags=[\"parameters\"]\nx = 1\n\n# %%\nraise RuntimeError('boom')\n")
     from spikelib.pipeline.notebook import execute_notebook
 
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".broken.k1ll3d.ipynb").write_text("{}")  # a run killed outright left it
+    (tmp_path / "out" / ".other.k1ll3d.ipynb").write_text("{}")  # another notebook's: not ours to delete
     with pytest.raises(Exception, match="boom"):
         execute_notebook(source, tmp_path / "out" / "broken.ipynb", parameters={"x": 2})
     text = (tmp_path / "out" / "broken.ipynb").read_text()
     assert "boom" in text and '"x = 2' in text.replace("\\n", "")
-    assert not list((tmp_path / "out").glob(".*"))
+    assert [path.name for path in (tmp_path / "out").glob(".*")] == [".other.k1ll3d.ipynb"]
     assert json.loads(text)["metadata"]["papermill"]["output_path"] == str(tmp_path / "out" / "broken.ipynb")
 
 

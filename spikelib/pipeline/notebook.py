@@ -80,6 +80,8 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
             rest = first.source.split("\n", 1)[1] if "\n" in first.source else ""
             first.source = f"# {title}\n{rest}"
     output.parent.mkdir(parents=True, exist_ok=True)
+    for stale in output.parent.glob(f".{output.stem}.*.ipynb"):
+        stale.unlink()  # left by a run killed outright (SIGKILL), which no handler sees
     fd, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
     os.close(fd)
     try:
