@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -244,9 +245,10 @@ def test_a_bad_probe_stride_is_refused(every):
     from spikelib.experiment.recording import FiringRateRecorder
 
     probe = (np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)))
-    with pytest.raises(sl.ParameterError, match=rf"`every` must be a whole number.*got {every!r}"):
+    with pytest.raises(sl.ParameterError, match=rf"`every` must be an integer >= 1; got {re.escape(repr(every))}"):
         FiringRateRecorder(*probe, every=every)
-    with pytest.raises(sl.ParameterError, match=rf"`probe_every` must be a whole number.*got {every!r}"):
+    with pytest.raises(sl.ParameterError,
+                       match=rf"`probe_every` must be an integer >= 1; got {re.escape(repr(every))}"):
         Trainer(_network(), np.zeros((10, 8, 8, 1)), 0.1, 4, 0.1, "observed", probe=probe, probe_every=every)
 
 

@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..exceptions import ParameterError
+from .._validation import check_positive_int
 from .config import OBSERVED_LAYER
 
 __all__ = ["FiringRateRecorder"]
@@ -60,10 +60,7 @@ class FiringRateRecorder(keras.callbacks.Callback):
 
     def __init__(self, probe_train, probe_test, layer=OBSERVED_LAYER, every=1):
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ParameterError(f"`every` must be a whole number of batches >= 1 (1: after every batch, "
-                                 f"the paper's protocol); got {every!r}.")
-        self.every = int(every)
+        self.every = check_positive_int(every, "every")
         self.batch = []
         self._batches = 0
         self.probes = tf.constant(np.concatenate([probe_train, probe_test]).astype("float32"))

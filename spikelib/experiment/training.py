@@ -39,7 +39,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .._optional import soft_import
-from ..exceptions import DataError, ParameterError
+from .._validation import check_positive_int
+from ..exceptions import DataError
 from ..storage import read_npz, write_npz
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "noisy_labels", "save_checkpoint", "load_checkpoint",
@@ -220,10 +221,7 @@ class Trainer:
         self.x_fit = tf.constant(x_train[: self.n_fit])
         self.x_val = tf.constant(x_train[self.n_fit:])
         self.probe = probe
-        if isinstance(probe_every, bool) or not isinstance(probe_every, (int, np.integer)) or probe_every < 1:
-            raise ParameterError(f"`probe_every` must be a whole number of steps >= 1 (1: after every step, "
-                                 f"the paper's protocol); got {probe_every!r}.")
-        self.probe_every = int(probe_every)
+        self.probe_every = check_positive_int(probe_every, "probe_every")
         self.n_probe_train = len(probe[0]) if probe is not None else 0
         self.jit = all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
         self.y_fit = self.y_val = None

@@ -344,7 +344,7 @@ def _memorized_how_far(by, hidden):
     everything, frozen = (float(by.loc[(condition, 0), "train_accuracy"])
                           for condition in ("mem_retrain_all", "mem_retrain_last"))
     more = everything > frozen
-    figures = (f"({100 * everything:.1f} % training accuracy on shuffled labels against {100 * frozen:.1f} %)")
+    figures = f"({100 * everything:.1f} % training accuracy on shuffled labels against {100 * frozen:.1f} %)"
     if abs(everything - frozen) < 0.01:  # within a point: neither memorized notably further
         return f" Both memorized about as far {figures}."
     if hidden != more:  # a smaller change from less memorizing, or a larger one from more
