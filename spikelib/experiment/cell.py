@@ -66,8 +66,8 @@ from .analysis import (
     weight_statistics,
 )
 from .diagnostics import network_diagnostics
-from .config import RETRAINING, TRAINING_VERSION, CellConfig, cell_id
-from .data import load_dataset
+from .config import FIT_ACCURACY, RETRAINING, TRAINING_VERSION, CellConfig, cell_id
+from .data import load_dataset, training_subset
 from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
 from .paper import paper_accuracy
 from .provenance import machine, package_versions
@@ -147,6 +147,8 @@ def _resolve_until(until, config, condition, split):
         if value is None:
             return "plateau", "the paper reports no such network: a plateau or the cap stops the phase"
         return value, f"the paper's Table 1 ({split} accuracy)"
+    if until == "fit":
+        return FIT_ACCURACY, "the zoo's fitting criterion: running training accuracy of 99 % (Jiang et al. 2020)"
     if isinstance(until, str):
         return until, None
     return float(until), "given"
@@ -159,7 +161,10 @@ def _phases(config, data):
         noise = 0.0 if config.protocol == "curve" else config.noise
         labels = noisy_labels(data.y_train, noise, config.seed)[0] if noise else data.y_train
         until, source = _resolve_until(config.generalize_until, config, "generalizing", "validation")
-        rule = StopRule(until, config.epochs, config.generalize_patience, config.min_gain, "val_accuracy")
+        fit = config.generalize_until == "fit"
+        # To the fitting criterion or the cap, never a plateau: a patience of the whole cap.
+        rule = StopRule(until, config.epochs, config.epochs if fit else config.generalize_patience, config.min_gain,
+                        "accuracy" if fit else "val_accuracy")
         phases.append(_Phase("true labels", labels, rule, source, freeze=False))
     if config.trains_on_shuffled_labels:
         labels = noisy_labels(data.y_train, config.noise, config.seed)[0]
@@ -176,6 +181,12 @@ def _base_model_path(config, output_dir):
     return Path(output_dir).parent / cell_id(sibling) / MODEL
 
 
+def _build(config, data):
+    """The cell's network at initialisation (its seed rebuilds the same weights)."""
+    return build_model(config.model, config.width, data.input_shape, data.n_classes, seed=config.seed,
+                       densenet_weights=config.densenet_weights, depth=config.depth, dropout=config.dropout)
+
+
 def _initial_network(config, data, output_dir):
     keras = soft_import("keras", "training a network")
 
@@ -190,11 +201,10 @@ def _initial_network(config, data, output_dir):
         network = keras.models.load_model(path, safe_mode=True, compile=False)
         base = str(path)
     else:
-        network = build_model(config.model, config.width, data.input_shape, data.n_classes, seed=config.seed,
-                              densenet_weights=config.densenet_weights)
+        network = _build(config, data)
         base = None
     _check_layer(network, config.layer)
-    set_penalties(network, config.layer, config.l1, config.l2)
+    set_penalties(network, config.layer, config.l1, config.l2, config.weight_decay)
     return network, base
 
 
@@ -442,8 +452,7 @@ def _initial_weights(config, data):
     """The network's weights at initialisation (its seed rebuilds them); ``None`` for ImageNet weights."""
     if config.model == "densenet" and config.densenet_weights == "imagenet":
         return None
-    network = build_model(config.model, config.width, data.input_shape, data.n_classes, seed=config.seed,
-                          densenet_weights=config.densenet_weights)
+    network = _build(config, data)
     return {variable.path: np.asarray(variable) for variable in network.weights}
 
 
@@ -506,7 +515,7 @@ def run_cell(config, progress=print):
     (output_dir / METRICS).unlink(missing_ok=True)  # a rerun is incomplete until it ends
 
     seed_everything(config.seed)
-    data = load_dataset(config.dataset, data_dir=config.data_dir)
+    data = training_subset(load_dataset(config.dataset, data_dir=config.data_dir), config.train_samples)
     progress(f"{cell_id(config)}: {data.name} from {data.source}, "
              f"{len(data.x_train)} train / {len(data.x_test)} test samples")
     _check_against_data(config, data)

@@ -31,7 +31,7 @@ from ..exceptions import ParameterError
 
 __all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
            "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
-           "TRAINING_VERSION"]
+           "TRAINING_VERSION", "FIT_ACCURACY", "ADDED_LATER"]
 
 CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
 MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
@@ -43,7 +43,14 @@ DENSENET_WEIGHTS = ("imagenet", "random")
 #: Stable name of the last hidden ReLU layer, the one the paper observes.
 OBSERVED_LAYER = "observed"
 #: The words a training phase may stop on (besides a target accuracy in (0, 1]).
-UNTIL_WORDS = ("epochs", "plateau", "paper")
+UNTIL_WORDS = ("epochs", "plateau", "paper", "fit")
+#: What ``until="fit"`` means: running training accuracy of 99 % (Jiang et al. 2020 trained
+#: every network of their zoo to a fixed training criterion so that no measure can read off
+#: under-fitting; the PGDL zoos did the same).
+FIT_ACCURACY = 0.99
+#: Parameters added after the first committed results: left out of a cell's identity while they
+#: keep their default, so the cells computed before them keep their identity and stay finished.
+ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples")
 #: Version of the training protocol: results of another version are not finished. (Running an
 #: epoch's batches in one compiled call changed nothing: its rasters were checked bit-identical.)
 TRAINING_VERSION = 2
@@ -117,13 +124,15 @@ class CellConfig:
                          "this many, or at most this many when generalize_until stops earlier", "int", minimum=0)
     generalize_until: object = _param("epochs", "when the true-label phase stops: 'epochs' (all of them), "
                                       "'plateau' (validation accuracy stops rising), 'paper' (the paper's "
-                                      "validation accuracy, Table 1), or a validation accuracy in (0, 1]", "until",
+                                      "validation accuracy, Table 1), 'fit' (a running training accuracy of 0.99, "
+                                      "the model zoo's criterion), or a validation accuracy in (0, 1]", "until",
                                       choices=UNTIL_WORDS)
     max_memorize_epochs: int = _param(3000, "at most this many epochs on shuffled labels (memorizing cells; the "
                                       "curve's second phase)", "int", minimum=0)
     memorize_until: object = _param("paper", "when the shuffled-label phase stops: 'paper' (the paper's training "
                                     "accuracy, Table 1; a plateau where the paper has none), 'plateau', 'epochs' "
-                                    "(all max_memorize_epochs), or a training accuracy in (0, 1]", "until",
+                                    "(all max_memorize_epochs), 'fit' (a running training accuracy of 0.99), or a training accuracy "
+                                    "in (0, 1]", "until",
                                     choices=UNTIL_WORDS)
     patience: int = _param(100, "shuffled-label epochs without a gain of min_gain in training accuracy that "
                            "count as a plateau", "int", minimum=1)
@@ -144,6 +153,15 @@ class CellConfig:
                        "float", minimum=0)
     l2: float = _param(0.0, "L2 penalty on the observed layer's incoming weights (0: none, as in the paper)",
                        "float", minimum=0)
+    depth: int = _param(1, "hidden ReLU layers of width `width` before the output, the observed one last "
+                        "(the paper: 1)", "int", minimum=1, maximum=8)
+    dropout: float = _param(0.0, "dropout rate after every hidden layer (0: none, as in the paper)", "float",
+                            minimum=0, maximum=1, open_maximum=True)
+    weight_decay: float = _param(0.0, "L2 penalty on every kernel of the model (0: none, as in the paper)",
+                                 "float", minimum=0)
+    train_samples: int | None = _param(None, "train on a fixed subset of this many training samples, the same "
+                                       "for every cell and seed (validation_split of them validate); "
+                                       "default: all", "int", minimum=2, optional=True)
     window: int = _param(100, "Fano-factor window in samples (the paper: 100)", "int", minimum=1)
     ljung_box_lags: int = _param(10, "lags of the Ljung-Box test", "int", minimum=1)
     layer: str = _param(OBSERVED_LAYER, "name of the observed layer", "str")
@@ -243,7 +261,9 @@ class CellConfig:
     def identity(self):
         """The recorded parameters that define the cell's result (not where its files are)."""
         recorded = self.recorded()
-        return {spec.name: recorded[spec.name] for spec in parameter_specs() if spec.identity}
+        defaults = {spec.name: spec.default for spec in parameter_specs()}
+        return {spec.name: recorded[spec.name] for spec in parameter_specs()
+                if spec.identity and not (spec.name in ADDED_LATER and recorded[spec.name] == defaults[spec.name])}
 
     @property
     def dataset_name(self):
@@ -340,9 +360,18 @@ def cell_id(config):
     'fashion_mnist-mlp-512-generalizing-noise0.4-seed3'
     >>> cell_id(CellConfig(l1=1e-5))
     'digits-mlp-128-generalizing-l1_1e-05-seed0'
+    >>> cell_id(CellConfig(depth=2, dropout=0.1, weight_decay=1e-4, learning_rate=0.05, train_samples=1000))
+    'digits-mlp-128-generalizing-depth2-dropout0.1-wd0.0001-lr0.05-n1000-seed0'
     """
     protocol = "-curve" if config.protocol == "curve" else ""
+    defaults = {spec.name: spec.default for spec in parameter_specs()}
     extras = "".join([f"-noise{config.label_noise:g}" if config.label_noise is not None else "",
-                      f"-l1_{config.l1:g}" if config.l1 else "", f"-l2_{config.l2:g}" if config.l2 else ""])
+                      f"-l1_{config.l1:g}" if config.l1 else "", f"-l2_{config.l2:g}" if config.l2 else "",
+                      f"-depth{config.depth}" if config.depth != defaults["depth"] else "",
+                      f"-dropout{config.dropout:g}" if config.dropout else "",
+                      f"-wd{config.weight_decay:g}" if config.weight_decay else "",
+                      f"-lr{config.learning_rate:g}" if config.learning_rate != defaults["learning_rate"] else "",
+                      f"-batch{config.batch_size}" if config.batch_size != defaults["batch_size"] else "",
+                      f"-n{config.train_samples}" if config.train_samples is not None else ""])
     return (f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}{extras}"
             f"-seed{config.seed}")

@@ -8,6 +8,8 @@ load_dataset
     the data set's own train/test split.
 known_checksums
     The SHA-256 of every data file the compendium knows (``data/checksums.sha256``).
+training_subset
+    A fixed subset of the training samples, the same for every cell and seed.
 sha256
     Checksum of a file.
 
@@ -32,11 +34,14 @@ from ..storage import sha256
 from .config import DATASETS
 
 __all__ = ["Dataset", "load_dataset", "known_checksums", "sha256", "DATASETS", "DIGITS_SPLIT_SEED",
-           "MAX_CLASSES"]
+           "MAX_CLASSES", "training_subset", "SUBSET_SEED"]
 
 #: The digits data set has no official split; this seed fixes one for everyone.
 DIGITS_SPLIT_SEED = 20240919
 _DIGITS_TEST_FRACTION = 0.25
+#: The seed of the training subsets: one draw for every cell, so that networks trained on a
+#: subset of a given size differ in their hyperparameters and seeds, not in their data.
+SUBSET_SEED = 20241201
 
 FASHION_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -353,3 +358,50 @@ def load_dataset(name, data_dir=None, checksums=None):
         if folder is not None:
             return _cifar_from(folder / "cifar-10-python.tar.gz", checksums)
     return _keras_loader(text, dirs)
+
+
+def training_subset(data, n_samples):
+    """The first ``n_samples`` of one seeded permutation of the training samples, in their original order.
+
+    The draw depends on :data:`SUBSET_SEED` and the training set's size only,
+    so every cell trained on ``n_samples`` sees the same samples, and a larger
+    subset of the same set holds every smaller one.
+
+    Parameters
+    ----------
+    data : Dataset
+    n_samples : int or None
+        ``None`` returns ``data`` unchanged.
+
+    Returns
+    -------
+    Dataset
+        With ``x_train``, ``y_train`` replaced by the subset; the test split is kept.
+
+    Raises
+    ------
+    ParameterError
+        If ``n_samples`` exceeds the training samples, or the subset misses a class.
+
+    Examples
+    --------
+    >>> small = training_subset(load_dataset("digits"), 200)
+    >>> small.x_train.shape, small.n_classes
+    ((200, 8, 8, 1), 10)
+    """
+    from ..exceptions import ParameterError
+
+    if n_samples is None:
+        return data
+    n_all = len(data.x_train)
+    if not 1 < n_samples <= n_all:
+        raise ParameterError(f"`train_samples`={n_samples}: {data.name!r} has {n_all} training samples; give "
+                             f"2 to {n_all}, or leave it unset to train on all.", "train_samples")
+    index = np.sort(np.random.default_rng(SUBSET_SEED).permutation(n_all)[:n_samples])
+    labels = data.y_train[index]
+    missing = sorted(set(range(data.n_classes)) - set(labels.tolist()))
+    if missing:
+        raise ParameterError(f"`train_samples`={n_samples} leaves classes {missing[:10]} of {data.name!r} without "
+                             "a training sample; give more samples.", "train_samples")
+    return Dataset(data.name, data.x_train[index], labels, data.x_test, data.y_test,
+                   f"{data.source} (a subset of {n_samples} of its {n_all} training samples)")

@@ -21,6 +21,15 @@ researcher would otherwise reach for:
 - **Sharpness** (the family Jiang et al. 2020 found most predictive): the
   mean increase of the training loss when every weight is perturbed by
   Gaussian noise of a size relative to the weight's own magnitude.
+- **Margins**: the output margin (true-class logit minus the largest other)
+  and the hidden-layer margin (the distance, in the observed layer's space,
+  to the nearest decision boundary; exact, because the output layer is linear
+  in the observed layer), each as its 10th percentile over training samples
+  (Jiang et al. 2020 take that percentile).
+- **Davies–Bouldin index with label-wise mixup** (Natekar & Sharma 2020, the
+  winner of the PGDL competition): pairs of training samples of the same
+  class mixed half and half, their observed-layer representations clustered
+  by class, and the clusters' Davies–Bouldin index (low: well separated).
 
 Functions
 ---------
@@ -30,6 +39,10 @@ ablation_curve
     Accuracy against the fraction of nodes zeroed, and its normalised area.
 weight_norms
     Norms of the weights and their distance from initialisation.
+margins
+    Output and hidden-layer margins of each sample, for a linear output layer.
+mixup_davies_bouldin
+    Davies–Bouldin index of representations of label-wise mixed samples.
 perturbation_sharpness
     Mean loss increase under relative Gaussian weight perturbations (any loss).
 network_diagnostics
@@ -46,8 +59,8 @@ import numpy as np
 from .._optional import soft_import
 from ..exceptions import ParameterError
 
-__all__ = ["weightwatcher_metrics", "ablation_curve", "weight_norms", "perturbation_sharpness",
-           "network_diagnostics", "WEIGHTWATCHER_METRICS", "ABLATION_FRACTIONS", "SHARPNESS_SIGMA"]
+__all__ = ["weightwatcher_metrics", "ablation_curve", "weight_norms", "perturbation_sharpness", "margins",
+           "mixup_davies_bouldin", "network_diagnostics", "MARGIN_PERCENTILE", "MIXUP_PER_CLASS", "WEIGHTWATCHER_METRICS", "ABLATION_FRACTIONS", "SHARPNESS_SIGMA"]
 
 WEIGHTWATCHER_METRICS = ("alpha", "alpha_weighted", "log_spectral_norm", "stable_rank")
 #: Fractions of the observed layer's nodes zeroed along the ablation curve.
@@ -56,6 +69,10 @@ ABLATION_FRACTIONS = tuple(np.round(np.linspace(0, 1, 11), 2))
 #: deviation SHARPNESS_SIGMA * |w|. Calibrated on the generalizing Fashion-MNIST MLPs so the
 #: training loss rises measurably (by a few hundredths) without leaving the basin.
 SHARPNESS_SIGMA = 0.05
+#: The percentile of the per-sample margins reported (Jiang et al. 2020: the 10th).
+MARGIN_PERCENTILE = 10
+#: Mixed pairs per class for the Davies–Bouldin index (Natekar & Sharma used about 500 samples).
+MIXUP_PER_CLASS = 50
 
 
 def weightwatcher_metrics(network, layer):
@@ -250,6 +267,115 @@ def perturbation_sharpness(loss, weights, sigma=SHARPNESS_SIGMA, n_draws=10, see
     return float(np.mean(increases))
 
 
+def margins(hidden, kernel, bias, labels):
+    r"""Output and hidden-layer margins of each sample, for logits linear in a hidden layer.
+
+    With logits :math:`z = h W + b` and true class :math:`y`:
+
+    .. math:: m_{\mathrm{out}} = z_y - \max_{j \ne y} z_j, \qquad
+              m_{\mathrm{hidden}} = \min_{j \ne y} \frac{z_y - z_j}{\lVert W_{:,y} - W_{:,j} \rVert}
+
+    :math:`m_{\mathrm{hidden}}` is the exact distance from :math:`h` to the nearest
+    decision boundary (the logits are linear in :math:`h`); both are negative
+    for a misclassified sample.
+
+    Parameters
+    ----------
+    hidden : numpy.ndarray, shape (n_samples, n_nodes)
+    kernel : numpy.ndarray, shape (n_nodes, n_classes)
+    bias : numpy.ndarray, shape (n_classes,)
+    labels : numpy.ndarray of int, shape (n_samples,)
+
+    Returns
+    -------
+    output_margin, hidden_margin : numpy.ndarray, shape (n_samples,)
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree or there are fewer than two classes.
+
+    Examples
+    --------
+    >>> out, hid = margins(np.array([[3.0, 0.0]]), np.eye(2), np.zeros(2), np.array([0]))
+    >>> float(out[0]), round(float(hid[0]), 4)  # the boundary h0 = h1 lies 3 / sqrt(2) away
+    (3.0, 2.1213)
+    """
+    hidden = np.asarray(hidden, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    labels = np.asarray(labels)
+    if hidden.ndim != 2 or kernel.ndim != 2 or hidden.shape[1] != kernel.shape[0] or len(labels) != len(hidden):
+        raise ParameterError(f"`hidden` {hidden.shape}, `kernel` {kernel.shape} and `labels` {labels.shape} must "
+                             "be (n_samples, n_nodes), (n_nodes, n_classes) and (n_samples,).", "hidden")
+    if kernel.shape[1] < 2:
+        raise ParameterError("Margins need at least two classes; `kernel` has one column.", "kernel")
+    logits = hidden @ kernel + np.asarray(bias, dtype=np.float64)
+    rows = np.arange(len(labels))
+    differences = logits[rows, labels][:, None] - logits  # z_y - z_j
+    distances = np.linalg.norm(kernel[:, :, None] - kernel[:, None, :], axis=0)  # ||W_y - W_j||
+    differences[rows, labels] = np.inf
+    output_margin = differences.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = differences / distances[labels]
+    scaled[rows, labels] = np.inf
+    return output_margin, scaled.min(axis=1)
+
+
+def mixup_davies_bouldin(represent, x, labels, per_class=MIXUP_PER_CLASS, seed=0):
+    """Davies–Bouldin index of the representations of label-wise mixed samples.
+
+    For each class, ``per_class`` pairs of its samples are drawn and averaged
+    (mixup with weight 1/2, within the class, so the label is unchanged);
+    ``represent`` maps them to a layer's activations, which are clustered by
+    class. Natekar & Sharma (2020) found well-separated clusters of mixed
+    samples go with small generalization gaps; they chose the layer per task,
+    here it is the observed layer.
+
+    Parameters
+    ----------
+    represent : callable
+        Inputs -> activations, shape (n, n_nodes).
+    x : numpy.ndarray
+        Training inputs.
+    labels : numpy.ndarray of int
+    per_class : int
+    seed : int
+
+    Returns
+    -------
+    float
+        ``sklearn.metrics.davies_bouldin_score``; ``nan`` when fewer than two
+        classes have a sample or the representations are all equal.
+
+    Raises
+    ------
+    MissingDependencyError
+        If scikit-learn is not installed.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [0.1], [5.0], [5.1]]); y = np.array([0, 0, 1, 1])
+    >>> round(mixup_davies_bouldin(lambda v: v, x, y, per_class=4), 3) < 0.05
+    True
+    """
+    metrics = soft_import("sklearn.metrics", "the mixup Davies-Bouldin index")
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    mixed, classes = [], []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        first, second = rng.choice(members, per_class), rng.choice(members, per_class)
+        mixed.append((x[first] + x[second]) / 2)
+        classes.append(np.full(per_class, label))
+    if len(mixed) < 2:
+        return float("nan")
+    classes = np.concatenate(classes)
+    features = np.asarray(represent(np.concatenate(mixed)), dtype=np.float64).reshape(len(classes), -1)
+    if np.ptp(features, axis=0).max(initial=0) == 0:
+        return float("nan")
+    return float(metrics.davies_bouldin_score(features, classes))
+
+
 def _head(network, layer):
     """The layers after ``layer`` as a function of its activations (a chain, as in the paper's models)."""
     names = [item.name for item in network.layers]
@@ -282,8 +408,9 @@ def network_diagnostics(network, x, labels, layer, initial_weights=None, seed=0)
     -------
     values : dict
         WeightWatcher's four metrics and status, ``ablation_area`` and the
-        ablation curve, the weight norms and distance from initialisation,
-        ``sharpness``.
+        ablation curve, ``output_margin`` and ``hidden_margin`` (10th
+        percentiles) and their medians, ``mixup_davies_bouldin``, the weight
+        norms and distance from initialisation, ``sharpness``.
     seconds : dict
         The time each diagnostic took.
 
@@ -309,6 +436,23 @@ def network_diagnostics(network, x, labels, layer, initial_weights=None, seed=0)
     else:
         values.update(ablation_area=float("nan"), ablation_curve=[])
     seconds["ablation"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    values.update(output_margin=float("nan"), hidden_margin=float("nan"), output_margin_median=float("nan"),
+                  hidden_margin_median=float("nan"))
+    head = [item for item in network.layers[[i.name for i in network.layers].index(layer) + 1:] if item.weights]
+    if activations.ndim == 2 and len(head) == 1 and getattr(head[0], "kernel", None) is not None:
+        # The output layer alone follows (dropout is the identity at inference): logits are linear in h.
+        output, hidden = margins(activations, np.asarray(head[0].kernel), np.asarray(head[0].bias), labels)
+        values.update(output_margin=float(np.percentile(output, MARGIN_PERCENTILE)),
+                      hidden_margin=float(np.percentile(hidden, MARGIN_PERCENTILE)),
+                      output_margin_median=float(np.median(output)), hidden_margin_median=float(np.median(hidden)))
+    seconds["margins"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    values["mixup_davies_bouldin"] = mixup_davies_bouldin(
+        lambda inputs: upto.predict(inputs, batch_size=2048, verbose=0), x, labels, seed=seed)
+    seconds["mixup_davies_bouldin"] = time.perf_counter() - start
 
     start = time.perf_counter()
     kernels = {v.path: np.asarray(v) for v in network.weights}

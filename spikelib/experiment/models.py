@@ -67,7 +67,8 @@ def _densenet_base(input_shape, weights):
         ) from error
 
 
-def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weights="imagenet"):
+def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weights="imagenet", depth=1,
+                dropout=0.0):
     """Build an uncompiled model of the paper's families.
 
     Parameters
@@ -87,6 +88,13 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
     densenet_weights : {"imagenet", "random"}
         DenseNet121's initial weights; the paper uses ImageNet. ``"random"``
         is only for machines that cannot obtain them, and is recorded.
+    depth : int
+        Hidden ``Dense(width, relu)`` layers after the family's features, the
+        observed one last: ``hidden1 .. hidden{depth-1}``, then ``observed``
+        (the paper: 1; the model zoo varies it).
+    dropout : float
+        Rate of a ``Dropout`` layer after every hidden layer (0: none, the
+        paper's models, which are then built exactly as before).
 
     Returns
     -------
@@ -108,7 +116,11 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
     if model not in MODELS:
         raise ParameterError(f"`model`={model!r} is unknown; choose one of {list(MODELS)}.")
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ParameterError(f"`width` must be a positive integer; got {width!r}.")
+        raise ParameterError(f"`width` must be a positive integer; got {width!r}.", "width")
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ParameterError(f"`depth` must be a positive integer; got {depth!r}.", "depth")
+    if not 0 <= dropout < 1:
+        raise ParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.", "dropout")
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(input_shape), name="input")
     features = inputs
@@ -117,8 +129,12 @@ def build_model(model, width, input_shape, n_classes=10, seed=0, densenet_weight
     elif model == "densenet":
         base = _densenet_base(input_shape, densenet_weights)
         features = base(features)
-    features = keras.layers.Flatten(name="flatten")(features)
-    hidden = keras.layers.Dense(int(width), activation="relu", name=OBSERVED_LAYER)(features)
+    hidden = keras.layers.Flatten(name="flatten")(features)
+    for index in range(1, int(depth) + 1):
+        name = OBSERVED_LAYER if index == depth else f"hidden{index}"
+        hidden = keras.layers.Dense(int(width), activation="relu", name=name)(hidden)
+        if dropout:
+            hidden = keras.layers.Dropout(float(dropout), seed=seed, name=f"dropout{index}")(hidden)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(hidden)
     return keras.Model(inputs, outputs, name=f"{model}_{width}")
 
@@ -173,12 +189,14 @@ def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024)
 _PROBES = weakref.WeakKeyDictionary()
 
 
-def set_penalties(network, layer, l1=0.0, l2=0.0):
-    """Put L1 and L2 penalties on the incoming weights (the kernel) of ``layer``.
+def set_penalties(network, layer, l1=0.0, l2=0.0, weight_decay=0.0):
+    """Put L1 and L2 penalties on the incoming weights (the kernel) of ``layer``,
+    and weight decay on every kernel.
 
-    The penalty ``l1 * sum|W| + l2 * sum W^2`` joins the training loss (it is
-    carried by the weight variable, so it holds for a loaded model too). With
-    both at 0 any penalty is removed, as in the paper.
+    The penalty ``l1 * sum|W| + l2 * sum W^2`` of ``layer`` and
+    ``weight_decay * sum W^2`` of every kernel join the training loss (each is
+    carried by its weight variable, so it holds for a loaded model too). With
+    all at 0 every penalty is removed, as in the paper.
 
     Raises
     ------
@@ -186,6 +204,10 @@ def set_penalties(network, layer, l1=0.0, l2=0.0):
         If a penalty is asked for on a layer without a kernel.
     """
     keras = _keras()
+    for item in network.layers:
+        other = getattr(item, "kernel", None)
+        if other is not None and item.name != layer:
+            other.regularizer = keras.regularizers.L2(float(weight_decay)) if weight_decay else None
     target = network.get_layer(layer)
     kernel = getattr(target, "kernel", None)
     if kernel is None:
@@ -193,4 +215,5 @@ def set_penalties(network, layer, l1=0.0, l2=0.0):
             raise ParameterError(f"`l1`/`l2` penalise the incoming weights of `layer`={layer!r}, which has none "
                                  "(a Dense or Conv2D layer has).", "l1")
         return
-    kernel.regularizer = keras.regularizers.L1L2(l1=float(l1), l2=float(l2)) if (l1 or l2) else None
+    l2 = float(l2) + float(weight_decay)
+    kernel.regularizer = keras.regularizers.L1L2(l1=float(l1), l2=l2) if (l1 or l2) else None

@@ -4,8 +4,12 @@ A profile names shared ``defaults`` (any :class:`~spikelib.experiment.CellConfig
 field), ``grid`` blocks that expand into experimental cells, and ``curves``
 blocks for the firing-rate-during-training protocol. Each block lists
 ``datasets``, ``models``, ``widths``, ``conditions`` and ``seeds`` and may
-override any cell field. An unknown key or a bad value fails at once, naming
-the dotted key (``grid[1].widths[0]``) and what is allowed.
+override any cell field; ``vary`` maps further cell fields to lists of values,
+which join the product (a factorial design: the model zoo). A top-level
+``shuffle`` seed runs the cells in a seeded random order (dependencies still
+first), so that a run stopped part-way holds an unbiased sample of the grid.
+An unknown key or a bad value fails at once, naming the dotted key
+(``grid[1].widths[0]``, ``grid[0].vary.dropout[2]``) and what is allowed.
 
 Functions
 ---------
@@ -25,7 +29,7 @@ from ..experiment.config import RETRAINING, CellConfig, cell_id, parameter_specs
 
 __all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES"]
 
-TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves"}
+TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves", "shuffle"}
 # Each axis of a block sets one parameter of the cells it expands into.
 BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "conditions": "condition",
               "seeds": "seed"}
@@ -164,14 +168,26 @@ def load_profile(name_or_path, results_root=None):
             _fail(path, section, "must be a list of blocks.")
         for index, block in enumerate(blocks):
             where = f"{section}[{index}]"
-            _check_keys(path, where, block, set(BLOCK_AXES) | CELL_FIELDS)
+            _check_keys(path, where, block, set(BLOCK_AXES) | CELL_FIELDS | {"vary"})
+            vary = block.get("vary") or {}
+            _check_keys(path, f"{where}.vary", vary, CELL_FIELDS - set(block))
+            for key, values in vary.items():
+                if not isinstance(values, list) or not values:
+                    _fail(path, f"{where}.vary.{key}", f"must be a non-empty list; got {values!r}.")
             for axis in BLOCK_AXES:
                 if axis not in block:
                     _fail(path, f"{where}.{axis}", "is required (a list).")
                 if not isinstance(block[axis], list) or not block[axis]:
                     _fail(path, f"{where}.{axis}", f"must be a non-empty list; got {block[axis]!r}.")
-            overrides = {k: v for k, v in block.items() if k not in BLOCK_AXES}
+            overrides = {k: v for k, v in block.items() if k not in BLOCK_AXES and k != "vary"}
             cells.extend(_expand(path, where, block, overrides, defaults, protocol, root))
+    shuffle = spec.get("shuffle")
+    if shuffle is not None:
+        if isinstance(shuffle, bool) or not isinstance(shuffle, int) or shuffle < 0:
+            _fail(path, "shuffle", f"must be a seed (an integer >= 0); got {shuffle!r}.")
+        import numpy as np
+
+        cells = [cells[i] for i in np.random.default_rng(shuffle).permutation(len(cells))]
     return Profile(name=name, description=str(spec.get("description", "")).strip(),
                    expected_cost=str(spec.get("expected_cost", "")), path=path,
                    sha256=hashlib.sha256(raw).hexdigest(), cells=_order(path, cells))
@@ -181,7 +197,8 @@ def _expand(path, where, block, overrides, defaults, protocol, root):
     """Every cell of one block: the product of its axes."""
     import itertools
 
-    axes = list(BLOCK_AXES.items())
+    axes = list(BLOCK_AXES.items()) + [(f"vary.{key}", key) for key in block.get("vary") or {}]
+    block = {**block, **{f"vary.{key}": values for key, values in (block.get("vary") or {}).items()}}
     configs = []
     for combination in itertools.product(*(enumerate(block[axis]) for axis, _ in axes)):
         values = {**defaults, **overrides, "protocol": protocol}
