@@ -6,7 +6,8 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from spikelib.report.benchmark import auroc, few_sample_scores, scores
+from spikelib.report.benchmark import few_sample_scores, scores
+from spikelib.report.scores import auroc
 
 
 def test_auroc_matches_scikit_learn():

@@ -64,7 +64,7 @@ __all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_
 #: Version of the statistics a cell computes; results of another version are analysed again.
 ANALYSIS_VERSION = 4
 #: Numbers of samples for the indicators from few samples.
-FEW_SAMPLES = (100, 300, 1000, 3000)
+FEW_SAMPLES = (50, 100, 300, 1000, 3000)
 #: Seed streams of the recordings' sample orders (with the cell's seed).
 TRAIN_ORDER_STREAM, TEST_ORDER_STREAM = 2, 3
 

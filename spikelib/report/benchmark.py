@@ -28,8 +28,6 @@ networks
     One row per network: identity, accuracies, gap, our indicators and the rivals.
 benchmark_set
     The networks of the benchmark from one or more profiles.
-auroc
-    AUROC from two groups of scores (Mann-Whitney).
 scores
     The benchmark table with bootstrap intervals.
 headline
@@ -51,9 +49,10 @@ from scipy import stats
 from ..cellfiles import read_curve, read_metrics, read_training
 from ..exceptions import DataError
 from ..onset import OnsetDetector
-from .results import MODEL_NAMES, _cell_dirs
+from .results import MODEL_NAMES, _cell_dirs, design
+from .scores import auroc
 
-__all__ = ["networks", "benchmark_set", "auroc", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+__all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
 #: Our indicators: (column, label, the seconds group of the analysis that computes it).
@@ -74,7 +73,13 @@ RIVALS = [
     ("frobenius_all", "Frobenius norm (all weights)", "weight_norms"),
     ("distance_from_init", "distance from initialisation", "weight_norms"),
     ("sharpness", "sharpness (loss increase under perturbation)", "sharpness"),
+    ("output_margin", "output margin (10th percentile)", "margins"),
+    ("hidden_margin", "hidden-layer margin (10th percentile)", "margins"),
+    ("mixup_davies_bouldin", "Davies-Bouldin index with mixup (PGDL winner)", "mixup_davies_bouldin"),
 ]
+#: The hyperparameters of a network as the zoo varies them (absent from older cells: the defaults).
+HYPERPARAMETERS = {"depth": 1, "dropout": 0.0, "weight_decay": 0.0, "learning_rate": 0.1, "batch_size": 256,
+                   "train_samples": None}
 CLEAN, MEMORIZING_NOISE = 0.0, 0.6
 
 
@@ -104,7 +109,9 @@ def networks(root):
         row = {"cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]], "width": parameters["width"],
                "condition": parameters["condition"], "seed": parameters["seed"],
                "label_noise": metrics["labels"]["noise"], "l1": parameters.get("l1", 0.0),
-               "l2": parameters.get("l2", 0.0), "profile": Path(root).name,
+               "l2": parameters.get("l2", 0.0), "profile": Path(root).name, "design": design(parameters),
+               **{name: parameters.get(name, default) for name, default in HYPERPARAMETERS.items()},
+               "train_accuracy_true_labels": metrics.get("train_accuracy_true_labels", np.nan),
                "train_accuracy": metrics["train_accuracy_evaluated"], "test_accuracy": metrics["test_accuracy"],
                "gap": metrics["train_accuracy_evaluated"] - metrics["test_accuracy"]}
         row.update({key: value for key, value in train.items() if isinstance(value, (int, float))})
@@ -122,7 +129,8 @@ def networks(root):
 
 
 def benchmark_set(roots):
-    """The networks of the benchmark: trained networks of the given profiles, without penalties.
+    """The networks of the benchmark: trained networks of the given profiles, of the paper's design or
+    the label-noise sweep (no penalties, no zoo or subset networks).
 
     Random (untrained) networks are left out: they neither generalize nor
     memorize. Memorizing conditions count as label noise 1, generalizing ones
@@ -142,27 +150,8 @@ def benchmark_set(roots):
     if not frames:
         raise DataError(f"No network with the rival diagnostics in {[str(r) for r in roots]}.")
     frame = pd.concat(frames, ignore_index=True)
-    return frame[(frame["condition"] != "random") & (frame["l1"] == 0) & (frame["l2"] == 0)].reset_index(drop=True)
-
-
-def auroc(positive, negative):
-    """AUROC of ``positive`` scores against ``negative`` ones (ties count half).
-
-    Equal to ``sklearn.metrics.roc_auc_score`` with ``positive`` labelled 1;
-    ``nan`` when a group is empty.
-
-    Examples
-    --------
-    >>> auroc([3, 4, 5], [1, 2, 3])
-    0.9444444444444444
-    """
-    positive = np.asarray(positive, dtype=float)
-    negative = np.asarray(negative, dtype=float)
-    positive, negative = positive[np.isfinite(positive)], negative[np.isfinite(negative)]
-    if positive.size == 0 or negative.size == 0:
-        return float("nan")
-    statistic = stats.mannwhitneyu(positive, negative, alternative="two-sided").statistic
-    return float(statistic / (positive.size * negative.size))
+    keep = (frame["condition"] != "random") & frame["design"].isin(["paper", "label noise"])
+    return frame[keep].reset_index(drop=True)
 
 
 def _separation(frame, column):

@@ -33,7 +33,7 @@ import pandas as pd
 from ..cellfiles import read_metrics, read_nodes
 from ..simulate import fit_memorizing_fraction, population_raster, population_rates
 from ..summary import summarize
-from .benchmark import auroc
+from .scores import auroc
 from .results import CONDITION_LABELS, MODEL_NAMES, _cell_dirs, design
 
 __all__ = ["per_node", "group", "condition_means", "penalty_table", "penalty_summary", "simulate_fractions",

@@ -27,6 +27,10 @@ penalty_sweep
     Training accuracy and the follow-up's statistics against the L1/L2 penalty.
 depth_view
     The indicators of every hidden layer of the deeper networks, per condition.
+measure_vs_gap
+    Measures against the generalization gap, one panel each, coloured by a factor.
+switch_traces
+    The probe's MFR after the switch to shuffled labels, against the accuracy reached on them.
 """
 
 import matplotlib.pyplot as plt
@@ -38,7 +42,7 @@ from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep", "depth_view",
+           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -361,5 +365,63 @@ def depth_view(layers, indicators=INDICATORS[:3]):
             ax.set_xticks(names["position"], [f"{n}\n({k:,} nodes)" for n, k in zip(names["layer"], names["n_nodes"])])
             ax.set(ylabel=label, title=f"{model}-{width}" + (f", seed {seed}" if deep["seed"].nunique() > 1 else ""))
     axes[0][0].legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def measure_vs_gap(frame, columns, colour_by, labels=None):
+    """Each measure against the generalization gap (points), one panel per measure.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per network, with ``gap`` (a fraction) and the measures.
+    columns : list of str
+    colour_by : str
+        A column whose values colour the points (a factor, e.g. ``architecture``).
+    labels : dict, optional
+        Column -> axis label.
+    """
+    labels = labels or {}
+    fig, axes = _grid(len(columns), height_per_row=3.0)
+    levels = sorted(frame[colour_by].dropna().unique(), key=str)
+    for ax, column in zip(axes, columns):
+        for i, level in enumerate(levels):
+            part = frame[frame[colour_by] == level]
+            ax.scatter(part["gap"] * 100, part[column], s=14, alpha=0.75, color=f"C{i}",
+                       marker=MARKERS[i % len(MARKERS)], label=str(level))
+        ax.set_xlabel("generalization gap (points)")
+        ax.set_ylabel(labels.get(column, column))
+    axes[0].legend(title=labels.get(colour_by, colour_by), fontsize=8, title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def switch_traces(traces, indicator="mfr", label="MFR (probe of training samples)"):
+    """The probe's indicator after the switch to shuffled labels, against the running accuracy on them.
+
+    One line per memorizing network (shuffled-label phase only; the first
+    point is before the first shuffled-label epoch). The x axis is the running
+    training accuracy on the shuffled labels, so a fall of the indicator
+    before the accuracy moves from chance shows it reacting to the switch, not
+    to memorization. Returns ``None`` without such traces.
+    """
+    shuffled = traces[traces["phase"] == "shuffled labels"] if len(traces) else traces
+    if not len(shuffled):
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    for i, (cell, group) in enumerate(shuffled.groupby("cell_id", sort=True)):
+        group = group.sort_values("epoch")
+        name = f"{group['model'].iloc[0]}-{group['width'].iloc[0]} {CONDITION_LABELS.get(group['condition'].iloc[0], '')}"
+        accuracy = group["accuracy"].to_numpy(float) * 100
+        accuracy[0] = np.nan if len(accuracy) > 1 else accuracy[0]  # before the phase: no epoch yet
+        axes[0].plot(group["epoch"], group[indicator], color=f"C{i % 10}", lw=1, label=name)
+        axes[1].plot(accuracy, group[indicator], color=f"C{i % 10}", lw=1, marker=".", ms=3)
+    axes[0].set_xscale("symlog", linthresh=10)
+    axes[0].set_xlabel("epoch on shuffled labels")
+    axes[1].set_xlabel("running training accuracy on shuffled labels (%)")
+    for ax in axes:
+        ax.set_ylabel(label)
+    axes[0].legend(fontsize=6, ncol=2)
     fig.tight_layout()
     return fig

@@ -54,22 +54,33 @@ def _cell_dirs(root):
     return sorted(p for p in cells.iterdir() if (p / METRICS).is_file() and cell_status(p))
 
 
-#: A cell's design: the paper's conditions as published, or one of the two extensions.
-DESIGNS = ("paper", "penalty", "label noise")
+#: A cell's design: the paper's conditions as published, or one of the extensions.
+DESIGNS = ("paper", "penalty", "label noise", "zoo", "clean memorization")
 
 
 def design(parameters):
-    """``"label noise"`` for a cell of a noise sweep, ``"penalty"`` for an L1/L2 one, else ``"paper"``.
+    """Which design a cell belongs to, from its recorded parameters.
+
+    ``"label noise"`` for a cell of a noise sweep, ``"penalty"`` for an L1/L2
+    one, ``"zoo"`` for a network of the model zoo (trained to the fitting
+    criterion, ``generalize_until="fit"``), ``"clean memorization"`` for one
+    trained on a training subset, else ``"paper"``.
 
     Examples
     --------
     >>> design({"label_noise": None, "l1": 0.0, "l2": 0.0}), design({"label_noise": 0.6})
     ('paper', 'label noise')
+    >>> design({"generalize_until": "fit", "train_samples": 10000}), design({"train_samples": 500})
+    ('zoo', 'clean memorization')
     """
     if parameters.get("label_noise") is not None:
         return "label noise"
     if parameters.get("l1") or parameters.get("l2"):
         return "penalty"
+    if parameters.get("generalize_until") == "fit":
+        return "zoo"
+    if parameters.get("train_samples") is not None:
+        return "clean memorization"
     return "paper"
 
 

@@ -1,0 +1,381 @@
+"""How well does a measure predict generalization? Scores that can fail.
+
+A measure (an indicator of ours or a rival diagnostic) is computed on each
+network of a zoo; the generalization gap (training minus test accuracy on the
+true labels) is measured on the same networks. The scores below ask whether
+the measure orders the networks as the gap does, in ways that a measure
+reading off one hyperparameter cannot pass.
+
+Functions
+---------
+auroc
+    AUROC of two groups of scores (Mann-Whitney; ties count half).
+pgdl_score
+    The PGDL 2020 competition's score: conditional mutual information between
+    the sign of the gap difference and the sign of the measure difference,
+    conditioned on every ordered pair of hyperparameters, the minimum over pairs.
+granulated_tau
+    Jiang et al. 2020's granulated Kendall tau (Psi): tau within groups that
+    differ in one hyperparameter only, averaged.
+sign_errors
+    Dziugaite et al. 2020's sign error over pairs differing in one
+    hyperparameter, per environment, leaving out pairs within seed noise.
+seed_noise
+    The spread of the gap between seeds of one configuration.
+leave_one_group_out
+    A threshold fitted on the other groups, scored on the held-out one.
+residual
+    A measure with its linear dependence on another (MFR) removed.
+"""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..exceptions import ParameterError
+
+__all__ = ["auroc", "pgdl_score", "granulated_tau", "sign_errors", "seed_noise", "leave_one_group_out",
+           "residual", "PGDL_PUBLISHED"]
+
+#: The PGDL competition's published best: the winner's overall score and on its Fashion-MNIST task
+#: (Task 8; Natekar & Sharma 2020, Davies-Bouldin index with mixup). Another zoo: a reference only.
+PGDL_PUBLISHED = {"overall": 22.92, "fashion_mnist_task8": 9.24}
+
+
+def auroc(positive, negative):
+    """AUROC of ``positive`` scores against ``negative`` ones (ties count half).
+
+    Equal to ``sklearn.metrics.roc_auc_score`` with ``positive`` labelled 1;
+    ``nan`` when a group is empty.
+
+    Examples
+    --------
+    >>> auroc([3, 4, 5], [1, 2, 3])
+    0.9444444444444444
+    """
+    positive = np.asarray(positive, dtype=float)
+    negative = np.asarray(negative, dtype=float)
+    positive, negative = positive[np.isfinite(positive)], negative[np.isfinite(negative)]
+    if positive.size == 0 or negative.size == 0:
+        return float("nan")
+    statistic = stats.mannwhitneyu(positive, negative, alternative="two-sided").statistic
+    return float(statistic / (positive.size * negative.size))
+
+
+def _check(measure, gap, factors):
+    measure = np.asarray(measure, dtype=float)
+    gap = np.asarray(gap, dtype=float)
+    if measure.shape != gap.shape or measure.ndim != 1:
+        raise ParameterError(f"`measure` {measure.shape} and `gap` {gap.shape} must be 1-D of one length.", "measure")
+    factors = {name: np.asarray(values) for name, values in (factors or {}).items()}
+    for name, values in factors.items():
+        if values.shape != measure.shape:
+            raise ParameterError(f"Factor {name!r} has shape {values.shape}; `measure` has {measure.shape}.",
+                                 "factors")
+    keep = np.isfinite(measure) & np.isfinite(gap)
+    return measure[keep], gap[keep], {name: values[keep] for name, values in factors.items()}
+
+
+def _entropy(counts):
+    # As the competition's scoring program: log2 with 1e-12 inside, so an empty cell adds nothing.
+    p = counts / counts.sum()
+    return float(-np.sum(p * np.log2(p + 1e-12)))
+
+
+def _mutual_information(table):
+    total = table.sum()
+    rows, columns = table.sum(axis=1), table.sum(axis=0)
+    mi = 0.0
+    for i in range(2):
+        for j in range(2):
+            joint = table[i, j] / total
+            if joint:
+                mi += joint * np.log2(joint / (rows[i] / total * columns[j] / total))
+    return mi, _entropy(rows)
+
+
+def pgdl_score(measure, gap, factors):
+    r"""The PGDL competition's conditional-mutual-information score of a measure (in [0, 1]).
+
+    For every ordered pair of networks :math:`(i, j)`, itself included, as the
+    competition's scoring program does: :math:`V = [g_i > g_j]` for the gaps
+    and :math:`V' = [\mu_i > \mu_j]` for the measure. For an ordered pair of
+    hyperparameters :math:`(h_1, h_2)`, the pairs of networks are binned by
+    the four values :math:`(h_1(i), h_1(j), h_2(i), h_2(j))`; within each bin
+    the mutual information :math:`I(V; V')` and the entropy :math:`H(V)` are
+    computed, each averaged over the bins, and their ratio is the score of
+    :math:`(h_1, h_2)`. The measure's score is the minimum over pairs of
+    hyperparameters: a measure that only follows one hyperparameter scores
+    near 0 when that one is held fixed. The competition reports it ×100.
+
+    Implemented from the competition's published scoring program
+    (``scoring_program/mutual_information.py``); the tests check it against
+    that program's output on a small table. Bins without a pair of networks
+    (an incomplete zoo) are left out, where that program would give ``nan``.
+
+    Parameters
+    ----------
+    measure, gap : array_like, shape (n_networks,)
+    factors : dict of str to array_like
+        Each hyperparameter's value per network (at least two hyperparameters).
+
+    Returns
+    -------
+    score : float
+        The minimum over ordered pairs of hyperparameters; ``nan`` with fewer
+        than two networks.
+    per_pair : dict of (str, str) to float
+        The score of every ordered pair of hyperparameters.
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree, or fewer than two hyperparameters are given.
+
+    Examples
+    --------
+    >>> gap = np.arange(8) / 10; a = np.array([0, 0, 1, 1] * 2); b = np.array([0, 1, 0, 1] * 2)  # two seeds
+    >>> round(pgdl_score(gap, gap, {"a": a, "b": b})[0], 6)  # the gap itself
+    1.0
+    >>> round(pgdl_score(np.ones(8), gap, {"a": a, "b": b})[0], 6)  # a constant
+    0.0
+    """
+    measure, gap, factors = _check(measure, gap, factors)
+    if len(factors) < 2:
+        raise ParameterError(f"`factors` must name at least two hyperparameters; got {list(factors)}.", "factors")
+    if len(measure) < 2:
+        return float("nan"), {}
+    gap_sign = (gap[:, None] > gap[None, :]).ravel()
+    measure_sign = (measure[:, None] > measure[None, :]).ravel()
+    cell = gap_sign.astype(np.int64) * 2 + measure_sign.astype(np.int64)
+    codes = {name: np.unique(values, return_inverse=True)[1] for name, values in factors.items()}
+    per_pair = {}
+    for first, second in itertools.permutations(factors, 2):
+        a, b = codes[first], codes[second]
+        ka, kb = a.max() + 1, b.max() + 1
+        key = (((a[:, None] * ka + a[None, :]) * kb + b[:, None]) * kb + b[None, :]).ravel()
+        counts = np.bincount(key * 4 + cell, minlength=ka * ka * kb * kb * 4).reshape(-1, 2, 2)
+        counts = counts[counts.sum(axis=(1, 2)) > 0]
+        values = np.array([_mutual_information(table.astype(float)) for table in counts])
+        entropy = values[:, 1].mean()
+        per_pair[(first, second)] = float(values[:, 0].mean() / entropy) if entropy > 0 else float("nan")
+    finite = [v for v in per_pair.values() if np.isfinite(v)]
+    return (float(min(finite)) if finite else float("nan")), per_pair
+
+
+def _groups_differing_in(factors, name):
+    """Indices of networks that share every hyperparameter but ``name`` (groups of two or more)."""
+    others = [factor for factor in factors if factor != name]
+    if not others:
+        return [np.arange(len(factors[name]))]
+    frame = pd.DataFrame({factor: factors[factor] for factor in others})
+    keys = others if len(others) > 1 else others[0]
+    return [np.asarray(index) for index in frame.groupby(keys, sort=False).indices.values() if len(index) > 1]
+
+
+def granulated_tau(measure, gap, factors):
+    r"""Jiang et al. 2020's granulated Kendall tau :math:`\Psi`.
+
+    For each hyperparameter :math:`h`, the networks are grouped by the values
+    of all other hyperparameters; Kendall's tau of the measure with the gap
+    within each group (the networks differ in :math:`h` only) is averaged over
+    groups: :math:`\psi_h`. :math:`\Psi` is the mean of :math:`\psi_h` over
+    hyperparameters. Groups whose tau is undefined (a constant measure or gap)
+    are left out.
+
+    Returns
+    -------
+    psi : float
+    per_factor : dict of str to float
+        :math:`\psi_h`.
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree.
+
+    Examples
+    --------
+    >>> gap = np.array([0.1, 0.2, 0.3, 0.4]); a = np.array([0, 0, 1, 1]); b = np.array([0, 1, 0, 1])
+    >>> granulated_tau(gap, gap, {"a": a, "b": b})
+    (1.0, {'a': 1.0, 'b': 1.0})
+    >>> granulated_tau(-a, gap, {"a": a, "b": b})[1]["a"]  # falls as the gap rises with a
+    -1.0
+    """
+    measure, gap, factors = _check(measure, gap, factors)
+    per_factor = {}
+    for name in factors:
+        taus = []
+        for index in _groups_differing_in(factors, name):
+            if np.ptp(measure[index]) > 0 and np.ptp(gap[index]) > 0:
+                taus.append(stats.kendalltau(measure[index], gap[index]).statistic)
+        per_factor[name] = float(np.mean(taus)) if taus else float("nan")
+    finite = [v for v in per_factor.values() if np.isfinite(v)]
+    return (float(np.mean(finite)) if finite else float("nan")), per_factor
+
+
+def seed_noise(gap, configurations):
+    """Pooled standard deviation of the gap across seeds of the same configuration.
+
+    Parameters
+    ----------
+    gap : array_like, shape (n_networks,)
+    configurations : array_like, shape (n_networks,)
+        A label per network; networks with the same label differ in their seed only.
+
+    Returns
+    -------
+    float
+        ``nan`` when no configuration has two seeds.
+
+    Examples
+    --------
+    >>> seed_noise([0.1, 0.3, 0.5, 0.5], ["a", "a", "b", "b"])
+    0.1
+    """
+    frame = pd.DataFrame({"gap": np.asarray(gap, dtype=float), "configuration": list(configurations)})
+    groups = [g["gap"].to_numpy() for _, g in frame.groupby("configuration") if len(g) > 1]
+    if not groups:
+        return float("nan")
+    squares = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    dof = sum(len(g) - 1 for g in groups)
+    return float(np.sqrt(squares / dof))
+
+
+def sign_errors(measure, gap, factors, min_gap_difference=0.0, orientation=1):
+    r"""Sign errors over pairs of networks that differ in one hyperparameter (Dziugaite et al. 2020).
+
+    An environment is one hyperparameter and one pair of its values
+    (``dropout: 0 -> 0.2``); its pairs of networks agree on every other
+    hyperparameter. A pair is an error when the measure's difference (times
+    ``orientation``) has the opposite sign of the gap's difference. Pairs
+    whose gaps differ by no more than ``min_gap_difference`` (seed noise)
+    are left out; a tie of the measure counts half. A coin flip scores 0.5 in
+    every environment; the robust-measures paper reports the worst one.
+
+    Parameters
+    ----------
+    measure, gap : array_like, shape (n_networks,)
+    factors : dict of str to array_like
+    min_gap_difference : float
+    orientation : {1, -1}
+        1: a larger measure predicts a larger gap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per environment: ``factor, low, high, pairs, error``.
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree or ``orientation`` is not 1 or -1.
+
+    Examples
+    --------
+    >>> gap = np.array([0.1, 0.2, 0.3, 0.4]); a = np.array([0, 0, 1, 1]); b = np.array([0, 1, 0, 1])
+    >>> sign_errors(-gap, gap, {"a": a, "b": b})["error"].tolist()
+    [1.0, 1.0]
+    """
+    if orientation not in (1, -1):
+        raise ParameterError(f"`orientation` must be 1 or -1; got {orientation!r}.", "orientation")
+    measure, gap, factors = _check(measure, gap, factors)
+    rows = []
+    for name, values in factors.items():
+        errors = {}
+        for index in _groups_differing_in(factors, name):
+            for i, j in itertools.combinations(index, 2):
+                if values[i] == values[j] or abs(gap[i] - gap[j]) <= min_gap_difference:
+                    continue
+                low, high = (i, j) if values[i] < values[j] else (j, i)
+                agreement = np.sign(gap[high] - gap[low]) * np.sign(measure[high] - measure[low]) * orientation
+                errors.setdefault((values[low], values[high]), []).append(0.5 if agreement == 0 else float(agreement < 0))
+        rows.extend({"factor": name, "low": low, "high": high, "pairs": len(e), "error": float(np.mean(e))}
+                    for (low, high), e in sorted(errors.items()))
+    return pd.DataFrame(rows, columns=["factor", "low", "high", "pairs", "error"])
+
+
+def _fit_threshold(measure, target):
+    """The threshold and direction that classify ``target`` best (balanced accuracy) on these networks."""
+    best = (-1.0, 0.0, 1)
+    for direction in (1, -1):
+        values = direction * measure
+        for threshold in np.unique(values):
+            score = _balanced_accuracy(values >= threshold, target)
+            if score > best[0]:
+                best = (score, threshold, direction)
+    return best[1], best[2]
+
+
+def _balanced_accuracy(predicted, target):
+    rates = [np.mean(predicted[target == label] == label) for label in (True, False) if np.any(target == label)]
+    return float(np.mean(rates)) if rates else float("nan")
+
+
+def leave_one_group_out(measure, target, groups):
+    """A threshold fitted on the other groups, scored on each held-out group.
+
+    Parameters
+    ----------
+    measure : array_like, shape (n_networks,)
+    target : array_like of bool, shape (n_networks,)
+        Whether each network memorizes (by its measured gap).
+    groups : array_like, shape (n_networks,)
+        The group of each network (its architecture, or its width).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``group, n, positives, balanced_accuracy``
+        (``nan`` where the rest holds one class only).
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree.
+
+    Examples
+    --------
+    >>> out = leave_one_group_out([1, 2, 8, 9, 1, 9], [False, False, True, True, False, True], list("aabbcc"))
+    >>> out["balanced_accuracy"].tolist()  # b's 8 lies below the threshold of 9 that a and c teach
+    [1.0, 0.5, 1.0]
+    """
+    measure = np.asarray(measure, dtype=float)
+    target = np.asarray(target, dtype=bool)
+    groups = np.asarray(groups)
+    if not measure.shape == target.shape == groups.shape:
+        raise ParameterError(f"`measure` {measure.shape}, `target` {target.shape} and `groups` {groups.shape} must "
+                             "have one value per network.", "measure")
+    finite = np.isfinite(measure)
+    rows = []
+    for group in pd.unique(groups):
+        held = (groups == group) & finite
+        rest = (groups != group) & finite
+        score = float("nan")
+        if target[rest].any() and not target[rest].all() and held.any():
+            threshold, direction = _fit_threshold(measure[rest], target[rest])
+            score = _balanced_accuracy(direction * measure[held] >= threshold, target[held])
+        rows.append({"group": group, "n": int(held.sum()), "positives": int(target[held].sum()),
+                     "balanced_accuracy": score})
+    return pd.DataFrame(rows)
+
+
+def residual(measure, covariate):
+    """``measure`` minus its least-squares line on ``covariate`` (``nan`` where either is).
+
+    Examples
+    --------
+    >>> residual([1.0, 3.0, 5.0, 8.0], [0.0, 1.0, 2.0, 3.0]).round(2).tolist()
+    [0.3, -0.1, -0.5, 0.3]
+    """
+    measure = np.asarray(measure, dtype=float)
+    covariate = np.asarray(covariate, dtype=float)
+    keep = np.isfinite(measure) & np.isfinite(covariate)
+    out = np.full(measure.shape, np.nan)
+    if keep.sum() < 3 or np.ptp(covariate[keep]) == 0:
+        return out
+    slope, intercept = np.polyfit(covariate[keep], measure[keep], 1)
+    out[keep] = measure[keep] - (slope * covariate[keep] + intercept)
+    return out

@@ -1,0 +1,107 @@
+"""Scores of generalization measures, against the PGDL scoring program and independent computations."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from spikelib.exceptions import ParameterError
+from spikelib.report.scores import granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
+
+LEVELS = {"depth": [1, 2, 3], "width": [64, 128], "dropout": [0.0, 0.5]}
+ROWS = list(itertools.product(*LEVELS.values()))
+FACTORS = {name: np.array([row[i] for row in ROWS]) for i, name in enumerate(LEVELS)}
+# Hand-made tables (a 3 x 2 x 2 factorial, ties included) and the score the competition's own
+# scoring program (PGDL 2020, scoring_program/mutual_information.py, conditional_mutual_information)
+# returned for each when run on them beside this code.
+TABLES = [
+    ([0.19, 0.27, 0.23, 0.07, 0.09, 0.26, 0.0, 0.25, 0.24, 0.14, 0.09, 0.08],
+     [-0.18, -0.32, -0.23, -0.04, -0.16, -0.28, -0.1, -0.31, -0.33, -0.15, -0.15, -0.07], 0.44815952896583894),
+    ([0.01, 0.15, 0.14, 0.28, 0.19, 0.15, 0.15, 0.07, 0.0, 0.06, 0.21, 0.06],
+     [-0.04, -0.0, 0.04, -0.03, -0.01, 0.01, 0.0, -0.06, 0.0, 0.07, -0.08, 0.04], 0.16222587369066221),
+    ([0.26, 0.2, 0.04, 0.25, 0.28, 0.27, 0.17, 0.04, 0.06, 0.28, 0.17, 0.05],
+     [0.51, 0.39, 0.02, 0.5, 0.54, 0.6, 0.37, 0.08, 0.15, 0.54, 0.39, 0.1], 0.7863273909250901),
+]
+
+
+@pytest.mark.parametrize("gap, measure, reference", TABLES)
+def test_pgdl_score_matches_the_competition_scoring_program(gap, measure, reference):
+    score, per_pair = pgdl_score(measure, gap, FACTORS)
+    assert score == pytest.approx(reference, abs=1e-12)
+    assert len(per_pair) == 6 and score == min(per_pair.values())
+
+
+def test_pgdl_score_of_a_measure_that_follows_one_factor_only():
+    # The gap rises with depth and, within depth, with width; a measure that reads depth alone is
+    # uninformative once depth is held fixed, so its minimum over pairs is 0.
+    gap = FACTORS["depth"] * 1.0 + FACTORS["width"] / 1000 + FACTORS["dropout"] / 10
+    assert pgdl_score(gap, gap, FACTORS)[0] == pytest.approx(1.0)
+    score, per_pair = pgdl_score(FACTORS["depth"], gap, FACTORS)
+    assert score == pytest.approx(0.0, abs=1e-9)
+    assert max(per_pair.values()) > 0.3
+    with pytest.raises(ParameterError, match="at least two"):
+        pgdl_score(gap, gap, {"depth": FACTORS["depth"]})
+    with pytest.raises(ParameterError, match="one length"):
+        pgdl_score(gap[:-1], gap, FACTORS)
+
+
+def test_granulated_tau_is_the_mean_of_within_group_taus():
+    rng = np.random.default_rng(3)
+    gap, measure = rng.normal(size=12), rng.normal(size=12)
+    psi, per_factor = granulated_tau(measure, gap, FACTORS)
+    frame = pd.DataFrame({**FACTORS, "gap": gap, "measure": measure})
+    for name in LEVELS:
+        others = [o for o in LEVELS if o != name]
+        taus = [stats.kendalltau(g["measure"], g["gap"]).statistic for _, g in frame.groupby(others)]
+        assert per_factor[name] == pytest.approx(np.mean(taus))
+    assert psi == pytest.approx(np.mean(list(per_factor.values())))
+
+
+def test_sign_errors_count_wrong_signs_and_drop_pairs_within_seed_noise():
+    gap = np.array([0.10, 0.30, 0.10, 0.12])
+    width = np.array([64, 128, 64, 128])
+    seed_group = np.array([0, 0, 1, 1])
+    measure = np.array([1.0, 2.0, 2.0, 1.0])  # right on group 0, wrong on group 1
+    table = sign_errors(measure, gap, {"width": width, "group": seed_group})
+    row = table[table["factor"] == "width"].iloc[0]
+    assert (row["pairs"], row["error"]) == (2, 0.5)
+    kept = sign_errors(measure, gap, {"width": width, "group": seed_group}, min_gap_difference=0.05)
+    assert kept[kept["factor"] == "width"].iloc[0]["pairs"] == 1  # the pair 0.10 vs 0.12 is seed noise
+    assert kept[kept["factor"] == "width"].iloc[0]["error"] == 0.0
+    flipped = sign_errors(measure, gap, {"width": width, "group": seed_group}, 0.05, orientation=-1)
+    assert flipped[flipped["factor"] == "width"].iloc[0]["error"] == 1.0
+    with pytest.raises(ParameterError, match="orientation"):
+        sign_errors(measure, gap, {"width": width}, orientation=0)
+
+
+def test_seed_noise_is_the_pooled_standard_deviation():
+    gap = [0.1, 0.2, 0.3, 0.5, 0.6, 0.9]
+    groups = ["a", "a", "a", "b", "b", "c"]
+    pooled = np.sqrt((np.var([0.1, 0.2, 0.3], ddof=1) * 2 + np.var([0.5, 0.6], ddof=1)) / 3)
+    assert seed_noise(gap, groups) == pytest.approx(pooled)
+    assert np.isnan(seed_noise([0.1, 0.2], ["a", "b"]))
+
+
+def test_leave_one_group_out_fits_on_the_rest_only():
+    # Group c reverses the relation the other groups teach: a threshold fitted on a and b fails on c.
+    measure = np.array([1, 2, 8, 9, 9, 8, 1, 2], dtype=float)
+    target = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=bool)
+    groups = np.array(list("aabbccdd"))
+    out = leave_one_group_out(measure, target, groups).set_index("group")
+    assert out.loc["c", "balanced_accuracy"] == 0.0
+    assert out.loc["c", "positives"] == 0
+    with pytest.raises(ParameterError, match="one value per network"):
+        leave_one_group_out(measure[:-1], target, groups)
+
+
+def test_residual_equals_ordinary_least_squares_residuals():
+    statsmodels = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=30)
+    y = 2 * x + rng.normal(size=30)
+    fit = statsmodels.OLS(y, statsmodels.add_constant(x)).fit()
+    np.testing.assert_allclose(residual(y, x), fit.resid, atol=1e-10)
+    y[3] = np.nan
+    assert np.isnan(residual(y, x)[3])
