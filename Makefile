@@ -46,4 +46,5 @@ lock:
 
 book: $(STAMP)
 	$(BIN)/spikelib run --profile quick --workers 2
+	$(BIN)/spikelib run --profile quick_zoo --workers 2
 	$(BIN)/python -m spikelib.report.book

@@ -69,11 +69,22 @@ curves:
 """
 
 
+#: The quick_zoo profile in small: a 2 x 2 x 2 factorial of tiny MLPs trained to the fitting
+#: criterion (or 20 epochs), and two networks memorizing 200 training digits.
+STAND_IN_ZOO = """name: quick_zoo
+defaults: {window: 20, trace_samples: 200, trace_every: 10}
+grid:
+  - {datasets: [digits], models: [mlp], widths: [8, 16], conditions: [generalizing], seeds: [0], generalize_until: fit, epochs: 20, vary: {depth: [1, 2], learning_rate: [0.05, 0.2]}}
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], train_samples: 200, epochs: 30, generalize_until: epochs}
+"""
+
+
 @pytest.fixture(scope="session")
 def stand_in_results(tmp_path_factory):
-    """A results folder as `make book` sees it: the stand-in quick profile run by the real
-    runner (two workers), beside the committed fashion results (and the penalties and noise
-    results where committed; without noise results, the quick ones stand in for them)."""
+    """A results folder as `make book` sees it: the stand-in quick and quick_zoo profiles run by
+    the real runner (two workers), beside the committed fashion results (and the penalties,
+    noise, zoo and clean results where committed; without noise results, the quick ones stand
+    in for them)."""
     from spikelib import paths
     from spikelib.pipeline.profiles import load_profile
     from spikelib.pipeline.runner import run_profile
@@ -81,13 +92,18 @@ def stand_in_results(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
     committed = paths.ROOT / "results"
     assert (committed / "fashion" / "manifest.json").is_file(), "the committed fashion results are missing"
-    for name in ("fashion", "penalties", "noise"):
+    for name in ("fashion", "penalties", "noise", "zoo", "clean"):
         if (committed / name / "manifest.json").is_file():
             (root / name).symlink_to(committed / name)
     profile_file = root / "quick.yaml"
     profile_file.write_text(STAND_IN)
     summary = run_profile(load_profile(profile_file, results_root=root / "quick"), workers=2,
                           results_root=root / "quick", progress=False)
+    assert summary.ok, summary.failed
+    zoo_file = root / "quick_zoo.yaml"
+    zoo_file.write_text(STAND_IN_ZOO)
+    summary = run_profile(load_profile(zoo_file, results_root=root / "quick_zoo"), workers=2,
+                          results_root=root / "quick_zoo", progress=False)
     assert summary.ok, summary.failed
     if not (root / "noise").exists():
         (root / "noise").symlink_to(root / "quick")

@@ -52,7 +52,8 @@ def test_book_builds_strict_and_offline(results, tmp_path):
     for page in ("book/method.html", "book/executed/fashion/results.html", "book/executed/quick/hypotheses.html",
                  "book/executed/fashion/assumptions.html", "book/reproduce.html", "book/cite.html",
                  "book/executed/fashion/followup.html", "book/executed/fashion/binary.html",
-                 "book/executed/noise/benchmark.html", "book/executed/quick/benchmark.html"):
+                 "book/executed/noise/benchmark.html", "book/executed/quick/benchmark.html",
+                 "book/executed/zoo/zoo.html", "book/executed/quick_zoo/zoo.html"):
         assert page in pages, sorted(pages)
     # Numbers in the prose come from glue, not from the page source.
     reproduce = pages["book/reproduce.html"]

@@ -7,7 +7,7 @@ import pytest
 
 import spikelib as sl
 from spikelib import paths
-from spikelib.experiment.config import CellConfig, parameter_specs
+from spikelib.experiment.config import CellConfig, cell_id, parameter_specs
 from spikelib.pipeline.cli import build_parser
 from spikelib.pipeline.profiles import CELL_FIELDS
 
@@ -93,3 +93,25 @@ def test_page_folders_default_to_the_profile_and_follow_the_overrides(tmp_path, 
     assert tables.is_dir()
     root, tables = paths.page_folders("fashion", tmp_path / "elsewhere", tmp_path / "csv")
     assert root == tmp_path / "elsewhere" and tables == tmp_path / "csv" and tables.is_dir()
+
+
+def test_parameters_added_later_keep_the_committed_identities():
+    """Cells computed before depth, dropout, weight decay and training subsets existed keep their identity
+    (their training records are current, their metrics finished): the new keys appear only when set."""
+    from spikelib.experiment.config import ADDED_LATER
+
+    plain = CellConfig(dataset="fashion_mnist", width=512)
+    assert not set(ADDED_LATER) & set(plain.identity())
+    varied = CellConfig(dataset="fashion_mnist", width=512, depth=2, dropout=0.1, weight_decay=1e-4,
+                        train_samples=1000)
+    assert {k: varied.identity()[k] for k in ADDED_LATER} == {"depth": 2, "dropout": 0.1, "weight_decay": 1e-4,
+                                                               "train_samples": 1000}
+    assert cell_id(varied) != cell_id(plain)
+
+
+def test_cell_ids_tell_apart_every_hyperparameter_the_zoo_varies():
+    base = dict(dataset="fashion_mnist", width=128, generalize_until="fit")
+    variants = [{}, {"depth": 2}, {"dropout": 0.1}, {"weight_decay": 1e-4}, {"learning_rate": 0.03},
+                {"batch_size": 64}, {"train_samples": 500}]
+    ids = {cell_id(CellConfig(**base, **v)) for v in variants}
+    assert len(ids) == len(variants)

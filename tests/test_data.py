@@ -212,3 +212,20 @@ def test_unlisted_archive_is_never_unpickled(tmp_path):
     _cifar_archive(tmp_path / "cifar-10-python.tar.gz")
     with pytest.raises(sl.DataError, match="no known checksum"):
         data_module._cifar_from(tmp_path / "cifar-10-python.tar.gz", {})
+
+
+def test_training_subsets_are_fixed_nested_and_checked():
+    from spikelib.exceptions import ParameterError
+    from spikelib.experiment.data import load_dataset, training_subset
+
+    data = load_dataset("digits")
+    small, large = training_subset(data, 200), training_subset(data, 600)
+    assert len(small.x_train) == 200 and np.array_equal(small.x_test, data.x_test)
+    rows = {row.tobytes() for row in large.x_train}
+    assert all(row.tobytes() in rows for row in small.x_train)  # a larger subset holds the smaller one
+    assert np.array_equal(training_subset(data, 200).y_train, small.y_train)
+    assert training_subset(data, None) is data
+    with pytest.raises(ParameterError, match="train_samples"):
+        training_subset(data, len(data.x_train) + 1)
+    with pytest.raises(ParameterError, match="without a training sample"):
+        training_subset(data, 3)

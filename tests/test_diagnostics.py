@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import spikelib as sl
+from spikelib.exceptions import ParameterError
 from spikelib.experiment.diagnostics import ablation_curve, perturbation_sharpness, weight_norms
 
 
@@ -76,3 +77,49 @@ def test_weightwatcher_on_a_keras_network():
     assert wide["ww_status"] == "ok" and wide["alpha"] > 0 and wide["stable_rank"] > 1
     narrow = weightwatcher_metrics(build_model("mlp", 4, (8, 8, 1)), "observed")  # 4 eigenvalues < min_evals 8
     assert narrow["ww_status"] != "ok" and np.isnan(narrow["alpha"])
+
+
+def test_margins_against_a_brute_force_distance_to_the_boundary():
+    from spikelib.experiment.diagnostics import margins
+
+    rng = np.random.default_rng(0)
+    hidden, kernel, bias = rng.normal(size=(40, 6)), rng.normal(size=(6, 4)), rng.normal(size=4)
+    labels = rng.integers(0, 4, 40)
+    output, distance = margins(hidden, kernel, bias, labels)
+    logits = hidden @ kernel + bias
+    for i in range(40):
+        others = [j for j in range(4) if j != labels[i]]
+        assert output[i] == pytest.approx(logits[i, labels[i]] - logits[i, others].max())
+        # The nearest boundary z_y = z_j is a hyperplane in the hidden space; its distance by projection.
+        expected = min((logits[i, labels[i]] - logits[i, j]) / np.linalg.norm(kernel[:, labels[i]] - kernel[:, j])
+                       for j in others)
+        assert distance[i] == pytest.approx(expected)
+        # Moving that far along the boundary's normal lands on it: the two logits tie there.
+        nearest = min(others, key=lambda j: (logits[i, labels[i]] - logits[i, j])
+                      / np.linalg.norm(kernel[:, labels[i]] - kernel[:, j]))
+        normal = kernel[:, labels[i]] - kernel[:, nearest]
+        moved = (hidden[i] - distance[i] * normal / np.linalg.norm(normal)) @ kernel + bias
+        assert moved[labels[i]] == pytest.approx(moved[nearest])
+        assert (distance[i] > 0) == (output[i] > 0)
+    with pytest.raises(ParameterError, match="must"):
+        margins(hidden[:, :5], kernel, bias, labels)
+
+
+def test_mixup_davies_bouldin_equals_scikit_learn_on_the_mixed_samples():
+    from sklearn.metrics import davies_bouldin_score
+
+    from spikelib.experiment.diagnostics import mixup_davies_bouldin
+
+    rng = np.random.default_rng(1)
+    x = np.r_[rng.normal(0, 1, (30, 3)), rng.normal(4, 1, (30, 3))]
+    labels = np.r_[np.zeros(30, int), np.ones(30, int)]
+    value = mixup_davies_bouldin(lambda v: v * 2, x, labels, per_class=10, seed=5)
+    draw = np.random.default_rng(5)
+    mixed, classes = [], []
+    for label in (0, 1):
+        members = np.flatnonzero(labels == label)
+        a, b = draw.choice(members, 10), draw.choice(members, 10)
+        mixed.append((x[a] + x[b]) / 2 * 2)
+        classes.append(np.full(10, label))
+    assert value == pytest.approx(davies_bouldin_score(np.concatenate(mixed), np.concatenate(classes)))
+    assert np.isnan(mixup_davies_bouldin(lambda v: v, x[:30], labels[:30]))

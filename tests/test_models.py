@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import spikelib as sl
+from spikelib.exceptions import ParameterError
 from spikelib.experiment.models import OBSERVED_LAYER, build_model, freeze_all_but_last_two, observed_activations
 
 
@@ -98,3 +99,28 @@ def test_layer_indicators_cover_every_hidden_relu_layer_of_a_cnn():
     assert depth["conv"]["mfr"] == pytest.approx(firing_rate(spikes).mean())
     assert depth["conv"]["share_rare_5"] == pytest.approx(np.mean(firing_rate(spikes) < 0.05))
     assert depth[OBSERVED_LAYER]["n_nodes"] == 8
+
+
+def test_depth_and_dropout_build_the_zoo_models_and_leave_the_paper_models_as_they_were():
+    plain = build_model("mlp", 16, (8, 8, 1), seed=3)
+    again = build_model("mlp", 16, (8, 8, 1), seed=3, depth=1, dropout=0.0)
+    assert [layer.name for layer in again.layers] == [layer.name for layer in plain.layers]
+    assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), again.get_weights()))
+    deep = build_model("mlp", 16, (8, 8, 1), depth=3, dropout=0.2)
+    names = [layer.name for layer in deep.layers]
+    assert names == ["input", "flatten", "hidden1", "dropout1", "hidden2", "dropout2", "observed", "dropout3", "output"]
+    with pytest.raises(ParameterError, match="depth"):
+        build_model("mlp", 16, (8, 8, 1), depth=0)
+    with pytest.raises(ParameterError, match="dropout"):
+        build_model("mlp", 16, (8, 8, 1), dropout=1.0)
+
+
+def test_weight_decay_penalises_every_kernel():
+    from spikelib.experiment.models import set_penalties
+
+    network = build_model("mlp", 8, (8, 8, 1), depth=2)
+    set_penalties(network, "observed", weight_decay=1e-2)
+    network(np.zeros((1, 8, 8, 1), "float32"))
+    kernels = [layer.kernel for layer in network.layers if getattr(layer, "kernel", None) is not None]
+    expected = 1e-2 * sum(float(np.sum(np.square(k))) for k in kernels)
+    assert float(sum(float(loss) for loss in network.losses)) == pytest.approx(expected, rel=1e-5)

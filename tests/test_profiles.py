@@ -7,7 +7,8 @@ import pytest
 from spikelib.pipeline.profiles import ProfileError, load_profile
 
 
-@pytest.mark.parametrize("name, n_cells", [("quick", 27), ("fashion", 22), ("paper", 132), ("noise", 70), ("penalties", 14)])
+@pytest.mark.parametrize("name, n_cells", [("quick", 27), ("fashion", 22), ("paper", 132), ("noise", 70), ("penalties", 14),
+                                           ("zoo", 270), ("clean", 39), ("quick_zoo", 12)])
 def test_shipped_profiles_expand(name, n_cells):
     profile = load_profile(name)
     assert profile.name == name and len(profile.cells) == n_cells
@@ -116,3 +117,32 @@ def test_huge_profiles_are_refused_unread(tmp_path):
     path = write(tmp_path, "name: x\n" + "#" * (2 << 20) + "\n")
     with pytest.raises(ProfileError, match="a profile is at most"):
         load_profile(path)
+
+
+def test_vary_expands_a_factorial_and_names_its_keys(tmp_path):
+    text = ("name: t\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [8, 16], conditions: [generalizing], "
+            "seeds: [0], vary: {depth: [1, 2], learning_rate: [0.05, 0.1, 0.2]}}\n")
+    profile = load_profile(write(tmp_path, text))
+    combos = {(c.config.width, c.config.depth, c.config.learning_rate) for c in profile.cells}
+    assert len(profile.cells) == 12 and len(combos) == 12
+    bad = text.replace("0.2]}", "-1]}")
+    with pytest.raises(ProfileError, match=r"grid\[0\]\.vary\.learning_rate\[2\]"):
+        load_profile(write(tmp_path, bad))
+    with pytest.raises(ProfileError, match=r"grid\[0\]\.vary\.colour"):
+        load_profile(write(tmp_path, text.replace("depth:", "colour:")))
+    with pytest.raises(ProfileError, match="non-empty list"):
+        load_profile(write(tmp_path, text.replace("depth: [1, 2]", "depth: 2")))
+
+
+def test_shuffle_runs_cells_in_a_seeded_order_with_dependencies_first(tmp_path):
+    block = ("  - {datasets: [digits], models: [mlp], widths: [8, 16, 32, 64], conditions: [generalizing, "
+             "mem_retrain_last], seeds: [0, 1]}\n")
+    plain = load_profile(write(tmp_path, "name: t\ngrid:\n" + block))
+    first = load_profile(write(tmp_path, "name: t\nshuffle: 3\ngrid:\n" + block))
+    again = load_profile(write(tmp_path, "name: t\nshuffle: 3\ngrid:\n" + block))
+    assert [c.id for c in first.cells] == [c.id for c in again.cells] != [c.id for c in plain.cells]
+    assert sorted(c.id for c in first.cells) == sorted(c.id for c in plain.cells)
+    ids = [c.id for c in first.cells]
+    assert all(ids.index(c.depends_on) < i for i, c in enumerate(first.cells) if c.depends_on)
+    with pytest.raises(ProfileError, match="`shuffle` must be a seed"):
+        load_profile(write(tmp_path, "name: t\nshuffle: yes\ngrid:\n" + block))

@@ -27,11 +27,15 @@ ANALYSES = {
                 "binary": {"benchmark_profile": "noise"}},
     "quick": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}},
     "noise": {"benchmark": {"join_profiles": ["fashion"]}},
+    "zoo": {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion"}},
+    "quick_zoo": {"zoo": {"clean_profile": "quick_zoo", "noise_profiles": ["quick"], "switch_profile": "quick"}},
 }
 BOOK_PROFILES = tuple(ANALYSES)
-PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits", "noise": "label noise on Fashion-MNIST"}
+PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits", "noise": "label noise on Fashion-MNIST",
+                  "zoo": "Fashion-MNIST", "quick_zoo": "digits"}
 ANALYSIS_TITLES = {"results": "Tables and figures", "assumptions": "Assumption checks", "hypotheses": "Hypotheses",
-                   "followup": "The follow-up's analyses", "binary": "Binary trains", "benchmark": "Detector benchmark"}
+                   "followup": "The follow-up's analyses", "binary": "Binary trains", "benchmark": "Detector benchmark",
+                   "zoo": "Memorization without a label switch"}
 
 
 def install_mathjax(static=paths.BOOK_STATIC):

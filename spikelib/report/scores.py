@@ -298,15 +298,22 @@ def sign_errors(measure, gap, factors, min_gap_difference=0.0, orientation=1):
 
 
 def _fit_threshold(measure, target):
-    """The threshold and direction that classify ``target`` best (balanced accuracy) on these networks."""
-    best = (-1.0, 0.0, 1)
+    """The threshold and direction that classify ``target`` best (balanced accuracy) on these networks.
+
+    Candidates are the midpoints between neighbouring values; among equally good
+    ones the middle one is taken, so a clean split is cut halfway between the classes.
+    """
+    best_score, best = -1.0, []
     for direction in (1, -1):
-        values = direction * measure
-        for threshold in np.unique(values):
-            score = _balanced_accuracy(values >= threshold, target)
-            if score > best[0]:
-                best = (score, threshold, direction)
-    return best[1], best[2]
+        values = np.unique(direction * measure)
+        candidates = np.r_[values[0] - 1, (values[1:] + values[:-1]) / 2, values[-1] + 1]
+        for threshold in candidates:
+            score = _balanced_accuracy(direction * measure >= threshold, target)
+            if score > best_score + 1e-12:
+                best_score, best = score, [(threshold, direction)]
+            elif abs(score - best_score) <= 1e-12:
+                best.append((threshold, direction))
+    return best[len(best) // 2]
 
 
 def _balanced_accuracy(predicted, target):
@@ -339,8 +346,8 @@ def leave_one_group_out(measure, target, groups):
     Examples
     --------
     >>> out = leave_one_group_out([1, 2, 8, 9, 1, 9], [False, False, True, True, False, True], list("aabbcc"))
-    >>> out["balanced_accuracy"].tolist()  # b's 8 lies below the threshold of 9 that a and c teach
-    [1.0, 0.5, 1.0]
+    >>> out["balanced_accuracy"].tolist()  # b: a and c teach a cut halfway between 2 and 9
+    [1.0, 1.0, 1.0]
     """
     measure = np.asarray(measure, dtype=float)
     target = np.asarray(target, dtype=bool)
