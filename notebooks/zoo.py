@@ -106,6 +106,12 @@ fig = plots.measure_vs_gap(clean, ["mfr", "cv_mf"], "train_samples", {**MEASURE_
 plt.show()
 plt.close(fig)
 caption("Z2", "MFR and CV of MF against the gap of the networks memorizing clean training subsets, by subset size.")
+fig = plots.gap_traces(zoo.gap_course(clean_root))
+if fig is not None:
+    plt.show()
+    plt.close(fig)
+    caption("Z3", "The probe's MFR against the gap while each network memorized its clean training subset, one line "
+                  "per network, from the traces recorded every few epochs.")
 
 # %% [markdown]
 # ## Label noise, adjacent levels and matched accuracy
@@ -137,7 +143,7 @@ fig = plots.switch_traces(traces)
 if fig is not None:
     plt.show()
     plt.close(fig)
-    caption("Z3", "The probe's MFR after the switch to shuffled labels, against the epoch and against the running "
+    caption("Z4", "The probe's MFR after the switch to shuffled labels, against the epoch and against the running "
                   "training accuracy reached on the shuffled labels.")
 
 # %% [markdown]

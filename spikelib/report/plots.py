@@ -31,6 +31,8 @@ measure_vs_gap
     Measures against the generalization gap, one panel each, coloured by a factor.
 switch_traces
     The probe's MFR after the switch to shuffled labels, against the accuracy reached on them.
+gap_traces
+    The probe's MFR against the generalization gap, epoch by epoch, while networks memorize clean subsets.
 """
 
 import matplotlib.pyplot as plt
@@ -42,7 +44,7 @@ from ..simulate import poisson_raster
 from .results import CONDITION_LABELS, CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces",
+           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces", "gap_traces",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -423,5 +425,32 @@ def switch_traces(traces, indicator="mfr", label="MFR (probe of training samples
     for ax in axes:
         ax.set_ylabel(label)
     axes[0].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def gap_traces(course, indicator="mfr", label="MFR (probe of training samples)", smooth=5):
+    """The probe's indicator against the gap (running training minus validation accuracy), epoch by epoch.
+
+    One line per network, coloured by the size of its training subset; the
+    gap grows as the network fits its training samples and not the held-out
+    ones. Returns ``None`` without traces.
+    """
+    if not len(course):
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    sizes = sorted(course["train_samples"].dropna().unique())
+    for cell, group in course.groupby("cell_id", sort=True):
+        group = group.sort_values("epoch")
+        i = sizes.index(group["train_samples"].iloc[0]) if group["train_samples"].iloc[0] in sizes else 0
+        # The validation split of a small subset is small: its accuracy is noisy, so the gap is smoothed.
+        gap = group["gap"].rolling(smooth, min_periods=1, center=True).mean() * 100
+        axes[0].plot(group["epoch"], group[indicator], color=f"C{i}", lw=0.8, alpha=0.7)
+        axes[1].plot(gap, group[indicator], color=f"C{i}", lw=0.8, alpha=0.7)
+    for i, size in enumerate(sizes):
+        axes[0].plot([], [], color=f"C{i}", label=f"{int(size):,} samples")
+    axes[0].set(xlabel="epoch", ylabel=label, xscale="log")
+    axes[1].set(xlabel=f"gap while training (points; running mean of {smooth} traces)", ylabel=label)
+    axes[0].legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

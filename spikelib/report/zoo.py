@@ -40,6 +40,8 @@ matched_separation
     AUROC of memorizing against non-memorizing networks matched on training accuracy.
 clean_summary, clean_scores
     The clean-label memorization set: its gaps, and how each measure tracks them.
+gap_course
+    The indicators and the gap epoch by epoch while each network trained.
 switch_course
     What the firing rate does after the switch to shuffled labels, per network.
 failures
@@ -56,7 +58,7 @@ from .labels import FACTOR_LABELS
 from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
 
 __all__ = ["zoo_networks", "measures", "add_residuals", "score_table", "noise_groups", "adjacent_separation",
-           "matched_separation", "memorizing_by_gap", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "failures",
+           "matched_separation", "memorizing_by_gap", "gap_course", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "failures",
            "seed_noise_sentence", "FAMILY_LABELS", "GROUP_COLUMNS",
            "headline", "shown_scores", "FACTORS",
            "MIN_ENVIRONMENT_PAIRS"]
@@ -377,6 +379,37 @@ def clean_scores(frame, extra=()):
                      "psi": granulated_tau(values, gap, factors)[0],
                      "tau_within_samples": float(np.nanmean(within)) if np.isfinite(within).any() else np.nan})
     return pd.DataFrame(rows)
+
+
+def gap_course(root, designs=("clean memorization",)):
+    """The probe's indicators and the gap while each network trained, one row per traced epoch.
+
+    The gap at an epoch is the running training accuracy minus the validation
+    accuracy (held-out samples of the training set, true labels) of that epoch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cell_id, width, train_samples, epoch, accuracy, val_accuracy, gap, mfr, cv_fr, mf, cv_mf``.
+    """
+    from ..cellfiles import read_metrics, read_training
+    from .results import _cell_dirs, design
+
+    frames = []
+    for directory in _cell_dirs(root):
+        parameters = read_metrics(directory)["parameters"]
+        if design(parameters) not in designs:
+            continue
+        for phase in read_training(directory).get("phases", []):
+            traces = pd.DataFrame(phase["traces"])
+            history = pd.DataFrame(phase["history"])
+            if traces.empty or history.empty:
+                continue
+            merged = traces[traces["epoch"] > 0].merge(history[["epoch", "val_accuracy"]], on="epoch")
+            frames.append(merged.assign(cell_id=directory.name, width=parameters["width"],
+                                        train_samples=parameters.get("train_samples"),
+                                        gap=merged["accuracy"] - merged["val_accuracy"]))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def switch_course(traces):
