@@ -19,7 +19,17 @@ def _describe(array):
 
 
 def as_array(value, name):
-    """``numpy.asarray(value)``, with a ragged or unconvertible input reported by name."""
+    """``numpy.asarray(value)``, with a ragged or unconvertible input reported by name.
+
+    A masked array is refused: ``numpy.asarray`` would drop its mask silently,
+    and a masked sample is not a sample the layer did not fire on.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise RasterError(
+            f"`{name}` is a masked array; spikelib does not honour masks (they would be dropped silently). "
+            f"Remove the masked samples first (e.g. `{name}[:, ~{name}.mask.any(axis=0)].data`), or fill them "
+            f"(`{name}.filled(False)`) if a masked sample means 'no spike'."
+        )
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:
@@ -99,6 +109,24 @@ def check_window(window, n_samples, name="window", min_windows=2):
             f"window of at most {n_samples // min_windows} samples or a longer raster.", name
         )
     return window
+
+
+#: The largest array a statistic allocates before it refuses (bytes): larger inputs are split by the caller.
+MAX_ARRAY_BYTES = 4 * 2**30
+
+
+def check_size(n_elements, itemsize, what, remedy):
+    """Refuse an allocation of more than :data:`MAX_ARRAY_BYTES`, saying what and what to do.
+
+    Raises
+    ------
+    ParameterError
+        Naming the array, its size in GiB, the limit, and ``remedy``.
+    """
+    size = float(n_elements) * itemsize
+    if size > MAX_ARRAY_BYTES:
+        raise ParameterError(f"{what} would take {size / 2**30:.1f} GiB, more than the {MAX_ARRAY_BYTES / 2**30:.0f} "
+                             f"GiB spikelib allocates at once; {remedy}")
 
 
 def check_positive_int(value, name, minimum=1):

@@ -44,7 +44,7 @@ import numpy as np
 from .exceptions import DataError
 from .storage import read_npz, sha256
 
-__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "NOTEBOOK",
+__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "LOCK", "NOTEBOOK",
            "LOG", "LARGE_FILES", "CellStatus", "cell_status", "read_json", "read_metrics", "read_nodes",
            "read_curve", "read_training", "read_progress"]
 
@@ -56,6 +56,8 @@ CURVE = "curve.npz"
 TRAINING = "training.json"
 CHECKPOINT = "checkpoint.npz"
 PROGRESS = "progress.json"
+#: Held by the run writing the cell (an empty file; the lock is the operating system's).
+LOCK = ".lock"
 NOTEBOOK = "experiment.ipynb"
 LOG = "cell.log"
 #: Files too large to ship with committed results: a cell is finished without

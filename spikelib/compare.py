@@ -33,7 +33,11 @@ def _rates(values, name):
     array = np.asarray(values, dtype=float).ravel()
     array = array[~np.isnan(array)]
     if array.size == 0:
-        raise ParameterError(f"`{name}` holds no finite firing rate to compare.")
+        raise ParameterError(f"`{name}` holds no finite firing rate to compare.", name)
+    outside = (array < 0) | (array > 1)
+    if outside.any():
+        raise ParameterError(f"`{name}` must hold firing rates in [0, 1] (spikes per sample); got "
+                             f"{array[outside][0]!r}.", name)
     return array
 
 
@@ -81,7 +85,8 @@ def bonferroni(pvalues, family_size=None):
     Raises
     ------
     ParameterError
-        If ``family_size`` is not a positive integer or is smaller than the number of p-values.
+        If a p-value lies outside [0, 1], or ``family_size`` is not a positive integer or is
+        smaller than the number of p-values.
 
     Examples
     --------
@@ -89,6 +94,10 @@ def bonferroni(pvalues, family_size=None):
     array([0.1, 1. ])
     """
     values = np.asarray(pvalues, dtype=float)
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        raise ParameterError(f"`pvalues` must be probabilities in [0, 1] (nan allowed); got {values[outside][0]!r} "
+                             f"at position {int(np.flatnonzero(outside.ravel())[0])}.", "pvalues")
     family_size = values.size if family_size is None else check_positive_int(family_size, "family_size")
     if family_size < values.size:
         raise ParameterError(

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_probability, check_raster
+from ._validation import check_probability, check_raster, check_size
 from .exceptions import ParameterError
 
 __all__ = ["correlation_matrix", "correlation_summary", "CorrelationSummary", "participation_ratio",
@@ -48,6 +48,9 @@ def correlation_matrix(spikes):
     ------
     RasterError
         If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
+    ParameterError
+        If the matrix would need more memory than spikelib allocates at once
+        (:data:`spikelib._validation.MAX_ARRAY_BYTES`): pass fewer nodes.
 
     Examples
     --------
@@ -58,6 +61,8 @@ def correlation_matrix(spikes):
     """
     spikes = check_raster(spikes)
     n_samples = spikes.shape[1]
+    check_size(spikes.shape[0] ** 2 * 3, 8, f"The correlation matrix of {spikes.shape[0]:,} nodes",
+               "pass a subset of the nodes (rows of the raster).")
     # float32 holds integer counts exactly up to 2**24 samples.
     dtype = np.float32 if n_samples < 2**24 else np.float64
     as_float = spikes.astype(dtype)
@@ -104,7 +109,8 @@ class CorrelationSummary:
     share_significant : float
         Share of pairs whose correlation differs from 0 at ``alpha`` after the
         correction (t-test of Pearson's r with ``n_samples - 2`` degrees of
-        freedom, as ``scipy.stats.pearsonr``).
+        freedom, as ``scipy.stats.pearsonr``); ``nan`` with two samples or
+        fewer, where the test is undefined.
     correction : str
     eigenvalues : numpy.ndarray
         Of the correlation matrix of the varying nodes, largest first.
@@ -195,7 +201,9 @@ def correlation_summary(spikes, alpha=0.05, correction="bonferroni"):
     with np.errstate(divide="ignore", invalid="ignore"):
         t = upper * np.sqrt(dof / np.maximum(1.0 - upper**2, 1e-300))
     pvalue = 2.0 * stats.t.sf(np.abs(t), dof)
-    if correction == "bonferroni":
+    if dof < 1:  # two samples or fewer: the t test is undefined, so is the share of significant pairs
+        significant = np.full(upper.size, np.nan)
+    elif correction == "bonferroni":
         significant = pvalue < alpha / upper.size
     else:
         significant = _benjamini_hochberg(pvalue, alpha)

@@ -48,3 +48,7 @@ class DataError(SpikelibError, ValueError):
 
 class MissingDependencyError(SpikelibError, ImportError):
     """An optional package that one part of spikelib needs is not installed."""
+
+
+class TrainingError(SpikelibError, RuntimeError):
+    """Training went wrong in a way a rerun with the same parameters would repeat (divergence)."""

@@ -29,7 +29,7 @@ requested rate; the binned Poisson raster is then itself a Bernoulli raster.
 import numpy as np
 import quantities as pq
 
-from ._validation import check_positive_int
+from ._validation import check_positive_int, check_size
 from .exceptions import ParameterError
 
 __all__ = ["poisson_raster", "bernoulli_raster", "population_rates", "population_raster",
@@ -69,7 +69,8 @@ def bernoulli_raster(rates, n_samples, seed=None):
     Raises
     ------
     ParameterError
-        If a rate is not a probability in [0, 1] or ``n_samples`` is not a positive integer.
+        If a rate is not a probability in [0, 1], ``n_samples`` is not a positive integer, or the
+        raster would need more memory than spikelib allocates at once.
 
     Examples
     --------
@@ -79,6 +80,8 @@ def bernoulli_raster(rates, n_samples, seed=None):
     """
     rates = _check_rates(rates, allow_one=True)
     n_samples = check_positive_int(n_samples, "n_samples")
+    check_size(rates.size * n_samples, 9, f"A raster of {rates.size:,} x {n_samples:,} samples",
+               "draw it in blocks of samples.")
     rng = np.random.default_rng(seed)
     return rng.random((rates.size, n_samples)) < rates[:, np.newaxis]
 

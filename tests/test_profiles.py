@@ -146,3 +146,14 @@ def test_shuffle_runs_cells_in_a_seeded_order_with_dependencies_first(tmp_path):
     assert all(ids.index(c.depends_on) < i for i, c in enumerate(first.cells) if c.depends_on)
     with pytest.raises(ProfileError, match="`shuffle` must be a seed"):
         load_profile(write(tmp_path, "name: t\nshuffle: yes\ngrid:\n" + block))
+
+
+def test_empty_and_enormous_grids_are_refused_before_expanding(tmp_path):
+    with pytest.raises(ProfileError, match="`grid` expands into no cell"):
+        load_profile(write(tmp_path, "name: t\ngrid: []\n"))
+    huge = ("name: t\ngrid:\n  - {datasets: [digits], models: [mlp], widths: [" + ", ".join(map(str, range(1, 1001)))
+            + "], conditions: [generalizing], seeds: [" + ", ".join(map(str, range(1000))) + "]}\n")
+    started = time.perf_counter()
+    with pytest.raises(ProfileError, match=r"`grid\[0\]` takes the profile to 1,000,000 cells"):
+        load_profile(write(tmp_path, huge))
+    assert time.perf_counter() - started < 5

@@ -38,9 +38,12 @@ seed_everything
     Seed Python, NumPy and TensorFlow.
 """
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +53,8 @@ import numpy as np
 from .. import paths
 from .._optional import soft_import
 from .._validation import check_window
-from ..cellfiles import CHECKPOINT, CURVE, METRICS, MODEL, NODES, PROGRESS, SPIKES, TRAINING, read_json
-from ..exceptions import DataError, ParameterError
+from ..cellfiles import CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, TRAINING, read_json
+from ..exceptions import DataError, ParameterError, TrainingError
 from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
@@ -210,6 +213,10 @@ def _initial_network(config, data, output_dir):
 
 def _check_against_data(config, data):
     """Checks that need the data's size, made before any training."""
+    if data.n_classes < 2:
+        raise DataError(f"{data.name!r} has {data.n_classes} class in its training labels: every network would "
+                        "predict it perfectly, generalizing and memorizing alike. Give a data set of at least two "
+                        "classes.")
     for split, n in (("training", len(data.x_train)), ("test", len(data.x_test))):
         try:
             check_window(config.window, n)
@@ -236,10 +243,16 @@ def _check_against_data(config, data):
 
 
 def _check_layer(network, layer):
+    """The observed layer must be a hidden ReLU layer of the model (a softmax or an input is no spike train)."""
     names = [item.name for item in network.layers]
+    relu = [item.name for item in network.layers[:-1]
+            if getattr(getattr(item, "activation", None), "__name__", "") == "relu"]
     if layer not in names:
         raise ParameterError(f"`layer`={layer!r} is not in the {network.name} model; its layers are {names}.",
                              "layer")
+    if layer not in relu:
+        raise ParameterError(f"`layer`={layer!r} is not a hidden ReLU layer of the {network.name} model, so its "
+                             f"activations thresholded at 0 are no spike train; choose one of {relu}.", "layer")
 
 
 def _set_trainable(network, freeze):
@@ -346,6 +359,12 @@ def _train(config, data, network, output_dir, progress):
             started = time.perf_counter()
             epoch = item.epochs + 1
             loss, accuracy, rates = trainer.train_epoch(epoch_order(config.seed, index, epoch, trainer.n_fit))
+            if not math.isfinite(loss):  # diverged: stop, and keep nothing a rerun would resume from
+                checkpoint.unlink(missing_ok=True)
+                raise TrainingError(
+                    f"{phase.name}: the training loss became {loss} in epoch {epoch} with `learning_rate`="
+                    f"{config.learning_rate}: the network diverged. Lower `learning_rate` (the paper: 0.1); no "
+                    "checkpoint, model or raster of this run is kept.")
             val_loss, val_accuracy = trainer.validate()
             for key, value in zip(item.history, (epoch, loss, accuracy, val_loss, val_accuracy,
                                                  time.perf_counter() - started)):
@@ -501,10 +520,11 @@ def run_cell(config, progress=print):
         not have, a target at or below chance, or a validation split that
         leaves no sample on one side.
     DataError
-        Missing or corrupt data, or a retraining cell without its generalizing
-        model.
+        Missing or corrupt data, a retraining cell without its generalizing
+        model, or another run writing to the same output folder.
+    TrainingError
+        If the training loss becomes non-finite (divergence).
     """
-    keras = soft_import("keras", "training a network")
     if isinstance(config, dict):
         config = CellConfig.from_dict(config)
     started = time.perf_counter()
@@ -512,8 +532,30 @@ def run_cell(config, progress=print):
         config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
     output_dir = Path(config.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / METRICS).unlink(missing_ok=True)  # a rerun is incomplete until it ends
+    with _exclusive(output_dir):
+        return _run_locked(config, output_dir, started, progress)
 
+
+@contextlib.contextmanager
+def _exclusive(output_dir):
+    """Hold the output folder's lock: a second run on the same folder fails at once, naming it."""
+    path = Path(output_dir) / LOCK
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataError(f"Another run is writing to {output_dir} (it holds {path.name}). Wait for it to finish, "
+                        "or give this run another output folder (--out).") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _run_locked(config, output_dir, started, progress):
+    keras = soft_import("keras", "training a network")
     seed_everything(config.seed)
     data = training_subset(load_dataset(config.dataset, data_dir=config.data_dir), config.train_samples)
     progress(f"{cell_id(config)}: {data.name} from {data.source}, "
@@ -526,6 +568,9 @@ def run_cell(config, progress=print):
         _check_layer(network, config.layer)
     else:
         network, training = _training_stage(config, data, output_dir, progress)
+    # Only now is the earlier result superseded: a rerun that fails in its checks or its training
+    # leaves a finished cell finished.
+    (output_dir / METRICS).unlink(missing_ok=True)
 
     progress("recording the observed layer on the training and test sets")
     spikes, orders, magnitudes = record_layer(network, data, config)

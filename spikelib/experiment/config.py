@@ -119,6 +119,7 @@ class CellConfig:
     condition: str = _param("generalizing", "training condition (the paper's section 3.1)", "str",
                             choices=CONDITIONS, profile=False)
     seed: int = _param(0, "seed of weights, label shuffling, sample order and probes", "int", minimum=0,
+                       maximum=2**32 - 1,
                        profile=False)
     epochs: int = _param(10, "epochs on the true labels (generalizing cells; the curve's first phase): exactly "
                          "this many, or at most this many when generalize_until stops earlier", "int", minimum=0)

@@ -19,6 +19,7 @@ load_profile
 
 import dataclasses
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from .._optional import soft_import
 from ..exceptions import ParameterError, ProfileError
 from ..experiment.config import RETRAINING, CellConfig, cell_id, parameter_specs
 
-__all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES"]
+__all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES", "MAX_CELLS"]
 
 TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves", "shuffle"}
 # Each axis of a block sets one parameter of the cells it expands into.
@@ -38,6 +39,9 @@ BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "cond
 CELL_FIELDS = {spec.name for spec in parameter_specs() if spec.profile}
 #: A profile is a short text; anything larger is refused before parsing.
 MAX_PROFILE_BYTES = 1 << 20
+#: The most cells a profile may expand into (counted before any is built): a grid larger than
+#: this is a typo or a job for several profiles.
+MAX_CELLS = 10_000
 
 
 def _strict_loader():
@@ -136,8 +140,9 @@ def load_profile(name_or_path, results_root=None):
     Raises
     ------
     ProfileError
-        Unknown keys, bad values, or retraining cells without their
-        generalizing cell, naming the dotted key.
+        Unknown keys, bad values, retraining cells without their generalizing
+        cell, a grid of no cell or of more than :data:`MAX_CELLS`, naming the
+        dotted key.
     """
     path = _resolve(name_or_path)
     if not path.is_file():
@@ -162,6 +167,7 @@ def load_profile(name_or_path, results_root=None):
     _check_keys(path, "defaults", defaults, CELL_FIELDS)
     root = Path(results_root) if results_root else paths.results_dir() / name
     cells = []
+    planned = 0
     for section, protocol in (("grid", "cell"), ("curves", "curve")):
         blocks = spec.get(section) or []
         if not isinstance(blocks, list):
@@ -180,7 +186,13 @@ def load_profile(name_or_path, results_root=None):
                 if not isinstance(block[axis], list) or not block[axis]:
                     _fail(path, f"{where}.{axis}", f"must be a non-empty list; got {block[axis]!r}.")
             overrides = {k: v for k, v in block.items() if k not in BLOCK_AXES and k != "vary"}
+            planned += math.prod(len(block[axis]) for axis in BLOCK_AXES) * math.prod(map(len, vary.values()))
+            if planned > MAX_CELLS:
+                _fail(path, where, f"takes the profile to {planned:,} cells, more than the {MAX_CELLS:,} a profile "
+                                   "may hold; shorten its lists or split the grid into several profiles.")
             cells.extend(_expand(path, where, block, overrides, defaults, protocol, root))
+    if not cells:
+        _fail(path, "grid", "expands into no cell; give at least one block.")
     shuffle = spec.get("shuffle")
     if shuffle is not None:
         if isinstance(shuffle, bool) or not isinstance(shuffle, int) or shuffle < 0:

@@ -1,0 +1,101 @@
+"""Inputs a hostile user tries: each gets a clear error naming the argument, or a documented answer."""
+
+import numpy as np
+import pytest
+
+import spikelib as sl
+from spikelib import _validation
+from spikelib.compare import bonferroni, ks_compare
+from spikelib.correlation import correlation_matrix, correlation_summary
+from spikelib.simulate import bernoulli_raster
+
+
+def test_masked_rasters_are_refused_not_silently_unmasked():
+    spikes = np.ma.MaskedArray([[1, 1, 0, 0]], mask=[[False, False, True, True]]).astype(bool)
+    with pytest.raises(sl.RasterError, match="masked array.*filled"):
+        sl.firing_rate(spikes)
+    assert sl.firing_rate(spikes[:, ~spikes.mask.any(axis=0)].data)[0] == 1.0  # the remedy the message gives
+
+
+@pytest.mark.parametrize("pvalues", [[-0.1, 0.2], [0.5, 1.5]])
+def test_bonferroni_refuses_p_values_outside_zero_one(pvalues):
+    with pytest.raises(sl.ParameterError, match="`pvalues` must be probabilities"):
+        bonferroni(pvalues)
+    assert np.isnan(bonferroni([np.nan, 0.1])[0])
+
+
+def test_ks_compare_refuses_rates_outside_zero_one():
+    with pytest.raises(sl.ParameterError, match="`rates_b` must hold firing rates in \\[0, 1\\]"):
+        ks_compare([0.1, 0.2], [0.3, 4.0])
+
+
+def test_share_of_significant_pairs_is_undefined_with_two_samples():
+    summary = correlation_summary([[1, 0], [0, 1], [1, 0]])
+    assert np.isnan(summary.share_significant)
+    assert summary.n_pairs == 3
+
+
+def test_memory_guards_refuse_before_allocating(monkeypatch):
+    monkeypatch.setattr(_validation, "MAX_ARRAY_BYTES", 10_000)
+    with pytest.raises(sl.ParameterError, match="correlation matrix of 100 nodes.*subset of the nodes"):
+        correlation_matrix(np.random.default_rng(0).random((100, 50)) < 0.5)
+    with pytest.raises(sl.ParameterError, match="draw it in blocks"):
+        bernoulli_raster([0.5] * 10, 10**6, seed=0)
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
+    from spikelib.experiment.cell import _exclusive
+
+    with _exclusive(tmp_path):
+        with pytest.raises(sl.DataError, match="Another run is writing to"):
+            with _exclusive(tmp_path):
+                pass
+    with _exclusive(tmp_path):  # released
+        pass
+
+
+def test_seeds_numpy_cannot_take_are_refused_before_training():
+    from spikelib.experiment.config import CellConfig
+
+    with pytest.raises(sl.ParameterError, match="`seed` must be in \\[0, 4294967295\\]"):
+        CellConfig(seed=2**32)
+
+
+@pytest.mark.slow
+def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path):
+    import json
+
+    from spikelib.exceptions import TrainingError
+    from spikelib.experiment.cell import run_cell
+
+    out = tmp_path / "cell"
+    finished = run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0}, progress=lambda m: None)
+    before = json.loads((out / "metrics.json").read_text())
+    with pytest.raises(TrainingError, match="diverged.*Lower `learning_rate`"):
+        run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0, "learning_rate": 1e30},
+                 progress=lambda m: None)
+    assert not (out / "checkpoint.npz").exists()
+    assert json.loads((out / "metrics.json").read_text()) == before and finished.metrics["complete"]
+    assert sl.cellfiles.cell_status(out)
+
+
+@pytest.mark.parametrize("layer, message", [("output", "not a hidden ReLU layer"), ("input", "not a hidden ReLU layer"),
+                                            ("nope", "is not in the")])
+def test_only_a_hidden_relu_layer_can_be_observed(layer, message):
+    from spikelib.experiment.cell import _check_layer
+    from spikelib.experiment.models import build_model
+
+    with pytest.raises(sl.ParameterError, match=message):
+        _check_layer(build_model("mlp", 8, (8, 8, 1)), layer)
+    _check_layer(build_model("mlp", 8, (8, 8, 1), depth=2), "hidden1")
+
+
+def test_a_one_class_data_set_is_refused_before_training(tmp_path):
+    from spikelib.experiment.cell import _check_against_data
+    from spikelib.experiment.config import CellConfig
+    from spikelib.experiment.data import Dataset
+
+    one = Dataset("one", np.zeros((300, 8, 8, 1), "float32"), np.zeros(300, "int64"),
+                  np.zeros((200, 8, 8, 1), "float32"), np.zeros(200, "int64"), "made here")
+    with pytest.raises(sl.DataError, match="1 class"):
+        _check_against_data(CellConfig(window=20), one)
