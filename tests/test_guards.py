@@ -99,3 +99,53 @@ def test_a_one_class_data_set_is_refused_before_training(tmp_path):
                   np.zeros((200, 8, 8, 1), "float32"), np.zeros(200, "int64"), "made here")
     with pytest.raises(sl.DataError, match="1 class"):
         _check_against_data(CellConfig(window=20), one)
+
+
+def test_training_identity_ignores_analysis_only_parameters_and_follows_the_data(tmp_path):
+    from spikelib.experiment.cell import _fingerprint
+    from spikelib.experiment.config import CellConfig
+    from spikelib.experiment.training import fingerprints_match
+
+    data = tmp_path / "set.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, x_train=rng.random((40, 4, 4)), y_train=np.arange(40) % 2, x_test=rng.random((20, 4, 4)),
+             y_test=np.arange(20) % 2)
+    base = CellConfig(dataset=str(data), window=10)
+    stored = _fingerprint(base, tmp_path)
+    assert fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), window=5, ljung_box_lags=3), tmp_path))
+    assert not fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), width=64), tmp_path))
+    # A record made when the window was part of the training identity still matches.
+    old = {**stored, "identity": {**stored["identity"], "window": 10}}
+    assert fingerprints_match(old, _fingerprint(base, tmp_path))
+    # One trained with a parameter the current cell leaves at its default does not.
+    deeper = {**stored, "identity": {**stored["identity"], "depth": 2}}
+    assert not fingerprints_match(deeper, _fingerprint(base, tmp_path))
+    # The same path with other contents is another data set: the training is stale.
+    np.savez(data, x_train=rng.random((40, 4, 4)), y_train=np.arange(40) % 2, x_test=rng.random((20, 4, 4)),
+             y_test=np.arange(20) % 2)
+    assert not fingerprints_match(stored, _fingerprint(base, tmp_path))
+    assert CellConfig(dataset=str(data)).identity()["dataset_sha256"] != stored["identity"]["dataset_sha256"]
+
+
+@pytest.mark.parametrize("name", ["fashion", "noise", "penalties"])
+def test_committed_cells_keep_their_training_identity(name):
+    """Nothing retrains the committed networks: each training record matches its profile cell's fingerprint."""
+    import json
+
+    from spikelib import paths
+    from spikelib.experiment.cell import _fingerprint
+    from spikelib.experiment.training import fingerprints_match
+    from spikelib.pipeline.profiles import load_profile
+
+    profile = load_profile(name)
+    checked = 0
+    for cell in profile.cells:
+        record = paths.results_dir() / name / "cells" / cell.id / "training.json"
+        stored = json.loads(record.read_text())["fingerprint"]
+
+        current = _fingerprint(cell.config, cell.config.output_dir)
+        # The generalizing models are not committed: the base model's checksum cannot be recomputed here.
+        current["base_model_sha256"] = current["base_model_sha256"] or stored.get("base_model_sha256")
+        assert fingerprints_match(stored, current), cell.id
+        checked += 1
+    assert checked == len(profile.cells)

@@ -268,7 +268,8 @@ def _fingerprint(config, output_dir):
     and the model a retraining cell started from (retrained, it makes this cell's training stale)."""
     base = _base_model_path(config, output_dir) if config.condition in RETRAINING and config.protocol == "cell" else None
     base_sha256 = sha256(base) if base is not None and base.is_file() else None
-    return {"identity": config.identity(), "training_version": TRAINING_VERSION, "base_model_sha256": base_sha256}
+    return {"identity": config.training_identity(), "training_version": TRAINING_VERSION,
+            "base_model_sha256": base_sha256}
 
 
 class _Tracer:
@@ -602,7 +603,7 @@ def _run_locked(config, output_dir, started, progress):
         "cell_id": cell_id(config),
         "complete": True,
         "protocol": {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION},
-        "parameters": config.recorded(),
+        "parameters": {**config.recorded(), **config.identity()},  # with the data's checksum, for .npz data
         "seed": config.seed,
         "dataset": {
             "name": data.name,

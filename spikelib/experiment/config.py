@@ -28,10 +28,11 @@ from pathlib import Path
 
 from .. import paths
 from ..exceptions import ParameterError
+from ..storage import sha256
 
 __all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
            "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
-           "TRAINING_VERSION", "FIT_ACCURACY", "ADDED_LATER"]
+           "TRAINING_VERSION", "FIT_ACCURACY", "ADDED_LATER", "ANALYSIS_ONLY"]
 
 CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
 MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
@@ -51,6 +52,8 @@ FIT_ACCURACY = 0.99
 #: Parameters added after the first committed results: left out of a cell's identity while they
 #: keep their default, so the cells computed before them keep their identity and stay finished.
 ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples")
+#: Parameters only the analysis of a trained network reads: changing them re-analyses, never retrains.
+ANALYSIS_ONLY = ("window", "ljung_box_lags")
 #: Version of the training protocol: results of another version are not finished. (Running an
 #: epoch's batches in one compiled call changed nothing: its rasters were checked bit-identical.)
 TRAINING_VERSION = 2
@@ -260,11 +263,24 @@ class CellConfig:
         return values
 
     def identity(self):
-        """The recorded parameters that define the cell's result (not where its files are)."""
+        """The recorded parameters that define the cell's result (not where its files are).
+
+        A data set given as an ``.npz`` file is identified by its content too
+        (``dataset_sha256``): replace the file and the cell is no longer finished,
+        nor its training current.
+        """
         recorded = self.recorded()
         defaults = {spec.name: spec.default for spec in parameter_specs()}
-        return {spec.name: recorded[spec.name] for spec in parameter_specs()
-                if spec.identity and not (spec.name in ADDED_LATER and recorded[spec.name] == defaults[spec.name])}
+        identity = {spec.name: recorded[spec.name] for spec in parameter_specs()
+                    if spec.identity and not (spec.name in ADDED_LATER and recorded[spec.name] == defaults[spec.name])}
+        if str(self.dataset).endswith(".npz") and Path(self.dataset).is_file():
+            identity["dataset_sha256"] = sha256(self.dataset)
+        return identity
+
+    def training_identity(self):
+        """The identity of the cell's training: :meth:`identity` without the parameters only the
+        analysis reads (:data:`ANALYSIS_ONLY`), so that changing them never retrains."""
+        return {key: value for key, value in self.identity().items() if key not in ANALYSIS_ONLY}
 
     @property
     def dataset_name(self):

@@ -42,6 +42,7 @@ from .._optional import soft_import
 from .._validation import check_positive_int
 from ..exceptions import DataError
 from ..storage import read_npz, write_npz
+from .config import ANALYSIS_ONLY
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "noisy_labels", "save_checkpoint", "load_checkpoint",
            "epoch_order", "fingerprints_match", "HISTORY_KEYS", "TRACE_KEYS"]
@@ -376,13 +377,27 @@ def fingerprints_match(stored, current):
 
     Parameters, training version and (where both record it) the base model's
     SHA-256 must agree; records made before the base model's checksum was
-    recorded carry none and match on the rest.
+    recorded carry none and match on the rest. Of the identity, the current
+    keys are compared: a record that also holds parameters the training no
+    longer depends on (the analysis window, in records made before it was
+    left out) still matches.
     """
     stored, current = json.loads(json.dumps(stored)), json.loads(json.dumps(current))
-    if not isinstance(stored, dict):
+    if not isinstance(stored, dict) or not isinstance(stored.get("identity", {}), dict):
         return False
     keys = [key for key in current if key != "base_model_sha256" or stored.get(key) is not None]
-    return all(stored.get(key) == current[key] for key in keys)
+    for key in keys:
+        if key == "identity" and isinstance(current[key], dict):
+            if any(stored[key].get(name, _ABSENT) != value for name, value in current[key].items()):
+                return False
+            if set(stored[key]) - set(current[key]) - set(ANALYSIS_ONLY):  # trained with another parameter
+                return False
+        elif stored.get(key) != current[key]:
+            return False
+    return True
+
+
+_ABSENT = object()
 
 
 def _weights(network):
