@@ -149,3 +149,25 @@ def test_committed_cells_keep_their_training_identity(name):
         assert fingerprints_match(stored, current), cell.id
         checked += 1
     assert checked == len(profile.cells)
+
+
+@pytest.mark.slow
+def test_base_models_that_do_not_fit_the_cell_are_refused_before_training(tmp_path):
+    from spikelib.experiment.cell import _load_base_model
+    from spikelib.experiment.config import CellConfig
+    from spikelib.experiment.data import load_dataset
+    from spikelib.experiment.models import build_model
+
+    data = load_dataset("digits")
+    config = CellConfig(width=16, condition="mem_retrain_last")
+    narrow = tmp_path / "narrow.keras"
+    build_model("mlp", 8, data.input_shape, data.n_classes).save(narrow)
+    with pytest.raises(sl.DataError, match="is not a mlp-16 network for 10 classes"):
+        _load_base_model(narrow, config, data)
+    text = tmp_path / "text.keras"
+    text.write_text("not a model")
+    with pytest.raises(sl.DataError, match="is not a Keras model that loads"):
+        _load_base_model(text, config, data)
+    right = tmp_path / "right.keras"
+    build_model("mlp", 16, data.input_shape, data.n_classes).save(right)
+    assert _load_base_model(right, config, data).get_layer("observed").units == 16

@@ -190,6 +190,24 @@ def _build(config, data):
                        densenet_weights=config.densenet_weights, depth=config.depth, dropout=config.dropout)
 
 
+def _load_base_model(path, config, data):
+    """The generalizing model a retraining cell starts from, checked against the cell before training."""
+    keras = soft_import("keras", "training a network")
+    try:
+        network = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:  # Keras raises several types for a file that is not a model
+        raise DataError(f"`base_model` {path} is not a Keras model that loads ({type(error).__name__}: "
+                        f"{str(error)[:160]}). Rerun the generalizing cell, or pass the right model.keras.") from None
+    expected = _build(config, data)
+    shapes = [tuple(w.shape) for w in network.weights]
+    wanted = [tuple(w.shape) for w in expected.weights]
+    if shapes != wanted:
+        raise DataError(f"`base_model` {path} is not a {config.model}-{config.width} network for {data.n_classes} "
+                        f"classes of {data.input_shape} inputs (its weights have shapes {shapes[:4]}..., the cell's "
+                        f"{wanted[:4]}...). Pass the generalizing model of this cell's data set, model and width.")
+    return network
+
+
 def _initial_network(config, data, output_dir):
     keras = soft_import("keras", "training a network")
 
@@ -201,7 +219,7 @@ def _initial_network(config, data, output_dir):
                 "does not exist. Run the 'generalizing' cell of the same data set, model, width "
                 "and seed first (spikelib run orders this), or pass base_model."
             )
-        network = keras.models.load_model(path, safe_mode=True, compile=False)
+        network = _load_base_model(path, config, data)
         base = str(path)
     else:
         network = _build(config, data)
