@@ -85,19 +85,30 @@ class CellStatus:
         return self.finished
 
 
+#: The largest results file read (a cell's training record with per-epoch traces is about 1 MB).
+MAX_JSON_BYTES = 64 * 2**20
+
+
 def read_json(path):
-    """A JSON object from a results file.
+    """A JSON object from a results file, of bounded size and nesting.
 
     Raises
     ------
     DataError
-        If the file is missing, is not valid JSON, or is not a JSON object.
+        If the file is missing, larger than :data:`MAX_JSON_BYTES`, nested too
+        deep to parse, not valid JSON, or not a JSON object.
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise DataError(f"{path} has {size:,} bytes, more than the {MAX_JSON_BYTES:,} a results file may have; "
+                            "it is not one the compendium wrote. Remove it, or rerun the cell.")
         value = json.loads(path.read_text())
     except FileNotFoundError:
         raise DataError(f"No {path.name} in {path.parent}: the cell has not finished.") from None
+    except RecursionError:
+        raise DataError(f"{path} is nested too deeply to be a results file the compendium wrote.") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataError(f"{path} is not valid JSON ({error}).") from error
     if not isinstance(value, dict):
@@ -139,12 +150,26 @@ def _is_digest(value):
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
+def _is_number(value):
+    """A finite number or nan (JSON's NaN marks an undefined statistic); not infinity, text or a boolean."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isinf(value)
+
+
 def _metrics_problem(metrics):
     """What makes recorded metrics unusable, or None."""
     if metrics.get("complete") is not True:
         return f"its {METRICS} does not say complete: true (got {metrics.get('complete')!r})"
-    if not isinstance(metrics.get("parameters"), dict):
+    parameters = metrics.get("parameters")
+    if not isinstance(parameters, dict):
         return f"its {METRICS} has no parameters record"
+    if not isinstance(parameters.get("condition"), str) or not isinstance(parameters.get("model"), str):
+        return f"its {METRICS} records no condition or model"
+    for key, kind in (("cell_id", str), ("dataset", dict), ("epochs", dict)):
+        if not isinstance(metrics.get(key), kind):
+            return f"its {METRICS} lacks {key!r} (a {kind.__name__})"
+    for key in ("train_accuracy", "test_accuracy"):
+        if not _is_number(metrics.get(key)):
+            return f"its {METRICS} records {key} as {metrics.get(key)!r}, not a number"
     splits = metrics.get("splits")
     if not isinstance(splits, dict) or set(splits) != {"train", "test"}:
         return f"its {METRICS} lacks the train and test splits"
@@ -152,6 +177,9 @@ def _metrics_problem(metrics):
         missing = [key for key in SPLIT_KEYS if not isinstance(values, dict) or key not in values]
         if missing:
             return f"split {split!r} of its {METRICS} lacks {missing}"
+        bad = [key for key in SPLIT_KEYS if not _is_number(values[key])]
+        if bad:
+            return f"split {split!r} of its {METRICS} records {bad[0]} as {values[bad[0]]!r}, not a number"
     files = metrics.get("files")
     if not isinstance(files, dict) or NODES not in files or not all(_is_digest(v) for v in files.values()):
         return f"its {METRICS} does not record the SHA-256 of its files"
@@ -211,6 +239,8 @@ def cell_status(directory, parameters=None, protocol=None):
     problem = _metrics_problem(metrics)
     if problem:
         return CellStatus(False, problem)
+    if metrics["cell_id"] != directory.name:  # a copied folder (cells/<id>.bak) is not a second cell
+        return CellStatus(False, f"the folder's name is not the cell id it records ({metrics['cell_id']!r})")
     for name, digest in metrics["files"].items():
         path = directory / name
         if not path.is_file():

@@ -137,7 +137,7 @@ def ks_family(comparisons, alpha=0.05, family_size=None):
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> a, b = rng.uniform(0, 1, 200), rng.uniform(0, 1, 200)
-    >>> table = ks_family({"a/b": (a, b), "a/shifted": (a, b + 0.5)})
+    >>> table = ks_family({"a/b": (a, b), "a/shifted": (a, 0.5 + b / 2)})
     >>> table["similar"].tolist()
     [True, False]
     """

@@ -19,8 +19,10 @@ def finished(tmp_path):
     sl.save_rasters(tmp_path / SPIKES, train=spikes, test=spikes)
     write_npz(tmp_path / NODES, train_firing_rate=spikes.mean(axis=1), test_firing_rate=spikes.mean(axis=1),
               test_excerpt=np.packbits(spikes, axis=1), test_excerpt_shape=np.array(spikes.shape))
-    metrics = {"cell_id": "x", "complete": True, "parameters": {"width": 4, "window": 100},
-               "splits": {"train": dict(SPLIT), "test": dict(SPLIT)},
+    metrics = {"cell_id": tmp_path.name, "complete": True,
+               "parameters": {"width": 4, "window": 100, "model": "mlp", "condition": "generalizing"},
+               "dataset": {"name": "digits"}, "epochs": {"true labels": 1}, "train_accuracy": 0.9,
+               "test_accuracy": 0.8, "splits": {"train": dict(SPLIT), "test": dict(SPLIT)},
                "files": {name: sha256(tmp_path / name) for name in (SPIKES, NODES)}}
     write_json(tmp_path / "metrics.json", metrics)
     return tmp_path, metrics

@@ -171,3 +171,56 @@ def test_base_models_that_do_not_fit_the_cell_are_refused_before_training(tmp_pa
     right = tmp_path / "right.keras"
     build_model("mlp", 16, data.input_shape, data.n_classes).save(right)
     assert _load_base_model(right, config, data).get_layer("observed").units == 16
+
+
+def _finished_copy(tmp_path):
+    """A copy of one committed finished cell in a results folder of its own."""
+    import shutil
+
+    from spikelib import paths
+
+    source = sorted((paths.results_dir() / "penalties" / "cells").iterdir())[0]
+    root = tmp_path / "results"
+    shutil.copytree(source, root / "cells" / source.name)
+    return root, root / "cells" / source.name
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda m: m["splits"]["train"].update(mfr=float("inf")), "records mfr as inf"),
+    (lambda m: m["splits"]["test"].update(mf="abc"), "records mf as 'abc'"),
+    (lambda m: m["parameters"].update(condition="overfitting"), "unknown condition"),
+    (lambda m: m.pop("dataset"), "lacks 'dataset'"),
+    (lambda m: m.pop("epochs"), "lacks 'epochs'"),
+])
+def test_bad_metrics_files_are_left_out_by_name_never_a_traceback(tmp_path, change, reason):
+    import json
+
+    from spikelib.report.results import _cell_dirs
+
+    root, cell = _finished_copy(tmp_path)
+    assert _cell_dirs(root) == [cell]
+    metrics = json.loads((cell / "metrics.json").read_text())
+    change(metrics)
+    (cell / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.warns(UserWarning, match=reason):
+        assert _cell_dirs(root) == []
+
+
+def test_copied_folders_deep_json_and_bad_manifests(tmp_path):
+    import json
+    import shutil
+
+    from spikelib.report.results import _cell_dirs, completion
+
+    root, cell = _finished_copy(tmp_path)
+    shutil.copytree(cell, cell.with_name(cell.name + ".bak"))
+    with pytest.warns(UserWarning, match="not the cell id"):
+        assert _cell_dirs(root) == [cell]
+    deep = cell.with_name("deep")
+    deep.mkdir()
+    (deep / "metrics.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.warns(UserWarning, match="nested too deeply|not valid JSON"):
+        assert cell in _cell_dirs(root)
+    (root / "manifest.json").write_text(json.dumps({"n_cells": "two"}))
+    with pytest.raises(sl.DataError, match="records n_cells as 'two'"):
+        completion(root)

@@ -25,12 +25,13 @@ computing_seconds
 """
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..cellfiles import METRICS, cell_status, read_curve, read_metrics, read_training
+from ..cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
@@ -47,11 +48,30 @@ DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "
 
 
 def _cell_dirs(root):
-    """The finished cells of a results folder (unfinished ones are left out)."""
+    """The finished cells of a results folder, each checked by :func:`cell_status` (unfinished ones are left out).
+
+    A folder whose ``metrics.json`` is there but unusable (corrupt, a number
+    that is not one, an unknown condition or model, a copied folder) is left
+    out with a warning naming it and why, never a traceback.
+    """
     cells = Path(root) / "cells"
     if not cells.is_dir():
         raise DataError(f"No results in {root}: run `spikelib run --profile {Path(root).name}` first.")
-    return sorted(p for p in cells.iterdir() if (p / METRICS).is_file() and cell_status(p))
+    finished = []
+    for path in sorted(cells.iterdir()):
+        if not (path / METRICS).is_file():
+            continue  # not started or still running: not finished, nothing wrong
+        status = cell_status(path)
+        if status:
+            parameters = read_metrics(path)["parameters"]
+            if parameters["condition"] in CONDITIONS and parameters["model"] in MODEL_NAMES:
+                finished.append(path)
+                continue
+            status = f"unknown condition or model ({parameters['condition']!r}, {parameters['model']!r})"
+        else:
+            status = status.reason
+        warnings.warn(f"{path}: left out ({status}).", stacklevel=2)
+    return finished
 
 
 #: A cell's design: the paper's conditions as published, or one of the extensions.
@@ -220,13 +240,7 @@ def read_manifest(root):
     path = Path(root) / "manifest.json"
     if not path.is_file():
         raise DataError(f"No manifest in {root}: run the profile with `spikelib run` first.")
-    try:
-        manifest = json.loads(path.read_text())
-    except ValueError as error:
-        raise DataError(f"{path} is not valid JSON ({error}).") from error
-    if not isinstance(manifest, dict):
-        raise DataError(f"{path} is not a JSON object.")
-    return manifest
+    return read_json(path)
 
 
 def completion(root):
@@ -242,7 +256,10 @@ def completion(root):
     DataError
         If the folder has no manifest (see :func:`read_manifest`).
     """
-    planned = int(read_manifest(root)["n_cells"])
+    planned = read_manifest(root).get("n_cells")
+    if isinstance(planned, bool) or not isinstance(planned, int) or planned < 0:
+        raise DataError(f"{Path(root) / 'manifest.json'} records n_cells as {planned!r}, not a count of cells; rerun "
+                        f"`spikelib run --profile {Path(root).name}` to write it anew.")
     cells = Path(root) / "cells"
     finished = len(_cell_dirs(root)) if cells.is_dir() else 0
     name = Path(root).name
