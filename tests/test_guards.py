@@ -224,3 +224,50 @@ def test_copied_folders_deep_json_and_bad_manifests(tmp_path):
     (root / "manifest.json").write_text(json.dumps({"n_cells": "two"}))
     with pytest.raises(sl.DataError, match="records n_cells as 'two'"):
         completion(root)
+
+
+def test_output_folders_that_are_files_are_refused(tmp_path):
+    from spikelib.experiment.cell import _check_output_dir
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(sl.ParameterError, match="is a file, not a folder"):
+        _check_output_dir(tmp_path / "file")
+    _check_output_dir(tmp_path / "new" / "cell")
+    assert (tmp_path / "new" / "cell").is_dir()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.update(x_train=np.full((30, 4, 4), np.nan, "float32")), "image 0 holds NaN"),
+    (lambda a: a.update(y_test=np.array(3)), "y_test is a single value"),
+])
+def test_npz_data_with_nan_images_or_0d_arrays_are_refused(tmp_path, change, message):
+    from spikelib.experiment.data import load_dataset
+
+    arrays = {"x_train": np.zeros((30, 4, 4), "uint8"), "y_train": np.arange(30) % 2,
+              "x_test": np.zeros((10, 4, 4), "uint8"), "y_test": np.arange(10) % 2}
+    change(arrays)
+    np.savez(tmp_path / "set.npz", **arrays)
+    with pytest.raises(sl.DataError, match=message):
+        load_dataset(tmp_path / "set.npz", checksums={})
+
+
+def test_cnn_on_tiny_images_and_too_many_lags_are_refused_before_training():
+    from spikelib.experiment.cell import _check_against_data
+    from spikelib.experiment.config import CellConfig
+    from spikelib.experiment.data import Dataset
+
+    rng = np.random.default_rng(0)
+    tiny = Dataset("tiny", rng.random((300, 2, 2, 1), dtype=np.float32), np.arange(300) % 2,
+                   rng.random((200, 2, 2, 1), dtype=np.float32), np.arange(200) % 2, "made here")
+    with pytest.raises(sl.ParameterError, match="3x3 kernel"):
+        _check_against_data(CellConfig(model="cnn", window=20), tiny)
+    with pytest.raises(sl.ParameterError, match="`ljung_box_lags`=150"):
+        _check_against_data(CellConfig(window=20, ljung_box_lags=150), tiny)
+
+
+def test_an_unreachable_scheduler_is_named_not_a_traceback(monkeypatch):
+    from spikelib.pipeline import runner
+
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", "1s")
+    with pytest.raises(sl.ParameterError, match="`--scheduler` 'tcp://127.0.0.1:9' could not be reached"):
+        runner._client(1, "tcp://127.0.0.1:9")

@@ -44,6 +44,7 @@ import fcntl
 import hashlib
 import json
 import math
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,6 +232,15 @@ def _initial_network(config, data, output_dir):
 
 def _check_against_data(config, data):
     """Checks that need the data's size, made before any training."""
+    if config.model == "cnn" and min(data.input_shape[:2]) < 3:
+        raise ParameterError(f"`model`='cnn' convolves with a 3x3 kernel, but {data.name!r} has images of "
+                             f"{data.input_shape[0]}x{data.input_shape[1]} pixels; use the MLP, or images of at least "
+                             "3x3.", "model")
+    smallest = min(len(data.x_train), len(data.x_test))
+    if config.ljung_box_lags >= smallest // 2:
+        raise ParameterError(f"`ljung_box_lags`={config.ljung_box_lags} needs series of more than twice as many "
+                             f"samples; the smallest split of {data.name!r} has {smallest}. Give fewer lags.",
+                             "ljung_box_lags")
     if data.n_classes < 2:
         raise DataError(f"{data.name!r} has {data.n_classes} class in its training labels: every network would "
                         "predict it perfectly, generalizing and memorizing alike. Give a data set of at least two "
@@ -550,9 +560,22 @@ def run_cell(config, progress=print):
     if config.output_dir is None:
         config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
     output_dir = Path(config.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    _check_output_dir(output_dir)
     with _exclusive(output_dir):
         return _run_locked(config, output_dir, started, progress)
+
+
+def _check_output_dir(output_dir):
+    """The output folder must be a folder this process can write; made if missing."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ParameterError(f"`output_dir` {output_dir} is a file, not a folder; give a folder (--out).", "output_dir")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as error:
+        raise ParameterError(f"`output_dir` {output_dir} cannot be written ({error.strerror}); give a folder you "
+                             "can write (--out).", "output_dir") from None
 
 
 @contextlib.contextmanager

@@ -143,7 +143,11 @@ def _scale_images(images, where):
             raise DataError(f"{where}: integer images must lie in 0..255; got {images.min()}..{images.max()}.")
         return (images / 255.0).astype(np.float32)
     if np.issubdtype(images.dtype, np.floating):
-        if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+        if not np.isfinite(images).all():
+            bad = int(np.flatnonzero(~np.isfinite(images.reshape(len(images), -1)).all(axis=1))[0])
+            raise DataError(f"{where}: float images must be finite; image {bad} holds NaN or infinity. Remove or "
+                            "repair those images.")
+        if images.min() < 0 or images.max() > 1:
             raise DataError(
                 f"{where}: float images must be finite and lie in [0, 1]; got "
                 f"{np.nanmin(images):.3g}..{np.nanmax(images):.3g}. Store uint8 pixels or scale to [0, 1]."
@@ -187,6 +191,9 @@ def _check_classes(y_train, y_test, source):
 
 
 def _assemble(name, x_train, y_train, x_test, y_test, source):
+    for split, array in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test), ("y_test", y_test)):
+        if np.ndim(array) == 0:
+            raise DataError(f"{source} {split} is a single value (a 0-D array); it must hold one entry per sample.")
     for split, images in (("x_train", x_train), ("x_test", x_test)):
         if len(images) == 0:
             raise DataError(f"{source} {split} is empty; a data set needs training and test samples.")

@@ -34,6 +34,7 @@ from pathlib import Path
 from .. import paths
 from .._optional import soft_import
 from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
+from ..exceptions import ParameterError
 from ..experiment.analysis import ANALYSIS_VERSION
 from ..experiment.config import TRAINING_VERSION
 from ..experiment.provenance import machine, package_versions
@@ -150,12 +151,22 @@ class RunSummary:
         return not self.failed
 
 
+#: How long to wait for an existing Dask scheduler before saying it cannot be reached.
+SCHEDULER_TIMEOUT = "10s"
+
+
 def _client(workers, scheduler):
     distributed = soft_import("dask.distributed", "running a profile")
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     if scheduler:
-        return Client(scheduler), None
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
+        except (OSError, TimeoutError, ValueError) as error:
+            raise ParameterError(f"`--scheduler` {scheduler!r} could not be reached within {SCHEDULER_TIMEOUT} "
+                                 f"({type(error).__name__}). Check the address (tcp://host:8786) and that the "
+                                 "scheduler runs, or leave --scheduler out to run on this machine.",
+                                 "scheduler") from None
     # One single-threaded worker process per cell in flight; each cell's kernel is a
     # subprocess of its worker. Loopback only, no dashboard.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
