@@ -27,7 +27,8 @@
 # generalizing or memorizing training, how the labels were shuffled, how the
 # sample order was randomised, or on which labels the memorizing networks'
 # validation accuracy was measured. Here: `epochs` (true labels) and
-# `memorize_epochs` (shuffled labels) are parameters; the shuffled labels are a
+# `max_memorize_epochs` (shuffled labels) cap the phases, which stop on the
+# rules `generalize_until` and `memorize_until`; the shuffled labels are a
 # seeded permutation of the training labels; the validation split is Keras'
 # (the last 10 % of the training arrays, before shuffling), and its accuracy is
 # measured on the labels the network was trained with, so a memorizing network

@@ -12,13 +12,14 @@ from .exceptions import MissingDependencyError
 
 __all__ = ["soft_import"]
 
-# Import name -> (distribution name, the extra of spikelib that installs it).
+# Import name -> (distribution name, the extra of spikelib that installs it; pyproject.toml defines
+# each, and a test keeps them in step). The core's own dependencies (pandas, ruptures, ...) are
+# installed with spikelib itself and are imported directly.
 _SOURCES = {
     "tensorflow": ("tensorflow-cpu", "experiment"),
     "keras": ("keras", "experiment"),
     "sklearn": ("scikit-learn", "experiment"),
-    "ruptures": ("ruptures", "core"),
-    "pandas": ("pandas", "core"),
+    "weightwatcher": ("weightwatcher", "experiment"),
     "yaml": ("pyyaml", "pipeline"),
     "papermill": ("papermill", "pipeline"),
     "jupytext": ("jupytext", "pipeline"),
@@ -26,8 +27,8 @@ _SOURCES = {
     "dask": ("dask[distributed]", "pipeline"),
     "distributed": ("dask[distributed]", "pipeline"),
     "tqdm": ("tqdm", "pipeline"),
-    "matplotlib": ("matplotlib", "report"),
-    "seaborn": ("seaborn", "report"),
+    "matplotlib": ("matplotlib", "book"),
+    "seaborn": ("seaborn", "book"),
 }
 
 

@@ -271,3 +271,14 @@ def test_an_unreachable_scheduler_is_named_not_a_traceback(monkeypatch):
     monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", "1s")
     with pytest.raises(sl.ParameterError, match="`--scheduler` 'tcp://127.0.0.1:9' could not be reached"):
         runner._client(1, "tcp://127.0.0.1:9")
+
+
+def test_extras_named_in_missing_package_messages_exist():
+    import tomllib
+
+    from spikelib import _optional, paths
+
+    extras = set(tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    assert {extra for _, extra in _optional._SOURCES.values()} <= extras
+    with pytest.raises(sl.MissingDependencyError, match=r"pip install 'spikelib\[all\]'"):
+        _optional.soft_import("not_a_package_here", "this test")
