@@ -121,3 +121,4 @@ def test_completion_and_computing_time_come_from_the_cells(results, tmp_path):
     metrics["training_wall_time_s"], metrics["wall_time_s"] = 1000.0, 10.0
     (cells[1] / "metrics.json").write_text(json.dumps(metrics))
     assert report_results.computing_seconds(copy) - seconds == pytest.approx(1010.0 - old)
+
