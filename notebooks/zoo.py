@@ -91,6 +91,21 @@ caption("Z1", "Three of the papers' indicators and the best-scoring measure agai
               "point per network of the zoo, by architecture.")
 
 # %% [markdown]
+# ## How many samples the indicators need
+#
+# The papers' indicators from the first 50 to 1,000 training samples of each
+# network's recording (a seeded random order): Kendall's tau with the gap and
+# its 95 % bootstrap interval over networks.
+
+# %% tags=["hide-input"]
+budget = zoo.budget_table(networks, n_boot=n_boot)
+budget["tau with the gap"] = [f"{t:+.2f} [{lo:+.2f}, {hi:+.2f}]" for t, lo, hi in
+                              zip(budget["tau"], budget["tau_low"], budget["tau_high"])]
+display(HTML(html_table(budget.pivot(index="column", columns="samples", values="tau with the gap")
+                        .rename(index=MEASURE_LABELS).rename_axis(index="measure", columns="probe samples"),
+                        index=True)))
+
+# %% [markdown]
 # ## Clean-label memorization
 
 # %% tags=["hide-input"]

@@ -95,3 +95,13 @@ def test_switch_course_finds_the_fall_and_the_rise():
     course = zoo.switch_course(traces).iloc[0]
     assert (course["mfr_start"], course["mfr_low"], course["epoch_low"], course["mfr_end"]) == (0.5, 0.1, 10, 0.2)
     assert "rose again in 1 of them" in zoo.switch_sentence(zoo.switch_course(traces))
+
+
+def test_budget_table_scores_each_probe_size():
+    frame = _zoo()
+    rng = np.random.default_rng(0)
+    frame["mfr@50"] = frame["gap"] + rng.normal(0, 0.2, len(frame))  # a noisy small probe
+    frame["mfr@1000"] = frame["gap"]
+    table = zoo.budget_table(frame, columns=("mfr",), sizes=(50, 1000), n_boot=50).set_index("samples")
+    assert table.loc[1000, "tau"] == pytest.approx(1.0) and table.loc["all", "tau"] == pytest.approx(1.0)
+    assert table.loc[50, "tau"] < 0.6 and table.loc[50, "tau_low"] <= table.loc[50, "tau"] <= table.loc[50, "tau_high"]

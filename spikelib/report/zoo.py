@@ -32,6 +32,8 @@ add_residuals
     Each indicator with its linear dependence on MFR removed.
 score_table
     Every measure's scores on the zoo, with bootstrap intervals.
+budget_table
+    How each indicator tracks the gap from 50 to 1,000 probe samples.
 noise_groups
     Each label-noise group's measured gap, and whether it memorizes.
 adjacent_separation
@@ -58,7 +60,7 @@ from .labels import FACTOR_LABELS
 from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
 
 __all__ = ["zoo_networks", "measures", "add_residuals", "score_table", "noise_groups", "adjacent_separation",
-           "matched_separation", "memorizing_by_gap", "gap_course", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "failures",
+           "matched_separation", "memorizing_by_gap", "gap_course", "budget_table", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "failures",
            "seed_noise_sentence", "FAMILY_LABELS", "GROUP_COLUMNS",
            "headline", "shown_scores", "FACTORS",
            "MIN_ENVIRONMENT_PAIRS"]
@@ -232,6 +234,35 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
                "n_repeated": int(frame.groupby("configuration")["seed"].transform("size").gt(1).sum()),
                "factors": [FACTOR_LABELS[name] for name in varied]}
     return table, context
+
+
+def budget_table(frame, columns=("mfr", "cv_fr", "mf", "cv_mf"), sizes=(50, 100, 300, 1000), n_boot=200, seed=0):
+    """How each indicator tracks the gap when it is computed from the first few training samples only.
+
+    Each network's recording is in a seeded random order, so its first ``n``
+    samples are a random probe of ``n`` training samples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (indicator, samples): ``column, samples`` (``"all"`` for the
+        whole recording), ``tau`` with the gap and its bootstrap interval over
+        networks (``tau_low, tau_high``), ``n``.
+    """
+    rng = np.random.default_rng(seed)
+    draws = [rng.integers(0, len(frame), len(frame)) for _ in range(n_boot)]
+    gap = frame["gap"].to_numpy(float)
+    rows = []
+    for column in columns:
+        for size in (*sizes, "all"):
+            name = column if size == "all" else f"{column}@{size}"
+            if name not in frame:
+                continue
+            values = frame[name].to_numpy(float)
+            low, high = _percentile_interval([_tau(values[d], gap[d]) for d in draws])
+            rows.append({"column": column, "samples": size, "tau": _tau(values, gap), "tau_low": low,
+                         "tau_high": high, "n": int(np.isfinite(values).sum())})
+    return pd.DataFrame(rows)
 
 
 def noise_groups(frame):
