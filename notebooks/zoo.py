@@ -115,6 +115,8 @@ display(HTML(html_table(zoo.clean_summary(clean).rename(columns={
     "train_samples": "training samples", "train_accuracy": "training accuracy (%)",
     "test_accuracy": "test accuracy (%)", "gap": "gap (points)", "gap_sd": "gap SD over seeds"}), digits=1)))
 clean_scores = zoo.clean_scores(clean, [e for e in extra if e[0] in clean])
+glue(f"{profile}_clean", zoo.clean_sentence(clean, clean_scores), display=False)
+display(Markdown(zoo.clean_sentence(clean, clean_scores)))
 display(HTML(html_table(clean_scores.drop(columns=["column"]).replace({"family": zoo.FAMILY_LABELS}).rename(columns={
     "tau": "Kendall tau with the gap", "psi": "granulated tau Ψ", "tau_within_samples": "tau within a subset size"}))))
 fig = plots.measure_vs_gap(clean, ["mfr", "cv_mf"], "train_samples", {**MEASURE_LABELS, "train_samples": "samples"})
