@@ -19,7 +19,7 @@ __all__ = ["hypotheses", "HYPOTHESES", "agrees", "on_paper_tables"]
 #: Which way each verdict leans: +1 for, -1 against, 0 for "cannot say".
 _LEANING = {"strong support": 1, "weak support": 1, "rejected": -1, "weak evidence against": -1,
             "supported": 1, "weakly supported": 1, "not supported": -1, "contradicted": -1,
-            "not testable here": 0}
+            "not testable here": 0, "inconclusive": 0}
 
 
 def agrees(paper_verdict, verdict):
@@ -168,30 +168,64 @@ def _h4(frame):
             f"{len(cv)} comparisons.", _verdict(higher))
 
 
+def _memorized_accuracy(frame, models, conditions):
+    """Training accuracy on shuffled labels of the memorizing networks chosen, by condition and width (or nothing)."""
+    if "train_accuracy" not in frame or "split" not in frame:
+        return pd.Series(dtype=float)
+    chosen = frame[frame["model"].isin(models) & frame["condition"].isin(conditions) & (frame["split"] == "train")]
+    return chosen.groupby(["condition", "width"], observed=True)["train_accuracy"].mean()
+
+
 def _h5(frame):
     from scipy import stats
 
-    mfr = _memorizing_pairs(frame, "mfr")
-    by_width = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index().groupby("width")["gap"].mean()
+    mfr = _memorizing_pairs(frame, "mfr").reset_index()
+    mlp = mfr[mfr["model"] == "MLP"] if "model" in mfr else mfr
+    by_width = mlp.assign(gap=(mlp["a"] - mlp["b"]).abs()).groupby("width")["gap"].mean()
     if len(by_width) < 3:
-        return f"Only {len(by_width)} width(s) in this profile.", "not testable here"
+        return (f"Only {len(by_width)} MLP width{'s' if len(by_width) != 1 else ''} in this profile.",
+                "not testable here")
     rho = stats.spearmanr(by_width.index, by_width.to_numpy()).statistic
-    return ("Mean |MFR(memorizing) - MFR(generalizing)| by width: " +
-            ", ".join(f"{w}: {g:.3f}" for w, g in by_width.items()) + f" (Spearman rho {rho:+.2f}).",
-            "supported" if rho <= -0.8 else "weakly supported" if rho < 0 else "not supported")
+    seeds = mlp["seed"].nunique() if "seed" in mlp else 1
+    evidence = ("Mean |MFR(memorizing) - MFR(generalizing)| of the MLPs by width: "
+                + ", ".join(f"{w}: {g:.3f}" for w, g in by_width.items())
+                + f" (Spearman rho {rho:+.2f} over {len(by_width)} widths, {len(mlp)} comparisons, "
+                  f"{seeds} seed{'s' if seeds != 1 else ''}; the CNN is left out, its width is another layer's).")
+    reached = _memorized_accuracy(frame, ["MLP"], list(MEMORIZING))
+    if len(reached):
+        evidence += (f" How far the memorizing MLPs got on their shuffled labels differs by width "
+                     f"({reached.min():.0%} to {reached.max():.0%} training accuracy), so width and how much "
+                     "was memorized cannot be told apart here.")
+    monotone = bool(np.all(np.diff(by_width.to_numpy()) < 0))
+    # One seed and a handful of widths: a monotone fall is suggestive, not established.
+    verdict = ("supported" if rho <= -0.8 and monotone and seeds >= 2 else "weakly supported" if rho <= -0.8
+               else "inconclusive" if rho < 0 else "not supported")
+    return evidence, verdict
 
 
 def _h6(frame):
     mfr = _memorizing_pairs(frame, "mfr")
     depth = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index()
     retrain = depth[depth["memorizing"].isin(["mem_retrain_last", "mem_retrain_all"])]
-    deep = retrain[retrain["model"] != "MLP"].groupby("memorizing")["gap"].mean()
+    deeper = retrain[retrain["model"] != "MLP"]
+    deep = deeper.groupby("memorizing")["gap"].mean()
     if not {"mem_retrain_last", "mem_retrain_all"} <= set(deep.index):
         return "No deeper network with both retraining conditions in this profile.", "not testable here"
-    return (f"In the deeper networks the MFR gap to the generalizing network is "
-            f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
-            f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast).",
-            "supported" if deep["mem_retrain_all"] < deep["mem_retrain_last"] else "not supported")
+    n_networks = len(deeper.drop_duplicates([k for k in ("model", "width", "dataset", "seed") if k in deeper]))
+    seeds = deeper["seed"].nunique() if "seed" in deeper else 1
+    evidence = (f"In the deeper networks the MFR gap to the generalizing network is "
+                f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
+                f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast); "
+                f"{n_networks} deeper network{'s' if n_networks != 1 else ''}, {seeds} seed{'s' if seeds != 1 else ''}.")
+    reached = _memorized_accuracy(frame, sorted(set(deeper["model"])), ["mem_retrain_all", "mem_retrain_last"])
+    if len(reached):
+        by_condition = reached.groupby(level="condition").mean()
+        evidence += (f" They memorized to {by_condition.get('mem_retrain_all', np.nan):.0%} (MemRetrainAll) and "
+                     f"{by_condition.get('mem_retrain_last', np.nan):.0%} (MemRetrainLast) training accuracy on "
+                     "shuffled labels: how far each memorized bears on the comparison as much as where.")
+    if deep["mem_retrain_all"] >= deep["mem_retrain_last"]:
+        return evidence, "not supported"
+    return evidence, "supported" if n_networks >= 3 and seeds >= 2 else "weakly supported"
 
 
 #: The hypotheses whose rule can be applied to the paper's own Table 2, and how.
