@@ -93,7 +93,8 @@ def test_switch_course_finds_the_fall_and_the_rise():
                            "phase": "shuffled labels", "epoch": [0, 10, 20, 100],
                            "accuracy": [np.nan, 0.11, 0.12, 0.4], "mfr": [0.5, 0.1, 0.12, 0.2]})
     course = zoo.switch_course(traces).iloc[0]
-    assert (course["mfr_start"], course["mfr_low"], course["epoch_low"], course["mfr_end"]) == (0.5, 0.1, 10, 0.2)
+    assert (course["mfr_start"], course["mfr_first"], course["epoch_first"], course["mfr_end"]) == (0.5, 0.1, 10, 0.2)
+    assert course["accuracy_first"] == 0.11 and course["mfr_low"] == 0.1
     assert "rose again in 1 of them" in zoo.switch_sentence(zoo.switch_course(traces))
 
 

@@ -479,10 +479,11 @@ def switch_course(traces):
     -------
     pandas.DataFrame
         One row per network with a shuffled-label phase: ``cell_id, model,
-        width, condition``; ``mfr_start`` (before the phase), ``mfr_low`` (its
-        lowest traced value), ``epoch_low`` and ``accuracy_low`` (the running
-        training accuracy on the shuffled labels then), ``mfr_end`` and
-        ``accuracy_end`` (at the phase's last trace).
+        width, condition``; ``mfr_start`` (before the phase), ``mfr_first``,
+        ``epoch_first`` and ``accuracy_first`` (at the first trace after the
+        switch, with the running training accuracy on the shuffled labels
+        then), ``mfr_low`` (the lowest traced value), ``mfr_end`` and
+        ``accuracy_end`` (at the phase's last trace), ``epochs``.
     """
     shuffled = traces[traces["phase"] == "shuffled labels"]
     rows = []
@@ -491,11 +492,12 @@ def switch_course(traces):
         after = group[group["epoch"] > 0]
         if after.empty:
             continue
-        low = after.loc[after["mfr"].idxmin()]
+        first = after.iloc[0]
         rows.append({"cell_id": cell, "model": group["model"].iloc[0], "width": group["width"].iloc[0],
                      "condition": group["condition"].iloc[0], "mfr_start": float(group["mfr"].iloc[0]),
-                     "mfr_low": float(low["mfr"]), "epoch_low": int(low["epoch"]),
-                     "accuracy_low": float(low["accuracy"]), "mfr_end": float(after["mfr"].iloc[-1]),
+                     "mfr_first": float(first["mfr"]), "epoch_first": int(first["epoch"]),
+                     "accuracy_first": float(first["accuracy"]), "mfr_low": float(after["mfr"].min()),
+                     "mfr_end": float(after["mfr"].iloc[-1]),
                      "accuracy_end": float(after["accuracy"].iloc[-1]), "epochs": int(after["epoch"].iloc[-1])})
     return pd.DataFrame(rows)
 
@@ -582,37 +584,30 @@ def switch_sentence(course):
     Examples
     --------
     >>> import pandas as pd
-    >>> course = pd.DataFrame({"mfr_start": [0.45, 0.5], "mfr_low": [0.1, 0.2], "epoch_low": [10, 20],
-    ...                        "accuracy_low": [0.11, 0.13], "mfr_end": [0.15, 0.3], "accuracy_end": [0.3, 0.6]})
+    >>> course = pd.DataFrame({"mfr_start": [0.45, 0.5], "mfr_first": [0.1, 0.2], "epoch_first": [10, 10],
+    ...                        "accuracy_first": [0.11, 0.13], "mfr_low": [0.09, 0.2], "mfr_end": [0.15, 0.3],
+    ...                        "accuracy_end": [0.3, 0.6]})
     >>> print(switch_sentence(course))
-    In all 2 networks trained on shuffled labels, MFR fell from 0.45–0.50 before the switch to its lowest, 0.10–0.20, within 10–20 epochs, while their running training accuracy on the shuffled labels was still 11–13 % (chance 10 % with ten classes); it then rose again in 2 of them, to 0.15–0.30 when they had reached 30–60 %. The firing rate reacts to training on labels the network cannot yet fit, before any memorization.
+    In all 2 networks trained on shuffled labels, MFR fell from 0.45–0.50 before the switch to 0.10–0.20 at the first trace after it (epoch 10), while their running training accuracy on the shuffled labels was still 11–13 % (chance 10 % with ten classes); as they went on to memorize, it rose again in 2 of them, ending at 0.15–0.30 with 30–60 % of the shuffled labels fitted (2 of these 2 still below their rate before the switch). The fall comes with the switch to labels the network cannot yet fit, before any memorization; memorizing them goes with a partial rise.
     """
     if course.empty:
         return "No network of these profiles recorded traces after a switch to shuffled labels."
     rose = course[course["mfr_end"] > course["mfr_low"] + 0.01]
     sentence = (f"In all {len(course)} networks trained on shuffled labels, MFR fell from "
-                f"{_range(course['mfr_start'])} before the switch to its lowest, {_range(course['mfr_low'])}, within "
-                f"{_range(course['epoch_low'], 0)} epochs, while their running training accuracy on the shuffled "
-                f"labels was still {_range(course['accuracy_low'], 0, 100)} % (chance 10 % with ten classes)")
+                f"{_range(course['mfr_start'])} before the switch to {_range(course['mfr_first'])} at the first trace "
+                f"after it (epoch {_range(course['epoch_first'], 0)}), while their running training accuracy on the "
+                f"shuffled labels was still {_range(course['accuracy_first'], 0, 100)} % (chance 10 % with ten "
+                "classes)")
     if len(rose):
-        sentence += (f"; it then rose again in {len(rose)} of them, to {_range(rose['mfr_end'])} when they had "
-                     f"reached {_range(rose['accuracy_end'], 0, 100)} %")
-    return sentence + (". The firing rate reacts to training on labels the network cannot yet fit, before any "
-                       "memorization.")
-
-
-def seed_noise_sentence(context):
-    """How the sign error treats seed noise, in one sentence.
-
-    >>> seed_noise_sentence({"seed_noise": float("nan"), "n_repeated": 0, "min_gap_difference": 0.0})
-    'No configuration was trained with more than one seed, so no pair of networks is set aside as within seed noise.'
-    """
-    if not np.isfinite(context["seed_noise"]):
-        return ("No configuration was trained with more than one seed, so no pair of networks is set aside as within "
-                "seed noise.")
-    return (f"The gap varies by {context['seed_noise']:.2f} points (standard deviation) between seeds of one "
-            f"configuration ({context['n_repeated']} networks of repeated configurations), so pairs of networks whose "
-            f"gaps differ by less than {context['min_gap_difference']:.2f} points are left out of the sign error.")
+        below = int((rose["mfr_end"] < rose["mfr_start"]).sum())
+        sentence += (f"; as they went on to memorize, it rose again in {len(rose)} of them, ending at "
+                     f"{_range(rose['mfr_end'])} with {_range(rose['accuracy_end'], 0, 100)} % of the shuffled labels "
+                     f"fitted ({below} of these {len(rose)} still below their rate before the switch). The fall comes "
+                     "with the switch to labels the network cannot yet fit, before any memorization; memorizing them "
+                     "goes with a partial rise.")
+    else:
+        sentence += "; it did not rise again in any of them."
+    return sentence
 
 
 def headline(table, context):
@@ -631,7 +626,8 @@ def headline(table, context):
     if ranked.empty:
         return "No measure could be scored on the zoo."
     best = ranked.iloc[0]
-    family = {"ours": "one of the papers' indicators", "rival": "a rival"}.get(best["family"], best["family"])
+    family = {"ours": "one of the papers' indicators", "rival": "a rival",
+              "ours beyond MFR": "one of the papers' indicators with MFR regressed out"}.get(best["family"], best["family"])
     text = (f"On the zoo's {context['n_networks']} networks (PGDL score over the {context['n_factorial']} of its "
             f"factorial, which varies {', '.join(context['factors'])}), the best measure is {best['measure']}, "
             f"{family} (PGDL score {best['pgdl']:.1f} [{best['pgdl_low']:.1f}, {best['pgdl_high']:.1f}] of 100; "
