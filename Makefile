@@ -37,7 +37,7 @@ test-all: $(STAMP)
 	$(PYTEST)
 
 bench: $(STAMP)
-	$(BIN)/python -m spikelib.pipeline.bench
+	$(BIN)/python -m spikelib.pipeline.speed
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

@@ -256,7 +256,7 @@ def test_probe_arithmetic_share_counts_the_layers_up_to_the_observed_one():
     """MLP-512 on 28 x 28 inputs: the probe runs the first layer; a step runs both, forward and weight
     gradient, and the second layer's input gradient."""
     from spikelib.experiment.models import build_model
-    from spikelib.pipeline.bench import probe_arithmetic_share
+    from spikelib.pipeline.speed import probe_arithmetic_share
 
     network = build_model("mlp", 512, (28, 28, 1), 10, seed=0)
     first, second = 2 * 784 * 512, 2 * 512 * 10

@@ -56,13 +56,12 @@ from ..rates import firing_rate
 from ..summary import summarize
 from ..variability import fano_factor, fano_test
 from ..weights import node_norms, rank_correlation, weight_moments
+from .config import ANALYSIS_VERSION  # noqa: F401 - declared beside TRAINING_VERSION
 from .models import observed_activations
 
 __all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
            "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM", "FEW_SAMPLES"]
 
-#: Version of the statistics a cell computes; results of another version are analysed again.
-ANALYSIS_VERSION = 4
 #: Numbers of samples for the indicators from few samples.
 FEW_SAMPLES = (50, 100, 300, 1000, 3000)
 #: Seed streams of the recordings' sample orders (with the cell's seed).

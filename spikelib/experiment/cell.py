@@ -60,7 +60,6 @@ from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
 from .analysis import (
-    ANALYSIS_VERSION,
     TEST_ORDER_STREAM,
     TRAIN_ORDER_STREAM,
     few_sample_indicators,
@@ -70,7 +69,7 @@ from .analysis import (
     weight_statistics,
 )
 from .diagnostics import network_diagnostics
-from .config import FIT_ACCURACY, RETRAINING, TRAINING_VERSION, CellConfig, cell_id
+from .config import ANALYSIS_VERSION, FIT_ACCURACY, RETRAINING, TRAINING_VERSION, CellConfig, cell_id
 from .data import load_dataset, training_subset
 from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
 from .paper import paper_accuracy

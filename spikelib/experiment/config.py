@@ -32,7 +32,7 @@ from ..storage import sha256
 
 __all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
            "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
-           "TRAINING_VERSION", "FIT_ACCURACY", "ADDED_LATER", "ANALYSIS_ONLY"]
+           "TRAINING_VERSION", "ANALYSIS_VERSION", "FIT_ACCURACY", "ADDED_LATER", "ANALYSIS_ONLY"]
 
 CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
 MEMORIZING = ("mem_retrain_last", "mem_retrain_all", "mem_random_last")
@@ -57,6 +57,8 @@ ANALYSIS_ONLY = ("window", "ljung_box_lags")
 #: Version of the training protocol: results of another version are not finished. (Running an
 #: epoch's batches in one compiled call changed nothing: its rasters were checked bit-identical.)
 TRAINING_VERSION = 2
+#: Version of the statistics a cell computes; results of another version are analysed again.
+ANALYSIS_VERSION = 4
 
 
 @dataclass(frozen=True)

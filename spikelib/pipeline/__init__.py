@@ -10,8 +10,9 @@ notebook
     Executing the jupytext notebooks with papermill.
 cli
     The ``spikelib`` command (``spikelib cell``, ``spikelib run``).
-bench
-    ``make bench``: speed of the statistics and of training.
+speed
+    ``make bench``: speed of the statistics and of training (the detector benchmark,
+    which scores indicators, is :mod:`spikelib.report.benchmark`).
 
 Nothing is imported until used: ``import spikelib.pipeline`` loads no
 optional package.

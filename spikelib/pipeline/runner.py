@@ -35,8 +35,7 @@ from .. import paths
 from .._optional import soft_import
 from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
 from ..exceptions import ParameterError
-from ..experiment.analysis import ANALYSIS_VERSION
-from ..experiment.config import TRAINING_VERSION
+from ..experiment.config import ANALYSIS_VERSION, TRAINING_VERSION
 from ..experiment.provenance import machine, package_versions
 from ..storage import sha256, write_json
 from .profiles import load_profile

@@ -11,7 +11,7 @@ loop reaches), 16 MLP-128s trained one after another against stacked in one
 compiled graph (the model zoo's route), and the cost of recording the firing
 rate after every batch.
 
-Run ``python -m spikelib.pipeline.bench --help`` for options; ``--elephant-nodes``
+Run ``python -m spikelib.pipeline.speed --help`` for options; ``--elephant-nodes``
 times the (slow) Elephant route on the first N nodes only and says so.
 """
 
@@ -350,7 +350,7 @@ def correlation_speed(n_nodes=512, n_samples=60_000, rate=0.3, seed=0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.speed", description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--nodes", type=int, default=512)
     parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])
