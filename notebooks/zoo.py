@@ -56,6 +56,7 @@ networks, extra = zoo.add_residuals(zoo.zoo_networks(root))
 table, context = zoo.score_table(networks, extra, n_boot=n_boot)
 table.to_csv(csv_dir / "zoo_scores.csv", index=False)
 glue(f"{profile}_progress", results.completion(root)[2], display=False)
+glue(f"{profile}_cell_hours", results.computing_seconds(root) / 3600, display=False)
 
 # %% [markdown]
 # ## The zoo
@@ -110,6 +111,8 @@ display(HTML(html_table(budget.pivot(index="column", columns="samples", values="
 
 # %% tags=["hide-input"]
 clean_root = paths.results_dir() / clean_profile
+glue(f"{profile}_clean_cell_hours", results.computing_seconds(clean_root) / 3600, display=False)
+glue(f"{profile}_clean_progress", results.completion(clean_root)[2], display=False)
 clean = zoo.add_residuals(zoo.zoo_networks(clean_root, ("clean memorization",)))[0]
 display(HTML(html_table(zoo.clean_summary(clean).rename(columns={
     "train_samples": "training samples", "train_accuracy": "training accuracy (%)",
