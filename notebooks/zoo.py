@@ -41,7 +41,6 @@ n_boot = 100
 
 # %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 

@@ -195,32 +195,32 @@ def _finished_copy(tmp_path):
 def test_bad_metrics_files_are_left_out_by_name_never_a_traceback(tmp_path, change, reason):
     import json
 
-    from spikelib.report.results import _cell_dirs
+    from spikelib.report.results import finished_cells
 
     root, cell = _finished_copy(tmp_path)
-    assert _cell_dirs(root) == [cell]
+    assert [d for d, _ in finished_cells(root)] == [cell]
     metrics = json.loads((cell / "metrics.json").read_text())
     change(metrics)
     (cell / "metrics.json").write_text(json.dumps(metrics))
     with pytest.warns(UserWarning, match=reason):
-        assert _cell_dirs(root) == []
+        assert finished_cells(root) == []
 
 
 def test_copied_folders_deep_json_and_bad_manifests(tmp_path):
     import json
     import shutil
 
-    from spikelib.report.results import _cell_dirs, completion
+    from spikelib.report.results import completion, finished_cells
 
     root, cell = _finished_copy(tmp_path)
     shutil.copytree(cell, cell.with_name(cell.name + ".bak"))
     with pytest.warns(UserWarning, match="not the cell id"):
-        assert _cell_dirs(root) == [cell]
+        assert [d for d, _ in finished_cells(root)] == [cell]
     deep = cell.with_name("deep")
     deep.mkdir()
     (deep / "metrics.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.warns(UserWarning, match="nested too deeply|not valid JSON"):
-        assert cell in _cell_dirs(root)
+        assert cell in [d for d, _ in finished_cells(root)]
     (root / "manifest.json").write_text(json.dumps({"n_cells": "two"}))
     with pytest.raises(sl.DataError, match="records n_cells as 'two'"):
         completion(root)

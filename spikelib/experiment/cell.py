@@ -209,8 +209,6 @@ def _load_base_model(path, config, data):
 
 
 def _initial_network(config, data, output_dir):
-    keras = soft_import("keras", "training a network")
-
     if config.condition in RETRAINING and config.protocol == "cell":
         path = _base_model_path(config, output_dir)
         if not path.is_file():

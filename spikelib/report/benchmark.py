@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..cellfiles import read_curve, read_metrics, read_training
+from ..cellfiles import read_curve, read_training
 from ..exceptions import DataError
 from ..onset import OnsetDetector
-from .results import MODEL_NAMES, _cell_dirs, design
+from .results import MODEL_NAMES, design, finished_cells
 from .scores import auroc
 
 __all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
@@ -100,8 +100,7 @@ def networks(root):
         If the profile has no analysed network with the rival diagnostics.
     """
     rows = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") != "cell" or "diagnostics" not in metrics:
             continue
@@ -340,8 +339,7 @@ def monitor_evaluation(root, detector=None):
     """
     detector = detector or OnsetDetector()
     switches, noisy = [], []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol") == "curve":
             curve = read_curve(directory)

@@ -30,11 +30,11 @@ beyond_rate
 import numpy as np
 import pandas as pd
 
-from ..cellfiles import read_metrics, read_nodes
+from ..cellfiles import read_nodes
 from ..simulate import fit_memorizing_fraction, population_raster, population_rates
 from ..summary import summarize
 from .scores import auroc
-from .results import CONDITION_LABELS, MODEL_NAMES, _cell_dirs, design
+from .results import CONDITION_LABELS, MODEL_NAMES, design, finished_cells
 
 __all__ = ["per_node", "group", "condition_means", "penalty_table", "penalty_summary", "simulate_fractions",
            "fit_fractions", "depth_changes", "depth_summary", "beyond_rate", "GROUPS"]
@@ -59,8 +59,7 @@ def per_node(root, split="train", columns=("firing_rate", "fano", "excess_fano",
                                            "mean_positive_activation")):
     """One row per node of every network of a profile: its network and the chosen per-node statistics."""
     frames = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") != "cell":
             continue
@@ -115,8 +114,7 @@ def penalty_table(root):
         ``participation_ratio``, and ``in_l2_mean``.
     """
     rows = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") != "cell" or parameters["condition"] not in ("generalizing",
                                                                                             "mem_random_last"):
@@ -218,8 +216,7 @@ def fit_fractions(root, n_samples=10_000, rare_max=0.05, seed=0):
         ks_distance``, and ``<indicator>`` / ``<indicator>_predicted``.
     """
     networks = {}
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") != "cell" or design(parameters) != "paper":
             continue

@@ -24,7 +24,6 @@ computing_seconds
     The computing time behind a profile's finished cells.
 """
 
-import json
 import warnings
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from ..cellfiles import METRICS, cell_status, read_curve, read_json, read_metric
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 
-__all__ = ["collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -45,6 +44,20 @@ CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetr
                     "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
 MODEL_NAMES = {"mlp": "MLP", "cnn": "CNN", "densenet": "DenseNet"}
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+def finished_cells(root):
+    """Every finished cell of a results folder as ``(folder, metrics)``: the one reader the report uses.
+
+    Each cell is checked by :func:`cell_status` and its condition and model
+    must be known; see :func:`_cell_dirs` for what is left out and how.
+
+    Raises
+    ------
+    DataError
+        If the folder has no ``cells`` folder.
+    """
+    return [(directory, read_metrics(directory)) for directory in _cell_dirs(root)]
 
 
 def _cell_dirs(root):
@@ -106,8 +119,7 @@ def design(parameters):
 
 def _finished_cells(root, protocol, designs):
     """(directory, metrics) of each finished cell of this protocol and one of these designs."""
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") == protocol and design(parameters) in designs:
             yield directory, metrics
@@ -160,8 +172,7 @@ def collect(root, protocol="cell", designs=("paper",)):
 def curves(root):
     """Firing rate during training of every curve cell: a long DataFrame, one row per batch."""
     frames = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol") != "curve":
             continue
@@ -187,8 +198,7 @@ def traces(root, protocol="cell"):
     probe) and ``mfr, cv_fr, mf, cv_mf``.
     """
     frames = []
-    for directory in _cell_dirs(root):
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
         if parameters.get("protocol", "cell") != protocol:
             continue
@@ -281,8 +291,7 @@ def computing_seconds(root):
     the latest run's minutes.
     """
     total = 0.0
-    for directory in _cell_dirs(root) if (Path(root) / "cells").is_dir() else []:
-        metrics = read_metrics(directory)
+    for directory, metrics in finished_cells(root) if (Path(root) / "cells").is_dir() else []:
         training = metrics.get("training_wall_time_s") or 0.0
         latest = metrics.get("wall_time_s") or 0.0
         total += latest if latest >= training else training + latest

@@ -423,12 +423,12 @@ def gap_course(root, designs=("clean memorization",)):
     pandas.DataFrame
         ``cell_id, width, train_samples, epoch, accuracy, val_accuracy, gap, mfr, cv_fr, mf, cv_mf``.
     """
-    from ..cellfiles import read_metrics, read_training
-    from .results import _cell_dirs, design
+    from ..cellfiles import read_training
+    from .results import design, finished_cells
 
     frames = []
-    for directory in _cell_dirs(root):
-        parameters = read_metrics(directory)["parameters"]
+    for directory, metrics in finished_cells(root):
+        parameters = metrics["parameters"]
         if design(parameters) not in designs:
             continue
         for phase in read_training(directory).get("phases", []):
@@ -608,6 +608,20 @@ def switch_sentence(course):
     else:
         sentence += "; it did not rise again in any of them."
     return sentence
+
+
+def seed_noise_sentence(context):
+    """How the sign error treats seed noise, in one sentence.
+
+    >>> seed_noise_sentence({"seed_noise": float("nan"), "n_repeated": 0, "min_gap_difference": 0.0})
+    'No configuration was trained with more than one seed, so no pair of networks is set aside as within seed noise.'
+    """
+    if not np.isfinite(context["seed_noise"]):
+        return ("No configuration was trained with more than one seed, so no pair of networks is set aside as within "
+                "seed noise.")
+    return (f"The gap varies by {context['seed_noise']:.2f} points (standard deviation) between seeds of one "
+            f"configuration ({context['n_repeated']} networks of repeated configurations), so pairs of networks whose "
+            f"gaps differ by less than {context['min_gap_difference']:.2f} points are left out of the sign error.")
 
 
 def headline(table, context):
