@@ -106,3 +106,11 @@ def test_budget_table_scores_each_probe_size():
     table = zoo.budget_table(frame, columns=("mfr",), sizes=(50, 1000), n_boot=50).set_index("samples")
     assert table.loc[1000, "tau"] == pytest.approx(1.0) and table.loc["all", "tau"] == pytest.approx(1.0)
     assert table.loc[50, "tau"] < 0.6 and table.loc[50, "tau_low"] <= table.loc[50, "tau"] <= table.loc[50, "tau_high"]
+
+
+def test_too_few_clean_networks_get_a_sentence_not_an_error():
+    frame = pd.DataFrame({"gap": [0.1, 0.2], "train_samples": [200, 200], "seed": [0, 1], "width": [16, 16],
+                          "mfr": [0.4, 0.5]})
+    scores = zoo.clean_scores(frame)
+    assert scores.empty and "tau" in scores
+    assert "too few to score" in zoo.clean_sentence(frame, scores)

@@ -409,7 +409,7 @@ def clean_scores(frame, extra=()):
         rows.append({"measure": label, "column": column, "family": family, "tau": _tau(values, gap),
                      "psi": granulated_tau(values, gap, factors)[0],
                      "tau_within_samples": float(np.nanmean(within)) if np.isfinite(within).any() else np.nan})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["measure", "column", "family", "tau", "psi", "tau_within_samples"])
 
 
 def gap_course(root, designs=("clean memorization",)):
@@ -455,6 +455,9 @@ def clean_sentence(frame, scores):
     >>> print(clean_sentence(frame, scores))
     On 3 networks memorizing clean training subsets (2 subset sizes, 2 seeds), with gaps of 10.0 to 30.0 points, MFR's Kendall tau with the gap is +0.60 (+0.50 within a subset size): networks that memorize more fire more, the opposite of the fall under shuffled labels. The measure that tracks the gap most closely is A (tau -0.70).
     """
+    if not (scores["column"] == "mfr").any() or not np.isfinite(scores["tau"].astype(float)).any():
+        return (f"The {len(frame)} networks memorizing clean training subsets are too few to score the measures "
+                "(each needs three).")
     mfr = scores[scores["column"] == "mfr"].iloc[0]
     best = scores.iloc[scores["tau"].abs().fillna(-1).to_numpy().argmax()]
     direction = ("networks that memorize more fire more, the opposite of the fall under shuffled labels"
