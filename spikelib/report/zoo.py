@@ -62,7 +62,7 @@ from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, resi
 __all__ = ["zoo_networks", "measures", "add_residuals", "score_table", "noise_groups", "adjacent_separation",
            "matched_separation", "memorizing_by_gap", "gap_course", "budget_table", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "clean_sentence", "failures",
            "seed_noise_sentence", "FAMILY_LABELS", "GROUP_COLUMNS",
-           "headline", "shown_scores", "FACTORS",
+           "headline", "shown_scores", "FACTORS", "MIN_GROUP",
            "MIN_ENVIRONMENT_PAIRS"]
 
 #: The zoo's factorial hyperparameters (the PGDL score conditions on every ordered pair of them).
@@ -74,6 +74,8 @@ GROUP_COLUMNS = {"model": "model", "width": "width", "label_noise": "label noise
                  "train_accuracy": "training accuracy, labels trained with (%)",
                  "train_accuracy_true_labels": "training accuracy, true labels (%)", "test_accuracy": "test accuracy (%)",
                  "gap": "gap (points)", "clean_gap": "gap of the clean networks", "memorizing": "memorizing by its gap"}
+#: Held-out groups (an architecture, a width) of fewer networks than this are too small to score.
+MIN_GROUP = 5
 #: Environments of the sign error with fewer pairs than this are too small to call a worst case.
 MIN_ENVIRONMENT_PAIRS = 10
 
@@ -148,6 +150,12 @@ def _tau(x, y):
     return float(stats.kendalltau(x[keep], y[keep]).statistic)
 
 
+def _worst(held_out):
+    """The lowest balanced accuracy over held-out groups of at least :data:`MIN_GROUP` networks."""
+    scores = held_out.loc[held_out["n"] >= MIN_GROUP, "balanced_accuracy"]
+    return float(scores.min()) if scores.notna().any() else float("nan")
+
+
 def score_table(frame, extra=(), n_boot=200, seed=0):
     """Every measure's scores on the zoo.
 
@@ -172,7 +180,8 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
         seed noise; the measure oriented by the sign of ``tau``) with its
         environment, ``sign_error_mean``; ``loao_worst``/``lowo_worst``
         (the lowest balanced accuracy of a threshold fitted on the other
-        architectures / widths, predicting a gap above the zoo's median);
+        architectures / widths, predicting a gap above the zoo's median, over
+        held-out groups of at least :data:`MIN_GROUP` networks);
         ``n``. Sorted by ``pgdl``.
     context : dict
         ``n_networks, n_factorial, seed_noise`` (of the gap, in points),
@@ -224,7 +233,7 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
             "sign_error_where": (f"{FACTOR_LABELS[worst['factor']]} {worst['low']:g} → {worst['high']:g}"
                                  if worst is not None else ""),
             "sign_error_mean": float(np.average(errors["error"], weights=errors["pairs"])) if len(errors) else np.nan,
-            "loao_worst": float(loao["balanced_accuracy"].min()), "lowo_worst": float(lowo["balanced_accuracy"].min()),
+            "loao_worst": _worst(loao), "lowo_worst": _worst(lowo),
             "n": int(np.isfinite(values).sum()),
         })
     table = pd.DataFrame(rows).sort_values("pgdl", ascending=False, na_position="last").reset_index(drop=True)
