@@ -239,8 +239,6 @@ def cell_status(directory, parameters=None, protocol=None):
     problem = _metrics_problem(metrics)
     if problem:
         return CellStatus(False, problem)
-    if metrics["cell_id"] != directory.name:  # a copied folder (cells/<id>.bak) is not a second cell
-        return CellStatus(False, f"the folder's name is not the cell id it records ({metrics['cell_id']!r})")
     for name, digest in metrics["files"].items():
         path = directory / name
         if not path.is_file():

@@ -76,11 +76,15 @@ def _cell_dirs(root):
             continue  # not started or still running: not finished, nothing wrong
         status = cell_status(path)
         if status:
-            parameters = read_metrics(path)["parameters"]
-            if parameters["condition"] in CONDITIONS and parameters["model"] in MODEL_NAMES:
+            metrics = read_metrics(path)
+            parameters = metrics["parameters"]
+            if metrics["cell_id"] != path.name:  # a copied folder (cells/<id>.bak) is not a second cell
+                status = f"the folder's name is not the cell id it records ({metrics['cell_id']!r})"
+            elif parameters["condition"] in CONDITIONS and parameters["model"] in MODEL_NAMES:
                 finished.append(path)
                 continue
-            status = f"unknown condition or model ({parameters['condition']!r}, {parameters['model']!r})"
+            else:
+                status = f"unknown condition or model ({parameters['condition']!r}, {parameters['model']!r})"
         else:
             status = status.reason
         warnings.warn(f"{path}: left out ({status}).", stacklevel=2)
