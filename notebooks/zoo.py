@@ -28,7 +28,9 @@
 # worst sign error over pairs that differ in one hyperparameter by more than
 # seed noise (Dziugaite et al.; a coin flip scores 0.5), and the worst
 # balanced accuracy of a threshold fitted on the other architectures or
-# widths. Intervals are 95 % bootstrap intervals over networks.
+# widths. Intervals: for tau, 95 % bootstrap intervals over networks; for the
+# PGDL score, the 2.5 and 97.5 percentiles over random subsets of 80 % of the
+# networks (the score of a subset, not of the whole zoo).
 
 # %% tags=["parameters", "remove-cell"]
 profile = "zoo"
