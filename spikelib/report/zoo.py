@@ -231,11 +231,13 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
         loao = leave_one_group_out(values, target, frame["architecture"].to_numpy())
         lowo = leave_one_group_out(values, target, frame["width"].to_numpy())
         weakest = min(per_factor, key=lambda k: per_factor[k] * np.sign(psi) if np.isfinite(per_factor[k]) else np.inf)
+        pgdl_low, pgdl_high = _percentile_interval(pgdl_boot)
+        tau_low, tau_high = _percentile_interval(tau_boot)
         rows.append({
             "measure": label, "column": column, "family": family,
-            "pgdl": pgdl, "pgdl_low": _percentile_interval(pgdl_boot)[0], "pgdl_high": _percentile_interval(pgdl_boot)[1],
+            "pgdl": pgdl, "pgdl_low": pgdl_low, "pgdl_high": pgdl_high,
             "psi": psi, "psi_weakest": FACTOR_LABELS[weakest], "psi_weakest_value": per_factor[weakest],
-            "tau": tau, "tau_low": _percentile_interval(tau_boot)[0], "tau_high": _percentile_interval(tau_boot)[1],
+            "tau": tau, "tau_low": tau_low, "tau_high": tau_high,
             "sign_error_worst": float(worst["error"]) if worst is not None else np.nan,
             "sign_error_where": (f"{FACTOR_LABELS[worst['factor']]} {worst['low']:g} → {worst['high']:g}"
                                  if worst is not None else ""),
