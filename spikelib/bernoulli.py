@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from ._validation import check_probability, check_raster
-from .rates import window_counts
+from .rates import variance_ratio, window_counts
 
 __all__ = ["dispersion_test", "DispersionResult", "excess_fano"]
 
@@ -108,8 +108,7 @@ def dispersion_test(spikes, window=100, alpha=0.05):
     n_windows = counts.shape[1]
     rate = counts.mean(axis=1) / window
     expected = window * rate * (1.0 - rate)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(expected > 0, counts.var(axis=1, ddof=1) / np.where(expected > 0, expected, 1.0), np.nan)
+    ratio = variance_ratio(counts, expected, ddof=1)
     statistic = (n_windows - 1) * ratio
     null = stats.chi2(n_windows - 1)
     pvalue = np.minimum(1.0, 2.0 * np.minimum(null.cdf(statistic), null.sf(statistic)))
@@ -150,6 +149,4 @@ def excess_fano(spikes, window=100):
     """
     counts = window_counts(check_raster(spikes), window).astype(np.float64)
     mean = counts.mean(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fano = np.where(mean > 0, counts.var(axis=1, ddof=1) / np.where(mean > 0, mean, 1.0), np.nan)
-    return fano - (1.0 - mean / window)
+    return variance_ratio(counts, mean, ddof=1) - (1.0 - mean / window)

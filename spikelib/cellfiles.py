@@ -23,6 +23,10 @@ Files
     traces, why it stopped, the accuracies, the labels' noise.
 ``checkpoint.npz``, ``progress.json`` (:data:`CHECKPOINT`, :data:`PROGRESS`)
     While a cell trains: its last checkpoint, and where it is (for the runner).
+``.staging/`` (:data:`STAGING`)
+    Where a run writes the files above until all are written; they are then
+    moved into place, ``metrics.json`` last, so a failed run never leaves a
+    finished cell half replaced. The checkpoint lives here.
 ``experiment.ipynb``, ``cell.log`` (:data:`NOTEBOOK`, :data:`LOG`)
     The executed notebook and the log of the run.
 
@@ -44,7 +48,7 @@ import numpy as np
 from .exceptions import DataError
 from .storage import read_npz, sha256
 
-__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "LOCK", "NOTEBOOK",
+__all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "STAGING", "LOCK", "NOTEBOOK",
            "LOG", "LARGE_FILES", "CellStatus", "cell_status", "read_json", "read_metrics", "read_nodes",
            "read_curve", "read_training", "read_progress"]
 
@@ -56,6 +60,8 @@ CURVE = "curve.npz"
 TRAINING = "training.json"
 CHECKPOINT = "checkpoint.npz"
 PROGRESS = "progress.json"
+#: Where a run writes the cell's files until all are written (then moved into place).
+STAGING = ".staging"
 #: Held by the run writing the cell (an empty file; the lock is the operating system's).
 LOCK = ".lock"
 NOTEBOOK = "experiment.ipynb"

@@ -31,6 +31,20 @@ def results_dir():
     return Path(os.environ.get("SPIKELIB_RESULTS_DIR", ROOT / "results"))
 
 
+#: The folder of a results root that holds one folder per cell, named by its cell id.
+CELLS = "cells"
+
+
+def cells_dir(root=None):
+    """The cells of a results root (default :func:`results_dir`): ``<root>/cells``."""
+    return Path(results_dir() if root is None else root) / CELLS
+
+
+def has_cells(root):
+    """Whether a results root holds a cells folder (a profile that has run)."""
+    return cells_dir(root).is_dir()
+
+
 def page_folders(profile, results_root=None, tables_dir=None):
     """An analysis page's folders: ``(results root, CSV tables folder)``; the tables folder is created.
 

@@ -6,13 +6,15 @@ firing_rate
     Spikes per sample of each node: the paper's Poisson rate λ.
 window_counts
     Spike counts of each node in consecutive non-overlapping windows.
+variance_ratio
+    Each node's count variance over a reference (its mean: the Fano factor), ``nan`` where that is 0.
 """
 
 import numpy as np
 
 from ._validation import check_raster, check_window
 
-__all__ = ["firing_rate", "window_counts"]
+__all__ = ["firing_rate", "window_counts", "variance_ratio"]
 
 
 def firing_rate(spikes):
@@ -82,3 +84,32 @@ def window_counts(spikes, window=100):
     # A reshaped view of the whole windows: no copy of the raster.
     whole = spikes[:, : n_windows * window].reshape(n_nodes, n_windows, window)
     return whole.sum(axis=2, dtype=np.int32)
+
+
+def variance_ratio(counts, reference, ddof=0):
+    """Each row's variance of ``counts`` over ``reference``; ``nan`` where ``reference`` is 0.
+
+    With ``reference`` the rows' mean count this is the Fano factor; with the
+    variance an independent binary train of that rate would have, the
+    dispersion ratio. A silent node has no defined ratio: ``nan``, never a
+    division warning.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray, shape (n_nodes, n_windows)
+        Window counts (:func:`window_counts`).
+    reference : numpy.ndarray, shape (n_nodes,)
+        The denominator of each row.
+    ddof : int
+        0 for the population variance (Elephant's Fano factor), 1 for the sample variance.
+
+    Examples
+    --------
+    >>> counts = np.array([[2, 4], [0, 0]])
+    >>> variance_ratio(counts, counts.mean(axis=1))
+    array([0.33333333,        nan])
+    """
+    reference = np.asarray(reference, dtype=np.float64)
+    defined = reference > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(defined, counts.var(axis=1, ddof=ddof) / np.where(defined, reference, 1.0), np.nan)

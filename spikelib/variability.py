@@ -26,17 +26,9 @@ import numpy as np
 from scipy import stats
 
 from ._validation import check_probability, check_raster
-from .rates import firing_rate, window_counts
+from .rates import firing_rate, variance_ratio, window_counts
 
 __all__ = ["fano_factor", "fano_test", "FanoTestResult", "bernoulli_fano"]
-
-
-def _moments(counts, ddof):
-    mean = counts.mean(axis=1)
-    var = counts.var(axis=1, ddof=ddof)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fano = np.where(mean > 0, var / np.where(mean > 0, mean, 1.0), np.nan)
-    return mean, var, fano
 
 
 def fano_factor(spikes, window=100):
@@ -79,7 +71,7 @@ def fano_factor(spikes, window=100):
     array([0.66666667,        nan])
     """
     counts = window_counts(spikes, window)
-    return _moments(counts, ddof=0)[2]
+    return variance_ratio(counts, counts.mean(axis=1))
 
 
 @dataclass(frozen=True)
@@ -165,7 +157,8 @@ def fano_test(spikes, window=100, alpha=0.05):
     spikes = check_raster(spikes)
     counts = window_counts(spikes, window)
     n_windows = counts.shape[1]
-    mean, _, statistic = _moments(counts, ddof=1)
+    mean = counts.mean(axis=1)
+    statistic = variance_ratio(counts, mean, ddof=1)
     silent = mean == 0
     always_on = mean == window
     dof = n_windows - 1

@@ -74,7 +74,7 @@ def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path
     with pytest.raises(TrainingError, match="diverged.*Lower `learning_rate`"):
         run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0, "learning_rate": 1e30},
                  progress=lambda m: None)
-    assert not (out / "checkpoint.npz").exists()
+    assert not (out / ".staging" / "checkpoint.npz").exists()
     assert json.loads((out / "metrics.json").read_text()) == before and finished.metrics["complete"]
     assert sl.cellfiles.cell_status(out)
 
@@ -111,19 +111,19 @@ def test_training_identity_ignores_analysis_only_parameters_and_follows_the_data
     np.savez(data, x_train=rng.random((40, 4, 4)), y_train=np.arange(40) % 2, x_test=rng.random((20, 4, 4)),
              y_test=np.arange(20) % 2)
     base = CellConfig(dataset=str(data), window=10)
-    stored = _fingerprint(base, tmp_path)
-    assert fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), window=5, ljung_box_lags=3), tmp_path))
-    assert not fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), width=64), tmp_path))
+    stored = _fingerprint(base)
+    assert fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), window=5, ljung_box_lags=3)))
+    assert not fingerprints_match(stored, _fingerprint(CellConfig(dataset=str(data), width=64)))
     # A record made when the window was part of the training identity still matches.
     old = {**stored, "identity": {**stored["identity"], "window": 10}}
-    assert fingerprints_match(old, _fingerprint(base, tmp_path))
+    assert fingerprints_match(old, _fingerprint(base))
     # One trained with a parameter the current cell leaves at its default does not.
     deeper = {**stored, "identity": {**stored["identity"], "depth": 2}}
-    assert not fingerprints_match(deeper, _fingerprint(base, tmp_path))
+    assert not fingerprints_match(deeper, _fingerprint(base))
     # The same path with other contents is another data set: the training is stale.
     np.savez(data, x_train=rng.random((40, 4, 4)), y_train=np.arange(40) % 2, x_test=rng.random((20, 4, 4)),
              y_test=np.arange(20) % 2)
-    assert not fingerprints_match(stored, _fingerprint(base, tmp_path))
+    assert not fingerprints_match(stored, _fingerprint(base))
     assert CellConfig(dataset=str(data)).identity()["dataset_sha256"] != stored["identity"]["dataset_sha256"]
 
 
@@ -143,7 +143,7 @@ def test_committed_cells_keep_their_training_identity(name):
         record = paths.results_dir() / name / "cells" / cell.id / "training.json"
         stored = json.loads(record.read_text())["fingerprint"]
 
-        current = _fingerprint(cell.config, cell.config.output_dir)
+        current = _fingerprint(cell.config)
         # The generalizing models are not committed: the base model's checksum cannot be recomputed here.
         current["base_model_sha256"] = current["base_model_sha256"] or stored.get("base_model_sha256")
         assert fingerprints_match(stored, current), cell.id
@@ -282,3 +282,63 @@ def test_extras_named_in_missing_package_messages_exist():
     assert {extra for _, extra in _optional._SOURCES.values()} <= extras
     with pytest.raises(sl.MissingDependencyError, match=r"pip install 'spikelib\[all\]'"):
         _optional.soft_import("not_a_package_here", "this test")
+
+
+@pytest.mark.slow
+def test_a_run_that_fails_in_its_analysis_leaves_the_finished_cell_and_its_training_is_reused(tmp_path, monkeypatch):
+    import json
+
+    from spikelib.cellfiles import cell_status
+    from spikelib.experiment import cell
+
+    out = tmp_path / "cell"
+    small = {"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0}
+    cell.run_cell(small, progress=lambda m: None)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".lock"}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("analysis failed")
+
+    monkeypatch.setattr(cell, "few_sample_indicators", broken)
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        cell.run_cell({**small, "epochs": 3}, progress=lambda m: None)  # trains anew, then fails
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".lock"}
+    assert after == before and cell_status(out)  # the finished cell is untouched
+    monkeypatch.undo()
+    messages = []
+    cell.run_cell({**small, "epochs": 3}, progress=messages.append)
+    assert "training is current (training.json and model.keras): analysing only" in messages
+    assert json.loads((out / "metrics.json").read_text())["parameters"]["epochs"] == 3
+    assert cell_status(out) and not (out / ".staging").exists()
+
+
+def test_an_interrupted_move_into_place_is_completed_by_the_next_run(tmp_path, monkeypatch):
+    import json
+    import os
+
+    from spikelib.experiment import cell
+
+    folder = cell._Folder(tmp_path)
+    (tmp_path / "nodes.npz").write_text("old")
+    (tmp_path / "metrics.json").write_text("{}")
+    for name in ("nodes.npz", "spikes.npz"):
+        folder.new(name).write_text("new " + name)
+    folder.new("metrics.json").write_text(json.dumps({"files": {"nodes.npz": "x", "spikes.npz": "y"}}))
+    moved = []
+
+    def cut_short(source, target):
+        if moved:
+            raise KeyboardInterrupt  # killed after moving one file
+        moved.append(target)
+        os.rename(source, target)
+
+    monkeypatch.setattr(cell.os, "replace", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        folder.commit()
+    assert not (tmp_path / "metrics.json").exists()  # no finished cell claims the half-moved files
+    monkeypatch.undo()
+    folder.recover(progress=lambda m: None)
+    assert (tmp_path / "nodes.npz").read_text() == "new nodes.npz"
+    assert (tmp_path / "spikes.npz").read_text() == "new spikes.npz"
+    assert json.loads((tmp_path / "metrics.json").read_text())["files"]["nodes.npz"] == "x"
+    assert not (tmp_path / ".staging").exists()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import spikelib as sl
-from spikelib.experiment.monitor import MemorizationMonitor, OnsetDetector
+from spikelib.experiment.monitor import memorization_monitor, OnsetDetector
 
 
 def _series(rng, n=80, level=0.45, noise=0.005, drop_at=None, drop=0.05, trend=0.0):
@@ -71,11 +71,11 @@ def test_bad_detector_settings(options, parameter):
 
 def test_bad_monitor_settings():
     with pytest.raises(sl.ParameterError, match="more than the 10 of the training set"):
-        MemorizationMonitor(np.zeros((20, 8, 8, 1)), n_samples=10)
+        memorization_monitor(np.zeros((20, 8, 8, 1)), n_samples=10)
     with pytest.raises(sl.ParameterError, match="non-empty batch"):
-        MemorizationMonitor(np.zeros((0, 8, 8, 1)))
+        memorization_monitor(np.zeros((0, 8, 8, 1)))
     with pytest.raises(sl.ParameterError, match="must be an OnsetDetector"):
-        MemorizationMonitor(np.zeros((5, 8, 8, 1)), detector="cusum")
+        memorization_monitor(np.zeros((5, 8, 8, 1)), detector="cusum")
 
 
 @pytest.mark.slow
@@ -86,7 +86,7 @@ def test_the_callback_alarms_after_a_switch_to_shuffled_labels():
 
     data = load_dataset("digits")
     network = compile_model(build_model("mlp", 128, data.input_shape, seed=0))
-    monitor = MemorizationMonitor(data.x_train[:500], verbose=False, n_samples=len(data.x_train))
+    monitor = memorization_monitor(data.x_train[:500], verbose=False, n_samples=len(data.x_train))
     network.fit(data.x_train, data.y_train, batch_size=256, epochs=12, verbose=0, callbacks=[monitor])
     assert monitor.alarm is None and len(monitor.values) == 12
     shuffled = noisy_labels(data.y_train, 1.0, seed=0)[0]

@@ -123,7 +123,7 @@ def test_a_target_at_chance_fails_before_training(tmp_path):
                         output_dir=str(tmp_path / "cell"))
     with pytest.raises(sl.ParameterError, match="at or below chance"):
         run_cell(config, progress=lambda m: None)
-    assert not (tmp_path / "cell" / "checkpoint.npz").exists()
+    assert not (tmp_path / "cell" / ".staging" / "checkpoint.npz").exists()
 
 
 RESUMABLE = """
@@ -148,7 +148,7 @@ def test_killed_cell_resumes_from_its_checkpoint_and_matches_an_uninterrupted_ru
     whole = run(tmp_path / "whole")
     whole.communicate(timeout=600)
     killed = run(tmp_path / "killed", start_new_session=True)
-    checkpoint = tmp_path / "killed" / "checkpoint.npz"
+    checkpoint = tmp_path / "killed" / ".staging" / "checkpoint.npz"
     deadline = time.time() + 300
     while time.time() < deadline and not checkpoint.exists():
         time.sleep(0.05)
@@ -227,12 +227,12 @@ def test_probe_in_the_step_and_its_stride():
 def test_firing_rate_recorder_with_a_stride():
     from spikelib.experiment.data import load_dataset
     from spikelib.experiment.models import compile_model
-    from spikelib.experiment.recording import FiringRateRecorder
+    from spikelib.experiment.recording import firing_rate_recorder
 
     data = load_dataset("digits")
     probe = (data.x_train[:50], data.x_test[:50])
     network = compile_model(_network(), 0.1)
-    recorder = FiringRateRecorder(*probe, every=4)
+    recorder = firing_rate_recorder(*probe, every=4)
     n = 64 * 9 + 10  # 10 batches an epoch, the last one smaller
     network.fit(data.x_train[:n], data.y_train[:n], batch_size=64, epochs=2, verbose=0, callbacks=[recorder])
     assert recorder.batch == [4, 8, 10, 14, 18, 20]  # every 4th of each epoch, and its last
@@ -242,11 +242,11 @@ def test_firing_rate_recorder_with_a_stride():
 
 @pytest.mark.parametrize("every", [0, 1.5, True, "2"])
 def test_a_bad_probe_stride_is_refused(every):
-    from spikelib.experiment.recording import FiringRateRecorder
+    from spikelib.experiment.recording import firing_rate_recorder
 
     probe = (np.zeros((2, 8, 8, 1)), np.zeros((2, 8, 8, 1)))
     with pytest.raises(sl.ParameterError, match=rf"`every` must be an integer >= 1; got {re.escape(repr(every))}"):
-        FiringRateRecorder(*probe, every=every)
+        firing_rate_recorder(*probe, every=every)
     with pytest.raises(sl.ParameterError,
                        match=rf"`probe_every` must be an integer >= 1; got {re.escape(repr(every))}"):
         Trainer(_network(), np.zeros((10, 8, 8, 1)), 0.1, 4, 0.1, "observed", probe=probe, probe_every=every)

@@ -23,17 +23,36 @@ labels and then on shuffled labels, freezing as the condition says, and
 records the observed layer's mean firing rate on fixed probes after every
 batch.
 
-A cell has two stages. **Training** phases stop on a rule (a target accuracy
-such as the paper's, a plateau, or a cap), checkpoint every few epochs (an
-interrupted cell resumes where it stopped) and write ``training.json`` and
-``model.keras``. **Analysis** records the observed layer and computes the
-statistics (``spikes.npz``, ``nodes.npz``, then ``metrics.json``). A cell
-whose training is current is only analysed again.
+A run works the cell out once (:class:`CellPlan`: its phases, labels,
+fingerprint, samples) and then has two stages. **Training** phases stop on a
+rule (a target accuracy such as the paper's, a plateau, or a cap),
+checkpoint every few epochs (an interrupted cell resumes where it stopped)
+and write ``training.json`` and ``model.keras``. **Analysis** records the
+observed layer and computes the statistics (``spikes.npz``, ``nodes.npz``,
+then ``metrics.json``). A cell whose training is current is only analysed
+again.
+
+Outputs, in ``config.output_dir`` (default ``results/cells/<cell id>``):
+``training.json`` (every phase's epochs, history, traces and why it stopped),
+``model.keras``, ``spikes.npz`` (rasters ``train`` and ``test``, read with
+:func:`spikelib.load_rasters`), ``nodes.npz`` (per-node statistics and a
+300-sample raster excerpt, :func:`spikelib.cellfiles.read_nodes`),
+``curve.npz`` for the curve protocol, and ``metrics.json``. Whether a cell is
+finished is decided by :func:`spikelib.cellfiles.cell_status`.
+
+Nothing finished is lost: a run writes into the folder's staging folder
+(``.staging``) and moves its files into place only when all are written,
+``metrics.json`` last; a run that fails in its checks, its training or its
+analysis leaves the finished cell as it was, and the next run resumes from
+what the failed one staged (a checkpoint, or a finished training). One run at
+a time holds a folder (its ``.lock``); a second fails at once.
 
 Functions
 ---------
 run_cell
     Run a cell and write its files (see :mod:`spikelib.cellfiles`), ``metrics.json`` last.
+plan_cell
+    What a run works out once from the cell's parameters and its data.
 seed_everything
     Seed Python, NumPy and TensorFlow.
 """
@@ -42,8 +61,9 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
-import json
 import math
+import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -54,7 +74,8 @@ import numpy as np
 from .. import paths
 from .._optional import soft_import
 from .._validation import check_window
-from ..cellfiles import CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, TRAINING, read_json
+from ..cellfiles import (CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, STAGING, TRAINING,
+                         read_json)
 from ..exceptions import DataError, ParameterError, TrainingError
 from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
@@ -68,11 +89,12 @@ from .analysis import (
     split_statistics,
     weight_statistics,
 )
+from .config import ANALYSIS_VERSION, FIT_ACCURACY, TRAINING_VERSION, CellConfig, cell_id
+from .data import Dataset, load_dataset, training_subset
 from .diagnostics import network_diagnostics
-from .config import ANALYSIS_VERSION, FIT_ACCURACY, RETRAINING, TRAINING_VERSION, CellConfig, cell_id
-from .data import load_dataset, training_subset
-from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
+from .models import build_model, freeze_all_but_last_two, set_penalties
 from .paper import paper_accuracy
+from .probes import firing_function
 from .provenance import machine, package_versions
 from .training import (
     LABEL_STREAM,
@@ -82,12 +104,13 @@ from .training import (
     epoch_order,
     eta_seconds,
     fingerprints_match,
+    fit_count,
     load_checkpoint,
     noisy_labels,
     save_checkpoint,
 )
 
-__all__ = ["CellResult", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
+__all__ = ["CellResult", "CellPlan", "plan_cell", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
 
 EXCERPT_SAMPLES = 300  # the paper's Figure 2 shows 300 test samples
 #: Seed streams of the probes (with the cell's seed); labels, orders and epochs have their own.
@@ -98,6 +121,11 @@ _DIAGNOSTIC_SAMPLES = 5000
 _LOG_SECONDS, _LOG_EPOCHS = 60, 25
 #: Rewrite progress.json at most this often (seconds).
 _PROGRESS_SECONDS = 2.0
+#: The files a run stages and moves into the cell's folder (metrics.json after them).
+_CELL_FILES = (TRAINING, MODEL, CURVE, SPIKES, NODES)
+#: The accuracies a training record keeps and metrics.json repeats.
+_ACCURACIES = ("train_accuracy", "train_accuracy_running", "train_accuracy_evaluated", "validation_accuracy",
+               "test_accuracy", "train_accuracy_true_labels")
 
 
 def seed_everything(seed):
@@ -143,6 +171,90 @@ class _Phase:
     freeze: bool
 
 
+class _Folder:
+    """A cell's folder and its staging folder: a run writes there, and :meth:`commit` moves what it wrote
+    into place, ``metrics.json`` last, so that the folder holds the old finished cell or the new one."""
+
+    def __init__(self, final):
+        self.final = Path(final)
+        self.stage = self.final / STAGING
+
+    def new(self, name):
+        """Where the run writes ``name``."""
+        self.stage.mkdir(exist_ok=True)
+        return self.stage / name
+
+    def current(self, name):
+        """``name`` as this run sees it: staged, or else the finished cell's."""
+        staged = self.stage / name
+        return staged if staged.is_file() else self.final / name
+
+    def commit(self, metrics=None):
+        """Stage ``metrics`` (when given) and move the staged cell into place; safe to repeat after an
+        interruption (see :meth:`recover`)."""
+        if metrics is not None:
+            write_json(self.new(METRICS), metrics)
+        recorded = read_json(self.stage / METRICS)["files"]
+        (self.final / METRICS).unlink(missing_ok=True)  # from here the folder holds no finished cell ...
+        for name in _CELL_FILES:
+            if name not in recorded:
+                (self.final / name).unlink(missing_ok=True)  # e.g. a model the new result does not keep
+            elif (self.stage / name).is_file():
+                os.replace(self.stage / name, self.final / name)
+        os.replace(self.stage / METRICS, self.final / METRICS)  # ... and from here the new one
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def recover(self, progress):
+        """Finish a commit an interruption cut short (the staged metrics.json marks a complete run)."""
+        if (self.stage / METRICS).is_file():
+            progress("completing the previous run's move of its finished files into place")
+            self.commit()
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """What a cell's run works out once from its parameters and its data, and passes down.
+
+    Attributes
+    ----------
+    config : CellConfig
+        The cell, with its output folder.
+    data : Dataset
+        Its data (the training subset, where it has one).
+    phases : tuple
+        The training phases in order: labels, stop rule, what is frozen.
+    labels : numpy.ndarray
+        The training labels the network learned last (the true ones when it is not trained).
+    noise : float
+        The label noise of those labels.
+    shuffled : numpy.ndarray
+        The samples whose labels the noise rule permuted.
+    n_fit : int
+        Training samples fitted (the rest validate).
+    base_model : pathlib.Path or None
+        The generalizing model a retraining cell starts from.
+    fingerprint : dict
+        What a checkpoint and a training record belong to.
+    diagnostic_sample : numpy.ndarray
+        The fitted samples the rival diagnostics and the weight statistics use.
+    """
+
+    config: CellConfig
+    data: Dataset
+    phases: tuple
+    labels: np.ndarray
+    noise: float
+    shuffled: np.ndarray
+    n_fit: int
+    base_model: Path | None
+    fingerprint: dict
+    diagnostic_sample: np.ndarray
+
+    @property
+    def folder(self):
+        return _Folder(self.config.output_dir)
+
+
 def _resolve_until(until, config, condition, split):
     """A stop rule's target: ``paper`` becomes the paper's accuracy, where it has one."""
     if until == "paper":
@@ -157,31 +269,54 @@ def _resolve_until(until, config, condition, split):
     return float(until), "given"
 
 
-def _phases(config, data):
-    """The training phases of the cell, in order."""
+def _phases(config, labels_with):
+    """The training phases of the cell, in order; ``labels_with(noise)`` gives the labels of a noise level."""
     phases = []
     if config.trains_on_true_labels:
-        noise = 0.0 if config.protocol == "curve" else config.noise
-        labels = noisy_labels(data.y_train, noise, config.seed)[0] if noise else data.y_train
         until, source = _resolve_until(config.generalize_until, config, "generalizing", "validation")
         fit = config.generalize_until == "fit"
         # To the fitting criterion or the cap, never a plateau: a patience of the whole cap.
         rule = StopRule(until, config.epochs, config.epochs if fit else config.generalize_patience, config.min_gain,
                         "accuracy" if fit else "val_accuracy")
-        phases.append(_Phase("true labels", labels, rule, source, freeze=False))
+        phases.append(_Phase("true labels", labels_with(config.phase_noise("true labels"))[0], rule, source,
+                             freeze=False))
     if config.trains_on_shuffled_labels:
-        labels = noisy_labels(data.y_train, config.noise, config.seed)[0]
         until, source = _resolve_until(config.memorize_until, config, config.condition, "train")
         rule = StopRule(until, config.max_memorize_epochs, config.patience, config.min_gain, "accuracy")
-        phases.append(_Phase("shuffled labels", labels, rule, source, freeze=config.freezes_all_but_last_two))
-    return phases
+        phases.append(_Phase("shuffled labels", labels_with(config.phase_noise("shuffled labels"))[0], rule, source,
+                             freeze=config.freezes_all_but_last_two))
+    return tuple(phases)
 
 
-def _base_model_path(config, output_dir):
-    if config.base_model:
-        return Path(config.base_model)
-    sibling = dataclasses.replace(config, condition="generalizing", protocol="cell")
-    return Path(output_dir).parent / cell_id(sibling) / MODEL
+def plan_cell(config, data):
+    """Work the cell out once: phases, labels, fingerprint, samples (see :class:`CellPlan`).
+
+    ``config`` must have its output folder (:meth:`CellConfig.placed`).
+    """
+    labelled = {}
+
+    def labels_with(noise):
+        if noise not in labelled:
+            labelled[noise] = (noisy_labels(data.y_train, noise, config.seed) if noise
+                               else (data.y_train, np.array([], dtype=np.int64)))
+        return labelled[noise]
+
+    phases = _phases(config, labels_with)
+    noise = config.phase_noise(phases[-1].name) if phases else 0.0
+    n_fit = fit_count(len(data.x_train), config.validation_split)
+    base = config.base_cell()
+    base_model = None if base is None else Path(config.base_model or Path(base.output_dir) / MODEL)
+    return CellPlan(config, data, phases, labels_with(noise)[0], noise, labels_with(noise)[1], n_fit, base_model,
+                    _fingerprint(config, base_model),
+                    np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES]))
+
+
+def _fingerprint(config, base_model=None):
+    """What a checkpoint and a training record belong to: the parameters, the training version,
+    and the model a retraining cell started from (retrained, it makes this cell's training stale)."""
+    base_sha256 = sha256(base_model) if base_model is not None and Path(base_model).is_file() else None
+    return {"identity": config.training_identity(), "training_version": TRAINING_VERSION,
+            "base_model_sha256": base_sha256}
 
 
 def _build(config, data):
@@ -208,23 +343,22 @@ def _load_base_model(path, config, data):
     return network
 
 
-def _initial_network(config, data, output_dir):
-    if config.condition in RETRAINING and config.protocol == "cell":
-        path = _base_model_path(config, output_dir)
-        if not path.is_file():
+
+def _initial_network(plan):
+    config = plan.config
+    if plan.base_model is not None:
+        if not plan.base_model.is_file():
             raise DataError(
-                f"Condition {config.condition!r} retrains the generalizing model, but {path} "
+                f"Condition {config.condition!r} retrains the generalizing model, but {plan.base_model} "
                 "does not exist. Run the 'generalizing' cell of the same data set, model, width "
                 "and seed first (spikelib run orders this), or pass base_model."
             )
-        network = _load_base_model(path, config, data)
-        base = str(path)
+        network = _load_base_model(plan.base_model, config, plan.data)
     else:
-        network = _build(config, data)
-        base = None
+        network = _build(config, plan.data)
     _check_layer(network, config.layer)
     set_penalties(network, config.layer, config.l1, config.l2, config.weight_decay)
-    return network, base
+    return network
 
 
 def _check_against_data(config, data):
@@ -247,8 +381,9 @@ def _check_against_data(config, data):
             check_window(config.window, n)
         except ParameterError as error:
             raise ParameterError(f"The {split} split of {data.name!r} has {n} samples: {error}", "window") from None
-    n_validation = int(len(data.x_train) * config.validation_split)
-    if n_validation < 1 or n_validation >= len(data.x_train):
+    n_fit = fit_count(len(data.x_train), config.validation_split)
+    n_validation = len(data.x_train) - n_fit
+    if n_validation < 1 or n_fit < 1:
         raise ParameterError(
             f"`validation_split`={config.validation_split} of {len(data.x_train)} training samples leaves "
             f"{n_validation} for validation and {len(data.x_train) - n_validation} for training; both "
@@ -260,7 +395,7 @@ def _check_against_data(config, data):
             raise ParameterError(f"`{name}`={target} is at or below chance ({chance:.3g} with {data.n_classes} "
                                  "classes): give a higher accuracy, 'plateau' or 'epochs'.", name)
     if config.trace_every:
-        n_trace = min(config.trace_samples, len(data.x_train) - n_validation)
+        n_trace = min(config.trace_samples, n_fit)
         if n_trace // config.window < 2:
             raise ParameterError(f"`trace_samples`={config.trace_samples} gives {n_trace} probe samples, fewer "
                                  f"than two windows of {config.window}; give more, or trace_every=0.",
@@ -288,33 +423,23 @@ def _set_trainable(network, freeze):
             item.trainable = True
 
 
-def _fingerprint(config, output_dir):
-    """What a checkpoint and a training record belong to: the parameters, the training version,
-    and the model a retraining cell started from (retrained, it makes this cell's training stale)."""
-    base = _base_model_path(config, output_dir) if config.condition in RETRAINING and config.protocol == "cell" else None
-    base_sha256 = sha256(base) if base is not None and base.is_file() else None
-    return {"identity": config.training_identity(), "training_version": TRAINING_VERSION,
-            "base_model_sha256": base_sha256}
-
 
 class _Tracer:
     """The four indicators on a fixed probe of training samples, every few epochs."""
 
-    def __init__(self, network, data, config, n_fit):
+    def __init__(self, network, plan):
         tf = soft_import("tensorflow", "training a network")
-        keras = soft_import("keras", "training a network")
-        n = min(config.trace_samples, n_fit)
-        self.index = np.sort(_permutation(config.seed, _TRACE_STREAM, n_fit)[:n])
-        self.x = data.x_train[self.index]
-        self.config = config
-        upto = keras.Model(network.inputs, network.get_layer(config.layer).output)
-        probe = tf.constant(self.x)
+        config = plan.config
+        n = min(config.trace_samples, plan.n_fit)
+        self.index = np.sort(_permutation(config.seed, _TRACE_STREAM, plan.n_fit)[:n])
+        self.x = plan.data.x_train[self.index]
+        self.window = config.window
         # One compiled forward pass per trace: Keras' predict costs tenths of a second each time.
-        self._fired = tf.function(lambda: tf.reshape(upto(probe, training=False) > 0, (n, -1)))
+        self._fired = tf.function(firing_function(network, config.layer, self.x, reuse_frozen=False))
 
     def __call__(self, phase_record, epoch, accuracy, trainer, labels):
-        spikes = np.asarray(self._fired()).T
-        s = summarize(spikes, window=self.config.window)
+        spikes = np.asarray(self._fired()).T > 0
+        s = summarize(spikes, window=self.window)
         probe_accuracy = trainer.evaluate(self.x, labels[self.index])[1]
         for key, value in zip(phase_record.traces, (epoch, accuracy, probe_accuracy, s.mfr, s.cv_fr, s.mf,
                                                     s.cv_mf)):
@@ -346,24 +471,23 @@ class _Progress:
                       f"{seconds_per_epoch:.2f} s/epoch, about {eta / 60:.0f} min left at most")
 
 
-def _train(config, data, network, output_dir, progress):
-    """Run the cell's training phases, resuming from a checkpoint; return the phase records."""
-    phases = _phases(config, data)
+def _train(plan, network, progress):
+    """Run the cell's training phases, resuming from a checkpoint; return the phase records and the trainer."""
+    config, data, phases = plan.config, plan.data, plan.phases
     probe = None
     if config.protocol == "curve":
         probe = (data.x_train[_permutation(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]],
                  data.x_test[_permutation(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]])
     trainer = Trainer(network, data.x_train, config.validation_split, config.batch_size, config.learning_rate,
                       config.layer, probe=probe)
-    tracer = _Tracer(network, data, config, trainer.n_fit) if config.trace_every else None
-    checkpoint = Path(output_dir) / CHECKPOINT
-    fingerprint = _fingerprint(config, output_dir)
-    resumed = load_checkpoint(checkpoint, network, fingerprint)
+    tracer = _Tracer(network, plan) if config.trace_every else None
+    checkpoint = plan.folder.new(CHECKPOINT)
+    resumed = load_checkpoint(checkpoint, network, plan.fingerprint)
     records, start = resumed if resumed else ([], 0)
     if resumed:
         progress(f"resuming from the checkpoint: phase {start + 1} of {len(phases)} ({phases[start].name}), "
                  f"epoch {records[start].epochs if start < len(records) else 0}")
-    log = _Progress(config, output_dir, progress)
+    log = _Progress(config, config.output_dir, progress)
     for index, phase in enumerate(phases):
         if index < start:
             continue
@@ -404,18 +528,18 @@ def _train(config, data, network, output_dir, progress):
             recent = item.history["seconds"][-10:]
             log.epoch(phase, item, phase.rule, sum(recent) / len(recent), force=item.stop_reason is not None)
             if config.checkpoint_every and (epoch % config.checkpoint_every == 0 or item.stop_reason):
-                save_checkpoint(checkpoint, network, records, index, fingerprint)
+                save_checkpoint(checkpoint, network, records, index, plan.fingerprint)
         if item.stop_reason is None:  # resumed exactly at the stop
             item.stop_reason = phase.rule.reason(monitor)
         progress(f"{phase.name}: stopped after {item.epochs} epochs ({item.stop_reason})")
     return records, trainer
 
 
-def _evaluation(trainer, data, records, phases):
+def _evaluation(plan, trainer, records):
     """Accuracies after training: running (Keras' last-epoch figure) and evaluation passes."""
-    labels = phases[-1].labels if phases else data.y_train
-    trainer.set_labels(labels)
-    train_pass = trainer.evaluate(trainer.x_fit, labels[: trainer.n_fit])[1]
+    data, n_fit = plan.data, plan.n_fit
+    trainer.set_labels(plan.labels)
+    train_pass = trainer.evaluate(trainer.x_fit, plan.labels[:n_fit])[1]
     running = records[-1].history["accuracy"][-1] if records else float("nan")
     return {
         # The paper's Table 1 training accuracy is taken to be Keras' running accuracy of the last
@@ -426,23 +550,22 @@ def _evaluation(trainer, data, records, phases):
         # Keras' val_accuracy is an evaluation pass too, on the labels the network was trained with.
         "validation_accuracy": trainer.validate()[1],
         "test_accuracy": trainer.evaluate(data.x_test, data.y_test)[1],
-        "train_accuracy_true_labels": trainer.evaluate(trainer.x_fit, data.y_train[: trainer.n_fit])[1],
+        "train_accuracy_true_labels": trainer.evaluate(trainer.x_fit, data.y_train[:n_fit])[1],
     }
 
 
-def _reusable_training(config, output_dir):
-    """The cell's training record, when it is current and its model is intact; else ``None``."""
-    directory = Path(output_dir)
-    try:
-        training = read_json(directory / TRAINING)
-    except DataError:
-        return None
-    if not fingerprints_match(training.get("fingerprint"), _fingerprint(config, output_dir)):
-        return None
-    model = directory / MODEL
-    if not model.is_file() or sha256(model) != training.get("model_sha256"):
-        return None
-    return training
+def _reusable_training(plan):
+    """The current training record and model (staged by an earlier run, or the finished cell's), or ``None``."""
+    for directory in (plan.folder.stage, plan.folder.final):
+        try:
+            training = read_json(directory / TRAINING)
+        except DataError:
+            continue
+        model = directory / MODEL
+        if (fingerprints_match(training.get("fingerprint"), plan.fingerprint) and model.is_file()
+                and sha256(model) == training.get("model_sha256")):
+            return training, model
+    return None
 
 
 def _curve(records):
@@ -453,43 +576,45 @@ def _curve(records):
             "batches_true_labels": np.array(len(records[0].curve["mfr_train"]))}
 
 
-def _training_stage(config, data, output_dir, progress):
-    """Train (or resume) the cell and write ``training.json`` and ``model.keras``."""
-    network, base_path = _initial_network(config, data, output_dir)
+def _training_stage(plan, progress):
+    """The trained network and its record: reused when current, else trained (or resumed) and staged."""
+    keras = soft_import("keras", "training a network")
+    reusable = _reusable_training(plan)
+    if reusable is not None:
+        progress("training is current (training.json and model.keras): analysing only")
+        network = keras.models.load_model(reusable[1], safe_mode=True, compile=False)
+        _check_layer(network, plan.config.layer)
+        return network, reusable[0]
+    network = _initial_network(plan)
     started = time.perf_counter()
-    phases = _phases(config, data)
-    labels = phases[-1].labels if phases else data.y_train
-    records, trainer = _train(config, data, network, output_dir, progress)
-    accuracy = _evaluation(trainer, data, records, phases)
+    records, trainer = _train(plan, network, progress)
+    accuracy = _evaluation(plan, trainer, records)
+    folder, config = plan.folder, plan.config
     if config.protocol == "curve":
-        write_npz(output_dir / CURVE, **_curve(records))
-    network.save(output_dir / MODEL)
-    trainable = [item.name for item in network.layers if item.trainable and item.weights]
-    frozen = [item.name for item in network.layers if not item.trainable and item.weights]
-    noise = config.noise if records else 0.0
-    chosen = noisy_labels(data.y_train, noise, config.seed)[1] if noise else np.array([], dtype=np.int64)
+        write_npz(folder.new(CURVE), **_curve(records))
+    network.save(folder.new(MODEL))
     training = {
-        "fingerprint": _fingerprint(config, output_dir),
+        "fingerprint": plan.fingerprint,
         "phases": [r.to_dict() for r in records],
         "epochs": {r.name: r.epochs for r in records},
         "stop_reasons": {r.name: r.stop_reason for r in records},
         **accuracy,
         "labels": {
-            "noise": noise,
-            "shuffled": int(len(chosen)),
-            "changed": int((labels != data.y_train).sum()),
+            "noise": plan.noise,
+            "shuffled": int(len(plan.shuffled)),
+            "changed": int((plan.labels != plan.data.y_train).sum()),
             "rule": f"labels of round(label_noise * n) samples drawn by numpy default_rng([{config.seed}, "
                     f"{LABEL_STREAM}]) permuted among themselves",
-            "labels_sha256": _digest(labels),
+            "labels_sha256": _digest(plan.labels),
         },
-        "base_model": paths.repository_relative(base_path),
-        "trainable_layers": trainable,
-        "frozen_layers": frozen,
+        "base_model": paths.repository_relative(plan.base_model),
+        "trainable_layers": [item.name for item in network.layers if item.trainable and item.weights],
+        "frozen_layers": [item.name for item in network.layers if not item.trainable and item.weights],
         "training_wall_time_s": time.perf_counter() - started,
-        "model_sha256": sha256(output_dir / MODEL),
+        "model_sha256": sha256(folder.new(MODEL)),
     }
-    write_json(output_dir / TRAINING, training)
-    (output_dir / CHECKPOINT).unlink(missing_ok=True)
+    write_json(folder.new(TRAINING), training)
+    folder.new(CHECKPOINT).unlink(missing_ok=True)
     return network, training
 
 
@@ -501,143 +626,47 @@ def _initial_weights(config, data):
     return {variable.path: np.asarray(variable) for variable in network.weights}
 
 
-def _diagnostics(network, data, config):
-    """The rival diagnostics on a fixed set of training samples, with the labels trained on."""
-    phases = _phases(config, data)
-    labels = phases[-1].labels if phases else data.y_train
-    n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)
-    index = np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES])
-    return network_diagnostics(network, data.x_train[index], labels[index], config.layer,
-                               initial_weights=_initial_weights(config, data), seed=config.seed)
-
-
-def run_cell(config, progress=print):
-    """Run one experimental cell and write its outputs.
-
-    Outputs in ``config.output_dir`` (default ``results/cells/<cell id>``):
-    ``training.json`` (every phase's epochs, history, traces and why it
-    stopped), ``model.keras``, ``spikes.npz`` (rasters ``train`` and ``test``,
-    read with :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node
-    statistics and a 300-sample raster excerpt, read with
-    :func:`spikelib.cellfiles.read_nodes`), ``curve.npz`` for the curve
-    protocol, and, written last and atomically, ``metrics.json``. Whether a
-    cell is finished is decided by :func:`spikelib.cellfiles.cell_status`.
-
-    An interrupted cell resumes from its checkpoint; a cell whose training is
-    current (same parameters and training version, model intact) is only
-    analysed. Everything that can be checked before training is checked
-    before training: the data, the window against the size of each split,
-    the targets against chance, and the observed layer's name.
-
-    Parameters
-    ----------
-    config : CellConfig or dict
-    progress : callable
-        Receives one-line progress messages.
-
-    Returns
-    -------
-    CellResult
-
-    Raises
-    ------
-    ParameterError
-        Bad parameters, a window too long for a split, a layer the model does
-        not have, a target at or below chance, or a validation split that
-        leaves no sample on one side.
-    DataError
-        Missing or corrupt data, a retraining cell without its generalizing
-        model, or another run writing to the same output folder.
-    TrainingError
-        If the training loss becomes non-finite (divergence).
-    """
-    if isinstance(config, dict):
-        config = CellConfig.from_dict(config)
-    started = time.perf_counter()
-    if config.output_dir is None:
-        config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
-    output_dir = Path(config.output_dir)
-    _check_output_dir(output_dir)
-    with _exclusive(output_dir):
-        return _run_locked(config, output_dir, started, progress)
-
-
-def _check_output_dir(output_dir):
-    """The output folder must be a folder this process can write; made if missing."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ParameterError(f"`output_dir` {output_dir} is a file, not a folder; give a folder (--out).", "output_dir")
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=output_dir):
-            pass
-    except OSError as error:
-        raise ParameterError(f"`output_dir` {output_dir} cannot be written ({error.strerror}); give a folder you "
-                             "can write (--out).", "output_dir") from None
-
-
-@contextlib.contextmanager
-def _exclusive(output_dir):
-    """Hold the output folder's lock: a second run on the same folder fails at once, naming it."""
-    path = Path(output_dir) / LOCK
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise DataError(f"Another run is writing to {output_dir} (it holds {path.name}). Wait for it to finish, "
-                        "or give this run another output folder (--out).") from None
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def _run_locked(config, output_dir, started, progress):
-    keras = soft_import("keras", "training a network")
-    seed_everything(config.seed)
-    data = training_subset(load_dataset(config.dataset, data_dir=config.data_dir), config.train_samples)
-    progress(f"{cell_id(config)}: {data.name} from {data.source}, "
-             f"{len(data.x_train)} train / {len(data.x_test)} test samples")
-    _check_against_data(config, data)
-    training = _reusable_training(config, output_dir)
-    if training is not None:
-        progress("training is current (training.json and model.keras): analysing only")
-        network = keras.models.load_model(output_dir / MODEL, safe_mode=True, compile=False)
-        _check_layer(network, config.layer)
-    else:
-        network, training = _training_stage(config, data, output_dir, progress)
-    # Only now is the earlier result superseded: a rerun that fails in its checks or its training
-    # leaves a finished cell finished.
-    (output_dir / METRICS).unlink(missing_ok=True)
-
+def _analysis(plan, network, progress):
+    """Record the observed layer, compute every statistic, and stage the rasters and per-node files."""
+    config, data, folder = plan.config, plan.data, plan.folder
     progress("recording the observed layer on the training and test sets")
     spikes, orders, magnitudes = record_layer(network, data, config)
-    save_rasters(output_dir / SPIKES, train=spikes["train"], test=spikes["test"])
+    save_rasters(folder.new(SPIKES), train=spikes["train"], test=spikes["test"])
     progress("computing the statistics of both recordings")
     train_stats, train_nodes = split_statistics(spikes["train"], config, stationarity=False,
                                                 labels=data.y_train[orders["train"]], magnitude=magnitudes["train"])
     test_stats, test_nodes = split_statistics(spikes["test"], config, stationarity=True,
                                               labels=data.y_test[orders["test"]], magnitude=magnitudes["test"])
-    n_fit = len(data.x_train) - int(len(data.x_train) * config.validation_split)
-    sample = np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES])
+    sample = plan.diagnostic_sample
     weight_stats, weight_nodes = weight_statistics(network, config.layer, train_nodes["firing_rate"],
                                                    inputs=data.x_train[sample])
     progress("the rival diagnostics, the indicators from few samples, and every hidden layer")
-    diagnostics, diagnostic_seconds = _diagnostics(network, data, config)
-    few = few_sample_indicators(spikes["train"], config.window)
-    depth = layer_indicators(network, data.x_test[orders["test"]], config.window)
+    diagnostics, diagnostic_seconds = network_diagnostics(
+        network, data.x_train[sample], plan.labels[sample], config.layer,
+        initial_weights=_initial_weights(config, data), seed=config.seed)
     excerpt = spikes["test"][:, :EXCERPT_SAMPLES]
-    write_npz(output_dir / NODES, **{f"train_{k}": v for k, v in train_nodes.items()},
+    write_npz(folder.new(NODES), **{f"train_{k}": v for k, v in train_nodes.items()},
               **{f"test_{k}": v for k, v in test_nodes.items()}, **weight_nodes,
               test_excerpt=np.packbits(excerpt, axis=1), test_excerpt_shape=np.array(excerpt.shape))
-    if not (config.save_model or config.condition == "generalizing"):
-        (output_dir / MODEL).unlink(missing_ok=True)
+    statistics = {
+        "splits": {"train": train_stats, "test": test_stats},
+        "weights": weight_stats,
+        "diagnostics": diagnostics,
+        "few_samples": few_sample_indicators(spikes["train"], config.window),
+        "layers": layer_indicators(network, data.x_test[orders["test"]], config.window),
+        "seconds": {"train_split": train_stats.pop("seconds"), "test_split": test_stats.pop("seconds"),
+                    "diagnostics": diagnostic_seconds},
+    }
+    return spikes, statistics
 
-    summary = {key: training[key] for key in ("train_accuracy", "train_accuracy_running",
-                                              "train_accuracy_evaluated", "validation_accuracy",
-                                              "test_accuracy", "train_accuracy_true_labels")}
-    metrics = {
+
+def _metrics(plan, training, statistics, started):
+    """The cell's ``metrics.json``: parameters, data, accuracies, statistics, files and provenance."""
+    config, data, folder = plan.config, plan.data, plan.folder
+    summary = {key: training[key] for key in _ACCURACIES}
+    # Generalizing models are kept always: other cells retrain them.
+    kept = [name for name in _CELL_FILES if name != MODEL or config.save_model or config.condition == "generalizing"]
+    return {
         "cell_id": cell_id(config),
         "complete": True,
         "protocol": {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION},
@@ -661,22 +690,92 @@ def _run_locked(config, output_dir, started, progress):
         "base_model": training["base_model"],
         "trainable_layers": training["trainable_layers"],
         "frozen_layers": training["frozen_layers"],
-        "splits": {"train": train_stats, "test": test_stats},
-        "weights": weight_stats,
-        "diagnostics": diagnostics,
-        "few_samples": few,
-        "layers": depth,
-        "seconds": {"train_split": train_stats.pop("seconds"), "test_split": test_stats.pop("seconds"),
-                    "diagnostics": diagnostic_seconds},
-        "files": {name: sha256(output_dir / name) for name in (TRAINING, SPIKES, NODES, MODEL, CURVE)
-                  if (output_dir / name).is_file()},
+        **statistics,
+        "files": {name: sha256(folder.current(name)) for name in kept if folder.current(name).is_file()},
         "versions": package_versions(),
         "machine": machine(),
         "training_wall_time_s": training["training_wall_time_s"],
         "wall_time_s": time.perf_counter() - started,
     }
-    write_json(output_dir / METRICS, metrics)
-    (output_dir / PROGRESS).unlink(missing_ok=True)
-    progress(f"done in {metrics['wall_time_s']:.0f} s: train accuracy {summary['train_accuracy']:.3f}, "
-             f"MFR train {train_stats['mfr']:.3f}")
+
+
+def _checked_data(config, progress):
+    """Seed everything, load the cell's data, and check the cell against it (before any training)."""
+    seed_everything(config.seed)
+    data = training_subset(load_dataset(config.dataset, data_dir=config.data_dir), config.train_samples)
+    progress(f"{cell_id(config)}: {data.name} from {data.source}, "
+             f"{len(data.x_train)} train / {len(data.x_test)} test samples")
+    _check_against_data(config, data)
+    return data
+
+
+def run_cell(config, progress=print):
+    """Run one experimental cell and write its outputs (see the module's description).
+
+    Parameters
+    ----------
+    config : CellConfig or dict
+    progress : callable
+        Receives one-line progress messages.
+
+    Returns
+    -------
+    CellResult
+
+    Raises
+    ------
+    ParameterError
+        A parameter the cell's data or model cannot take (checked before training), or an unwritable folder.
+    DataError
+        Missing or corrupt data or base model, or another run writing to the same folder.
+    TrainingError
+        If the training loss becomes non-finite (divergence).
+    """
+    started = time.perf_counter()
+    config = (CellConfig.from_dict(config) if isinstance(config, dict) else config).placed()
+    output_dir = _check_output_dir(Path(config.output_dir))
+    with _exclusive(output_dir):
+        try:
+            _Folder(output_dir).recover(progress)
+            plan = plan_cell(config, _checked_data(config, progress))
+            network, training = _training_stage(plan, progress)
+            spikes, statistics = _analysis(plan, network, progress)
+            metrics = _metrics(plan, training, statistics, started)
+            plan.folder.commit(metrics)
+        finally:
+            (output_dir / PROGRESS).unlink(missing_ok=True)  # finished or failed, it is no longer training
+    progress(f"done in {metrics['wall_time_s']:.0f} s: train accuracy {metrics['train_accuracy']:.3f}, "
+             f"MFR train {metrics['splits']['train']['mfr']:.3f}")
     return CellResult(config, metrics, spikes, output_dir, training)
+
+
+def _check_output_dir(output_dir):
+    """The output folder, which must be a folder this process can write; made if missing."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ParameterError(f"`output_dir` {output_dir} is a file, not a folder; give a folder (--out).", "output_dir")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as error:
+        raise ParameterError(f"`output_dir` {output_dir} cannot be written ({error.strerror}); give a folder you "
+                             "can write (--out).", "output_dir") from None
+    return output_dir
+
+
+@contextlib.contextmanager
+def _exclusive(output_dir):
+    """Hold the output folder's lock: a second run on the same folder fails at once, naming it."""
+    path = Path(output_dir) / LOCK
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataError(f"Another run is writing to {output_dir} (it holds {path.name}). Wait for it to finish, "
+                        "or give this run another output folder (--out).") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

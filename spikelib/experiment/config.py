@@ -234,6 +234,32 @@ class CellConfig:
             return float(self.label_noise)
         return 1.0 if (self.trains_on_shuffled_labels or self.protocol == "curve") else 0.0
 
+    def phase_noise(self, phase):
+        """The label noise of one training phase: ``"true labels"`` (none in a curve: its second
+        phase shuffles) or ``"shuffled labels"``."""
+        if phase == "true labels" and self.protocol == "curve":
+            return 0.0
+        return self.noise
+
+    def base_cell(self):
+        """The generalizing cell this cell retrains (same data set, model, width and seed), or ``None``.
+
+        Its folder is the sibling of this cell's, where both have one.
+        """
+        if self.condition not in RETRAINING or self.protocol != "cell":
+            return None
+        base = dataclasses.replace(self, condition="generalizing", protocol="cell", output_dir=None)
+        if self.output_dir is None:
+            return base
+        return dataclasses.replace(base, output_dir=str(Path(self.output_dir).parent / cell_id(base)))
+
+    def placed(self, root=None):
+        """This cell with its output folder: the one given, else ``<root>/cells/<cell id>``
+        (``root`` default: the results folder, :func:`spikelib.paths.results_dir`)."""
+        if self.output_dir is not None:
+            return self
+        return dataclasses.replace(self, output_dir=str(paths.cells_dir(root) / cell_id(self)))
+
     @classmethod
     def from_dict(cls, values):
         """Build from a mapping; an unknown key fails naming it and the known keys.

@@ -12,7 +12,10 @@ Classes
 -------
 OnsetDetector
     The change-point rule (:mod:`spikelib.onset`), for any series of indicator values.
-MemorizationMonitor
+
+Functions
+---------
+memorization_monitor
     A Keras callback: the indicator on a fixed probe at the end of every
     epoch, fed to an :class:`OnsetDetector`; the alarm is logged, kept, and
     may stop training.
@@ -24,34 +27,12 @@ from .._optional import soft_import
 from ..exceptions import ParameterError
 from ..onset import Alarm, OnsetDetector
 from .config import OBSERVED_LAYER
+from .probes import firing_function
 
-__all__ = ["OnsetDetector", "Alarm", "MemorizationMonitor", "probe_mfr"]
-
-
-def probe_mfr(network, probe, layer=OBSERVED_LAYER):
-    """A compiled function returning the mean firing rate of ``layer`` on the fixed ``probe``.
-
-    Raises
-    ------
-    ParameterError
-        If the model has no layer of that name.
-    """
-    tf = soft_import("tensorflow", "the memorization monitor")
-    keras = soft_import("keras", "the memorization monitor")
-    names = [item.name for item in network.layers]
-    if layer not in names:
-        raise ParameterError(f"`layer`={layer!r} is not in the model; its layers are {names}.", "layer")
-    upto = keras.Model(network.inputs, network.get_layer(layer).output)
-    inputs = tf.constant(np.asarray(probe, dtype="float32"))
-
-    @tf.function
-    def mfr():
-        return tf.reduce_mean(tf.cast(upto(inputs, training=False) > 0, tf.float32))
-
-    return mfr
+__all__ = ["OnsetDetector", "Alarm", "memorization_monitor"]
 
 
-def MemorizationMonitor(probe, layer=OBSERVED_LAYER, detector=None, stop_training=False, verbose=True,
+def memorization_monitor(probe, layer=OBSERVED_LAYER, detector=None, stop_training=False, verbose=True,
                         n_samples=None):
     """A Keras callback that watches the observed layer's firing rate for the onset of memorization.
 
@@ -87,6 +68,7 @@ def MemorizationMonitor(probe, layer=OBSERVED_LAYER, detector=None, stop_trainin
         or a detector that is not an :class:`OnsetDetector`.
     """
     keras = soft_import("keras", "the memorization monitor")
+    tf = soft_import("tensorflow", "the memorization monitor")
     probe = np.asarray(probe)
     if probe.ndim < 2 or len(probe) == 0:
         raise ParameterError(f"`probe` must be a non-empty batch of inputs; got shape {probe.shape}.", "probe")
@@ -105,7 +87,8 @@ def MemorizationMonitor(probe, layer=OBSERVED_LAYER, detector=None, stop_trainin
 
         def set_model(self, model):
             super().set_model(model)
-            self._mfr = probe_mfr(model, probe, layer)
+            fired = firing_function(model, layer, probe, reuse_frozen=False)
+            self._mfr = tf.function(lambda: tf.reduce_mean(fired()))
 
         def on_epoch_end(self, epoch, logs=None):
             import time
@@ -120,7 +103,7 @@ def MemorizationMonitor(probe, layer=OBSERVED_LAYER, detector=None, stop_trainin
                 if logs is not None:
                     logs["memorization_alarm"] = raised.epoch
                 if verbose:
-                    print(f"MemorizationMonitor: onset of memorization at {raised.describe()}")
+                    print(f"memorization monitor: onset of memorization at {raised.describe()}")
                 if stop_training:
                     self.model.stop_training = True
 

@@ -1,9 +1,9 @@
 """Recording a layer's firing rate during training (the paper's Figure 5).
 
-Classes
--------
-FiringRateRecorder
-    Keras callback: the mean firing rate of one layer on fixed probe batches
+Functions
+---------
+firing_rate_recorder
+    A Keras callback: the mean firing rate of one layer on fixed probe batches
     (e.g. 100 training and 100 test samples) after every training batch, or
     after every ``every``-th.
 
@@ -22,18 +22,18 @@ its compiled step instead (:class:`spikelib.experiment.training.Trainer`).
 ``make bench`` measures all of these.
 """
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from .._optional import soft_import
 from .._validation import check_positive_int
 from .config import OBSERVED_LAYER
+from .probes import rate_function, upstream_frozen
 
-__all__ = ["FiringRateRecorder"]
+__all__ = ["firing_rate_recorder"]
 
 
-class FiringRateRecorder(keras.callbacks.Callback):
-    """Mean firing rate of ``layer`` on fixed probes after every training batch.
+def firing_rate_recorder(probe_train, probe_test, layer=OBSERVED_LAYER, every=1):
+    """A Keras callback: the mean firing rate of ``layer`` on fixed probes after every training batch.
 
     Parameters
     ----------
@@ -45,85 +45,66 @@ class FiringRateRecorder(keras.callbacks.Callback):
         Measure after every this many batches of an epoch, and after its last
         batch. 1 is the paper's protocol.
 
-    Attributes
-    ----------
-    mfr_train, mfr_test : list of float
-        Fraction of (probe sample, node) pairs with activation > 0, one value
-        per measurement.
-    batch : list of int
-        The training batch each measurement followed, counted from 1 over all
-        ``fit`` calls.
-    phase : list of int
-        Value of :attr:`phase_value` when each measurement was taken (set it
-        between ``fit`` calls, e.g. 0 for true labels and 1 for shuffled labels).
+    Returns
+    -------
+    keras.callbacks.Callback
+        With attributes ``mfr_train`` and ``mfr_test`` (the fraction of
+        (probe sample, node) pairs with activation > 0, one value per
+        measurement), ``batch`` (the training batch each measurement followed,
+        counted from 1 over all ``fit`` calls) and ``phase`` (the value of
+        ``phase_value`` when each was taken: set it between ``fit`` calls,
+        e.g. 0 for true labels and 1 for shuffled labels).
+
+    Raises
+    ------
+    ParameterError
+        If ``every`` is not a positive integer.
+    MissingDependencyError
+        If Keras or TensorFlow is not installed.
     """
+    keras = soft_import("keras", "recording during training")
+    tf = soft_import("tensorflow", "recording during training")
+    every = check_positive_int(every, "every")
 
-    def __init__(self, probe_train, probe_test, layer=OBSERVED_LAYER, every=1):
-        super().__init__()
-        self.every = check_positive_int(every, "every")
-        self.batch = []
-        self._batches = 0
-        self.probes = tf.constant(np.concatenate([probe_train, probe_test]).astype("float32"))
-        self.n_train = len(probe_train)
-        self.layer = layer
-        self.phase_value = 0
-        self.mfr_train, self.mfr_test, self.phase = [], [], []
-        self._pending = []
-        self._functions = {}
+    class _Recorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.every, self.layer, self.phase_value = every, layer, 0
+            self.batch, self.mfr_train, self.mfr_test, self.phase = [], [], [], []
+            self._batches, self._pending, self._functions = 0, [], {}
 
-    def _upstream_frozen(self, model, target):
-        index = [lay.name for lay in model.layers].index(target.name)
-        return all(not lay.trainable for lay in model.layers[:index] if lay.weights)
+        def set_model(self, model):
+            super().set_model(model)
+            # One compiled function per model and freezing state (a frozen upstream is computed once).
+            key = (id(model), upstream_frozen(model, self.layer))
+            if key not in self._functions:
+                rates = rate_function(model, self.layer, probe_train, probe_test)
+                self._functions[key] = tf.function(rates, jit_compile=True)
+            self._rates = self._functions[key]
 
-    def set_model(self, model):
-        super().set_model(model)
-        target = model.get_layer(self.layer)
-        frozen = self._upstream_frozen(model, target)
-        key = (id(model), frozen)
-        if key not in self._functions:
-            n_train = self.n_train
-            if frozen:
-                # Frozen upstream layers: their output on the probe never changes.
-                features = keras.Model(model.inputs, target.input)(self.probes, training=False)
+        def _measure(self):
+            self._pending.append(self._rates())  # a tensor: no host sync per batch
+            self.batch.append(self._batches)
 
-                def forward():
-                    return target(features, training=False)
-            else:
-                upto = keras.Model(model.inputs, target.output)
-                probes = self.probes
+        def on_train_batch_end(self, batch, logs=None):
+            self._batches += 1
+            if (batch + 1) % self.every == 0:
+                self._measure()
 
-                def forward():
-                    return upto(probes, training=False)
+        def on_epoch_end(self, epoch, logs=None):
+            if not self.batch or self.batch[-1] != self._batches:  # the epoch's last batch was skipped
+                self._measure()
+            self._flush()
 
-            def rates():
-                fired = tf.cast(forward() > 0, tf.float32)
-                fired = tf.reshape(fired, (tf.shape(fired)[0], -1))
-                return tf.stack([tf.reduce_mean(fired[:n_train]), tf.reduce_mean(fired[n_train:])])
+        def on_train_end(self, logs=None):
+            self._flush()
 
-            self._functions[key] = tf.function(rates, jit_compile=True)
-        self._rates = self._functions[key]
+        def _flush(self):
+            if self._pending:
+                values = np.asarray(tf.stack(self._pending))
+                self.mfr_train.extend(values[:, 0].tolist())
+                self.mfr_test.extend(values[:, 1].tolist())
+                self.phase.extend([self.phase_value] * len(values))
+                self._pending = []
 
-    def _measure(self):
-        self._pending.append(self._rates())  # a tensor: no host sync per batch
-        self.batch.append(self._batches)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._batches += 1
-        if (batch + 1) % self.every == 0:
-            self._measure()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if not self.batch or self.batch[-1] != self._batches:  # the epoch's last batch was skipped
-            self._measure()
-        self._flush()
-
-    def on_train_end(self, logs=None):
-        self._flush()
-
-    def _flush(self):
-        if self._pending:
-            values = np.asarray(tf.stack(self._pending))
-            self.mfr_train.extend(values[:, 0].tolist())
-            self.mfr_test.extend(values[:, 1].tolist())
-            self.phase.extend([self.phase_value] * len(values))
-            self._pending = []
+    return _Recorder()

@@ -43,8 +43,9 @@ from .._validation import check_positive_int
 from ..exceptions import DataError
 from ..storage import read_npz, write_npz
 from .config import ANALYSIS_ONLY
+from .probes import rate_function
 
-__all__ = ["Trainer", "StopRule", "PhaseRecord", "noisy_labels", "save_checkpoint", "load_checkpoint",
+__all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
            "epoch_order", "fingerprints_match", "HISTORY_KEYS", "TRACE_KEYS"]
 
 #: Seed streams (with the cell's seed): labels, epoch order. Changing one never shifts another.
@@ -54,6 +55,11 @@ TRACE_KEYS = ("epoch", "accuracy", "probe_accuracy", "mfr", "cv_fr", "mf", "cv_m
 #: Layers whose compiled step XLA speeds up on a CPU; convolutions run slower under XLA here.
 _XLA_LAYERS = {"InputLayer", "Flatten", "Dense"}
 _EVALUATION_BATCH = 2048
+
+
+def fit_count(n_train, validation_split):
+    """Training samples fitted when ``validation_split`` of ``n_train`` validate (Keras keeps the tail)."""
+    return n_train - int(n_train * validation_split)
 
 
 def noisy_labels(labels, fraction, seed, stream=LABEL_STREAM):
@@ -217,13 +223,11 @@ class Trainer:
         self.batch_size = int(batch_size)
         self.learning_rate = float(learning_rate)
         self.layer = layer
-        n_validation = int(len(x_train) * validation_split)  # Keras keeps the tail
-        self.n_fit = len(x_train) - n_validation
+        self.n_fit = fit_count(len(x_train), validation_split)
         self.x_fit = tf.constant(x_train[: self.n_fit])
         self.x_val = tf.constant(x_train[self.n_fit:])
         self.probe = probe
         self.probe_every = check_positive_int(probe_every, "probe_every")
-        self.n_probe_train = len(probe[0]) if probe is not None else 0
         self.jit = all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
         self.y_fit = self.y_val = None
         self._step = self._epoch = None
@@ -297,34 +301,8 @@ class Trainer:
         self._evaluate = tf.function(evaluate, jit_compile=self.jit, reduce_retracing=True)
 
     def _probe_function(self):
-        """Mean firing rate of the observed layer on the probe halves, as a compiled closure."""
-        if self.probe is None:
-            return None
-        tf, keras = self.tf, self.keras
-        network = self.network
-        target = network.get_layer(self.layer)
-        names = [item.name for item in network.layers]
-        upstream = network.layers[: names.index(target.name)]
-        probes = tf.constant(np.concatenate(self.probe).astype("float32"))
-        n_train = self.n_probe_train
-        if all(not item.trainable for item in upstream if item.weights):
-            # Frozen layers before the observed one: their output on the probe never changes.
-            features = keras.Model(network.inputs, target.input)(probes, training=False)
-
-            def forward():
-                return target(features, training=False)
-        else:
-            upto = keras.Model(network.inputs, target.output)
-
-            def forward():
-                return upto(probes, training=False)
-
-        def rates():
-            fired = tf.cast(forward() > 0, tf.float32)
-            fired = tf.reshape(fired, (tf.shape(fired)[0], -1))
-            return tf.stack([tf.reduce_mean(fired[:n_train]), tf.reduce_mean(fired[n_train:])])
-
-        return rates
+        """Mean firing rate of the observed layer on the probe halves (a closure), or ``None`` without a probe."""
+        return None if self.probe is None else rate_function(self.network, self.layer, *self.probe)
 
     def train_epoch(self, order):
         """One epoch in the given sample order.

@@ -11,7 +11,6 @@
 """
 
 import argparse
-import dataclasses
 import logging
 import sys
 import time
@@ -72,12 +71,10 @@ def cell_parameters(args):
     ParameterError
         If a value is invalid; the message names the parameter.
     """
-    from ..experiment.config import CellConfig, cell_id, parameter_specs
+    from ..experiment.config import CellConfig, parameter_specs
 
     config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in parameter_specs()})
-    if config.output_dir is None:
-        config = dataclasses.replace(config, output_dir=str(paths.results_dir() / "cells" / cell_id(config)))
-    return config.recorded()
+    return config.placed().recorded()
 
 
 def _stream_papermill_log():

@@ -17,7 +17,6 @@ load_profile
     Read and validate a profile by name or path; return a :class:`Profile`.
 """
 
-import dataclasses
 import hashlib
 import math
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 from .. import paths
 from .._optional import soft_import
 from ..exceptions import ParameterError, ProfileError
-from ..experiment.config import RETRAINING, CellConfig, cell_id, parameter_specs
+from ..experiment.config import CellConfig, cell_id, parameter_specs
 
 __all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES", "MAX_CELLS"]
 
@@ -221,7 +220,7 @@ def _expand(path, where, block, overrides, defaults, protocol, root):
         except ParameterError as error:
             raise ProfileError(f"{path}: `{_offending_key(error, where, axes, combination, overrides, defaults)}`: "
                                f"{error}") from None
-        configs.append(dataclasses.replace(config, output_dir=str(root / "cells" / cell_id(config))))
+        configs.append(config.placed(root))
     return configs
 
 
@@ -248,8 +247,8 @@ def _order(path, configs):
     cells = []
     for config in configs:
         depends_on = None
-        if config.condition in RETRAINING and config.protocol == "cell":
-            base = dataclasses.replace(config, condition="generalizing", protocol="cell")
+        base = config.base_cell()
+        if base is not None:
             depends_on = cell_id(base)
             if depends_on not in ids:
                 raise ProfileError(

@@ -239,7 +239,7 @@ PROBE_STRIDE = 10
 def callback_overhead(width=512, epochs=3, repeats=3, stride=PROBE_STRIDE, seed=0):
     """The cost of recording the firing rate on 100 + 100 probe samples during training.
 
-    Two ways: the Keras callback :class:`FiringRateRecorder` with ``model.fit``
+    Two ways: the Keras callback :func:`firing_rate_recorder` with ``model.fit``
     (for users of ``fit``), and the compendium's loop with the probe computed
     inside the compiled training step (what cells do); each after every batch
     (the paper's protocol) and after every ``stride``-th batch. Each against the
@@ -248,7 +248,7 @@ def callback_overhead(width=512, epochs=3, repeats=3, stride=PROBE_STRIDE, seed=
     """
     from ..experiment.cell import seed_everything
     from ..experiment.models import build_model, compile_model
-    from ..experiment.recording import FiringRateRecorder
+    from ..experiment.recording import firing_rate_recorder
     from ..experiment.training import Trainer, epoch_order
 
     data, skipped = _fashion_or_skip()
@@ -267,7 +267,7 @@ def callback_overhead(width=512, epochs=3, repeats=3, stride=PROBE_STRIDE, seed=
             network = build_model("mlp", width, data.input_shape, data.n_classes, seed=seed)
             if kind.startswith("fit"):
                 compile_model(network)
-                callbacks = [FiringRateRecorder(*probe, every=stride_of_kind)] if stride_of_kind else []
+                callbacks = [firing_rate_recorder(*probe, every=stride_of_kind)] if stride_of_kind else []
                 network.fit(data.x_train[:2048], data.y_train[:2048], batch_size=256, epochs=1, verbose=0,
                             callbacks=callbacks)  # compile the graphs outside the timing
                 warm_up = len(callbacks[0].mfr_train) if callbacks else 0
@@ -301,14 +301,14 @@ def callback_overhead(width=512, epochs=3, repeats=3, stride=PROBE_STRIDE, seed=
 
 
 def monitor_overhead(width=512, epochs=5, repeats=3, probe_size=1000, seed=0):
-    """Training time with ``model.fit`` with and without the online :func:`MemorizationMonitor`.
+    """Training time with ``model.fit`` with and without the online :func:`memorization_monitor`.
 
     The monitor measures the firing rate on ``probe_size`` training samples
     once per epoch; best of ``repeats``, interleaved.
     """
     from ..experiment.cell import seed_everything
     from ..experiment.models import build_model, compile_model
-    from ..experiment.monitor import MemorizationMonitor
+    from ..experiment.monitor import memorization_monitor
 
     data, skipped = _fashion_or_skip()
     if skipped:
@@ -319,7 +319,7 @@ def monitor_overhead(width=512, epochs=5, repeats=3, probe_size=1000, seed=0):
         for kind in times:
             seed_everything(seed)
             network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
-            callbacks = [MemorizationMonitor(probe, verbose=False)] if kind == "with" else []
+            callbacks = [memorization_monitor(probe, verbose=False)] if kind == "with" else []
             network.fit(data.x_train[:2048], data.y_train[:2048], batch_size=256, epochs=1, verbose=0,
                         callbacks=callbacks)
             start = time.perf_counter()
