@@ -54,7 +54,7 @@ from spikelib.report import benchmark, plots, results
 from spikelib.report.render import caption, html_table
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
-joined = [paths.results_dir() / name for name in join_profiles if (paths.results_dir() / name / "cells").is_dir()]
+joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
 frame = benchmark.benchmark_set([root, *joined])
 finished, planned, progress = results.completion(root)
 glue(f"{profile}_progress", progress, display=False)
@@ -174,7 +174,7 @@ if len(few):
 # %% [markdown]
 # ## The online monitor
 #
-# `spikelib.experiment.monitor.MemorizationMonitor` is a Keras callback: at the
+# `spikelib.experiment.monitor.memorization_monitor` is a Keras callback: at the
 # end of every epoch it measures the observed layer's mean firing rate on a
 # fixed probe of training samples and feeds it to a one-sided CUSUM
 # (`spikelib.onset.OnsetDetector`): each epoch's value is forecast by the mean
@@ -223,7 +223,7 @@ if len(noisy):
     clean = noisy[noisy["label_noise"] == 0]
     monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} "
                    f"run{'s' * (len(clean) != 1)} on clean labels")
-monitor_summary = "The online monitor (MemorizationMonitor) " + " and ".join(monitor) + "."
+monitor_summary = "The online monitor " + " and ".join(monitor) + "."
 glue(f"{profile}_monitor_summary", monitor_summary, display=False)
 display(Markdown(monitor_summary))
 

@@ -36,7 +36,6 @@ tables_dir = None
 # %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
@@ -129,7 +128,7 @@ glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]
 # networks.
 
 # %% tags=["hide-input"]
-if benchmark_profile and (paths.results_dir() / benchmark_profile / "cells").is_dir():
+if benchmark_profile and paths.has_cells(paths.results_dir() / benchmark_profile):
     source = benchmark.networks(paths.results_dir() / benchmark_profile)
     source["group"] = [followup.group(c, n) for c, n in zip(source["condition"], source["label_noise"])]
     where = f"the {len(source)} networks of the `{benchmark_profile}` profile"

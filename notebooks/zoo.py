@@ -139,7 +139,7 @@ if fig is not None:
 
 # %% tags=["hide-input"]
 noise_roots = [paths.results_dir() / name for name in noise_profiles]
-noisy = benchmark.benchmark_set([r for r in noise_roots if (r / "cells").is_dir()])
+noisy = benchmark.benchmark_set([r for r in noise_roots if paths.has_cells(r)])
 groups = zoo.noise_groups(noisy)
 display(HTML(html_table(groups.rename(columns=zoo.GROUP_COLUMNS), digits=1)))
 memorizing = zoo.memorizing_by_gap(noisy)

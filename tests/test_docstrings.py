@@ -1,8 +1,6 @@
 """Every public function that raises documents it under ``Raises``; library code never exits."""
 
 import ast
-import importlib
-import inspect
 from pathlib import Path
 
 import pytest

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from spikelib.report import followup, plots  # noqa: E402
+from spikelib.report import depth, followup, plots  # noqa: E402
 
 
 def _table():
@@ -53,7 +53,7 @@ def _layers(observed_all, observed_last, conditions=("generalizing", "mem_retrai
 
 
 def test_depth_changes_are_against_the_same_layer_of_the_generalizing_network():
-    changes = followup.depth_changes(_layers(observed_all=0.20, observed_last=0.10)).set_index(
+    changes = depth.depth_changes(_layers(observed_all=0.20, observed_last=0.10)).set_index(
         ["model", "condition", "layer"])
     assert changes.loc[("CNN", "mem_retrain_all", "conv"), "mfr_change"] == pytest.approx(-0.15)
     assert changes.loc[("CNN", "mem_retrain_all", "observed"), "mfr_change"] == pytest.approx(-0.40)
@@ -62,11 +62,11 @@ def test_depth_changes_are_against_the_same_layer_of_the_generalizing_network():
 
 
 def test_depth_summary_reads_h6_from_the_observed_layer_of_both_retraining_networks():
-    hidden = followup.depth_summary(followup.depth_changes(_layers(observed_all=0.20, observed_last=0.10)))
+    hidden = depth.depth_summary(depth.depth_changes(_layers(observed_all=0.20, observed_last=0.10)))
     assert hidden.startswith("CNN-64 (seed 0)") and "MLP" not in hidden  # one hidden layer: nothing to view
     assert "(`conv`) goes from 0.700 to 0.550" in hidden and "the first stays at 0.700 (change +0.000)" in hidden
     assert "moves less when the earlier layers may memorize (-0.400 against -0.500), as H6 expects." in hidden
-    shown = followup.depth_summary(followup.depth_changes(_layers(observed_all=0.05, observed_last=0.10)))
+    shown = depth.depth_summary(depth.depth_changes(_layers(observed_all=0.05, observed_last=0.10)))
     assert "moves more" in shown and "against what H6 expects" in shown
 
 
@@ -84,14 +84,14 @@ def test_depth_summary_says_whether_how_far_each_network_memorized_could_explain
     layers = _layers(observed_all=observed_all, observed_last=0.10)
     layers["train_accuracy"] = layers["condition"].map({"generalizing": 0.95, "mem_retrain_last": 0.5,
                                                         "mem_retrain_all": accuracy_all})
-    assert followup.depth_summary(followup.depth_changes(layers)).endswith(clause)
+    assert depth.depth_summary(depth.depth_changes(layers)).endswith(clause)
 
 
 def test_depth_summary_says_what_is_missing():
     partial = _layers(0.2, 0.1, conditions=("generalizing", "mem_retrain_last"))
-    assert "no MemRetrainAll network has finished yet" in followup.depth_summary(followup.depth_changes(partial))
+    assert "no MemRetrainAll network has finished yet" in depth.depth_summary(depth.depth_changes(partial))
     flat = _layers(0.2, 0.1)
-    assert followup.depth_summary(followup.depth_changes(flat[flat["model"] == "MLP"])) == \
+    assert depth.depth_summary(depth.depth_changes(flat[flat["model"] == "MLP"])) == \
         "No network of this profile has more than one hidden layer."
 
 
@@ -113,3 +113,32 @@ def test_the_committed_cnn_records_every_hidden_layer():
     # MemRandomLast trains only the last two layers of the random network: its convolution is the random one.
     assert cnn.loc[("mem_random_last", "conv"), "mfr"] == cnn.loc[("random", "conv"), "mfr"]
     assert (layers.groupby("cell_id")["position"].max() == layers.groupby("cell_id")["layer"].count() - 1).all()
+
+
+def test_claims_take_their_verdicts_from_the_numbers():
+    from spikelib.report import claims
+
+    separation = pd.DataFrame({"statistic": ["share_rare_5", "mean_abs_r"], "generalizing mean": [0.1, 0.2],
+                               "memorizing mean": [0.4, 0.1], "AUROC memorizing vs generalizing": [0.95, 0.10]})
+    fitted = pd.DataFrame({"network": ["MLP-8"], "condition": ["mem_random_last"], "fraction": [0.3],
+                           "ks_distance": [0.05], "mfr": [0.2], "mfr_predicted": [0.21], "cv_fr": [1.0],
+                           "cv_fr_predicted": [1.1]})
+    beyond = pd.DataFrame({"statistic": ["mean |r|"], "beyond_rate": [0.9]})
+    table = claims.followup_claims(separation, fitted=fitted, beyond=beyond)
+    assert table["verdict"].tolist() == ["holds", "holds", "holds"]
+    # A poor fit, and a correlation that says nothing beyond the rate, change the verdicts.
+    poor = claims.followup_claims(separation, fitted=fitted.assign(mfr_predicted=0.5),
+                                  beyond=beyond.assign(beyond_rate=0.55))
+    assert poor["verdict"].tolist() == ["holds", "does not hold", "partly holds"]
+    assert "2.5 to 2.5 times" in poor.iloc[1, 1] and "adds nothing" in poor.iloc[2, 1]
+
+
+def test_tables_show_reader_labels_whole_numbers_and_condition_names():
+    from spikelib.report.render import html_table
+
+    frame = pd.DataFrame({"condition": ["mem_retrain_last"], "epochs": [1373.0], "share_rare_5": [1.0],
+                          "lambda_q05": [0.25]})
+    text = html_table(frame)
+    assert "MemRetrainLast" in text and "1,373<" in text and "1.00" in text
+    assert "share of rare nodes" in text and "λ, 5th percentile" in text
+    assert "mem_retrain_last" not in text and "lambda_q05" not in text

@@ -49,7 +49,8 @@ from scipy import stats
 from ..cellfiles import read_curve, read_training
 from ..exceptions import DataError
 from ..onset import OnsetDetector
-from .results import MODEL_NAMES, design, finished_cells
+from .labels import MODEL_NAMES
+from .results import design, finished_cells
 from .scores import auroc
 
 __all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",

@@ -8,38 +8,113 @@ group
     Which side of the comparison a network is on: generalizing, memorizing, random.
 condition_means
     A statistic's mean per condition group, for the separation of new statistics.
+page
+    Every table of the follow-up page, computed once from a profile's results.
+network_nodes
+    Each network's per-node arrays, with its group, for the follow-up's figures.
+weights_table
+    The observed layer's weight statistics, one row per network.
 penalty_table
     Networks trained with L1/L2 penalties: the penalty, how far each memorized,
     and the follow-up's statistics.
 penalty_summary
     What the strongest L1 and L2 penalties did, in one sentence from that table.
-simulate_fractions
-    The population model's predicted indicators as the fraction of memorizing nodes grows.
-fit_fractions
-    The fraction of rare nodes fitted to each memorizing network, and the
-    indicators the model predicts for it beside the observed ones.
-depth_changes
-    Each hidden layer's indicators beside the same layer of the generalizing network.
-depth_summary
-    What the depth view says about the paper's H6, in sentences from that table.
+penalty_contrast
+    Whether a penalty makes a generalizing network "rarer" than an unpenalised memorizing one.
 beyond_rate
     How well each statistic separates memorizing from generalizing networks,
     alone and after what the mean firing rate explains is taken out.
+
+The population model's fits are in :mod:`spikelib.report.population`, the
+every-layer view in :mod:`spikelib.report.depth`, and the claim-by-claim
+verdicts in :mod:`spikelib.report.claims`.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..cellfiles import read_nodes
-from ..simulate import fit_memorizing_fraction, population_raster, population_rates
-from ..summary import summarize
+from .. import paths
+from ..cellfiles import read_metrics, read_nodes
 from .scores import auroc
-from .results import CONDITION_LABELS, MODEL_NAMES, design, finished_cells
+from . import claims, population, results
+from .labels import MODEL_NAMES, label
+from .results import finished_cells
 
-__all__ = ["per_node", "group", "condition_means", "penalty_table", "penalty_summary", "simulate_fractions",
-           "fit_fractions", "depth_changes", "depth_summary", "beyond_rate", "GROUPS"]
+__all__ = ["page", "FollowupPage", "per_node", "group", "condition_means", "network_nodes", "weights_table", "penalty_table",
+           "penalty_summary", "penalty_contrast", "beyond_rate", "GROUPS", "WEIGHT_COLUMNS"]
 
 GROUPS = ("generalizing", "memorizing", "random")
+#: The weight statistics of the observed layer the follow-up page shows.
+WEIGHT_COLUMNS = ("weights_in_std", "weights_in_kurtosis", "in_l2_mean", "out_l2_mean", "rho_in_l2_rate",
+                  "rho_out_l2_rate", "rho_bias_rate", "gaussian_rate_mae")
+
+
+#: The follow-up's statistics whose separation the page reports.
+SEPARATION_STATISTICS = ("share_rare_5", "share_rare_1", "lambda_q50", "beta_a", "beta_b", "mean_positive_activation",
+                         "mean_r", "mean_abs_r", "share_significant", "participation_ratio", "excess_fano_mean",
+                         "dispersion_ratio_mean")
+_ACTIVATION = ("lambda_q05", "lambda_q50", "lambda_q95", "share_rare_5", "share_rare_1", "share_silent",
+               "share_always_on", "beta_a", "beta_b", "beta_ks", "mean_positive_activation")
+_CORRELATION = ("mean_r", "mean_abs_r", "r_q05", "r_q50", "r_q95", "share_significant", "participation_ratio",
+                "n_varying")
+
+
+@dataclass
+class FollowupPage:
+    """The follow-up page's tables (see :func:`page`)."""
+
+    networks: pd.DataFrame
+    nodes: list
+    activation: pd.DataFrame
+    correlation: pd.DataFrame
+    weights: pd.DataFrame
+    penalties: pd.DataFrame
+    penalty_text: str
+    fitted: pd.DataFrame
+    separation: pd.DataFrame
+    beyond: pd.DataFrame
+    claims: pd.DataFrame
+
+    def tables(self):
+        """The tables a page writes as CSV, by file stem."""
+        return {"activation": self.activation, "correlation": self.correlation, "weights": self.weights,
+                "penalties": self.penalties, "fitted_fractions": self.fitted, "separation": self.separation,
+                "claims": self.claims}
+
+
+def page(root, penalties_root=None):
+    """Every table of the follow-up page, computed once from the networks of the paper's design.
+
+    Parameters
+    ----------
+    root : path
+        A profile's results folder.
+    penalties_root : path, optional
+        The profile of the penalty sweep (default: ``root``).
+
+    Returns
+    -------
+    FollowupPage
+    """
+    cells = results.collect(root, designs=("paper", "penalty"))  # noise sweeps are for the benchmark
+    train = cells[cells["split"] == "train"].copy()
+    train["group"] = [group(c) for c in train["condition"]]
+    train["network"] = train["model"] + "-" + train["width"].astype(str)
+    plain = train[train["design"] == "paper"].reset_index(drop=True)
+    source = penalties_root or root
+    penalties = penalty_table(source) if paths.has_cells(source) else pd.DataFrame()
+    weights, fitted = weights_table(plain), population.fit_fractions(root)
+    separation = condition_means(cells[cells["cell_id"].isin(plain["cell_id"])], SEPARATION_STATISTICS)
+    beyond = beyond_rate(plain, [(c, label(c)) for c in ("mean_abs_r", "participation_ratio", "share_rare_5")])
+    activation = plain[["network", "condition", *_ACTIVATION]]
+    return FollowupPage(
+        networks=plain, nodes=network_nodes(plain), activation=activation,
+        correlation=plain[["network", "condition", *_CORRELATION]], weights=weights, penalties=penalties,
+        penalty_text=(penalty_summary(penalties) + " " + penalty_contrast(penalties)).strip(), fitted=fitted,
+        separation=separation, beyond=beyond,
+        claims=claims.followup_claims(separation, activation, fitted, weights, penalties, beyond))
 
 
 def group(condition, label_noise=None):
@@ -101,6 +176,39 @@ def condition_means(cells, columns, split="train"):
     return pd.DataFrame(rows)
 
 
+def network_nodes(frame):
+    """Each network's per-node arrays, for the follow-up's figures.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per network with ``directory``, ``group``, ``model`` and ``network``.
+
+    Returns
+    -------
+    list of dict
+        ``group``, ``model``, ``network``, ``train`` (per-node statistics of the training recording) and
+        ``network`` arrays of the observed layer (:func:`spikelib.cellfiles.read_nodes`).
+    """
+    items = []
+    for row in frame.itertuples():
+        nodes = read_nodes(row.directory)
+        items.append({"group": row.group, "model": row.model, "name": row.network, "train": nodes["train"],
+                      "network": nodes["network"]})
+    return items
+
+
+def weights_table(frame):
+    """The observed layer's weight statistics (:data:`WEIGHT_COLUMNS`), one row per network that records them."""
+    rows = []
+    for row in frame.itertuples():
+        values = read_metrics(row.directory).get("weights", {})
+        if values:
+            rows.append({"network": row.network, "condition": row.condition,
+                         **{key: values.get(key) for key in WEIGHT_COLUMNS}})
+    return pd.DataFrame(rows)
+
+
 def penalty_table(root):
     """Networks with penalties on the observed layer's incoming weights, beside the unpenalised ones.
 
@@ -110,7 +218,7 @@ def penalty_table(root):
         One row per (model, width, condition, penalty): ``penalty`` (e.g.
         ``l2 1e-04``, ``none``), ``train_accuracy`` (how far it learned its
         labels), ``epochs``, and on the training recording ``mfr``,
-        ``share_rare_5``, ``lambda_q50``, ``mean_abs_r``,
+        ``share_rare_5``, ``share_silent``, ``lambda_q50``, ``mean_abs_r``,
         ``participation_ratio``, and ``in_l2_mean``.
     """
     rows = []
@@ -128,8 +236,8 @@ def penalty_table(root):
                      "condition": parameters["condition"], "penalty": penalty, "strength": l1 or l2,
                      "kind": "L1" if l1 else ("L2" if l2 else "none"),
                      "train_accuracy": metrics["train_accuracy"], "epochs": sum(metrics["epochs"].values()),
-                     **{k: train.get(k, np.nan) for k in ("mfr", "share_rare_5", "lambda_q50", "mean_abs_r",
-                                                          "participation_ratio")},
+                     **{k: train.get(k, np.nan) for k in ("mfr", "share_rare_5", "share_silent", "lambda_q50",
+                                                          "mean_abs_r", "participation_ratio")},
                      "in_l2_mean": metrics.get("weights", {}).get("in_l2_mean", np.nan)})
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -174,180 +282,29 @@ def penalty_summary(table):
     return " ".join(sentences)
 
 
-def simulate_fractions(base_rates, n_nodes, fractions=np.linspace(0, 0.9, 10), n_samples=10_000, window=100,
-                       correlations=(0.0, 0.05), rare_max=0.05, seed=0):
-    """The population model's indicators as the fraction of memorizing nodes grows.
-
-    For each fraction ``f`` and latent correlation, a layer of ``n_nodes``
-    (``f`` of them rare, the rest drawn from ``base_rates``) is simulated for
-    ``n_samples`` samples, and its MFR, CV of FR, MF, CV of MF and mean
-    pairwise correlation are measured as for a network.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    from ..correlation import correlation_summary
-
-    rows = []
-    rng = np.random.default_rng(seed)
-    for correlation in correlations:
-        for fraction in fractions:
-            rates = population_rates(n_nodes, fraction, base_rates, rare_max=rare_max, seed=rng)
-            spikes = population_raster(rates, n_samples, correlation=correlation, seed=rng)
-            s = summarize(spikes, window=window)
-            rows.append({"fraction": float(fraction), "correlation": correlation, "mfr": s.mfr, "cv_fr": s.cv_fr,
-                         "mf": s.mf, "cv_mf": s.cv_mf, "mean_r": correlation_summary(spikes).mean_r})
-    return pd.DataFrame(rows)
-
-
-def fit_fractions(root, n_samples=10_000, rare_max=0.05, seed=0):
-    """Fit the fraction of memorizing nodes to each memorizing network, and predict its indicators.
-
-    The base distribution of a network's rates is its generalizing sibling's
-    (same model and width, training recording). The model with the fitted
-    fraction (independent Bernoulli trains) predicts MFR, CV of FR, MF and CV
-    of MF, set beside the observed ones.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per memorizing network: ``network, condition, fraction,
-        ks_distance``, and ``<indicator>`` / ``<indicator>_predicted``.
-    """
-    networks = {}
-    for directory, metrics in finished_cells(root):
-        parameters = metrics["parameters"]
-        if parameters.get("protocol", "cell") != "cell" or design(parameters) != "paper":
-            continue
-        key = (MODEL_NAMES[parameters["model"]], parameters["width"], parameters["seed"])
-        networks.setdefault(key, {})[parameters["condition"]] = (metrics, read_nodes(directory)["train"])
-    rows = []
-    rng = np.random.default_rng(seed)
-    for (model, width, _), conditions in sorted(networks.items()):
-        if "generalizing" not in conditions:
-            continue
-        base = conditions["generalizing"][1]["firing_rate"]
-        window = conditions["generalizing"][0]["parameters"]["window"]
-        for condition, (metrics, nodes) in conditions.items():
-            if not condition.startswith("mem_"):
-                continue
-            fraction, distance = fit_memorizing_fraction(nodes["firing_rate"], base, rare_max=rare_max)
-            rates = population_rates(len(base), fraction, base, rare_max=rare_max, seed=rng)
-            predicted = summarize(population_raster(rates, n_samples, seed=rng), window=window)
-            observed = metrics["splits"]["train"]
-            rows.append({"network": f"{model}-{width}", "condition": condition, "fraction": fraction,
-                         "ks_distance": distance,
-                         **{f"{k}": observed[k] for k in ("mfr", "cv_fr", "mf", "cv_mf")},
-                         **{f"{k}_predicted": getattr(predicted, k) for k in ("mfr", "cv_fr", "mf", "cv_mf")}})
-    return pd.DataFrame(rows)
-
-
-_NETWORK = ["model", "width", "seed"]
-
-
-def depth_changes(layers, columns=("mfr", "cv_fr", "mf")):
-    """Each hidden layer's indicators beside the same layer of the generalizing network.
-
-    Parameters
-    ----------
-    layers : pandas.DataFrame
-        :func:`spikelib.report.results.layers`.
-    columns : sequence of str
-        The indicators to compare.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of ``layers`` whose network (model, width, seed) has a
-        generalizing cell, with ``<column>_change``: the indicator minus the
-        generalizing network's in the same layer (0 in the generalizing rows).
+def penalty_contrast(table):
+    """A sentence when a penalty gives a generalizing network more rare nodes than the unpenalised memorizing
+    one (then a high share of rare nodes is no sign of memorization by itself), else ``""``.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> layers = pd.DataFrame({"model": "CNN", "width": 64, "seed": 0, "layer": ["conv", "observed"] * 2,
-    ...                        "position": [0, 1] * 2, "mfr": [0.5, 0.4, 0.3, 0.1],
-    ...                        "condition": ["generalizing"] * 2 + ["mem_retrain_all"] * 2})
-    >>> depth_changes(layers, columns=["mfr"])["mfr_change"].round(2).tolist()
-    [0.0, 0.0, -0.2, -0.3]
+    >>> table = pd.DataFrame({"network": ["MLP-8"] * 2, "condition": ["generalizing", "mem_random_last"],
+    ...                       "kind": ["L1", "none"], "penalty": ["L1 0.001", "none"], "share_rare_5": [0.59, 0.02]})
+    >>> penalty_contrast(table)
+    'Under L1 0.001 the generalizing MLP-8 has 59 % rare nodes, more than the 2 % of the unpenalised memorizing one: a high share of rare nodes is not by itself a sign of memorization.'
     """
-    columns = list(columns)
-    reference = layers[layers["condition"] == "generalizing"].set_index(_NETWORK + ["layer"])[columns]
-    joined = layers.join(reference, on=_NETWORK + ["layer"], rsuffix="_generalizing", how="inner")
-    for column in columns:
-        joined[f"{column}_change"] = joined[column] - joined.pop(f"{column}_generalizing")
-    return joined.reset_index(drop=True)
-
-
-def depth_summary(changes):
-    """What the depth view says about H6, one sentence per network with more than one hidden layer.
-
-    The paper's H6: memorization in earlier layers hides it from the observed
-    layer. A network that may memorize in every layer (MemRetrainAll) should
-    then change the observed layer's MFR less, relative to the generalizing
-    network, than one whose earlier layers are frozen (MemRetrainLast), and
-    its first hidden layer should change where MemRetrainLast's cannot.
-
-    Parameters
-    ----------
-    changes : pandas.DataFrame
-        :func:`depth_changes`.
-
-    Returns
-    -------
-    str
-        The sentences, or a statement of what is missing.
-    """
-    deep = changes[changes.groupby(_NETWORK)["position"].transform("max") > 0] if len(changes) else changes
-    sentences = []
-    for (model, width, seed), rows in deep.groupby(_NETWORK, sort=True):
-        by = rows.set_index(["condition", "position"], drop=False)
-        needed = {"mem_retrain_all", "mem_retrain_last"}
-        if not needed <= set(rows["condition"].astype(str)):
-            missing = " or ".join(CONDITION_LABELS[c] for c in sorted(needed - set(rows["condition"].astype(str))))
-            sentences.append(f"{model}-{width} (seed {seed}): no {missing} network has finished yet, so the depth "
-                             "view cannot test H6.")
-            continue
-        last = int(rows["position"].max())
-        first_name, last_name = by.loc[("generalizing", 0), "layer"], by.loc[("generalizing", last), "layer"]
-
-        def mfr(condition, position):
-            return by.loc[(condition, position), "mfr"], by.loc[(condition, position), "mfr_change"]
-
-        general_first, general_last = mfr("generalizing", 0)[0], mfr("generalizing", last)[0]
-        all_first, all_first_change = mfr("mem_retrain_all", 0)
-        all_last, all_last_change = mfr("mem_retrain_all", last)
-        frozen_first, frozen_first_change = mfr("mem_retrain_last", 0)
-        frozen_last, frozen_last_change = mfr("mem_retrain_last", last)
-        hidden = abs(all_last_change) < abs(frozen_last_change)
-        sentences.append(
-            f"{model}-{width} (seed {seed}), MFR against the generalizing network's: with every layer trained on "
-            f"shuffled labels (MemRetrainAll) the first hidden layer (`{first_name}`) goes from {general_first:.3f} "
-            f"to {all_first:.3f} and the observed layer (`{last_name}`) from {general_last:.3f} to {all_last:.3f}; "
-            f"with the earlier layers frozen (MemRetrainLast) the first stays at {frozen_first:.3f} "
-            f"(change {frozen_first_change:+.3f}) and the observed layer goes to {frozen_last:.3f}. "
-            f"The observed layer moves {'less' if hidden else 'more'} when the earlier layers may memorize "
-            f"({all_last_change:+.3f} against {frozen_last_change:+.3f}), "
-            + ("as H6 expects." if hidden else "against what H6 expects.")
-            + _memorized_how_far(by, hidden))
-    return " ".join(sentences) if sentences else "No network of this profile has more than one hidden layer."
-
-
-def _memorized_how_far(by, hidden):
-    """Whether how far each network memorized could explain the depth view's verdict (a sentence, or '')."""
-    if "train_accuracy" not in by:
+    if table is None or len(table) == 0:
         return ""
-    everything, frozen = (float(by.loc[(condition, 0), "train_accuracy"])
-                          for condition in ("mem_retrain_all", "mem_retrain_last"))
-    more = everything > frozen
-    figures = f"({100 * everything:.1f} % training accuracy on shuffled labels against {100 * frozen:.1f} %)"
-    if abs(everything - frozen) < 0.01:  # within a point: neither memorized notably further
-        return f" Both memorized about as far {figures}."
-    if hidden != more:  # a smaller change from less memorizing, or a larger one from more
-        return (f" But MemRetrainAll also memorized {'more' if more else 'less'} {figures}, which alone could "
-                f"explain a {'larger' if more else 'smaller'} change.")
-    return f" MemRetrainAll memorized {'more' if more else 'less'} {figures}, so this is not for want of memorizing."
+    general = table[(table["condition"] == "generalizing") & (table["kind"] != "none")]
+    free = table[(table["condition"] == "mem_random_last") & (table["kind"] == "none")]
+    if general.empty or free.empty:
+        return ""
+    rarest = general.loc[general["share_rare_5"].idxmax()]
+    if rarest["share_rare_5"] <= free["share_rare_5"].iloc[0]:
+        return ""
+    return (f"Under {rarest['penalty']} the generalizing {rarest['network']} has {100 * rarest['share_rare_5']:.0f} % "
+            f"rare nodes, more than the {100 * free['share_rare_5'].iloc[0]:.0f} % of the unpenalised memorizing one: "
+            "a high share of rare nodes is not by itself a sign of memorization.")
 
 
 def beyond_rate(frame, columns, rate="mfr"):
@@ -374,7 +331,9 @@ def beyond_rate(frame, columns, rate="mfr"):
     """
     rows = []
     two = frame[frame["group"].isin(["generalizing", "memorizing"])]
-    for column, label in columns:
+    for column, name in columns:
+        if column not in two:
+            continue
         data = two[[column, rate, "group"]].dropna()
         if len(data) < 4 or data["group"].nunique() < 2 or data[column].nunique() < 2:
             continue
@@ -385,7 +344,8 @@ def beyond_rate(frame, columns, rate="mfr"):
         memorizing = data["group"] == "memorizing"
         alone = auroc(data.loc[memorizing, column], data.loc[~memorizing, column])
         beyond = auroc(residual[memorizing], residual[~memorizing])
-        rows.append({"statistic": label, "separation": max(alone, 1 - alone),
+        rows.append({"statistic": name, "separation": max(alone, 1 - alone),
                      "beyond_rate": max(beyond, 1 - beyond),
                      "r2_with_rate": 1 - np.sum(residual**2) / total if total > 0 else np.nan, "n": len(data)})
-    return pd.DataFrame(rows).sort_values("beyond_rate", ascending=False).reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=["statistic", "separation", "beyond_rate", "r2_with_rate", "n"])
+    return frame.sort_values("beyond_rate", ascending=False).reset_index(drop=True)

@@ -82,8 +82,6 @@ def hypotheses(cells, ks_tests, curve_frame):
     where this profile cannot test it). Every number comes from the results
     passed in.
     """
-    from scipy import stats
-
     rows = []
 
     def add(number, evidence, verdict):

@@ -9,9 +9,19 @@ MEASURE_LABELS
     Indicator and rival-diagnostic columns, and their residuals beyond MFR.
 FACTOR_LABELS
     Hyperparameters of a network.
+COLUMN_LABELS
+    Every other column a page shows (statistics of the follow-up, record keys).
+CONDITION_LABELS, MODEL_NAMES, DATASET_NAMES
+    The paper's names of the conditions, models and data sets.
 """
 
-__all__ = ["MEASURE_LABELS", "FACTOR_LABELS", "label"]
+__all__ = ["MEASURE_LABELS", "FACTOR_LABELS", "COLUMN_LABELS", "CONDITION_LABELS", "MODEL_NAMES", "DATASET_NAMES",
+           "label"]
+
+CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetrainLast",
+                    "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
+MODEL_NAMES = {"mlp": "MLP", "cnn": "CNN", "densenet": "DenseNet"}
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
 _MEASURES = {
     "mfr": "MFR", "cv_fr": "CV of FR", "mf": "MF", "cv_mf": "CV of MF", "excess_fano_mean": "excess Fano",
@@ -30,6 +40,23 @@ FACTOR_LABELS = {"depth": "depth", "width": "width", "dropout": "dropout", "weig
                  "learning_rate": "learning rate", "train_samples": "training samples", "architecture": "architecture",
                  "batch_size": "batch size", "label_noise": "label noise"}
 
+COLUMN_LABELS = {
+    "lambda_q05": "λ, 5th percentile", "lambda_q50": "λ, median", "lambda_q95": "λ, 95th percentile",
+    "share_rare_1": "share of nodes, λ < 0.01", "share_silent": "share of silent nodes",
+    "share_always_on": "share of always-on nodes", "beta_a": "Beta a", "beta_b": "Beta b",
+    "beta_ks": "Beta fit, KS distance", "mean_positive_activation": "mean positive activation", "mean_r": "mean r",
+    "r_q05": "r, 5th percentile", "r_q50": "r, median", "r_q95": "r, 95th percentile",
+    "share_significant": "share of significant pairs", "n_varying": "nodes that vary",
+    "weights_in_std": "SD of incoming weights", "weights_in_kurtosis": "excess kurtosis of incoming weights",
+    "in_l2_mean": "mean incoming L2 norm", "out_l2_mean": "mean outgoing L2 norm",
+    "rho_in_l2_rate": "ρ(incoming L2, λ)", "rho_out_l2_rate": "ρ(outgoing L2, λ)", "rho_bias_rate": "ρ(bias, λ)",
+    "gaussian_rate_mae": "Gaussian λ, mean abs. error", "ks_distance": "KS distance", "fraction": "fitted fraction",
+    "mfr_predicted": "MFR predicted", "cv_fr_predicted": "CV of FR predicted", "mf_predicted": "MF predicted",
+    "cv_mf_predicted": "CV of MF predicted", "mfr_change": "MFR change", "n_nodes": "nodes", "train_accuracy":
+    "training accuracy", "test_accuracy": "test accuracy", "validation_accuracy": "validation accuracy",
+    "dispersion_ratio_mean": "dispersion ratio", "cell_id": "cell", "n_samples": "samples", "excess_fano": "excess Fano",
+}
+
 
 def label(column):
     """The reader-facing name of a column (the column itself when none is declared).
@@ -37,4 +64,4 @@ def label(column):
     >>> label("mean_abs_r"), label("weight_decay"), label("cv_mf|mfr")
     ('mean |r|', 'weight decay', 'CV of MF beyond MFR')
     """
-    return MEASURE_LABELS.get(column) or FACTOR_LABELS.get(column) or column
+    return MEASURE_LABELS.get(column) or FACTOR_LABELS.get(column) or COLUMN_LABELS.get(column) or column

@@ -33,6 +33,8 @@ switch_traces
     The probe's MFR after the switch to shuffled labels, against the accuracy reached on them.
 gap_traces
     The probe's MFR against the generalization gap, epoch by epoch, while networks memorize clean subsets.
+activation_ecdfs, correlation_spectra, weights_vs_rate, population_model
+    The follow-up's figures: activation probabilities, correlations, weights, the population model.
 """
 
 import matplotlib.pyplot as plt
@@ -41,10 +43,12 @@ import pandas as pd
 
 from .._optional import soft_import
 from ..simulate import poisson_raster
-from .results import CONDITION_LABELS, CONDITION_ORDER
+from .labels import CONDITION_LABELS
+from .results import CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces", "gap_traces",
+           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces", "gap_traces", "activation_ecdfs",
+           "correlation_spectra", "weights_vs_rate", "population_model",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -452,5 +456,121 @@ def gap_traces(course, indicator="mfr", label="MFR (probe of training samples)",
     axes[0].set(xlabel="epoch", ylabel=label, xscale="log")
     axes[1].set(xlabel=f"gap while training (points; running mean of {smooth} traces)", ylabel=label)
     axes[0].legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+#: Colours of the follow-up's three groups of networks.
+_FOLLOWUP_COLOURS = {**GROUP_COLOURS, "random": "0.5"}
+
+
+def _group_legend(ax, **kwargs):
+    """One legend entry per group however many networks drew it."""
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), frameon=False, fontsize=8, **kwargs)
+
+
+def activation_ecdfs(networks, rare=0.05):
+    """The distribution of the activation probability over each network's nodes, one panel per kind of model.
+
+    Parameters
+    ----------
+    networks : list of dict
+        :func:`spikelib.report.followup.network_nodes`: ``group``, ``model``, ``train`` (per-node arrays).
+    rare : float
+        Drawn as a dotted line: below it a node counts as rare.
+    """
+    panels = ["MLP"] + (["other models"] if any(n["model"] != "MLP" for n in networks) else [])  # no empty panel
+    fig, axes = plt.subplots(1, len(panels), figsize=(PAGE_WIDTH * len(panels) / 2, 3.4), squeeze=False)
+    axes = axes[0]
+    for network in networks:
+        rates = np.sort(network["train"]["firing_rate"])
+        ax = axes[0] if network["model"] == "MLP" else axes[1]
+        ax.step(rates, np.arange(1, len(rates) + 1) / len(rates), where="post",
+                color=_FOLLOWUP_COLOURS[network["group"]], alpha=0.8, lw=1, label=network["group"])
+    for ax, model in zip(axes, panels):
+        _group_legend(ax)
+        ax.axvline(rare, color="0.6", lw=0.8, ls=":")
+        ax.set(xlabel="activation probability", ylabel="share of nodes", title=model, xlim=(0, 1))
+    fig.tight_layout()
+    return fig
+
+
+def correlation_spectra(networks, edges):
+    """Each network's distribution of pairwise correlations (left) and its correlation matrix's eigen-spectrum.
+
+    Parameters
+    ----------
+    networks : list of dict
+        :func:`spikelib.report.followup.network_nodes`; ``train`` holds ``r_histogram`` and ``eigenvalues``.
+    edges : numpy.ndarray
+        The bin edges of the histograms (:data:`spikelib.correlation.HISTOGRAM_EDGES`).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    centres = (edges[1:] + edges[:-1]) / 2
+    for network in networks:
+        colour, nodes = _FOLLOWUP_COLOURS[network["group"]], network["train"]
+        histogram, eigen = nodes.get("r_histogram"), nodes.get("eigenvalues")
+        if histogram is not None and histogram.sum():
+            axes[0].plot(centres, histogram / histogram.sum(), color=colour, alpha=0.7, lw=1, label=network["group"])
+        if eigen is not None and len(eigen):
+            axes[1].plot(np.arange(1, len(eigen) + 1) / len(eigen), eigen / eigen.sum(), color=colour, alpha=0.7,
+                         lw=1, label=network["group"])
+    for ax in axes:
+        _group_legend(ax)
+    axes[0].set(xlabel="pairwise correlation r", ylabel="share of pairs", xlim=(-0.6, 1))
+    axes[1].set(xlabel="eigenvalue rank / number of nodes", ylabel="share of variance", yscale="log")
+    fig.tight_layout()
+    return fig
+
+
+def weights_vs_rate(networks):
+    """Every node: its incoming L2 norm (left) and the Gaussian prediction of its rate (right) against its rate.
+
+    Parameters
+    ----------
+    networks : list of dict
+        :func:`spikelib.report.followup.network_nodes`; ``network`` holds ``weights_in_l2`` and ``gaussian_rate``.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    for network in networks:
+        rates, extra, colour = network["train"]["firing_rate"], network["network"], _FOLLOWUP_COLOURS[network["group"]]
+        for ax, key in zip(axes, ("weights_in_l2", "gaussian_rate")):
+            if key in extra:
+                ax.scatter(rates, extra[key], s=4, color=colour, alpha=0.4, label=network["group"])
+    axes[1].plot([0, 1], [0, 1], color="0.3", lw=0.8, ls="--")
+    for ax in axes:
+        _group_legend(ax, markerscale=3)
+    axes[0].set(xlabel="activation probability", ylabel="L2 norm of incoming weights")
+    axes[1].set(xlabel="activation probability (observed)", ylabel=r"$\Phi(\mu/\sigma)$ (Gaussian prediction)")
+    fig.tight_layout()
+    return fig
+
+
+def population_model(sweep, fitted):
+    """The population model: its indicators as the fraction of memorizing nodes grows (left), and what it
+    predicts with each memorizing network's fitted fraction against the observed values (right).
+
+    Parameters
+    ----------
+    sweep, fitted : pandas.DataFrame
+        :func:`spikelib.report.population.simulate_fractions` and :func:`~spikelib.report.population.fit_fractions`.
+    """
+    names = {"mfr": "MFR", "cv_fr": "CV of FR", "mf": "MF", "cv_mf": "CV of MF", "mean_r": "mean r"}
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    for (correlation, rows), style in zip(sweep.groupby("correlation"), ("-", "--")):
+        for column, colour in (("mfr", "C0"), ("cv_fr", "C1"), ("mf", "C2"), ("mean_r", "C3")):
+            axes[0].plot(rows["fraction"], rows[column], ls=style, color=colour,
+                         label=names[column] + (f" (latent correlation {correlation:g})" if correlation else ""))
+    axes[0].set(xlabel="fraction of memorizing nodes f", ylabel="predicted indicator")
+    axes[0].legend(frameon=False, fontsize=7)
+    if len(fitted):
+        for column, colour in (("mfr", "C0"), ("cv_fr", "C1"), ("mf", "C2"), ("cv_mf", "C4")):
+            axes[1].scatter(fitted[column], fitted[f"{column}_predicted"], color=colour, s=18, label=names[column])
+        top = float(np.nanmax(fitted[[c for c in fitted if c.endswith("_predicted")]].to_numpy()))
+        axes[1].plot([0, top], [0, top], color="0.4", lw=0.8, ls="--")
+        axes[1].legend(frameon=False, fontsize=8)
+    axes[1].set(xlabel="observed", ylabel="predicted by the model with the fitted f")
     fig.tight_layout()
     return fig

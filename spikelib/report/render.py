@@ -12,13 +12,17 @@ html_table
     A DataFrame as a styled HTML table, optionally with marked cells.
 caption
     A figure's numbered caption, displayed below it in an executed page.
+show_figure
+    Display a figure in an executed page and close it.
 """
 
 import html
 
-import pandas as pd
+import numpy as np
 
-__all__ = ["html_table", "caption"]
+from .labels import CONDITION_LABELS, label
+
+__all__ = ["html_table", "caption", "show_figure"]
 
 
 def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=()):
@@ -27,7 +31,9 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     Parameters
     ----------
     frame : pandas.DataFrame
-        Numbers are formatted with ``digits`` decimals; NaN shows as ``–``.
+        Numbers are formatted with ``digits`` decimals, whole numbers (counts, epochs) without; NaN shows
+        as ``–``. Column headers show their reader-facing labels (:func:`spikelib.report.labels.label`)
+        and a ``condition`` column the paper's names of the conditions.
     marked : pandas.DataFrame of bool, optional
         Same index and columns as ``frame``: cells to highlight.
     caption : str, optional
@@ -48,6 +54,12 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     keep = [c for c in shown.columns if not (c in drop_single and shown[c].nunique() == 1)]
     shown = shown[keep]
     styler = shown.style.format(precision=digits, na_rep="–", thousands=",")
+    whole = [c for c in shown.columns if shown[c].dtype.kind == "f" and _whole(shown[c])]
+    if whole:
+        styler = styler.format("{:,.0f}", subset=whole, na_rep="–")
+    if "condition" in shown.columns:
+        styler = styler.format(lambda value: CONDITION_LABELS.get(value, value), subset=["condition"])
+    styler = styler.relabel_index([label(c) if isinstance(c, str) else c for c in shown.columns], axis="columns")
     if not index:
         styler = styler.hide(axis="index")
     if marked is not None:
@@ -62,6 +74,13 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     return f'<div class="compendium-table-wrap">{styler.to_html()}</div>'
 
 
+def _whole(column):
+    """Whether a float column holds counts: whole numbers only, not all of them 0 or 1 (shares stay decimal)."""
+    values = column.dropna().to_numpy()
+    return (len(values) > 0 and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+            and bool(np.abs(values).max() >= 2))
+
+
 def _named_index(frame):
     return any(name is not None for name in frame.index.names)
 
@@ -71,3 +90,12 @@ def caption(number, text):
     from IPython.display import Markdown, display
 
     display(Markdown(f"**Figure {number}.** {text}"))
+
+
+def show_figure(fig):
+    """Display ``fig`` in an executed page and close it (so that it is shown once, and its memory freed)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)

@@ -30,9 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import paths
 from ..cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
+from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES
 
 __all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
@@ -40,10 +42,6 @@ __all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces",
 #: The paper's order of the conditions in its tables.
 CONDITION_ORDER = ["generalizing", "mem_retrain_last", "mem_random_last", "mem_retrain_all", "random"]
 assert sorted(CONDITION_ORDER) == sorted(CONDITIONS)
-CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetrainLast",
-                    "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
-MODEL_NAMES = {"mlp": "MLP", "cnn": "CNN", "densenet": "DenseNet"}
-DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
 
 def finished_cells(root):
@@ -67,7 +65,7 @@ def _cell_dirs(root):
     that is not one, an unknown condition or model, a copied folder) is left
     out with a warning naming it and why, never a traceback.
     """
-    cells = Path(root) / "cells"
+    cells = paths.cells_dir(root)
     if not cells.is_dir():
         raise DataError(f"No results in {root}: run `spikelib run --profile {Path(root).name}` first.")
     finished = []
@@ -274,8 +272,7 @@ def completion(root):
     if isinstance(planned, bool) or not isinstance(planned, int) or planned < 0:
         raise DataError(f"{Path(root) / 'manifest.json'} records n_cells as {planned!r}, not a count of cells; rerun "
                         f"`spikelib run --profile {Path(root).name}` to write it anew.")
-    cells = Path(root) / "cells"
-    finished = len(_cell_dirs(root)) if cells.is_dir() else 0
+    finished = len(_cell_dirs(root)) if paths.has_cells(root) else 0
     name = Path(root).name
     if finished >= planned:
         return finished, planned, f"All {planned} cells of the {name} profile are finished."
@@ -295,7 +292,7 @@ def computing_seconds(root):
     the latest run's minutes.
     """
     total = 0.0
-    for directory, metrics in finished_cells(root) if (Path(root) / "cells").is_dir() else []:
+    for directory, metrics in finished_cells(root) if paths.has_cells(root) else []:
         training = metrics.get("training_wall_time_s") or 0.0
         latest = metrics.get("wall_time_s") or 0.0
         total += latest if latest >= training else training + latest

@@ -131,7 +131,8 @@ def paper_layout(long, value, tolerance, digits=2, star=None):
     departs : pandas.DataFrame of bool
         Same shape: the marked cells.
     """
-    from .results import CONDITION_LABELS, CONDITION_ORDER
+    from .labels import CONDITION_LABELS
+    from .results import CONDITION_ORDER
 
     numeric = [value, f"{value}_paper"]
     flags = [star, f"{star}_paper"] if star else []
@@ -210,7 +211,7 @@ def training_table(cells, paper):
     paper's Table 1 most likely shows), ``train_accuracy_evaluated`` an
     evaluation pass after training; both in percent, with the paper's.
     """
-    from .results import CONDITION_LABELS
+    from .labels import CONDITION_LABELS
 
     first = cells.drop_duplicates("cell_id").copy()
     paper1 = paper["table1"][paper["table1"]["split"] == "train"].rename(columns={"accuracy": "paper"})
