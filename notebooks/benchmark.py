@@ -42,43 +42,27 @@ join_profiles = []
 n_boot = 1000
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.onset import OnsetDetector
 from spikelib.report import benchmark, plots, results
-from spikelib.report.render import caption, html_table
+from spikelib.report.render import caption, html_table, publish, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
 frame = benchmark.benchmark_set([root, *joined])
-finished, planned, progress = results.completion(root)
-glue(f"{profile}_progress", progress, display=False)
-glue(f"{profile}_cell_hours", results.computing_seconds(root) / 3600, display=False)
+progress = results.completion(root)[2]
+publish(profile, {"progress": progress, "cell_hours": results.computing_seconds(root) / 3600})
 
 
 # %% tags=["hide-input"]
+sentence, by_noise = benchmark.overview(frame)
 display(Markdown(progress))
-noise_levels = sorted(frame["label_noise"].unique())
-widths = sorted(frame["width"].unique())
-seeds = sorted(frame["seed"].unique())
-display(Markdown(
-    f"**Profiles {', '.join(f'`{name}`' for name in sorted(frame['profile'].unique()))}**: {len(frame)} networks "
-    f"(random and penalised networks left out; memorizing conditions count as label noise 1), {', '.join(sorted(frame['model'].unique()))} at widths "
-    f"{', '.join(map(str, widths))}, label noise {', '.join(f'{n:g}' for n in noise_levels)}, seeds "
-    f"{', '.join(map(str, seeds))}. Memorizing: noise of at least {benchmark.MEMORIZING_NOISE:g} "
-    f"({int((frame['label_noise'] >= benchmark.MEMORIZING_NOISE).sum())} networks); clean: "
-    f"{int((frame['label_noise'] == 0).sum())} networks."))
-summary = frame.groupby("label_noise")[["train_accuracy", "test_accuracy", "gap"]].mean().mul(100).round(1)
-summary.index = [f"{n:g}" for n in summary.index]
-summary.index.name = "label noise"
-display(HTML(html_table(summary.rename(columns={"train_accuracy": "train accuracy (labels trained with, %)",
-                                                "test_accuracy": "test accuracy (%)", "gap": "gap (points)"}),
-                        digits=1, index=True)))
+display(Markdown(sentence))
+display(HTML(html_table(by_noise, digits=1, index=True)))
 
 # %% [markdown]
 # ## The benchmark
@@ -88,38 +72,14 @@ display(HTML(html_table(summary.rename(columns={"train_accuracy": "train accurac
 
 # %% tags=["hide-input"]
 table = benchmark.scores(frame, n_boot=n_boot)
-if len(seeds) < 2:  # a cluster bootstrap over one seed redraws the same networks every time
+if frame["seed"].nunique() < 2:  # a cluster bootstrap over one seed redraws the same networks every time
     display(Markdown("**The results hold one seed only, so the intervals below collapse onto the estimates: "
                      "they say nothing about uncertainty yet.**"))
 table.to_csv(csv_dir / "benchmark.csv", index=False)
-shown = table.assign(
-    AUROC=[f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"], table["auroc_high"])],
-    tau=[f"{t:+.2f} [{lo:+.2f}, {hi:+.2f}]" for t, lo, hi in zip(table["tau"], table["tau_low"], table["tau_high"])],
-)[["indicator", "family", "direction", "separation", "AUROC", "tau", "rho_noise", "seconds"]]
-display(HTML(html_table(shown.rename(columns={"tau": "Kendall tau with the gap", "rho_noise": "Spearman rho with noise",
-                                              "seconds": "seconds per network"}), digits=3)))
-best = table.iloc[0]
-ours = table[table["family"] == "ours"].iloc[0]
-rival = table[table["family"] == "rival"].iloc[0]
-by_tau = table.iloc[table["tau"].abs().argmax()]
-glue(f"{profile}_best", best["indicator"], display=False)
-glue(f"{profile}_best_separation", float(best["separation"]), display=False)
-glue(f"{profile}_best_ours", ours["indicator"], display=False)
-glue(f"{profile}_best_ours_separation", float(ours["separation"]), display=False)
-glue(f"{profile}_best_rival", rival["indicator"], display=False)
-glue(f"{profile}_best_rival_separation", float(rival["separation"]), display=False)
-glue(f"{profile}_best_tau", by_tau["indicator"], display=False)
-glue(f"{profile}_best_tau_value", float(by_tau["tau"]), display=False)
-glue(f"{profile}_headline", benchmark.headline(table), display=False)
-glue(f"{profile}_weightwatcher_coverage", benchmark.weightwatcher_coverage(frame), display=False)
-glue(f"{profile}_ranking", "; ".join(f"{i + 1}. {row.indicator} ({row.separation:.2f})"
-                                     for i, row in enumerate(table.head(5).itertuples())), display=False)
-display(Markdown(
-    f"Ranked by separation: {'; '.join(f'{i + 1}. {row.indicator} ({row.separation:.2f})' for i, row in enumerate(table.itertuples()))}. "
-    f"The best of the papers' indicators is **{ours['indicator']}** (separation {ours['separation']:.2f}, tau "
-    f"{ours['tau']:+.2f}); the best rival is **{rival['indicator']}** ({rival['separation']:.2f}, tau "
-    f"{rival['tau']:+.2f}). The strongest tracker of the gap is {by_tau['indicator']} (tau {by_tau['tau']:+.2f}). "
-    + benchmark.weightwatcher_coverage(frame)))
+display(HTML(html_table(benchmark.shown_scores(table), digits=3)))
+numbers, paragraph = benchmark.page_numbers(table, frame)
+publish(profile, numbers)
+display(Markdown(paragraph))
 
 # %% [markdown]
 # {download}`The benchmark table (CSV) <benchmark.csv>` and
@@ -127,9 +87,7 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 frame.to_csv(csv_dir / "networks.csv", index=False)
-fig = plots.forest(table)
-plt.show()
-plt.close(fig)
+show_figure(plots.forest(table))
 caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 is chance) and tracking "
            f"(Kendall tau with the generalization gap, right) of every indicator over the {len(frame)} networks "
            "of this profile, with 95 % cluster-bootstrap intervals over seeds. Filled: the papers' indicators; "
@@ -142,10 +100,7 @@ caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 i
 # its 95 % interval) for each width.
 
 # %% tags=["hide-input"]
-columns = [(row.column, row.indicator) for row in table.head(8).itertuples()]
-fig = plots.noise_response(frame, columns)
-plt.show()
-plt.close(fig)
+show_figure(plots.noise_response(frame, [(row.column, row.indicator) for row in table.head(8).itertuples()]))
 caption(9, "The eight best-separating indicators against the fraction of shuffled training labels, one line "
            "per width (mean over seeds, band: 95 % interval of the mean).")
 
@@ -160,16 +115,11 @@ caption(9, "The eight best-separating indicators against the fraction of shuffle
 # %% tags=["hide-input"]
 few = benchmark.few_sample_scores(frame)
 few.to_csv(csv_dir / "few_samples.csv", index=False)
+for wide, title in benchmark.few_sample_views(few) if len(few) else []:
+    display(HTML(html_table(wide, digits=2, index=True, caption=title)))
 if len(few):
-    wide = few.pivot(index="indicator", columns="samples", values="separation")
-    wide.columns = [f"{c} samples" if c != "all" else "all samples" for c in wide.columns]
-    display(HTML(html_table(wide, digits=2, index=True, caption="separation (max of AUROC and 1 - AUROC)")))
-    wide = few.pivot(index="indicator", columns="samples", values="tau")
-    wide.columns = [f"{c} samples" if c != "all" else "all samples" for c in wide.columns]
-    display(HTML(html_table(wide, digits=2, index=True, caption="Kendall tau with the generalization gap")))
     mfr = few[(few["indicator"] == "MFR")].set_index("samples")["separation"]
-    glue(f"{profile}_mfr_100", float(mfr.get(100, np.nan)), display=False)
-    glue(f"{profile}_mfr_all", float(mfr.get("all", np.nan)), display=False)
+    publish(profile, {"mfr_100": float(mfr.get(100, np.nan)), "mfr_all": float(mfr.get("all", np.nan))})
 
 # %% [markdown]
 # ## The online monitor
@@ -193,54 +143,18 @@ detector = OnsetDetector()
 display(Markdown(f"Settings: warm-up {detector.warmup} epochs, forecast from the {detector.baseline} epochs before, "
                  f"spread at least {detector.min_scale:.0%} of the level, slack {detector.slack:g}, "
                  f"alarm above {detector.threshold:g}."))
-evaluations = [benchmark.monitor_evaluation(folder, detector) for folder in [root, *joined]]  # joined: their switch runs
-switches = pd.concat([switch for switch, _ in evaluations], ignore_index=True)
-noisy = pd.concat([run for _, run in evaluations], ignore_index=True)
-monitor = []
+# The joined profiles bring their switch runs.
+switches, rates, monitor = benchmark.monitor_summary([benchmark.monitor_evaluation(folder, detector)
+                                                      for folder in [root, *joined]])
 if len(switches):
     display(HTML(html_table(switches.drop(columns="values"), digits=0)))
-    found = switches["delay"].notna()
-    delays = switches["delay"].dropna()
-    if len(delays) == 1:
-        timing = f", {delays.iloc[0]:.0f} epoch{'' if delays.iloc[0] == 1 else 's'} after the switch"
-    elif len(delays) and delays.min() == delays.max():
-        timing = f", each {delays.iloc[0]:.0f} epoch{'' if delays.iloc[0] == 1 else 's'} after the switch"
-    elif len(delays):
-        timing = (f", a median of {delays.median():g} epochs (range {delays.min():.0f} to {delays.max():.0f}) "
-                  "after the switch")
-    else:
-        timing = ""
-    monitor.append(f"alarmed in {int(found.sum())} of {len(switches)} run{'s' * (len(switches) != 1)} that "
-                   f"switched to shuffled labels{timing}")
-else:
-    monitor.append("has no finished switch run to be timed on yet")
-if len(noisy):
-    rates = noisy.assign(alarm=noisy["alarm_epoch"].notna()).groupby("label_noise").agg(
-        runs=("alarm", "size"), alarms=("alarm", "sum"), median_alarm_epoch=("alarm_epoch", "median"))
-    rates.index = [f"{n:g}" for n in rates.index]
-    rates.index.name = "label noise"
+if len(rates):
     display(HTML(html_table(rates, digits=0, index=True)))
-    clean = noisy[noisy["label_noise"] == 0]
-    monitor.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of {len(clean)} "
-                   f"run{'s' * (len(clean) != 1)} on clean labels")
-monitor_summary = "The online monitor " + " and ".join(monitor) + "."
-glue(f"{profile}_monitor_summary", monitor_summary, display=False)
-display(Markdown(monitor_summary))
+glue(f"{profile}_monitor_summary", monitor, display=False)
+display(Markdown(monitor))
 
 # %% tags=["hide-input"]
 if len(switches):
-    run = switches.iloc[0]
-    values = np.asarray(run["values"])
-    fig, ax = plt.subplots(figsize=(plots.PAGE_WIDTH / 1.4, 3.2))
-    epochs = np.arange(1, len(values) + 1)
-    ax.plot(epochs, values, marker=".", color="C0", label="MFR on the probe, end of each epoch")
-    ax.axvline(run["switch_epoch"] + 0.5, color="0.3", ls="--", lw=1, label="labels shuffled")
-    if np.isfinite(run["alarm_epoch"]):
-        ax.axvline(run["alarm_epoch"], color="C3", lw=1.5, label=f"alarm (epoch {run['alarm_epoch']:.0f})")
-    ax.set(xlabel="epoch", ylabel="MFR")
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    plt.show()
-    plt.close(fig)
-    caption(10, f"The monitor on one run ({run['cell_id']}): the observed layer's mean firing rate at the end of "
-                "every epoch, the switch to shuffled labels, and the alarm.")
+    show_figure(plots.monitor_run(switches.iloc[0]))
+    caption(10, f"The monitor on one run ({switches.iloc[0]['cell_id']}): the observed layer's mean firing rate at "
+                "the end of every epoch, the switch to shuffled labels, and the alarm.")

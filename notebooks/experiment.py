@@ -75,14 +75,14 @@ output_dir = None
 data_dir = None
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import display
 
 import spikelib as sl
 from spikelib.experiment.cell import run_cell
 from spikelib.experiment.config import CellConfig, parameter_specs
+from spikelib.report import plots
+from spikelib.report.render import show_figure
 
 config = CellConfig.from_dict({spec.name: globals()[spec.name] for spec in parameter_specs()})
 
@@ -112,24 +112,7 @@ if phases:
                            "stopped by": p["stop_reason"],
                            "last accuracy": p["history"]["accuracy"][-1] if p["history"]["epoch"] else None}
                           for p in phases]).set_index("phase"))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    offset = 0
-    for p in phases:
-        history = p["history"]
-        epochs = np.array(history["epoch"]) + offset
-        axes[0].plot(epochs, history["accuracy"], label=f"training, {p['name']}")
-        axes[0].plot(epochs, history["val_accuracy"], ls="--", label=f"validation, {p['name']}")
-        traces = p["traces"]
-        axes[1].plot(np.array(traces["epoch"]) + offset, traces["mfr"], marker=".", label=f"MFR, {p['name']}")
-        axes[1].plot(np.array(traces["epoch"]) + offset, traces["mf"], marker=".", label=f"MF, {p['name']}")
-        offset = epochs[-1] if len(epochs) else offset
-    axes[0].set(xlabel="epoch", ylabel="accuracy (on the labels trained with)")
-    axes[1].set(xlabel="epoch", ylabel="indicator on the training probe")
-    for ax in axes:
-        ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    plt.show()
-    plt.close(fig)
+    show_figure(plots.training_history(phases))
 else:
     print("A random cell is not trained.")
 
@@ -165,21 +148,9 @@ print("trainable layers:", metrics["trainable_layers"], "| frozen layers:", metr
 
 # %%
 spikes = result.spikes
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-bins = np.linspace(0, 1, 26)
-for split, colour in (("train", "C0"), ("test", "C1")):
-    rates = sl.firing_rate(spikes[split])
-    axes[0].hist(rates, bins=bins, alpha=0.6, color=colour, label=split)
-    if spikes[split].shape[1] >= 2 * window:
-        axes[1].scatter(rates, sl.fano_factor(spikes[split], window), s=8, color=colour, label=split)
-axes[0].set(xlabel="firing rate", ylabel="nodes")
-axes[0].legend(frameon=False)
-axes[1].plot([0, 1], [1, 0], color="0.3", lw=1, label="$1 - p$")
-axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
-axes[1].legend(frameon=False)
-fig.tight_layout()
-plt.show()
-plt.close(fig)
+show_figure(plots.rates_and_fano({split: sl.firing_rate(spikes[split]) for split in ("train", "test")},
+                                 {split: sl.fano_factor(spikes[split], window) for split in ("train", "test")
+                                  if spikes[split].shape[1] >= 2 * window}, window))
 
 # %% [markdown]
 # ## A piece of the raster
@@ -187,9 +158,4 @@ plt.close(fig)
 # The first 300 samples of the test recording, nodes sorted by firing rate.
 
 # %%
-raster = spikes["test"][:, :300]
-fig, ax = plt.subplots(figsize=(10, 3))
-ax.imshow(raster[np.argsort(-raster.mean(axis=1))], aspect="auto", cmap="Greys", interpolation="nearest")
-ax.set(xlabel="test sample (shuffled order)", ylabel="node")
-plt.show()
-plt.close(fig)
+show_figure(plots.raster_excerpt(spikes["test"][:, :300]))

@@ -29,47 +29,22 @@ results_root = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import HTML, Markdown, display
-from myst_nb import glue
 
 from spikelib import paths
-from spikelib.cellfiles import read_nodes
-from spikelib.report import plots, results, tables
-from spikelib.report.render import caption, html_table
+from spikelib.report import plots, replication, results, tables
+from spikelib.report.render import caption, html_table, publish, show_figure, show_paper_table
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 cells = results.collect(root)
 paper = tables.paper_tables()
-manifest = results.read_manifest(root)
 tolerance = tables.TOLERANCES
 
 
-def show(long, value, name, digits=2, star=None):
-    """The paper-shaped table of one quantity, and its long form as CSV."""
-    layout, departs = tables.paper_layout(long, value, tolerance[value], digits=digits, star=star)
-    long.to_csv(csv_dir / f"{name}.csv", index=False)
-    display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
-
-
-n_networks = cells["cell_id"].nunique()
-hours = results.computing_seconds(root) / 3600  # training as first measured, plus the latest analysis
-glue(f"{profile}_n_networks", n_networks, display=False)
-glue(f"{profile}_cell_hours", hours, display=False)
-glue(f"{profile}_cell_minutes", 60 * hours, display=False)
-glue(f"{profile}_versions", ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()), display=False)
-glue(f"{profile}_machine", f"{manifest['machine']['cpus']} CPU cores ({manifest['machine']['processor']})",
-     display=False)
-glue(f"{profile}_n_cells", manifest["n_cells"], display=False)
-finished, planned, progress = results.completion(root)
-glue(f"{profile}_progress", progress, display=False)
-datasets = ", ".join(sorted(cells["dataset"].unique()))
-
 # %% tags=["hide-input"]
-display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); the cells took "
-                 f"{60 * hours:.0f} minutes of computing in total ({manifest['machine']['cpus']} CPU cores, "
-                 f"{manifest['machine']['processor']})." + ("" if finished >= planned else " " + progress)))
+numbers, sentence = replication.overview(root, cells)
+publish(profile, numbers)
+display(Markdown(sentence))
 
 # %% [markdown]
 # ## Table 1: accuracy
@@ -80,8 +55,8 @@ display(Markdown(f"**Profile `{profile}`**: {n_networks} networks ({datasets}); 
 
 # %% tags=["hide-input"]
 t1 = tables.table1(cells, paper)
-display(Markdown(f"Marked †: more than {tolerance['accuracy']:.0f} percentage points from the paper."))
-show(t1, "accuracy", "table1", digits=1)
+show_paper_table(t1, csv_dir / "table1.csv", tables.paper_layout(t1, "accuracy", tolerance["accuracy"], digits=1),
+                 f"Marked †: more than {tolerance['accuracy']:.0f} percentage points from the paper.")
 
 # %% [markdown]
 # {download}`Table 1, long form (CSV) <table1.csv>`
@@ -102,11 +77,7 @@ show(t1, "accuracy", "table1", digits=1)
 record = tables.training_table(cells, paper)
 record.to_csv(csv_dir / "training.csv", index=False)
 display(HTML(html_table(record, digits=1)))
-memorizing = cells.drop_duplicates("cell_id")
-memorizing = memorizing[memorizing["condition"].astype(str).str.startswith("mem_")]
-short = record[(record["shuffled-label epochs"].notna()) & (record["stopped by "] != "target")]
-glue(f"{profile}_n_memorizing", len(memorizing), display=False)
-glue(f"{profile}_n_memorizing_short", len(short), display=False)
+publish(profile, replication.training_numbers(cells, record))
 
 # %% [markdown]
 # {download}`Training record (CSV) <training.csv>`
@@ -119,32 +90,17 @@ glue(f"{profile}_n_memorizing_short", len(short), display=False)
 
 # %% tags=["hide-input"]
 t2 = tables.table2(cells, paper)
-marks, ks_tests = tables.ks_marks(cells)
-paper_marks = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})
-marks = marks.merge(paper_marks, on=["model", "width", "dataset"], how="left")
-display(Markdown(f"Marked †: more than {tolerance['mfr']} from the paper's MFR."))
-layout, departs = tables.paper_layout(t2, "mfr", tolerance["mfr"])
-symbols = {(r.dataset, r.model, r.width): r.symbols + (f" ({r.paper})" if isinstance(r.paper, str) else "")
-           for r in marks.itertuples()}
-network_keys = {(r.dataset, f"{r.model}-{r.width}"): (r.dataset, r.model, r.width) for r in marks.itertuples()}
-layout["KS marks"] = [symbols.get(network_keys.get(key[:2]), "") if key[2] == "train" else ""
-                      for key in layout.index]
-departs["KS marks"] = False
-t2.to_csv(csv_dir / "table2.csv", index=False)
-display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
-glue(f"{profile}_t2_n_paired", int(t2["mfr_paper"].notna().sum()), display=False)
-paired = t2.dropna(subset=["mfr_paper"])
-if len(paired):
-    glue(f"{profile}_t2_median_abs_mfr_diff", float(paired["mfr_difference"].abs().median()), display=False)
-    glue(f"{profile}_t2_max_abs_mfr_diff", float(paired["mfr_difference"].abs().max()), display=False)
+marks, ks_tests = replication.ks_marks(cells, paper)
+show_paper_table(t2, csv_dir / "table2.csv", replication.table2_layout(t2, marks, tolerance["mfr"]),
+                 f"Marked †: more than {tolerance['mfr']} from the paper's MFR.")
+publish(profile, replication.table2_numbers(t2))
 
 # %% [markdown]
 # CV of FR: the coefficient of variation of the nodes' firing rates, in percent.
 
 # %% tags=["hide-input"]
-display(Markdown(f"Marked †: more than {tolerance['cv_fr']:.0f} percentage points from the paper."))
-layout, departs = tables.paper_layout(t2, "cv_fr", tolerance["cv_fr"], digits=1)
-display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset",))))
+show_paper_table(t2, csv_dir / "table2.csv", tables.paper_layout(t2, "cv_fr", tolerance["cv_fr"], digits=1),
+                 f"Marked †: more than {tolerance['cv_fr']:.0f} percentage points from the paper.")
 
 # %% [markdown]
 # {download}`Table 2, long form (CSV) <table2.csv>`
@@ -164,11 +120,9 @@ display(HTML(html_table(layout, departs, caption=datasets, drop_single=("dataset
 # %% tags=["hide-input"]
 marks.to_csv(csv_dir / "ks_marks.csv", index=False)
 ks_tests.to_csv(csv_dir / "ks_tests.csv", index=False)
-display(HTML(html_table(marks.rename(columns={"symbols": "ours (Bonferroni)",
-                                              "symbols_paper_threshold": "ours (p > 0.00027)"}))))
-glue(f"{profile}_ks_family_size", len(ks_tests), display=False)
-glue(f"{profile}_ks_train_test_similar", float(ks_tests[ks_tests["kind"] == "train/test"]["similar"].mean()),
-     display=False)
+display(HTML(html_table(marks)))
+publish(profile, {"ks_family_size": len(ks_tests),
+         "ks_train_test_similar": float(ks_tests[ks_tests["kind"] == "train/test"]["similar"].mean())})
 
 # %% [markdown]
 # {download}`KS marks (CSV) <ks_marks.csv>` and {download}`every KS test (CSV) <ks_tests.csv>`
@@ -183,10 +137,9 @@ glue(f"{profile}_ks_train_test_similar", float(ks_tests[ks_tests["kind"] == "tra
 
 # %% tags=["hide-input"]
 t5 = tables.table5(cells, paper)
-display(Markdown(f"Marked †: more than {tolerance['mf']} from the paper's MF."))
-show(t5, "mf", "table5", star="significant")
-deviation = (t5["mf"] - t5["one_minus_mfr"]).abs()
-glue(f"{profile}_mf_vs_binomial_median", float(deviation.median()), display=False)
+show_paper_table(t5, csv_dir / "table5.csv", tables.paper_layout(t5, "mf", tolerance["mf"], star="significant"),
+                 f"Marked †: more than {tolerance['mf']} from the paper's MF.")
+publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]).abs().median())})
 
 # %% [markdown]
 # {download}`Table 5, long form (CSV) <table5.csv>`
@@ -194,20 +147,10 @@ glue(f"{profile}_mf_vs_binomial_median", float(deviation.median()), display=Fals
 # ## How much of the paper was reproduced
 
 # %% tags=["hide-input"]
-summary = tables.agreement({
-    "Table 1, accuracy (points)": (t1, "accuracy", tolerance["accuracy"]),
-    "Table 2, MFR": (t2, "mfr", tolerance["mfr"]),
-    "Table 2, CV of FR (points)": (t2, "cv_fr", tolerance["cv_fr"]),
-    "Table 5, MF": (t5, "mf", tolerance["mf"]),
-})
+summary = replication.agreement(t1, t2, t5, tolerance)
 summary.to_csv(csv_dir / "agreement.csv", index=False)
-total_paired, total_within = int(summary["paired"].sum()), int(summary["within"].sum())
-glue(f"{profile}_glance_paired", total_paired, display=False)
-glue(f"{profile}_glance_within", total_within, display=False)
-glue(f"{profile}_glance_table",
-     "; ".join(f"{r.quantity}: {r.within} of {r.paired} within {r.tolerance:g}" for r in summary.itertuples()
-               if r.paired), display=False)
-if total_paired:
+publish(profile, replication.agreement_numbers(summary))
+if summary["paired"].sum():
     display(HTML(html_table(summary.rename(columns={"paired": "values the paper reports",
                                                     "within": "ours within tolerance"}))))
 else:
@@ -217,37 +160,26 @@ else:
 # ## Figure 2: observed cumulative spike trains and a Poisson process
 
 # %% tags=["hide-input"]
-mlp = cells[(cells["model"] == "MLP") & (cells["split"] == "test")]
-widest = mlp[mlp["width"] == mlp["width"].max()]
-excerpts = {str(row.condition): read_nodes(row.directory)["excerpt"]
-            for row in widest.sort_values("condition").itertuples()
-            if str(row.condition) in ("random", "generalizing", "mem_retrain_last", "mem_random_last")}
-fig = plots.figure2(excerpts)
-plt.show()
-plt.close(fig)
-caption(2, f"Cumulative spike count of every node (grey) of the {widest['dataset'].iloc[0]} "
-           f"MLP-{widest['width'].iloc[0]} over the first {next(iter(excerpts.values())).shape[1]} test "
-           "samples (shuffled order), one panel per condition, with 200 simulated Poisson processes at the "
-           "network's mean firing rate (red: their mean and 95 % band).")
+shown, dataset, width = replication.excerpts(cells)
+show_figure(plots.figure2(shown))
+caption(2, f"Cumulative spike count of every node (grey) of the {dataset} MLP-{width} over the first "
+           f"{next(iter(shown.values())).shape[1]} test samples (shuffled order), one panel per condition, with 200 "
+           "simulated Poisson processes at the network's mean firing rate (red: their mean and 95 % band).")
 
 # %% [markdown]
 # ## Figure 3: indicators and the generalization gap
 
 # %% tags=["hide-input"]
-fig = plots.figure3(cells)
-plt.show()
-plt.close(fig)
-caption(3, f"The four indicators of the {n_networks} networks of this profile (training split) against "
+show_figure(plots.figure3(cells))
+caption(3, f"The four indicators of the {numbers['n_networks']} networks of this profile (training split) against "
            "their generalization gap, training minus validation accuracy on the labels each was trained with.")
 
 # %% [markdown]
 # ## Figure 4: indicators and the width of the observed layer
 
 # %% tags=["hide-input"]
-fig = plots.figure4(cells)
-plt.show()
-plt.close(fig)
-groups = plots._groups(cells).groupby("group").size()
+show_figure(plots.figure4(cells))
+groups = plots.group_counts(cells)
 caption(4, "Rain clouds of the four indicators (training split) by width of the observed layer: "
            f"{groups.get('generalizing', 0)} generalizing networks (left halves) and "
            f"{groups.get('memorizing', 0)} memorizing networks of every memorizing condition (right halves); "
@@ -258,19 +190,23 @@ caption(4, "Rain clouds of the four indicators (training split) by width of the 
 
 # %% tags=["hide-input"]
 curve_frame = results.curves(root)
-fig = plots.figure5(curve_frame)
-plt.show()
-plt.close(fig)
-if len(curve_frame):
-    last = curve_frame.groupby("phase").tail(50).groupby("phase")["mfr_train"].mean()
-    glue(f"{profile}_curve_mfr_end_true", float(last.get(0, np.nan)), display=False)
-    glue(f"{profile}_curve_mfr_end_shuffled", float(last.get(1, np.nan)), display=False)
-    runs = ", ".join(sorted(curve_frame["cell_id"].unique()))
-else:
-    runs = "none in this profile"
+show_figure(plots.figure5(curve_frame))
+curve, runs = replication.curve_numbers(curve_frame)
+publish(profile, curve)
 caption(5, "Mean firing rate of the observed layer on fixed probes of 100 training and 100 test samples, "
            "after every training batch: first on the true labels, then on shuffled labels (dashed line). "
            f"Runs: {runs}.")
+
+# %% [markdown]
+# ## Figure 6: mean Fano factor and mean firing rate
+
+# %% tags=["hide-input"]
+show_figure(plots.figure6(cells))
+slope, intercept, line = replication.line_fit(cells["mfr"], cells["mf"])
+publish(profile, {"fig6_slope": slope, "fig6_intercept": intercept})
+caption(6, f"Mean Fano factor against mean firing rate of every network and split of this profile "
+           f"({len(cells)} points). Least-squares line: {line}; the dashed line is the binomial expectation "
+           "MF = 1 − MFR of independent binary trains.")
 
 # %% [markdown]
 # ## The indicators as a network memorizes
@@ -282,33 +218,11 @@ caption(5, "Mean firing rate of the observed layer on fixed probes of 100 traini
 # within each run, one line per width and condition.
 
 # %% tags=["hide-input"]
-trace_frame = results.traces(root)
-shown = 0
-for model in ("MLP", "CNN", "DenseNet"):
-    fig = plots.dose_response(trace_frame, model) if len(trace_frame) else None
-    if fig is None:
-        continue
-    shown += 1
-    plt.show()
-    plt.close(fig)
-    n_runs = trace_frame[(trace_frame["model"] == model)
-                         & (trace_frame["phase"] == "shuffled labels")]["cell_id"].nunique()
-    caption(f"7{'abc'[shown - 1]}", f"MFR, CV of FR and MF of the {model}s of this profile ({n_runs} memorizing "
-                                    "runs) against their training accuracy on shuffled labels, measured on a "
-                                    "fixed probe of training samples every few epochs.")
-if not shown:
+figures = replication.dose_figures(results.traces(root))
+for letter, (model, fig, n_runs) in zip("abc", figures):
+    show_figure(fig)
+    caption(f"7{letter}", f"MFR, CV of FR and MF of the {model}s of this profile ({n_runs} memorizing runs) against "
+                          "their training accuracy on shuffled labels, measured on a fixed probe of training samples "
+                          "every few epochs.")
+if not figures:
     display(Markdown("No memorizing network of this profile recorded traces."))
-
-# %% [markdown]
-# ## Figure 6: mean Fano factor and mean firing rate
-
-# %% tags=["hide-input"]
-fig = plots.figure6(cells)
-plt.show()
-plt.close(fig)
-slope, intercept = np.polyfit(cells["mfr"], cells["mf"], 1)
-glue(f"{profile}_fig6_slope", float(slope), display=False)
-glue(f"{profile}_fig6_intercept", float(intercept), display=False)
-caption(6, f"Mean Fano factor against mean firing rate of every network and split of this profile "
-           f"({len(cells)} points). Least-squares line: MF = {intercept:.2f} {slope:+.2f} MFR; the dashed line "
-           "is the binomial expectation MF = 1 - MFR of independent binary trains.")

@@ -42,14 +42,13 @@ tables_dir = None
 n_boot = 100
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import benchmark, plots, results, zoo
 from spikelib.report.labels import MEASURE_LABELS
-from spikelib.report.render import caption, html_table
+from spikelib.report.render import caption, html_table, show_figure
 from spikelib.report.scores import PGDL_PUBLISHED
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
@@ -63,12 +62,7 @@ glue(f"{profile}_cell_hours", results.computing_seconds(root) / 3600, display=Fa
 # ## The zoo
 
 # %% tags=["hide-input"]
-stops = networks.groupby("architecture")["train_accuracy"].agg(["size", lambda a: (a >= 0.99).mean() * 100])
-description = (f"{context['n_networks']} networks ({', '.join(f'{a}: {n}' for a, n in stops['size'].items())}); "
-               f"the factorial varies {', '.join(context['factors'])}. Training accuracy reached 99 % in "
-               f"{int((networks['train_accuracy'] >= 0.99).sum())} of them (the rest stopped at their cap). Gaps "
-               f"{networks['gap'].min() * 100:.1f} to {networks['gap'].max() * 100:.1f} points (median "
-               f"{context['median_gap']:.1f}). " + zoo.seed_noise_sentence(context))
+description = zoo.description(networks, context)
 glue(f"{profile}_description", description, display=False)
 display(Markdown(results.completion(root)[2] + " " + description))
 
@@ -86,9 +80,7 @@ sentence = zoo.headline(table, context) + (
 glue(f"{profile}_headline", sentence, display=False)
 display(Markdown(sentence))
 columns = [c for c in ("mfr", "cv_mf", "mean_abs_r", table.iloc[0]["column"]) if c in networks]
-fig = plots.measure_vs_gap(networks, list(dict.fromkeys(columns)), "architecture", MEASURE_LABELS)
-plt.show()
-plt.close(fig)
+show_figure(plots.measure_vs_gap(networks, list(dict.fromkeys(columns)), "architecture", MEASURE_LABELS))
 caption("Z1", "Three of the papers' indicators and the best-scoring measure against the generalization gap, one "
               "point per network of the zoo, by architecture.")
 
@@ -101,11 +93,7 @@ caption("Z1", "Three of the papers' indicators and the best-scoring measure agai
 
 # %% tags=["hide-input"]
 budget = zoo.budget_table(networks, n_boot=n_boot)
-budget["tau with the gap"] = [f"{t:+.2f} [{lo:+.2f}, {hi:+.2f}]" for t, lo, hi in
-                              zip(budget["tau"], budget["tau_low"], budget["tau_high"])]
-display(HTML(html_table(budget.pivot(index="column", columns="samples", values="tau with the gap")
-                        .rename(index=MEASURE_LABELS).rename_axis(index="measure", columns="probe samples"),
-                        index=True)))
+display(HTML(html_table(zoo.budget_view(budget), index=True)))
 
 # %% [markdown]
 # ## Clean-label memorization
@@ -123,14 +111,12 @@ glue(f"{profile}_clean", zoo.clean_sentence(clean, clean_scores), display=False)
 display(Markdown(zoo.clean_sentence(clean, clean_scores)))
 display(HTML(html_table(clean_scores.drop(columns=["column"]).replace({"family": zoo.FAMILY_LABELS}).rename(columns={
     "tau": "Kendall tau with the gap", "psi": "granulated tau Ψ", "tau_within_samples": "tau within a subset size"}))))
-fig = plots.measure_vs_gap(clean, ["mfr", "cv_mf"], "train_samples", {**MEASURE_LABELS, "train_samples": "samples"})
-plt.show()
-plt.close(fig)
+show_figure(plots.measure_vs_gap(clean, ["mfr", "cv_mf"], "train_samples", {**MEASURE_LABELS,
+                                                                             "train_samples": "samples"}))
 caption("Z2", "MFR and CV of MF against the gap of the networks memorizing clean training subsets, by subset size.")
 fig = plots.gap_traces(zoo.gap_course(clean_root))
 if fig is not None:
-    plt.show()
-    plt.close(fig)
+    show_figure(fig)
     caption("Z3", "The probe's MFR against the gap while each network memorized its clean training subset, one line "
                   "per network, from the traces recorded every few epochs.")
 
@@ -146,11 +132,7 @@ memorizing = zoo.memorizing_by_gap(noisy)
 ours = [c for c, _, family in zoo.measures(noisy) if family == "ours"] + ["sharpness", "distance_from_init"]
 adjacent = zoo.adjacent_separation(noisy, [c for c in ours if c in noisy])
 matched, pairs = zoo.matched_separation(noisy, [c for c in ours if c in noisy], memorizing)
-wide = adjacent.pivot(index="column", columns="pair", values="separation")
-wide = wide.join(matched.set_index("column")[["separation"]].rename(
-    columns={"separation": f"matched training accuracy ({len(pairs)} pairs)"})).rename(index=MEASURE_LABELS)
-wide.index.name = "measure"
-display(HTML(html_table(wide, index=True)))
+display(HTML(html_table(zoo.noise_separation_view(adjacent, matched, len(pairs)), index=True)))
 
 # %% [markdown]
 # ## What MFR does at the switch to shuffled labels
@@ -162,8 +144,7 @@ glue(f"{profile}_switch", zoo.switch_sentence(course), display=False)
 display(Markdown(zoo.switch_sentence(course)))
 fig = plots.switch_traces(traces)
 if fig is not None:
-    plt.show()
-    plt.close(fig)
+    show_figure(fig)
     caption("Z4", "The probe's MFR after the switch to shuffled labels, against the epoch and against the running "
                   "training accuracy reached on the shuffled labels.")
 

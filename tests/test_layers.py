@@ -160,3 +160,24 @@ def test_report_reads_results_without_training_packages():
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+#: Notebooks are a short sequence of calls with their narrative; logic lives in spikelib.report.
+MAX_NOTEBOOK_CODE_LINES = 80
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in paths.NOTEBOOKS.glob("*.py")))
+def test_notebooks_are_a_short_sequence_of_calls(notebook):
+    import jupytext
+
+    cells = jupytext.read(paths.NOTEBOOKS / notebook).cells
+    code = [line for cell in cells if cell.cell_type == "code" for line in cell.source.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+    assert len(code) <= MAX_NOTEBOOK_CODE_LINES, f"{notebook} has {len(code)} lines of code"
+
+
+def test_run_cell_reads_as_a_short_list_of_steps():
+    source = (PACKAGE / "experiment" / "cell.py").read_text()
+    function = next(node for node in ast.parse(source).body
+                    if isinstance(node, ast.FunctionDef) and node.name == "run_cell")
+    assert function.end_lineno - function.lineno + 1 <= 40

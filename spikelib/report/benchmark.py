@@ -38,6 +38,8 @@ few_sample_scores
     Separation and tracking of our indicators from 100, 300, 1,000, 3,000 samples.
 monitor_evaluation
     The online monitor's alarms on switch runs and on the noisy-label runs.
+overview, shown_scores, page_numbers, few_sample_views, monitor_summary
+    The benchmark page's views of these tables, sentences and quoted numbers.
 """
 
 from pathlib import Path
@@ -53,7 +55,8 @@ from .labels import MODEL_NAMES
 from .results import design, finished_cells
 from .scores import auroc
 
-__all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "INDICATORS", "RIVALS",
+__all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "overview", "shown_scores", "page_numbers", "few_sample_views",
+           "monitor_summary", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
 #: Our indicators: (column, label, the seconds group of the analysis that computes it).
@@ -366,3 +369,114 @@ def monitor_evaluation(root, detector=None):
                       "label_noise": metrics["labels"]["noise"], "alarm_epoch": alarm.epoch if alarm else np.nan,
                       "values": values.tolist()})
     return pd.DataFrame(switches), pd.DataFrame(noisy)
+
+
+def overview(frame):
+    """The benchmark set in words, and its accuracies by label noise: ``(sentence, table)``."""
+    noise_levels, widths, seeds = (sorted(frame[c].unique()) for c in ("label_noise", "width", "seed"))
+    sentence = (
+        f"**Profiles {', '.join(f'`{name}`' for name in sorted(frame['profile'].unique()))}**: {len(frame)} networks "
+        f"(random and penalised networks left out; memorizing conditions count as label noise 1), "
+        f"{', '.join(sorted(frame['model'].unique()))} at widths {', '.join(map(str, widths))}, label noise "
+        f"{', '.join(f'{n:g}' for n in noise_levels)}, seeds {', '.join(map(str, seeds))}. Memorizing: noise of at "
+        f"least {MEMORIZING_NOISE:g} ({int((frame['label_noise'] >= MEMORIZING_NOISE).sum())} networks); clean: "
+        f"{int((frame['label_noise'] == 0).sum())} networks.")
+    table = frame.groupby("label_noise")[["train_accuracy", "test_accuracy", "gap"]].mean().mul(100).round(1)
+    table.index = pd.Index([f"{n:g}" for n in table.index], name="label noise")
+    return sentence, table.rename(columns={"train_accuracy": "train accuracy (labels trained with, %)",
+                                           "test_accuracy": "test accuracy (%)", "gap": "gap (points)"})
+
+
+def shown_scores(table):
+    """:func:`scores` as the book shows it: intervals in brackets, readable headers."""
+    return table.assign(
+        AUROC=[f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"],
+                                                                     table["auroc_high"])],
+        tau=[f"{t:+.2f} [{lo:+.2f}, {hi:+.2f}]" for t, lo, hi in zip(table["tau"], table["tau_low"], table["tau_high"])],
+    )[["indicator", "family", "direction", "separation", "AUROC", "tau", "rho_noise", "seconds"]].rename(
+        columns={"tau": "Kendall tau with the gap", "rho_noise": "Spearman rho with noise",
+                 "seconds": "seconds per network"})
+
+
+def page_numbers(table, frame):
+    """The numbers other pages quote from the benchmark table, by name, and the ranking in a paragraph.
+
+    Returns
+    -------
+    numbers : dict
+        ``best``, ``best_separation``, ``best_ours`` (and ``_separation``), ``best_rival`` (and
+        ``_separation``), ``best_tau`` (and ``_value``), ``headline``, ``weightwatcher_coverage``, ``ranking``.
+    paragraph : str
+    """
+    best, by_tau = table.iloc[0], table.iloc[table["tau"].abs().argmax()]
+    ours, rival = (table[table["family"] == family].iloc[0] for family in ("ours", "rival"))
+    coverage = weightwatcher_coverage(frame)
+    numbers = {"best": best["indicator"], "best_separation": float(best["separation"]),
+               "best_ours": ours["indicator"], "best_ours_separation": float(ours["separation"]),
+               "best_rival": rival["indicator"], "best_rival_separation": float(rival["separation"]),
+               "best_tau": by_tau["indicator"], "best_tau_value": float(by_tau["tau"]), "headline": headline(table),
+               "weightwatcher_coverage": coverage,
+               "ranking": "; ".join(f"{i + 1}. {row.indicator} ({row.separation:.2f})"
+                                    for i, row in enumerate(table.head(5).itertuples()))}
+    ranked = "; ".join(f"{i + 1}. {row.indicator} ({row.separation:.2f})" for i, row in enumerate(table.itertuples()))
+    paragraph = (f"Ranked by separation: {ranked}. The best of the papers' indicators is **{ours['indicator']}** "
+                 f"(separation {ours['separation']:.2f}, tau {ours['tau']:+.2f}); the best rival is "
+                 f"**{rival['indicator']}** ({rival['separation']:.2f}, tau {rival['tau']:+.2f}). The strongest "
+                 f"tracker of the gap is {by_tau['indicator']} (tau {by_tau['tau']:+.2f}). " + coverage)
+    return numbers, paragraph
+
+
+def few_sample_views(few):
+    """:func:`few_sample_scores` as the book shows it: ``[(table, caption)]`` for separation and for tau."""
+    views = []
+    for value, caption in (("separation", "separation (max of AUROC and 1 - AUROC)"),
+                           ("tau", "Kendall tau with the generalization gap")):
+        wide = few.pivot(index="indicator", columns="samples", values=value)
+        wide.columns = [f"{c} samples" if c != "all" else "all samples" for c in wide.columns]
+        views.append((wide, caption))
+    return views
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def monitor_summary(evaluations):
+    """The online monitor over the runs of :func:`monitor_evaluation` (one pair per profile).
+
+    Returns
+    -------
+    switches : pandas.DataFrame
+        The switch runs, with their alarms.
+    rates : pandas.DataFrame
+        Runs, alarms and the median alarm epoch per label noise of the noisy-label runs.
+    sentence : str
+        How often it alarmed, how late, and how often falsely.
+    """
+    switches = pd.concat([switch for switch, _ in evaluations], ignore_index=True)
+    noisy = pd.concat([run for _, run in evaluations], ignore_index=True)
+    parts = []
+    if len(switches):
+        delays = switches["delay"].dropna()
+        if len(delays) == 1:
+            timing = f", {_plural(int(delays.iloc[0]), 'epoch')} after the switch"
+        elif len(delays) and delays.min() == delays.max():
+            timing = f", each {_plural(int(delays.iloc[0]), 'epoch')} after the switch"
+        elif len(delays):
+            timing = (f", a median of {delays.median():g} epochs (range {delays.min():.0f} to {delays.max():.0f}) "
+                      "after the switch")
+        else:
+            timing = ""
+        parts.append(f"alarmed in {len(delays)} of {_plural(len(switches), 'run')} that switched to shuffled "
+                     f"labels{timing}")
+    else:
+        parts.append("has no finished switch run to be timed on yet")
+    rates = pd.DataFrame()
+    if len(noisy):
+        rates = noisy.assign(alarm=noisy["alarm_epoch"].notna()).groupby("label_noise").agg(
+            runs=("alarm", "size"), alarms=("alarm", "sum"), median_alarm_epoch=("alarm_epoch", "median"))
+        rates.index = pd.Index([f"{n:g}" for n in rates.index], name="label noise")
+        clean = noisy[noisy["label_noise"] == 0]
+        parts.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of "
+                     f"{_plural(len(clean), 'run')} on clean labels")
+    return switches, rates, "The online monitor " + " and ".join(parts) + "."

@@ -35,6 +35,10 @@ gap_traces
     The probe's MFR against the generalization gap, epoch by epoch, while networks memorize clean subsets.
 activation_ecdfs, correlation_spectra, weights_vs_rate, population_model
     The follow-up's figures: activation probabilities, correlations, weights, the population model.
+training_history, rates_and_fano, raster_excerpt
+    One cell's figures: its training, its nodes' rates and Fano factors, a raster excerpt.
+monitor_run
+    The online monitor on one run that switched to shuffled labels.
 """
 
 import matplotlib.pyplot as plt
@@ -47,8 +51,9 @@ from .labels import CONDITION_LABELS
 from .results import CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep", "depth_view", "measure_vs_gap", "switch_traces", "gap_traces", "activation_ecdfs",
-           "correlation_spectra", "weights_vs_rate", "population_model",
+           "penalty_sweep", "depth_view", "group_counts", "measure_vs_gap", "switch_traces", "gap_traces", "activation_ecdfs",
+           "correlation_spectra", "weights_vs_rate", "population_model", "training_history", "rates_and_fano",
+           "raster_excerpt", "monitor_run",
            "INDICATORS", "GROUP_COLOURS"]
 
 INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
@@ -119,6 +124,11 @@ def figure3(cells):
     axes[0].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def group_counts(cells):
+    """How many generalizing and memorizing networks :func:`figure4` draws, by group."""
+    return _groups(cells).groupby("group").size()
 
 
 def _groups(cells):
@@ -572,5 +582,84 @@ def population_model(sweep, fitted):
         axes[1].plot([0, top], [0, top], color="0.4", lw=0.8, ls="--")
         axes[1].legend(frameon=False, fontsize=8)
     axes[1].set(xlabel="observed", ylabel="predicted by the model with the fitted f")
+    fig.tight_layout()
+    return fig
+
+
+def training_history(phases):
+    """One cell's training: accuracy per epoch (left) and the probe's MFR and MF (right), phase after phase.
+
+    Parameters
+    ----------
+    phases : list of dict
+        ``training.json``'s ``phases`` (each with ``name``, ``history`` and ``traces``).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    offset = 0
+    for phase in phases:
+        history, traces = phase["history"], phase["traces"]
+        epochs = np.array(history["epoch"]) + offset
+        axes[0].plot(epochs, history["accuracy"], label=f"training, {phase['name']}")
+        axes[0].plot(epochs, history["val_accuracy"], ls="--", label=f"validation, {phase['name']}")
+        for key, name in (("mfr", "MFR"), ("mf", "MF")):
+            axes[1].plot(np.array(traces["epoch"]) + offset, traces[key], marker=".", label=f"{name}, {phase['name']}")
+        offset = epochs[-1] if len(epochs) else offset
+    axes[0].set(xlabel="epoch", ylabel="accuracy (on the labels trained with)")
+    axes[1].set(xlabel="epoch", ylabel="indicator on the training probe")
+    for ax in axes:
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def rates_and_fano(rates, fanos, window):
+    """Each node's firing rate (histogram, left) and Fano factor against it (right), per split, beside the
+    binary expectation F = 1 - p.
+
+    Parameters
+    ----------
+    rates, fanos : dict of str to numpy.ndarray
+        Per split (``train``, ``test``); a split without Fano factors (too short a recording) is left out on the right.
+    window : int
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.5))
+    bins = np.linspace(0, 1, 26)
+    for (split, rate), colour in zip(rates.items(), ("C0", "C1")):
+        axes[0].hist(rate, bins=bins, alpha=0.6, color=colour, label=split)
+        if fanos.get(split) is not None:
+            axes[1].scatter(rate, fanos[split], s=8, color=colour, label=split)
+    axes[0].set(xlabel="firing rate", ylabel="nodes")
+    axes[0].legend(frameon=False)
+    axes[1].plot([0, 1], [1, 0], color="0.3", lw=1, label="$1 - p$")
+    axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
+    axes[1].legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def raster_excerpt(raster, xlabel="test sample (shuffled order)"):
+    """A raster as an image, nodes sorted from the most to the least active."""
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3))
+    ax.imshow(raster[np.argsort(-raster.mean(axis=1))], aspect="auto", cmap="Greys", interpolation="nearest")
+    ax.set(xlabel=xlabel, ylabel="node")
+    return fig
+
+
+def monitor_run(run):
+    """The online monitor on one switch run: the probe's MFR per epoch, the switch and the alarm.
+
+    Parameters
+    ----------
+    run : pandas.Series
+        A row of :func:`spikelib.report.benchmark.monitor_evaluation`'s switch runs.
+    """
+    values = np.asarray(run["values"])
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH / 1.4, 3.2))
+    ax.plot(np.arange(1, len(values) + 1), values, marker=".", color="C0", label="MFR on the probe, end of each epoch")
+    ax.axvline(run["switch_epoch"] + 0.5, color="0.3", ls="--", lw=1, label="labels shuffled")
+    if np.isfinite(run["alarm_epoch"]):
+        ax.axvline(run["alarm_epoch"], color="C3", lw=1.5, label=f"alarm (epoch {run['alarm_epoch']:.0f})")
+    ax.set(xlabel="epoch", ylabel="MFR")
+    ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

@@ -14,6 +14,10 @@ caption
     A figure's numbered caption, displayed below it in an executed page.
 show_figure
     Display a figure in an executed page and close it.
+publish
+    Numbers other pages quote, glued under ``<prefix>_<name>``.
+show_paper_table
+    A table in the paper's shape with its note, its long form written as CSV.
 """
 
 import html
@@ -22,7 +26,7 @@ import numpy as np
 
 from .labels import CONDITION_LABELS, label
 
-__all__ = ["html_table", "caption", "show_figure"]
+__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table"]
 
 
 def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=()):
@@ -99,3 +103,27 @@ def show_figure(fig):
 
     display(fig)
     plt.close(fig)
+
+
+def publish(prefix, numbers):
+    """Glue each of ``numbers`` (a dict) as ``<prefix>_<name>``, for other pages of the book to quote."""
+    from myst_nb import glue
+
+    for name, value in numbers.items():
+        glue(f"{prefix}_{name}", value, display=False)
+
+
+def show_paper_table(long, path, layout, note, caption=None):
+    """Display ``note`` and the paper-shaped ``layout`` (``(table, marked)``), and write ``long`` to ``path``.
+
+    A ``dataset`` column holding one data set is left out; the caption (default: the data sets of ``long``)
+    names it.
+    """
+    from IPython.display import HTML, Markdown, display
+
+    if caption is None and "dataset" in long:
+        caption = ", ".join(sorted(map(str, long["dataset"].unique())))
+
+    long.to_csv(path, index=False)
+    display(Markdown(note))
+    display(HTML(html_table(*layout, caption=caption, drop_single=("dataset",))))

@@ -48,6 +48,10 @@ switch_course
     What the firing rate does after the switch to shuffled labels, per network.
 failures
     Sentences saying where each of our indicators fails, from the tables.
+description
+    What the zoo holds, in sentences: architectures, how many fitted, the gaps, the seed noise.
+budget_view, noise_separation_view
+    The budget table and the label-noise separations as the book shows them.
 """
 
 import numpy as np
@@ -56,13 +60,14 @@ from scipy import stats
 
 from ..exceptions import DataError
 from .benchmark import INDICATORS, RIVALS, networks
-from .labels import FACTOR_LABELS
+from .labels import FACTOR_LABELS, MEASURE_LABELS
 from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
 
 __all__ = ["zoo_networks", "measures", "add_residuals", "score_table", "noise_groups", "adjacent_separation",
            "matched_separation", "memorizing_by_gap", "gap_course", "budget_table", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "clean_sentence", "failures",
            "seed_noise_sentence", "FAMILY_LABELS", "GROUP_COLUMNS",
-           "headline", "shown_scores", "FACTORS", "MIN_GROUP",
+           "headline", "shown_scores", "description", "budget_view", "noise_separation_view", "FACTORS",
+           "MIN_GROUP",
            "MIN_ENVIRONMENT_PAIRS"]
 
 #: The zoo's factorial hyperparameters (the PGDL score conditions on every ordered pair of them).
@@ -693,3 +698,30 @@ def shown_scores(table):
         "held-out architecture (worst)": table["loao_worst"].round(2),
         "held-out width (worst)": table["lowo_worst"].round(2),
     })
+
+
+def description(networks, context):
+    """What the zoo holds: its networks by architecture, how many reached 99 % training accuracy, the gaps
+    and how the sign error treats seed noise (:func:`seed_noise_sentence`)."""
+    sizes = networks.groupby("architecture").size()
+    fitted = int((networks["train_accuracy"] >= 0.99).sum())
+    return (f"{context['n_networks']} networks ({', '.join(f'{a}: {n}' for a, n in sizes.items())}); the factorial "
+            f"varies {', '.join(context['factors'])}. Training accuracy reached 99 % in {fitted} of them (the rest "
+            f"stopped at their cap). Gaps {networks['gap'].min() * 100:.1f} to {networks['gap'].max() * 100:.1f} "
+            f"points (median {context['median_gap']:.1f}). " + seed_noise_sentence(context))
+
+
+def budget_view(budget):
+    """:func:`budget_table` as the book shows it: tau with its interval, measures by probe samples."""
+    shown = budget.assign(tau_text=[f"{t:+.2f} [{lo:+.2f}, {hi:+.2f}]" for t, lo, hi in
+                                    zip(budget["tau"], budget["tau_low"], budget["tau_high"])])
+    return (shown.pivot(index="column", columns="samples", values="tau_text").rename(index=MEASURE_LABELS)
+            .rename_axis(index="measure", columns="probe samples"))
+
+
+def noise_separation_view(adjacent, matched, n_pairs):
+    """Separation between adjacent noise levels and of matched pairs, one row per measure, as the book shows it."""
+    wide = adjacent.pivot(index="column", columns="pair", values="separation")
+    matched = matched.set_index("column")[["separation"]].rename(
+        columns={"separation": f"matched training accuracy ({n_pairs} pairs)"})
+    return wide.join(matched).rename(index=MEASURE_LABELS).rename_axis(index="measure")

@@ -1,0 +1,174 @@
+"""The results page of a profile: the paper's tables and figures beside ours, and the numbers other pages quote.
+
+The page (``notebooks/results.py``) is a sequence of calls to this module,
+:mod:`spikelib.report.tables` and :mod:`spikelib.report.plots`. Numbers that
+other pages of the book quote are returned as dictionaries of named values,
+which the page publishes (``glue``) under ``<profile>_<name>``.
+
+Functions
+---------
+overview
+    How many networks, how long they took, on what, and how far the profile got.
+training_numbers
+    How many networks memorized, and how many stopped short of the paper's accuracy.
+ks_marks
+    Our KS-test marks of every network beside the paper's.
+table2_layout
+    Table 2 in the paper's shape, with the KS marks of every network beside it.
+table2_numbers
+    How far our MFR is from the paper's, over the values it reports.
+agreement
+    How many of the paper's values in Tables 1, 2 and 5 ours come within tolerance of.
+agreement_numbers
+    How many of the paper's values ours come within tolerance of, for the landing page.
+excerpts
+    The raster excerpts of the widest MLP, one per condition (Figure 2).
+curve_numbers
+    The end points of the firing-rate curves (Figure 5) and the runs behind them.
+dose_figures
+    The indicators against the accuracy reached on shuffled labels, one figure per kind of model.
+line_fit
+    A least-squares line in words, with the sign written once (Figure 6).
+"""
+
+import numpy as np
+
+from ..cellfiles import read_nodes
+from . import results
+
+__all__ = ["overview", "training_numbers", "ks_marks", "table2_layout", "table2_numbers", "agreement",
+           "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
+
+
+def overview(root, cells):
+    """The profile's size and cost: ``(numbers, sentence)``.
+
+    ``numbers`` holds ``n_networks``, ``cell_hours``, ``cell_minutes``,
+    ``versions``, ``machine``, ``n_cells`` and ``progress``; ``sentence`` says
+    them for the page.
+    """
+    manifest = results.read_manifest(root)
+    hours = results.computing_seconds(root) / 3600  # training as first measured, plus the latest analysis
+    finished, planned, progress = results.completion(root)
+    machine = f"{manifest['machine']['cpus']} CPU cores ({manifest['machine']['processor']})"
+    numbers = {"n_networks": cells["cell_id"].nunique(), "cell_hours": hours, "cell_minutes": 60 * hours,
+               "versions": ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()), "machine": machine,
+               "n_cells": manifest["n_cells"], "progress": progress}
+    datasets = ", ".join(sorted(cells["dataset"].unique()))
+    sentence = (f"**Profile `{root.name}`**: {numbers['n_networks']} networks ({datasets}); the cells took "
+                f"{60 * hours:.0f} minutes of computing in total ({machine})."
+                + ("" if finished >= planned else " " + progress))
+    return numbers, sentence
+
+
+def training_numbers(cells, record):
+    """``n_memorizing`` and ``n_memorizing_short`` (stopped by anything but the target) from the training record."""
+    memorizing = cells.drop_duplicates("cell_id")["condition"].astype(str).str.startswith("mem_")
+    short = record[record["shuffled-label epochs"].notna() & (record["stopped by "] != "target")]
+    return {"n_memorizing": int(memorizing.sum()), "n_memorizing_short": len(short)}
+
+
+def ks_marks(cells, paper):
+    """Our KS-test marks per network (with Bonferroni's threshold, and with the paper's) beside the paper's own
+    (``paper``), and every test: ``(marks, tests)``."""
+    from .tables import ks_marks as marks_of
+
+    from .tables import PAPER_THRESHOLD
+
+    marks, tests = marks_of(cells)
+    theirs = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})
+    marks = marks.merge(theirs, on=["model", "width", "dataset"], how="left")
+    return marks.rename(columns={"symbols": "ours (Bonferroni)",
+                                 "symbols_paper_threshold": f"ours (p > {PAPER_THRESHOLD:g})"}), tests
+
+
+def table2_layout(t2, marks, tolerance):
+    """Table 2 in the paper's shape (:func:`spikelib.report.tables.paper_layout`) with a ``KS marks`` column.
+
+    The marks (ours, and the paper's in brackets) stand on each network's training row.
+
+    Returns
+    -------
+    layout, departs : pandas.DataFrame
+    """
+    from .tables import paper_layout
+
+    layout, departs = paper_layout(t2, "mfr", tolerance)
+    ours = marks["ours (Bonferroni)"]
+    symbols = {(r.dataset, r.model, r.width): mark + (f" ({r.paper})" if isinstance(r.paper, str) else "")
+               for r, mark in zip(marks.itertuples(), ours)}
+    network_keys = {(r.dataset, f"{r.model}-{r.width}"): (r.dataset, r.model, r.width) for r in marks.itertuples()}
+    layout["KS marks"] = [symbols.get(network_keys.get(key[:2]), "") if key[2] == "train" else ""
+                          for key in layout.index]
+    departs["KS marks"] = False
+    return layout, departs
+
+
+def table2_numbers(t2):
+    """``t2_n_paired`` and, where the paper reports any, the median and largest |MFR difference|."""
+    paired = t2.dropna(subset=["mfr_paper"])["mfr_difference"].abs()
+    if not len(paired):
+        return {"t2_n_paired": 0}
+    return {"t2_n_paired": len(paired), "t2_median_abs_mfr_diff": float(paired.median()),
+            "t2_max_abs_mfr_diff": float(paired.max())}
+
+
+def agreement(t1, t2, t5, tolerance):
+    """:func:`spikelib.report.tables.agreement` over the paper's Tables 1, 2 and 5."""
+    from .tables import agreement as within
+
+    return within({"Table 1, accuracy (points)": (t1, "accuracy", tolerance["accuracy"]),
+                   "Table 2, MFR": (t2, "mfr", tolerance["mfr"]),
+                   "Table 2, CV of FR (points)": (t2, "cv_fr", tolerance["cv_fr"]),
+                   "Table 5, MF": (t5, "mf", tolerance["mf"])})
+
+
+def agreement_numbers(summary):
+    """The landing page's at-a-glance numbers from :func:`spikelib.report.tables.agreement`."""
+    return {"glance_paired": int(summary["paired"].sum()), "glance_within": int(summary["within"].sum()),
+            "glance_table": "; ".join(f"{r.quantity}: {r.within} of {r.paired} within {r.tolerance:g}"
+                                      for r in summary.itertuples() if r.paired)}
+
+
+def excerpts(cells, conditions=("random", "generalizing", "mem_retrain_last", "mem_random_last")):
+    """The test-raster excerpts of the widest MLP, by condition: ``(excerpts, dataset, width)``."""
+    mlp = cells[(cells["model"] == "MLP") & (cells["split"] == "test")]
+    widest = mlp[mlp["width"] == mlp["width"].max()]
+    shown = {str(row.condition): read_nodes(row.directory)["excerpt"]
+             for row in widest.sort_values("condition").itertuples() if str(row.condition) in conditions}
+    return shown, widest["dataset"].iloc[0], int(widest["width"].iloc[0])
+
+
+def curve_numbers(curve_frame, last=50):
+    """The mean MFR of the last ``last`` batches of each phase of the curves, and the runs: ``(numbers, runs)``."""
+    if curve_frame is None or len(curve_frame) == 0:
+        return {}, "none in this profile"
+    end = curve_frame.groupby("phase").tail(last).groupby("phase")["mfr_train"].mean()
+    numbers = {"curve_mfr_end_true": float(end.get(0, np.nan)), "curve_mfr_end_shuffled": float(end.get(1, np.nan))}
+    return numbers, ", ".join(sorted(curve_frame["cell_id"].unique()))
+
+
+def dose_figures(trace_frame, models=("MLP", "CNN", "DenseNet")):
+    """:func:`spikelib.report.plots.dose_response` of each kind of model with traces: ``[(model, figure, runs)]``."""
+    from .plots import dose_response
+
+    figures = []
+    for model in models if len(trace_frame) else ():
+        fig = dose_response(trace_frame, model)
+        if fig is not None:
+            runs = trace_frame[(trace_frame["model"] == model) & (trace_frame["phase"] == "shuffled labels")]
+            figures.append((model, fig, runs["cell_id"].nunique()))
+    return figures
+
+
+def line_fit(x, y, x_name="MFR", y_name="MF"):
+    """The least-squares line of ``y`` on ``x``: ``(slope, intercept, text)``.
+
+    Examples
+    --------
+    >>> line_fit([0, 1], [1.0, 0.01])[2]
+    'MF = 1.00 − 0.99 × MFR'
+    """
+    slope, intercept = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
+    sign = "−" if slope < 0 else "+"
+    return float(slope), float(intercept), f"{y_name} = {intercept:.2f} {sign} {abs(slope):.2f} × {x_name}"
