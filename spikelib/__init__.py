@@ -35,8 +35,11 @@ The layers above this core, each imported only when asked for:
     Tables, figures, hypotheses and the book, from results files.
 
 ``import spikelib`` needs only numpy, scipy, statsmodels, quantities, neo and
-elephant; :mod:`spikelib.cellfiles`, :mod:`spikelib.storage` and
-:mod:`spikelib.paths` (results files and folders) belong to the core too.
+elephant; :mod:`spikelib.storage` and :mod:`spikelib.paths` (files and folders)
+belong to the core too. The names and readers of an experimental cell's files
+are the experiment's (:mod:`spikelib.experiment.cellfiles`); the route through
+Elephant that the tests and ``make bench`` use as an oracle is the pipeline's
+(:mod:`spikelib.pipeline.elephant_route`).
 """
 
 from .assumptions import (

@@ -6,7 +6,7 @@ import quantities as pq
 from scipy import stats
 
 import spikelib as sl
-from spikelib import elephant_route
+from spikelib.pipeline import elephant_route
 from spikelib.activation import QUANTILES, activation_summary, mean_positive_activation
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import spikelib as sl
-from spikelib.cellfiles import NODES, SPIKES, cell_status, read_metrics, read_nodes
+from spikelib.experiment.cellfiles import NODES, SPIKES, cell_status, read_metrics, read_nodes
 from spikelib.storage import sha256, write_json, write_npz
 
 SPLIT = {"mfr": 0.4, "cv_fr": 0.5, "mf": 0.6, "cv_mf": 0.1, "n_nodes": 4, "n_samples": 300}

@@ -44,10 +44,15 @@ def test_cli_options_are_the_declaration():
             assert (tuple(action.choices) if action.choices else None) == spec.choices
 
 
-def test_cli_defaults_make_the_default_config():
-    args = build_parser().parse_args(["cell"])
-    config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in SPECS})
-    assert config == CellConfig()
+def test_cli_options_convert_to_the_declared_types():
+    def parsed(*options):
+        args = build_parser().parse_args(["cell", *options])
+        return CellConfig(**{spec.name: getattr(args, spec.name) for spec in SPECS})
+
+    config = parsed("--width", "64", "--label-noise", "0.4", "--generalize-until", "0.9", "--save-model", "false")
+    assert (config.width, config.label_noise, config.generalize_until, config.save_model) == (64, 0.4, 0.9, False)
+    assert isinstance(config.width, int) and parsed("--generalize-until", "plateau").generalize_until == "plateau"
+    assert parsed().label_noise is None and parsed().base_model is None
 
 
 def test_profile_keys_are_the_declared_profile_parameters():
@@ -81,8 +86,26 @@ def test_bad_values_name_the_parameter(values, parameter, message):
     assert info.value.parameter == parameter and f"`{parameter}`" in str(info.value)
 
 
-def test_random_cells_may_have_zero_epochs():
+def test_only_an_untrained_cell_may_have_zero_epochs():
+    # A random cell never trains on the true labels; a curve's first phase does, whatever its condition.
     assert CellConfig(condition="random", epochs=0).epochs == 0
+    with pytest.raises(sl.ParameterError, match="a curve cell trains on the true labels"):
+        CellConfig(condition="mem_retrain_last", protocol="curve", epochs=0)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"condition": "memorizing"}, "`condition`='memorizing'"),
+    ({"model": "vgg"}, "`model`='vgg'"),
+    ({"width": 0}, "`width`"),
+    ({"epochs": -1}, "`epochs`"),
+    ({"dataset": "imagenet"}, "`dataset`='imagenet'"),
+    ({"protocol": "curve", "condition": "generalizing"}, "curve protocol"),
+    ({"validation_split": 1.5}, "`validation_split`"),
+    ({"widht": 64}, r"Unknown cell parameter\(s\) \['widht'\]"),
+])
+def test_config_errors_from_a_mapping(values, message):
+    with pytest.raises(sl.ParameterError, match=message):
+        CellConfig.from_dict(values)
 
 
 def test_page_folders_default_to_the_profile_and_follow_the_overrides(tmp_path, monkeypatch):

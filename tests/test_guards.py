@@ -67,6 +67,7 @@ def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path
 
     from spikelib.exceptions import TrainingError
     from spikelib.experiment.cell import run_cell
+    from spikelib.experiment.cellfiles import cell_status
 
     out = tmp_path / "cell"
     finished = run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0}, progress=lambda m: None)
@@ -76,7 +77,7 @@ def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path
                  progress=lambda m: None)
     assert not (out / ".staging" / "checkpoint.npz").exists()
     assert json.loads((out / "metrics.json").read_text()) == before and finished.metrics["complete"]
-    assert sl.cellfiles.cell_status(out)
+    assert cell_status(out)
 
 
 @pytest.mark.parametrize("layer, message", [("output", "not a hidden ReLU layer"), ("input", "not a hidden ReLU layer"),
@@ -288,7 +289,7 @@ def test_extras_named_in_missing_package_messages_exist():
 def test_a_run_that_fails_in_its_analysis_leaves_the_finished_cell_and_its_training_is_reused(tmp_path, monkeypatch):
     import json
 
-    from spikelib.cellfiles import cell_status
+    from spikelib.experiment.cellfiles import cell_status
     from spikelib.experiment import cell
 
     out = tmp_path / "cell"

@@ -6,7 +6,7 @@ import pytest
 import quantities as pq
 
 import spikelib as sl
-from spikelib import elephant_route
+from spikelib.pipeline import elephant_route
 
 
 def test_isi_matches_elephant(raster):

@@ -17,8 +17,8 @@ from spikelib import paths
 
 PACKAGE = Path(spikelib.__file__).parent
 RANKS = {"core": 0, "experiment": 1, "pipeline": 2, "report": 3}
-#: The only experiment module the report may import: the declaration, which loads no training code.
-REPORT_MAY_IMPORT = {"spikelib.experiment.config"}
+#: The experiment modules the report may import: the declaration and the cell files, which load no training code.
+REPORT_MAY_IMPORT = {"spikelib.experiment.config", "spikelib.experiment.cellfiles"}
 TRAINING_PACKAGES = ("tensorflow", "keras")
 HEAVY = ("tensorflow", "keras", "papermill", "dask", "distributed", "matplotlib", "seaborn", "sklearn")
 

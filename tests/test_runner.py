@@ -165,7 +165,7 @@ def test_corrupt_results_are_run_again(tmp_path):
 
 
 def test_progress_line_leaves_out_an_earlier_runs_progress(tmp_path):
-    from spikelib.cellfiles import PROGRESS
+    from spikelib.experiment.cellfiles import PROGRESS
     from spikelib.pipeline.runner import _running
 
     cells = load_profile(tiny_profile(tmp_path, conditions="random, generalizing"), results_root=tmp_path).cells

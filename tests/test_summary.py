@@ -5,7 +5,7 @@ import pytest
 import quantities as pq
 
 import spikelib as sl
-from spikelib import elephant_route
+from spikelib.pipeline import elephant_route
 
 
 def test_summary_values_against_elephant(raster):

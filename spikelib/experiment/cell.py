@@ -36,9 +36,9 @@ Outputs, in ``config.output_dir`` (default ``results/cells/<cell id>``):
 ``training.json`` (every phase's epochs, history, traces and why it stopped),
 ``model.keras``, ``spikes.npz`` (rasters ``train`` and ``test``, read with
 :func:`spikelib.load_rasters`), ``nodes.npz`` (per-node statistics and a
-300-sample raster excerpt, :func:`spikelib.cellfiles.read_nodes`),
+300-sample raster excerpt, :func:`spikelib.experiment.cellfiles.read_nodes`),
 ``curve.npz`` for the curve protocol, and ``metrics.json``. Whether a cell is
-finished is decided by :func:`spikelib.cellfiles.cell_status`.
+finished is decided by :func:`spikelib.experiment.cellfiles.cell_status`.
 
 Nothing finished is lost: a run writes into the folder's staging folder
 (``.staging``) and moves its files into place only when all are written,
@@ -50,7 +50,7 @@ a time holds a folder (its ``.lock``); a second fails at once.
 Functions
 ---------
 run_cell
-    Run a cell and write its files (see :mod:`spikelib.cellfiles`), ``metrics.json`` last.
+    Run a cell and write its files (see :mod:`spikelib.experiment.cellfiles`), ``metrics.json`` last.
 plan_cell
     What a run works out once from the cell's parameters and its data.
 seed_everything
@@ -74,7 +74,7 @@ import numpy as np
 from .. import paths
 from .._optional import soft_import
 from .._validation import check_window
-from ..cellfiles import (CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, STAGING, TRAINING,
+from .cellfiles import (CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, STAGING, TRAINING,
                          read_json)
 from ..exceptions import DataError, ParameterError, TrainingError
 from ..raster import save_rasters

@@ -87,7 +87,7 @@ def _stream_papermill_log():
 
 
 def run_cell_command(args):
-    from ..cellfiles import METRICS, NOTEBOOK
+    from ..experiment.cellfiles import METRICS, NOTEBOOK
     from .notebook import execute_cell
 
     parameters = cell_parameters(args)

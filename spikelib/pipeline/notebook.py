@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import paths
 from .._optional import soft_import
-from ..cellfiles import NOTEBOOK
+from ..experiment.cellfiles import NOTEBOOK
 
 __all__ = ["execute_notebook", "execute_cell", "EXPERIMENT_NOTEBOOK"]
 

@@ -8,7 +8,7 @@ model is submitted with that cell's future as an argument, so Dask runs it
 after it. Every cell is executed through the same notebook as ``spikelib cell``.
 
 Interruption is safe at any moment (even ``kill -9``): whether a cell is
-finished is decided by :func:`spikelib.cellfiles.cell_status` (valid metrics,
+finished is decided by :func:`spikelib.experiment.cellfiles.cell_status` (valid metrics,
 written last and atomically, whose recorded files match their checksums and
 whose parameters match the profile's). Running the same command again
 finishes the rest.
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import paths
 from .._optional import soft_import
-from ..cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
+from ..experiment.cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
 from ..exceptions import ParameterError
 from ..experiment.config import ANALYSIS_VERSION, TRAINING_VERSION
 from ..experiment.provenance import machine, package_versions
@@ -52,7 +52,7 @@ _POLL_SECONDS = 5
 def pending_cells(profile):
     """The cells of a profile that must (re)run, each with the reason.
 
-    A cell runs when it is not finished (:func:`spikelib.cellfiles.cell_status`
+    A cell runs when it is not finished (:func:`spikelib.experiment.cellfiles.cell_status`
     with the profile's parameters and the current training and analysis
     versions; a cell whose training is current is then only analysed again).
     A finished generalizing cell runs again when a pending cell retrains it

@@ -22,7 +22,7 @@ import tracemalloc
 import numpy as np
 import quantities as pq
 
-from .. import elephant_route
+from . import elephant_route
 from ..assumptions import ljung_box
 from ..intervals import isi_cv
 from ..neo_io import to_spiketrains

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..cellfiles import read_curve, read_training
+from ..experiment.cellfiles import read_curve, read_training
 from ..exceptions import DataError
 from ..onset import OnsetDetector
 from .labels import MODEL_NAMES

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..cellfiles import read_metrics, read_nodes
+from ..experiment.cellfiles import read_metrics, read_nodes
 from .scores import auroc
 from . import claims, population, results
 from .labels import MODEL_NAMES, label
@@ -188,7 +188,7 @@ def network_nodes(frame):
     -------
     list of dict
         ``group``, ``model``, ``network``, ``train`` (per-node statistics of the training recording) and
-        ``network`` arrays of the observed layer (:func:`spikelib.cellfiles.read_nodes`).
+        ``network`` arrays of the observed layer (:func:`spikelib.experiment.cellfiles.read_nodes`).
     """
     items = []
     for row in frame.itertuples():

@@ -16,7 +16,7 @@ fit_fractions
 import numpy as np
 import pandas as pd
 
-from ..cellfiles import read_nodes
+from ..experiment.cellfiles import read_nodes
 from ..simulate import fit_memorizing_fraction, population_raster, population_rates
 from ..summary import summarize
 from .labels import MODEL_NAMES

@@ -33,7 +33,7 @@ line_fit
 
 import numpy as np
 
-from ..cellfiles import read_nodes
+from ..experiment.cellfiles import read_nodes
 from . import results
 
 __all__ = ["overview", "training_numbers", "ks_marks", "table2_layout", "table2_numbers", "agreement",

@@ -1,7 +1,7 @@
 """Reading a profile's results files into tables (no training code, no computation of results).
 
 Everything here reads only results files (``metrics.json``, ``nodes.npz`` and
-``curve.npz`` of each cell, through :mod:`spikelib.cellfiles`, and the run's
+``curve.npz`` of each cell, through :mod:`spikelib.experiment.cellfiles`, and the run's
 ``manifest.json``).
 
 Functions
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
+from ..experiment.cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
 from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES

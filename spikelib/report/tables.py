@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..cellfiles import read_nodes
+from ..experiment.cellfiles import read_nodes
 from ..compare import bonferroni, ks_compare
 from ..experiment.config import MEMORIZING
 

@@ -446,7 +446,7 @@ def gap_course(root, designs=("clean memorization",)):
     pandas.DataFrame
         ``cell_id, width, train_samples, epoch, accuracy, val_accuracy, gap, mfr, cv_fr, mf, cv_mf``.
     """
-    from ..cellfiles import read_training
+    from ..experiment.cellfiles import read_training
     from .results import design, finished_cells
 
     frames = []

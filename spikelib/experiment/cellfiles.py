@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .exceptions import DataError
-from .storage import read_npz, sha256
+from ..exceptions import DataError
+from ..storage import read_npz, sha256
 
 __all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "STAGING", "LOCK", "NOTEBOOK",
            "LOG", "LARGE_FILES", "CellStatus", "cell_status", "read_json", "read_metrics", "read_nodes",
