@@ -19,6 +19,8 @@ table2_numbers
     How far our MFR is from the paper's, over the values it reports.
 agreement
     How many of the paper's values in Tables 1, 2 and 5 ours come within tolerance of.
+agreement_view
+    That count as the page shows it, with and without the paper's suspect values.
 agreement_numbers
     How many of the paper's values ours come within tolerance of, for the landing page.
 excerpts
@@ -37,7 +39,7 @@ from ..experiment.cellfiles import read_nodes
 from . import results
 
 __all__ = ["overview", "training_numbers", "ks_marks", "table2_layout", "table2_numbers", "agreement",
-           "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
+           "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
 
 
 def overview(root, cells):
@@ -123,9 +125,19 @@ def agreement(t1, t2, t5, tolerance):
                    "Table 5, MF": (t5, "mf", tolerance["mf"])})
 
 
+def agreement_view(summary):
+    """:func:`agreement` as the page shows it: readable headers, with and without the paper's suspect values."""
+    return summary[["quantity", "tolerance", "paired", "within", "paired_trusted", "within_trusted"]].rename(columns={
+        "paired": "values the paper reports", "within": "ours within tolerance",
+        "paired_trusted": "values, without the suspect ones (‡)", "within_trusted": "ours within, without them"})
+
+
 def agreement_numbers(summary):
-    """The landing page's at-a-glance numbers from :func:`spikelib.report.tables.agreement`."""
+    """The landing page's at-a-glance numbers from :func:`spikelib.report.tables.agreement`, with and without
+    the paper's suspect values."""
     return {"glance_paired": int(summary["paired"].sum()), "glance_within": int(summary["within"].sum()),
+            "glance_paired_trusted": int(summary["paired_trusted"].sum()),
+            "glance_within_trusted": int(summary["within_trusted"].sum()),
             "glance_table": "; ".join(f"{r.quantity}: {r.within} of {r.paired} within {r.tolerance:g}"
                                       for r in summary.itertuples() if r.paired)}
 

@@ -32,7 +32,8 @@ from ..compare import bonferroni, ks_compare
 from ..experiment.config import MEMORIZING
 
 __all__ = ["paper_tables", "table1", "table2", "table5", "ks_marks", "assumption_table", "paper_layout",
-           "agreement", "training_table", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS"]
+           "agreement", "training_table", "suspect_paper_values", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS",
+           "SUSPECT", "SUSPECT_VALIDATION_MARGIN", "SUSPECT_CV_RATIO"]
 
 #: The paper's Table 2 threshold ("p-value > 0.00027", its Bonferroni-corrected alpha).
 PAPER_THRESHOLD = 0.00027
@@ -43,6 +44,71 @@ TOLERANCES = {"accuracy": 3.0, "mfr": 0.05, "cv_fr": 15.0, "mf": 0.05}
 #: The mark of a value that departs from the paper's by more than its tolerance.
 DEPARTS = "†"
 ROWS = ["dataset", "model", "width", "split"]
+#: The mark of a value of the paper's that is likely an error in the paper (:func:`suspect_paper_values`).
+SUSPECT = "‡"
+#: A generalizing network's validation accuracy this many points above its training accuracy is suspect.
+SUSPECT_VALIDATION_MARGIN = 3.0
+#: A CV of FR this many times the median of the other widths of its model, data set, split and condition.
+SUSPECT_CV_RATIO = 2.0
+
+
+def suspect_paper_values(paper):
+    """Values of the paper's Tables 1 and 2 that are likely errors in the paper, by three fixed rules.
+
+    - **Copied rows**: a Fashion-MNIST row of Table 2 whose MFR and CV of FR
+      both equal those of the MNIST row of the same network, split and
+      condition (two numbers to two decimals agreeing by chance is unlikely).
+    - **Validation above training**: a generalizing network of Table 1 whose
+      validation accuracy exceeds its training accuracy by more than
+      :data:`SUSPECT_VALIDATION_MARGIN` points (both values are marked).
+    - **Outlying CV**: a CV of FR more than :data:`SUSPECT_CV_RATIO` times the
+      median of the other widths of its model, data set, split and condition.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, width, dataset, split, condition, quantity`` (``accuracy``,
+        ``mfr`` or ``cv_fr``) and ``reason``.
+    """
+    rows = []
+    key = ["model", "width", "split", "condition"]
+    t2 = paper["table2"]
+    mnist = t2[t2["dataset"] == "MNIST"].set_index(key)[["mfr", "cv_fr"]].add_suffix("_mnist")
+    fashion = t2[t2["dataset"] == "FashionMNIST"].join(mnist, on=key, how="inner")
+    copied = (fashion["mfr"] == fashion["mfr_mnist"]) & (fashion["cv_fr"] == fashion["cv_fr_mnist"])
+    for row in fashion[copied].itertuples():
+        for quantity in ("mfr", "cv_fr"):
+            rows.append({**{k: getattr(row, k) for k in KEYS}, "quantity": quantity,
+                         "reason": "MFR and CV equal to the MNIST row's"})
+    t1 = paper["table1"]
+    wide = t1[t1["condition"] == "generalizing"].pivot_table(index=["model", "width", "dataset", "condition"],
+                                                             columns="split", values="accuracy")
+    for (model, width, dataset, condition), values in wide.iterrows():
+        if values.get("validation", np.nan) > values.get("train", np.nan) + SUSPECT_VALIDATION_MARGIN:
+            for split in ("train", "validation"):
+                rows.append({"model": model, "width": width, "dataset": dataset, "split": split,
+                             "condition": condition, "quantity": "accuracy",
+                             "reason": f"validation {values['validation']:.2f} % above training "
+                                       f"{values['train']:.2f} %"})
+    for _, group in t2.groupby(["model", "dataset", "split", "condition"]):
+        for index, row in group.iterrows():
+            others = group.drop(index)["cv_fr"]
+            if len(others) and row["cv_fr"] > SUSPECT_CV_RATIO * others.median():
+                rows.append({**{k: row[k] for k in KEYS}, "quantity": "cv_fr",
+                             "reason": f"CV {row['cv_fr']:.1f} against a median of {others.median():.1f} at "
+                                       "the other widths"})
+    frame = pd.DataFrame(rows, columns=KEYS + ["quantity", "reason"])
+    return frame.drop_duplicates(KEYS + ["quantity"]).reset_index(drop=True)
+
+
+def _mark_suspect(long, paper, quantities):
+    """``<quantity>_suspect``: whether the paper's value beside ours is one of :func:`suspect_paper_values`."""
+    suspect = suspect_paper_values(paper)
+    for quantity in quantities:
+        flagged = suspect[suspect["quantity"] == quantity][KEYS].assign(**{f"{quantity}_suspect": True})
+        long = long.merge(flagged, on=KEYS, how="left")
+        long[f"{quantity}_suspect"] = long[f"{quantity}_suspect"].fillna(False).astype(bool)
+    return long
 
 
 def paper_tables(folder=None):
@@ -71,7 +137,7 @@ def table1(cells, paper):
         first.assign(split="validation", accuracy=100 * first["validation_accuracy"]),
     ])[KEYS + ["accuracy"]]
     long["condition"] = long["condition"].astype(str)
-    out = _merge(long, paper["table1"], ["accuracy"])
+    out = _mark_suspect(_merge(long, paper["table1"], ["accuracy"]), paper, ["accuracy"])
     return out.sort_values(["model", "dataset", "width", "split", "condition"]).reset_index(drop=True)
 
 
@@ -80,7 +146,7 @@ def table2(cells, paper):
     ours = cells[KEYS + ["mfr", "cv_fr"]].copy()
     ours["cv_fr"] = 100 * ours["cv_fr"]
     ours["condition"] = ours["condition"].astype(str)
-    return _merge(ours, paper["table2"], ["mfr", "cv_fr"])
+    return _mark_suspect(_merge(ours, paper["table2"], ["mfr", "cv_fr"]), paper, ["mfr", "cv_fr"])
 
 
 def table5(cells, paper, majority=0.5):
@@ -121,6 +187,10 @@ def paper_layout(long, value, tolerance, digits=2, star=None):
     star : str, optional
         A boolean column (and its ``_paper`` twin) that adds the paper's ``*``.
 
+    The paper's values that :func:`suspect_paper_values` flags (a
+    ``<value>_suspect`` column) carry :data:`SUSPECT`; they are not marked as
+    departures, since the paper's value is the doubtful one.
+
     Returns
     -------
     text : pandas.DataFrame
@@ -135,20 +205,23 @@ def paper_layout(long, value, tolerance, digits=2, star=None):
     from .results import CONDITION_ORDER
 
     numeric = [value, f"{value}_paper"]
-    flags = [star, f"{star}_paper"] if star else []
+    flags = ([star, f"{star}_paper"] if star else []) + ([f"{value}_suspect"] if f"{value}_suspect" in long else [])
     frame = long.copy()
     for column in flags:
         frame[column] = frame[column].map({True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0,
                                            "false": 0.0})
     frame = frame.groupby(ROWS + ["condition"], observed=True, as_index=False)[numeric + flags].mean()
     difference = (frame[value] - frame[f"{value}_paper"]).abs()
-    frame["departs"] = difference > tolerance
+    suspect = frame[f"{value}_suspect"] > 0.5 if f"{value}_suspect" in frame else pd.Series(False, frame.index)
+    frame["departs"] = (difference > tolerance) & ~suspect
+    frame["suspect"] = suspect
 
     def text(row):
         ours = _format(row[value], digits) + ("*" if star and row[star] > 0.5 else "")
         if pd.isna(row[f"{value}_paper"]):
             return ours
-        paper = _format(row[f"{value}_paper"], digits) + ("*" if star and row[f"{star}_paper"] > 0.5 else "")
+        paper = (_format(row[f"{value}_paper"], digits) + ("*" if star and row[f"{star}_paper"] > 0.5 else "")
+                 + (f" {SUSPECT}" if row["suspect"] else ""))
         return f"{ours} ({paper})" + (f" {DEPARTS}" if row["departs"] else "")
 
     frame["text"] = frame.apply(text, axis=1)
@@ -193,14 +266,20 @@ def agreement(comparisons):
     -------
     pandas.DataFrame
         One row per comparison: ``quantity, tolerance, paired`` (values the
-        paper also reports), ``within`` and ``share``.
+        paper also reports), ``within`` and ``share``; and the same without
+        the paper's suspect values (``paired_trusted``, ``within_trusted``,
+        ``share_trusted``; :func:`suspect_paper_values`).
     """
     rows = []
     for name, (long, value, tolerance) in comparisons.items():
         paired = long.dropna(subset=[value, f"{value}_paper"])
-        within = int(((paired[value] - paired[f"{value}_paper"]).abs() <= tolerance).sum())
+        close = (paired[value] - paired[f"{value}_paper"]).abs() <= tolerance
+        trusted = ~paired[f"{value}_suspect"] if f"{value}_suspect" in paired else pd.Series(True, paired.index)
+        within, within_trusted = int(close.sum()), int((close & trusted).sum())
         rows.append({"quantity": name, "tolerance": tolerance, "paired": len(paired), "within": within,
-                     "share": within / len(paired) if len(paired) else np.nan})
+                     "share": within / len(paired) if len(paired) else np.nan,
+                     "paired_trusted": int(trusted.sum()), "within_trusted": within_trusted,
+                     "share_trusted": within_trusted / trusted.sum() if trusted.sum() else np.nan})
     return pd.DataFrame(rows)
 
 
