@@ -68,7 +68,9 @@ plt.close(fig)
 summary = sl.summarize(spikes, window=window)
 for key in ("mfr", "cv_fr", "mf", "cv_mf"):
     glue(key, getattr(summary, key), display=False)
-summary
+print(f"MFR {summary.mfr:.3f}, CV of FR {summary.cv_fr:.3f}, MF {summary.mf:.3f}, CV of MF {summary.cv_mf:.3f} "
+      f"over {summary.n_nodes} nodes and {summary.n_samples} samples ({summary.n_silent} silent, "
+      f"{summary.n_always_on} always on)")
 
 # %% [markdown]
 # A binary train is a Bernoulli process: with firing probability $p$ per

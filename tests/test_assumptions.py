@@ -107,9 +107,9 @@ def test_change_points_find_a_rate_step_and_none_in_stationary_trains():
     stepped = rng.random((5, 10_000)) < rates
     found = sl.change_points(stepped, window=100)
     assert all(len(cp) == 1 and abs(cp[0] - 6000) <= 200 for cp in found)
-    stationary = rng.random((50, 10_000)) < 0.3
-    n_found = sum(len(cp) for cp in sl.change_points(stationary, window=100))
-    assert n_found <= 3  # modified-BIC penalty: about 1% of nodes get a false alarm
+    stationary = rng.random((300, 10_000)) < 0.3
+    flagged = sum(len(cp) > 0 for cp in sl.change_points(stationary, window=100))
+    assert flagged <= 6  # modified-BIC penalty: well under 1 % of nodes expected; 2 % allows for chance
 
 
 def test_change_points_degenerate_and_penalty(raster):

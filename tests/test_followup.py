@@ -142,3 +142,19 @@ def test_tables_show_reader_labels_whole_numbers_and_condition_names():
     assert "MemRetrainLast" in text and "1,373<" in text and "1.00" in text
     assert "share of rare nodes" in text and "λ, 5th percentile" in text
     assert "mem_retrain_last" not in text and "lambda_q05" not in text
+
+
+def test_noise_response_draws_no_line_across_a_level_a_width_lacks():
+    import numpy as np
+
+    frame = pd.DataFrame({"width": [64, 64, 64, 128, 128], "label_noise": [0, 0.4, 1.0, 0, 1.0],
+                          "mfr": [0.5, 0.4, 0.1, 0.5, 0.1]})
+    lines = plots.noise_response(frame, [("mfr", "MFR")]).axes[0].get_lines()
+    assert np.isnan(lines[1].get_ydata()[1]) and not np.isnan(lines[0].get_ydata()).any()
+
+
+def test_figure5_has_no_panel_for_a_condition_without_runs():
+    frame = pd.DataFrame({"condition": "mem_retrain_last", "cell_id": "a", "batch": [1, 2, 3], "mfr_train": 0.5,
+                          "mfr_test": 0.4, "switch_batch": 2})
+    axes = [ax for ax in plots.figure5(frame).axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["MemRetrainLast"]

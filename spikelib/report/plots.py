@@ -51,7 +51,8 @@ from .labels import CONDITION_LABELS
 from .results import CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
-           "penalty_sweep", "depth_view", "group_counts", "measure_vs_gap", "switch_traces", "gap_traces", "activation_ecdfs",
+           "penalty_sweep", "depth_view", "group_counts", "measure_vs_gap", "switch_traces", "gap_traces",
+           "activation_ecdfs",
            "correlation_spectra", "weights_vs_rate", "population_model", "training_history", "rates_and_fano",
            "raster_excerpt", "monitor_run",
            "INDICATORS", "GROUP_COLOURS"]
@@ -183,9 +184,13 @@ def figure5(curve_frame, smooth=10):
 
     A band shows the rolling minimum and maximum over ``smooth`` batches;
     with several networks per condition it shows the 95% interval of their mean.
+    One panel per condition with runs (MemRetrainLast, MemRetrainAll).
     """
-    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4), sharey=True)
-    for ax, condition in zip(axes, ("mem_retrain_last", "mem_retrain_all")):
+    run = [c for c in ("mem_retrain_last", "mem_retrain_all")
+           if len(curve_frame) and (curve_frame["condition"] == c).any()]
+    shown = run or ["mem_retrain_last"]  # a condition without runs gets no empty panel; none at all, one that says so
+    fig, axes = plt.subplots(1, len(shown), figsize=(PAGE_WIDTH * len(shown) / 2, 3.4), sharey=True, squeeze=False)
+    for ax, condition in zip(axes[0], shown):
         rows = curve_frame[curve_frame["condition"] == condition] if len(curve_frame) else curve_frame
         if len(rows) == 0:
             ax.text(0.5, 0.5, "no run of this condition\nin this profile", ha="center", va="center",
@@ -295,6 +300,9 @@ def forest(table):
 def noise_response(frame, columns):
     """Indicators against the label-noise fraction: mean over seeds with a 95 % interval, per width.
 
+    A line joins only levels that follow one another among all levels measured; a width without a level
+    has a gap there, and a level measured alone shows as a point.
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -304,10 +312,12 @@ def noise_response(frame, columns):
     n = len(columns)
     fig, axes = _grid(n, height_per_row=2.6)
     widths = sorted(frame["width"].unique())
+    levels = sorted(frame["label_noise"].unique())
     for ax, (column, label) in zip(axes, columns):
         for i, width in enumerate(widths):
+            # Every level measured at any width: a level this width lacks breaks its line (no line across it).
             rows = frame[frame["width"] == width].groupby("label_noise")[column]
-            mean, sem, count = rows.mean(), rows.sem(), rows.count()
+            mean, sem, count = (values.reindex(levels) for values in (rows.mean(), rows.sem(), rows.count()))
             half = 1.96 * sem.where(count > 1, 0)
             ax.plot(mean.index, mean, marker="o", ms=3, color=f"C{i}", label=f"width {width}")
             ax.fill_between(mean.index, mean - half, mean + half, color=f"C{i}", alpha=0.2, lw=0)
