@@ -59,6 +59,7 @@ def test_book_builds_strict_and_offline(results, tmp_path):
     reproduce = pages["book/reproduce.html"]
     assert "pasted-text" in reproduce and "quick_n_cells" not in reproduce
     assert re.search(r'<span class="pasted-text">13</span>', reproduce)  # the stand-in's 13 cells
+    assert re.search(r"commit [0-9a-f]{40}|commit unknown", pages["book/cite.html"])  # the version cited
     results_page = pages["book/executed/quick/results.html"]
     assert "Table 2" in results_page and "image/png" not in results_page and "<img" in results_page
     for name, text in pages.items():

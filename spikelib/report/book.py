@@ -117,12 +117,52 @@ def execute_pages(profiles=BOOK_PROFILES, workers=2):
         raise failures[0]
 
 
+def _git(*args):
+    """A git command's output in the repository, or ``None`` outside a git checkout."""
+    try:
+        done = subprocess.run(["git", "-C", str(paths.ROOT), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
+def write_citation(output=None, cff=None):
+    """Write the cite page's record of this version (``book/executed/citation.md``) from ``CITATION.cff``.
+
+    The BibTeX entry and the sentence name the version, the commit the book
+    was built from and that commit's date, so that a citation points at the
+    exact code and results; outside a git checkout the commit is said to be
+    unknown. Returns the path written.
+    """
+    import yaml
+
+    record = yaml.safe_load(Path(cff or paths.ROOT / "CITATION.cff").read_text())
+    commit = _git("rev-parse", "HEAD")
+    date = _git("log", "-1", "--format=%cs") or str(record.get("date-released", ""))
+    authors = " and ".join(a.get("name") or f"{a.get('family-names')}, {a.get('given-names')}"
+                           for a in record["authors"])
+    built = f"commit {commit}" if commit else "commit unknown (not built from a git checkout)"
+    lines = ["```bibtex", "@software{spike_train_compendium,", f"  title   = {{{record['title']}}},",
+             f"  author  = {{{{{authors}}}}},", f"  year    = {{{date[:4]}}},", f"  version = {{{record['version']}}},",
+             f"  note    = {{{built}, {date}}},", f"  license = {{{record['license']}}},"]
+    if record.get("repository-code"):
+        lines.append(f"  url     = {{{record['repository-code']}}},")
+    lines += ["}", "```", "",
+              f"This book was built from {built} of {date}, version {record['version']} of the compendium."]
+    output = Path(output or paths.BOOK_EXECUTED / "citation.md")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines) + "\n")
+    return output
+
+
 def build_html(strict=False, output=paths.ROOT):
-    """Run ``jupyter-book build`` on the repository root; return the HTML folder.
+    """Write the cite page's record (:func:`write_citation`), run ``jupyter-book build`` on the repository root;
+    return the HTML folder.
 
     ``output`` is the folder that receives ``_build/html``.
     """
     output = Path(output)
+    write_citation()
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT),
                "--path-output", str(output)]
     if strict:
