@@ -94,8 +94,8 @@ def depth_summary(changes):
         hidden = abs(all_last_change) < abs(frozen_last_change)
         sentences.append(
             f"{model}-{width} (seed {seed}), MFR against the generalizing network's: with every layer trained on "
-            f"shuffled labels (MemRetrainAll) the first hidden layer (`{first_name}`) goes from {general_first:.3f} "
-            f"to {all_first:.3f} and the observed layer (`{last_name}`) from {general_last:.3f} to {all_last:.3f}; "
+            f"shuffled labels (MemRetrainAll) the first hidden layer ({first_name}) goes from {general_first:.3f} "
+            f"to {all_first:.3f} and the observed layer ({last_name}) from {general_last:.3f} to {all_last:.3f}; "
             f"with the earlier layers frozen (MemRetrainLast) the first stays at {frozen_first:.3f} "
             f"(change {frozen_first_change:+.3f}) and the observed layer goes to {frozen_last:.3f}. "
             f"The observed layer moves {'less' if hidden else 'more'} when the earlier layers may memorize "

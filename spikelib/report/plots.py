@@ -57,11 +57,22 @@ __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response
            "raster_excerpt", "monitor_run",
            "INDICATORS", "GROUP_COLOURS"]
 
-INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF")]
+INDICATORS = [("mfr", "MFR"), ("cv_fr", "CV of FR (%)"), ("mf", "MF (mean Fano)"), ("cv_mf", "CV of MF (%)")]
+#: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
+PERCENT = ("cv_fr", "cv_mf")
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
 GROUP_COLOURS = {"generalizing": COLOURS["generalizing"], "memorizing": COLOURS["mem_retrain_last"]}
 MARKERS = ["o", "s", "^", "D", "v"]
 PAGE_WIDTH = 9.0  # inches: the width of the book's text column at 100 dpi
+
+
+def _in_percent(frame):
+    """A copy with the :data:`PERCENT` columns in percent."""
+    frame = frame.copy()
+    for column in PERCENT:
+        if column in frame:
+            frame[column] = 100 * frame[column]
+    return frame
 
 
 def _grid(n_panels, height_per_row=3.3):
@@ -116,7 +127,7 @@ def _condition_scatter(ax, frame, x, y, datasets):
 
 def figure3(cells):
     """The four indicators (training split) against the generalization gap."""
-    frame = cells[cells["split"] == "train"]
+    frame = _in_percent(cells[cells["split"] == "train"])
     datasets = sorted(frame["dataset"].unique())
     fig, axes = _grid(4)
     for ax, (column, label) in zip(axes, INDICATORS):
@@ -154,7 +165,7 @@ def figure4(cells):
         If seaborn is not installed.
     """
     sns = soft_import("seaborn", "the rain-cloud figure")
-    frame = _groups(cells)
+    frame = _in_percent(_groups(cells))
     frame["width"] = frame["width"].astype(str)
     widths = sorted(frame["width"].unique(), key=int)
     order = ["generalizing", "memorizing"]
@@ -247,7 +258,7 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
     matplotlib.figure.Figure or None
         ``None`` when the model has no traced memorizing network.
     """
-    rows = traces[(traces["model"] == model) & (traces["phase"] == "shuffled labels")]
+    rows = _in_percent(traces[(traces["model"] == model) & (traces["phase"] == "shuffled labels")])
     if rows.empty:
         return None
     widths = sorted(rows["width"].unique())
@@ -377,7 +388,7 @@ def depth_view(layers, indicators=INDICATORS[:3]):
         From :func:`spikelib.report.results.layers`.
     indicators : sequence of (column, label)
     """
-    deep = layers[layers.groupby(["model", "width", "seed"])["position"].transform("max") > 0]
+    deep = _in_percent(layers[layers.groupby(["model", "width", "seed"])["position"].transform("max") > 0])
     networks = list(deep.groupby(["model", "width", "seed"], sort=True))
     fig, axes = plt.subplots(len(networks), len(indicators), squeeze=False,
                              figsize=(PAGE_WIDTH, 2.8 * len(networks)))

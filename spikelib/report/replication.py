@@ -37,6 +37,7 @@ import numpy as np
 
 from ..experiment.cellfiles import read_nodes
 from . import results
+from .labels import CONDITION_LABELS
 
 __all__ = ["overview", "training_numbers", "ks_marks", "table2_layout", "table2_numbers", "agreement",
            "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
@@ -66,7 +67,7 @@ def overview(root, cells):
 def training_numbers(cells, record):
     """``n_memorizing`` and ``n_memorizing_short`` (stopped by anything but the target) from the training record."""
     memorizing = cells.drop_duplicates("cell_id")["condition"].astype(str).str.startswith("mem_")
-    short = record[record["shuffled-label epochs"].notna() & (record["stopped by "] != "target")]
+    short = record[record["shuffled-label epochs"].notna() & (record["shuffled labels: stopped by"] != "target")]
     return {"n_memorizing": int(memorizing.sum()), "n_memorizing_short": len(short)}
 
 
@@ -157,7 +158,9 @@ def curve_numbers(curve_frame, last=50):
         return {}, "none in this profile"
     end = curve_frame.groupby("phase").tail(last).groupby("phase")["mfr_train"].mean()
     numbers = {"curve_mfr_end_true": float(end.get(0, np.nan)), "curve_mfr_end_shuffled": float(end.get(1, np.nan))}
-    return numbers, ", ".join(sorted(curve_frame["cell_id"].unique()))
+    runs = curve_frame.drop_duplicates("cell_id").sort_values(["model", "width", "condition", "seed"])
+    return numbers, "; ".join(f"{r.model}-{r.width} {CONDITION_LABELS.get(r.condition, r.condition)}, seed {r.seed}"
+                              for r in runs.itertuples())
 
 
 def dose_figures(trace_frame, models=("MLP", "CNN", "DenseNet")):

@@ -182,7 +182,7 @@ def curves(root):
         n = len(curve["mfr_train"])
         frames.append(pd.DataFrame({
             "cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]],
-            "width": parameters["width"], "condition": parameters["condition"],
+            "width": parameters["width"], "condition": parameters["condition"], "seed": parameters["seed"],
             "dataset": DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
             "batch": np.arange(1, n + 1), "phase": curve["phase"],
             "mfr_train": curve["mfr_train"], "mfr_test": curve["mfr_test"],
