@@ -68,14 +68,14 @@ from .raster import binarize, load_rasters, save_rasters
 from .rates import firing_rate, window_counts
 from .simulate import bernoulli_raster, poisson_raster
 from .summary import NetworkSummary, summarize
-from .variability import FanoTestResult, bernoulli_fano, fano_factor, fano_test
+from .variability import FanoTestResult, bernoulli_fano, fano_factor, fano_pvalue, fano_test
 
 __version__ = "0.1.0"
 
 __all__ = [
     "binarize", "save_rasters", "load_rasters", "to_spiketrains", "from_spiketrains",
     "firing_rate", "window_counts",
-    "fano_factor", "fano_test", "FanoTestResult", "bernoulli_fano",
+    "fano_factor", "fano_test", "fano_pvalue", "FanoTestResult", "bernoulli_fano",
     "isi", "isi_cv", "lv", "isi_fit", "IsiFit",
     "correlation_matrix",
     "ljung_box", "LjungBoxResult", "combine_pvalues", "combine_pvalues_pearson", "adf", "AdfResult", "change_points",

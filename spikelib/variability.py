@@ -26,9 +26,10 @@ import numpy as np
 from scipy import stats
 
 from ._validation import check_probability, check_raster
+from .exceptions import ParameterError
 from .rates import firing_rate, variance_ratio, window_counts
 
-__all__ = ["fano_factor", "fano_test", "FanoTestResult", "bernoulli_fano"]
+__all__ = ["fano_factor", "fano_test", "fano_pvalue", "FanoTestResult", "bernoulli_fano"]
 
 
 def fano_factor(spikes, window=100):
@@ -161,9 +162,7 @@ def fano_test(spikes, window=100, alpha=0.05):
     statistic = variance_ratio(counts, mean, ddof=1)
     silent = mean == 0
     always_on = mean == window
-    dof = n_windows - 1
-    null = stats.gamma(a=dof / 2.0, scale=2.0 / dof)
-    pvalue = np.minimum(1.0, 2.0 * np.minimum(null.cdf(statistic), null.sf(statistic)))
+    pvalue = fano_pvalue(statistic, n_windows)
     pvalue[silent | always_on] = np.nan
     with np.errstate(invalid="ignore"):
         significant = pvalue < alpha
@@ -177,6 +176,45 @@ def fano_test(spikes, window=100, alpha=0.05):
         n_windows=n_windows,
         alpha=alpha,
     )
+
+
+def fano_pvalue(statistic, n_windows):
+    r"""Two-sided p-value of the Eden & Kramer test for a sample Fano factor from ``n_windows`` windows.
+
+    Under F = 1 the statistic :math:`s^2/\bar c` is approximately
+    :math:`\chi^2_{n-1}/(n-1)`, a Gamma law of shape :math:`(n-1)/2` and scale
+    :math:`2/(n-1)`. The same Fano factor is more significant the more windows
+    it comes from, so splits of different lengths give different shares of
+    "compatible" nodes for the same firing; this function lets a stored
+    statistic be tested at another window count.
+
+    Parameters
+    ----------
+    statistic : array_like of float
+        Sample Fano factors (``ddof=1``); ``nan`` stays ``nan``.
+    n_windows : int
+        Windows each factor came from (at least 2).
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Raises
+    ------
+    ParameterError
+        If ``n_windows`` is not an integer of at least 2.
+
+    Examples
+    --------
+    >>> fano_pvalue([1.0, 0.7], 100).round(3)
+    array([0.962, 0.02 ])
+    """
+    if isinstance(n_windows, bool) or not isinstance(n_windows, (int, np.integer)) or n_windows < 2:
+        raise ParameterError(f"`n_windows` must be an integer of at least 2; got {n_windows!r}.", "n_windows")
+    dof = int(n_windows) - 1
+    null = stats.gamma(a=dof / 2.0, scale=2.0 / dof)
+    statistic = np.asarray(statistic, dtype=np.float64)
+    return np.minimum(1.0, 2.0 * np.minimum(null.cdf(statistic), null.sf(statistic)))
 
 
 def bernoulli_fano(spikes):

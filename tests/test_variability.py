@@ -104,3 +104,14 @@ def test_fano_test_detects_bernoulli_underdispersion():
     spikes = np.random.default_rng(6).random((200, 10_000)) < 0.6
     result = sl.fano_test(spikes, window=100)
     assert result.below.mean() > 0.99 and not result.above.any()
+
+
+def test_a_stored_fano_factor_can_be_tested_at_another_window_count(raster):
+    result = sl.fano_test(raster, window=100)
+    testable = ~(result.silent | result.always_on)
+    again = sl.fano_pvalue(result.statistic[testable], result.n_windows)
+    np.testing.assert_allclose(again, result.pvalue[testable])
+    # The same departure from F = 1 is less significant from fewer windows.
+    assert sl.fano_pvalue([0.8], 600)[0] < 0.001 < sl.fano_pvalue([0.8], 100)[0]
+    with pytest.raises(sl.ParameterError, match="`n_windows`"):
+        sl.fano_pvalue([1.0], 1)

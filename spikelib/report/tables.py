@@ -32,7 +32,7 @@ from ..compare import bonferroni, ks_compare
 from ..experiment.config import MEMORIZING
 
 __all__ = ["paper_tables", "table1", "table2", "table5", "ks_marks", "assumption_table", "paper_layout",
-           "agreement", "training_table", "suspect_paper_values", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS",
+           "agreement", "training_table", "suspect_paper_values", "fano_at_equal_windows", "PAPER_THRESHOLD", "KEYS", "TOLERANCES", "DEPARTS",
            "SUSPECT", "SUSPECT_VALIDATION_MARGIN", "SUSPECT_CV_RATIO"]
 
 #: The paper's Table 2 threshold ("p-value > 0.00027", its Bonferroni-corrected alpha).
@@ -410,3 +410,41 @@ def assumption_table(cells):
     return test[[c for c in columns if c in test.columns]].reset_index(drop=True)
 
 
+
+
+def fano_at_equal_windows(cells, alpha=0.05):
+    """The Eden & Kramer test's share of compatible nodes in the training split, as recorded and at the test
+    split's window count.
+
+    The training recording has more windows than the test recording (e.g.
+    600 against 100), and the same Fano factor is more significant from more
+    windows; so the training split shows fewer nodes compatible with F = 1 for
+    the same firing. Testing each node's stored sample Fano factor at the test
+    split's window count (:func:`spikelib.variability.fano_pvalue`) puts both
+    splits on one footing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per network: ``model, width, dataset, condition, windows (train), windows (test)``, the
+        compatible share of the training split as recorded, at the test split's window count, and of the
+        test split.
+    """
+    from ..variability import fano_pvalue
+
+    train = cells[cells["split"] == "train"].set_index("cell_id")
+    test = cells[cells["split"] == "test"].set_index("cell_id")
+    rows = []
+    for cell_id, row in train.iterrows():
+        if cell_id not in test.index:
+            continue
+        nodes = read_nodes(row["directory"])["train"]
+        testable = (nodes["firing_rate"] > 0) & (nodes["firing_rate"] < 1)
+        n_test = int(test.loc[cell_id, "n_samples"] // test.loc[cell_id, "window"])
+        again = fano_pvalue(nodes["fano_statistic"][testable], n_test) >= alpha
+        rows.append({"model": row["model"], "width": row["width"], "dataset": row["dataset"],
+                     "condition": str(row["condition"]), "windows (train)": int(row["n_samples"] // row["window"]),
+                     "windows (test)": n_test, "train, as recorded": row["fano_compatible_fraction"],
+                     "train, at the test's windows": float(again.mean()) if testable.any() else np.nan,
+                     "test": test.loc[cell_id, "fano_compatible_fraction"]})
+    return pd.DataFrame(rows)
