@@ -138,3 +138,14 @@ def test_cell_ids_tell_apart_every_hyperparameter_the_zoo_varies():
                 {"batch_size": 64}, {"train_samples": 500}]
     ids = {cell_id(CellConfig(**base, **v)) for v in variants}
     assert len(ids) == len(variants)
+
+
+def test_a_missing_data_or_model_file_is_named_before_papermill_starts(tmp_path):
+    from spikelib.pipeline.cli import cell_parameters
+
+    for option, name in (("--dataset", "dataset"), ("--base-model", "base_model")):
+        missing = str(tmp_path / ("set.npz" if name == "dataset" else "model.keras"))
+        args = build_parser().parse_args(["cell", option, missing])
+        with pytest.raises(sl.ParameterError, match=f"`{name}`: no file at") as info:
+            cell_parameters(args)
+        assert info.value.parameter == name

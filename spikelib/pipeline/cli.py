@@ -14,9 +14,10 @@ import argparse
 import logging
 import sys
 import time
+from pathlib import Path
 
 from .. import paths
-from ..exceptions import SpikelibError
+from ..exceptions import ParameterError, SpikelibError
 
 __all__ = ["main", "build_parser", "cell_parameters"]
 
@@ -69,11 +70,16 @@ def cell_parameters(args):
     Raises
     ------
     ParameterError
-        If a value is invalid; the message names the parameter.
+        If a value is invalid, or a data set or base model file given by path is not there; the message
+        names the parameter.
     """
     from ..experiment.config import CellConfig, parameter_specs
 
     config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in parameter_specs()})
+    for name in ("dataset", "base_model"):
+        value = getattr(config, name)
+        if value is not None and (name == "base_model" or str(value).endswith(".npz")) and not Path(value).is_file():
+            raise ParameterError(f"`{name}`: no file at {value}; check the path (--{name.replace('_', '-')}).", name)
     return config.placed().recorded()
 
 

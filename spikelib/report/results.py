@@ -276,9 +276,38 @@ def completion(root):
     name = Path(root).name
     if finished >= planned:
         return finished, planned, f"All {planned} cells of the {name} profile are finished."
+    n_failed, failures = _failures(root)
+    rest = (f" The command spikelib run --profile {name} runs the rest (it skips finished cells)."
+            if finished + n_failed < planned else
+            " Every other planned cell has run; training is deterministic, so a rerun fails the same way.")
     return finished, planned, (f"{finished} of the {planned} cells of the {name} profile are finished; what "
-                               f"follows rests on those. The command spikelib run --profile {name} runs the "
-                               "rest (it skips finished cells).")
+                               f"follows rests on those.{failures}{rest}")
+
+
+def _failures(root):
+    """How many cells the last run recorded as failed, and a sentence describing each by its network and
+    why (or ``(0, "")``)."""
+    cells = read_manifest(root).get("cells")
+    failed = [v for v in cells.values() if isinstance(v, dict) and v.get("status") == "failed"] \
+        if isinstance(cells, dict) else []
+    if not failed:
+        return 0, ""
+
+    def network(parameters):
+        extras = [f"{label} {parameters[key]:g}" for key, label in (("depth", "depth"), ("dropout", "dropout"),
+                                                                    ("weight_decay", "weight decay"),
+                                                                    ("learning_rate", "learning rate"))
+                  if isinstance(parameters.get(key), (int, float)) and parameters.get(key)]
+        return f"{MODEL_NAMES.get(parameters.get('model'), parameters.get('model'))}-{parameters.get('width')}" + (
+            f" ({', '.join(extras)})" if extras else "")
+
+    def reason(error):
+        error = str(error or "")
+        return "diverged: its training loss became non-finite" if "diverged" in error else (
+            f"{error.split(':')[0] or 'an error'}")
+
+    listed = "; ".join(f"{network(v.get('parameters') or {})}, {reason(v.get('error'))}" for v in failed)
+    return len(failed), f" {len(failed)} failed in the last run: {listed}."
 
 
 def computing_seconds(root):
