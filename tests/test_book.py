@@ -63,6 +63,9 @@ def test_book_builds_strict_and_offline(results, tmp_path):
     results_page = pages["book/executed/quick/results.html"]
     assert "Table 2" in results_page and "image/png" not in results_page and "<img" in results_page
     for name, text in pages.items():
+        headers = re.findall(r"<th[^>]*>\s*([^<]*?)\s*</th>", text)
+        internal = [h for h in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
+        assert internal == [], f"{name} shows internal column names {internal[:5]}"
         external = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text)
         assert external == [], f"{name} loads {external}"
         assert str(paths.ROOT) not in text, f"{name} shows a path of this machine"

@@ -158,3 +158,11 @@ def test_figure5_has_no_panel_for_a_condition_without_runs():
                           "mfr_test": 0.4, "switch_batch": 2})
     axes = [ax for ax in plots.figure5(frame).axes if ax.get_visible()]
     assert [ax.get_title() for ax in axes] == ["MemRetrainLast"]
+
+
+def test_a_wide_table_is_split_with_its_row_names_repeated():
+    from spikelib.report.render import html_table
+
+    frame = pd.DataFrame({"network": ["MLP-8"], "condition": ["random"], **{f"value {i}": [0.5] for i in range(13)}})
+    text = html_table(frame, max_columns=9)
+    assert text.count("<table") == 2 and text.count(">network<") == 2 and text.count(">value 12<") == 1

@@ -54,7 +54,19 @@ COLUMN_LABELS = {
     "mfr_predicted": "MFR predicted", "cv_fr_predicted": "CV of FR predicted", "mf_predicted": "MF predicted",
     "cv_mf_predicted": "CV of MF predicted", "mfr_change": "MFR change", "n_nodes": "nodes", "train_accuracy":
     "training accuracy", "test_accuracy": "test accuracy", "validation_accuracy": "validation accuracy",
-    "dispersion_ratio_mean": "dispersion ratio", "cell_id": "cell", "n_samples": "samples", "excess_fano": "excess Fano",
+    "dispersion_ratio_mean": "dispersion ratio", "cell_id": "cell", "n_samples": "samples",
+    "excess_fano": "excess Fano",
+    "alarm_epoch": "alarm epoch", "median_alarm_epoch": "median alarm epoch", "switch_epoch": "switch epoch",
+    "beyond_rate": "separation beyond MFR", "r2_with_rate": "R² with MFR",
+    "dispersion_ratio_class_sorted": "dispersion ratio, samples sorted by class",
+    "share_geometric_isi": "share of nodes with geometric ISIs", "share_overdispersed": "share overdispersed",
+    "share_overdispersed_class_sorted": "share overdispersed, samples sorted by class",
+    "share_underdispersed": "share underdispersed", "adf_max_pvalue": "ADF, largest p",
+    "adf_stationary_fraction": "ADF, share stationary", "change_point_nodes": "nodes with a change point",
+    "fano_below": "Fano below 1", "fano_above": "Fano above 1", "fano_compatible": "Fano compatible with 1",
+    "fano_compatible_fraction": "share compatible with F = 1", "ljung_box_fisher_p": "Ljung-Box p (Fisher)",
+    "ljung_box_pearson_p": "Ljung-Box p (Pearson)", "ljung_box_rejected_fraction": "Ljung-Box, share rejected",
+    "n_silent": "silent nodes", "n_always_on": "always-on nodes",
 }
 
 

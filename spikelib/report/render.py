@@ -29,7 +29,11 @@ from .labels import CONDITION_LABELS, label
 __all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table"]
 
 
-def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=()):
+#: A table with more value columns than this is shown as several tables, each with the leading key columns.
+MAX_COLUMNS = 9
+
+
+def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=(), max_columns=MAX_COLUMNS):
     """A DataFrame as HTML for the book.
 
     Parameters
@@ -48,6 +52,10 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     drop_single : tuple of str
         Index levels or columns to leave out when they hold a single value
         (say it in the caption).
+    max_columns : int
+        A table of more columns than this (besides its leading text columns, which name the rows) is
+        split into consecutive tables, each repeating those leading columns, so that it fits the page.
+        Text columns are left-aligned and wrap.
 
     Returns
     -------
@@ -57,6 +65,16 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     shown = frame if index else frame.reset_index(drop=not _named_index(frame))
     keep = [c for c in shown.columns if not (c in drop_single and shown[c].nunique() == 1)]
     shown = shown[keep]
+    keys = []  # the leading text columns (at most three) name the rows
+    for column in shown.columns[:3]:
+        if shown[column].dtype.kind != "O":
+            break
+        keys.append(column)
+    values = [c for c in shown.columns if c not in keys]
+    if marked is None and len(values) > max_columns:
+        parts = [values[i:i + max_columns] for i in range(0, len(values), max_columns)]
+        return "\n".join(html_table(shown[keys + part], caption=caption if n == 0 else None, digits=digits,
+                                     index=index, max_columns=max_columns) for n, part in enumerate(parts))
     styler = shown.style.format(precision=digits, na_rep="–", thousands=",")
     whole = [c for c in shown.columns if shown[c].dtype.kind == "f" and _whole(shown[c])]
     if whole:
@@ -72,6 +90,9 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         flags.index = shown.index
         styles = flags.map(lambda flag: "background-color: #fde8e4" if flag else "")
         styler = styler.apply(lambda _: styles, axis=None)
+    text = [c for c in shown.columns if shown[c].dtype.kind == "O"]
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     styler = styler.set_table_attributes('class="compendium-table"')
     if caption:
         styler = styler.set_caption(html.escape(caption))
