@@ -61,6 +61,7 @@ dropout = 0.0
 weight_decay = 0.0
 train_samples = None
 window = 100
+train_recording = "all"
 ljung_box_lags = 10
 layer = "observed"
 densenet_weights = "imagenet"

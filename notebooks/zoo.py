@@ -37,6 +37,7 @@ profile = "zoo"
 clean_profile = "clean"
 noise_profiles = ["noise", "fashion"]
 switch_profile = "fashion"
+recording_profile = None
 results_root = None
 tables_dir = None
 n_boot = 100
@@ -48,15 +49,14 @@ from myst_nb import glue
 from spikelib import paths
 from spikelib.report import benchmark, plots, results, zoo
 from spikelib.report.labels import MEASURE_LABELS
-from spikelib.report.render import caption, html_table, show_figure
+from spikelib.report.render import caption, html_table, publish, show_figure
 from spikelib.report.scores import PGDL_PUBLISHED
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 networks, extra = zoo.add_residuals(zoo.zoo_networks(root))
 table, context = zoo.score_table(networks, extra, n_boot=n_boot)
 table.to_csv(csv_dir / "zoo_scores.csv", index=False)
-glue(f"{profile}_progress", results.completion(root)[2], display=False)
-glue(f"{profile}_cell_hours", results.computing_seconds(root) / 3600, display=False)
+publish(profile, {"progress": results.completion(root)[2], "cell_hours": results.computing_seconds(root) / 3600})
 
 # %% [markdown]
 # ## The zoo
@@ -100,8 +100,8 @@ display(HTML(html_table(zoo.budget_view(budget), index=True)))
 
 # %% tags=["hide-input"]
 clean_root = paths.results_dir() / clean_profile
-glue(f"{profile}_clean_cell_hours", results.computing_seconds(clean_root) / 3600, display=False)
-glue(f"{profile}_clean_progress", results.completion(clean_root)[2], display=False)
+publish(profile, {"clean_cell_hours": results.computing_seconds(clean_root) / 3600,
+                  "clean_progress": results.completion(clean_root)[2]})
 clean = zoo.add_residuals(zoo.zoo_networks(clean_root, ("clean memorization",)))[0]
 display(HTML(html_table(zoo.clean_summary(clean).rename(columns={
     "train_samples": "training samples", "train_accuracy": "training accuracy (%)",
@@ -119,6 +119,21 @@ if fig is not None:
     show_figure(fig)
     caption("Z3", "The probe's MFR against the gap while each network memorized its clean training subset, one line "
                   "per network, from the traces recorded every few epochs.")
+
+# %% [markdown]
+# ### The validation samples in the training recording
+#
+# The paper records a network's training split on every training sample, the
+# validation samples it was never trained on included. Here the clean-label
+# MLP-128s were recorded again on the samples they were trained on only, the
+# validation samples apart (the `recording` profile, the same trained
+# networks). For a memorizing network the two kinds of sample differ most.
+
+# %% tags=["hide-input"]
+if recording_profile:
+    effect, sentence = zoo.recording_effect(clean_root, paths.results_dir() / recording_profile)
+    glue(f"{profile}_recording", sentence, display=False)
+    display(Markdown(sentence), HTML(html_table(effect, digits=3)))
 
 # %% [markdown]
 # ## Label noise, adjacent levels and matched accuracy

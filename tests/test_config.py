@@ -126,10 +126,12 @@ def test_parameters_added_later_keep_the_committed_identities():
     plain = CellConfig(dataset="fashion_mnist", width=512)
     assert not set(ADDED_LATER) & set(plain.identity())
     varied = CellConfig(dataset="fashion_mnist", width=512, depth=2, dropout=0.1, weight_decay=1e-4,
-                        train_samples=1000)
+                        train_samples=1000, train_recording="fit")
     assert {k: varied.identity()[k] for k in ADDED_LATER} == {"depth": 2, "dropout": 0.1, "weight_decay": 1e-4,
-                                                               "train_samples": 1000}
-    assert cell_id(varied) != cell_id(plain)
+                                                               "train_samples": 1000, "train_recording": "fit"}
+    assert cell_id(varied) != cell_id(plain) and cell_id(varied).endswith("-recfit-seed0")
+    # Recording only the fitted samples is the analysis's business: the training is the same.
+    assert "train_recording" not in varied.training_identity() and varied.training_identity()["depth"] == 2
 
 
 def test_cell_ids_tell_apart_every_hyperparameter_the_zoo_varies():

@@ -58,6 +58,7 @@ from ..variability import fano_factor, fano_test
 from ..weights import node_norms, rank_correlation, weight_moments
 from .config import ANALYSIS_VERSION  # noqa: F401 - declared beside TRAINING_VERSION
 from .models import observed_activations
+from .training import fit_count
 
 __all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
            "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM", "FEW_SAMPLES"]
@@ -75,6 +76,9 @@ def _order(seed, stream, n):
 def record_layer(network, data, config):
     """Rasters of the observed layer on both splits, each in its seeded sample order.
 
+    The training raster holds every training sample (the paper's recording, with the validation tail), or
+    only those fitted when ``config.train_recording`` is ``"fit"``.
+
     Returns
     -------
     rasters : dict of str to numpy.ndarray of bool
@@ -86,7 +90,9 @@ def record_layer(network, data, config):
         Each node's mean positive activation on the split.
     """
     rasters, orders, magnitudes = {}, {}, {}
-    for split, x, stream in (("train", data.x_train, TRAIN_ORDER_STREAM), ("test", data.x_test, TEST_ORDER_STREAM)):
+    train = data.x_train[: fit_count(len(data.x_train), config.validation_split)] \
+        if config.train_recording == "fit" else data.x_train
+    for split, x, stream in (("train", train, TRAIN_ORDER_STREAM), ("test", data.x_test, TEST_ORDER_STREAM)):
         orders[split] = _order(config.seed, stream, len(x))
         activations = observed_activations(network, x[orders[split]], layer=config.layer)
         magnitudes[split] = mean_positive_activation(activations)

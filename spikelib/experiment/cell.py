@@ -77,7 +77,7 @@ from .._validation import check_window
 from .cellfiles import (CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, STAGING, TRAINING,
                          read_json)
 from ..exceptions import DataError, ParameterError, TrainingError
-from ..raster import save_rasters
+from ..raster import binarize, save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
 from .analysis import (
@@ -92,7 +92,7 @@ from .analysis import (
 from .config import ANALYSIS_VERSION, FIT_ACCURACY, TRAINING_VERSION, CellConfig, cell_id
 from .data import Dataset, load_dataset, training_subset
 from .diagnostics import network_diagnostics
-from .models import build_model, freeze_all_but_last_two, set_penalties
+from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
 from .paper import paper_accuracy
 from .probes import firing_function
 from .provenance import machine, package_versions
@@ -376,7 +376,9 @@ def _check_against_data(config, data):
         raise DataError(f"{data.name!r} has {data.n_classes} class in its training labels: every network would "
                         "predict it perfectly, generalizing and memorizing alike. Give a data set of at least two "
                         "classes.")
-    for split, n in (("training", len(data.x_train)), ("test", len(data.x_test))):
+    recorded = fit_count(len(data.x_train), config.validation_split) if config.train_recording == "fit" \
+        else len(data.x_train)
+    for split, n in (("training", recorded), ("test", len(data.x_test))):
         try:
             check_window(config.window, n)
         except ParameterError as error:
@@ -650,6 +652,7 @@ def _analysis(plan, network, progress):
               test_excerpt=np.packbits(excerpt, axis=1), test_excerpt_shape=np.array(excerpt.shape))
     statistics = {
         "splits": {"train": train_stats, "test": test_stats},
+        **({"validation_recording": _validation_recording(network, plan)} if config.train_recording == "fit" else {}),
         "weights": weight_stats,
         "diagnostics": diagnostics,
         "few_samples": few_sample_indicators(spikes["train"], config.window),
@@ -658,6 +661,18 @@ def _analysis(plan, network, progress):
                     "diagnostics": diagnostic_seconds},
     }
     return spikes, statistics
+
+
+def _validation_recording(network, plan):
+    """The validation samples' recording, kept apart when the training recording holds only the fitted
+    samples: its rate statistics, and the Fano statistics where two windows fit."""
+    config = plan.config
+    x = plan.data.x_train[plan.n_fit:]
+    spikes = binarize(observed_activations(network, x, layer=config.layer))
+    fits = spikes.shape[1] >= 2 * config.window  # else the rate statistics only (a shorter window's MF is another)
+    summary = summarize(spikes, window=config.window if fits else max(1, spikes.shape[1] // 2))
+    values = {"n_samples": int(spikes.shape[1]), "mfr": summary.mfr, "cv_fr": summary.cv_fr}
+    return {**values, "mf": summary.mf, "cv_mf": summary.cv_mf} if fits else values
 
 
 def _metrics(plan, training, statistics, started):

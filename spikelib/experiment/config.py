@@ -51,9 +51,9 @@ UNTIL_WORDS = ("epochs", "plateau", "paper", "fit")
 FIT_ACCURACY = 0.99
 #: Parameters added after the first committed results: left out of a cell's identity while they
 #: keep their default, so the cells computed before them keep their identity and stay finished.
-ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples")
+ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples", "train_recording")
 #: Parameters only the analysis of a trained network reads: changing them re-analyses, never retrains.
-ANALYSIS_ONLY = ("window", "ljung_box_lags")
+ANALYSIS_ONLY = ("window", "ljung_box_lags", "train_recording")
 #: Version of the training protocol: results of another version are not finished. (Running an
 #: epoch's batches in one compiled call changed nothing: its rasters were checked bit-identical.)
 TRAINING_VERSION = 2
@@ -169,6 +169,9 @@ class CellConfig:
                                        "for every cell and seed (validation_split of them validate); "
                                        "default: all", "int", minimum=2, optional=True)
     window: int = _param(100, "Fano-factor window in samples (the paper: 100)", "int", minimum=1)
+    train_recording: str = _param("all", "which training samples the 'train' recording holds: 'all' (the paper's: "
+                                  "the validation samples too) or 'fit' (only the samples trained on; the "
+                                  "validation samples are then recorded apart)", "str", choices=("all", "fit"))
     ljung_box_lags: int = _param(10, "lags of the Ljung-Box test", "int", minimum=1)
     layer: str = _param(OBSERVED_LAYER, "name of the observed layer", "str")
     densenet_weights: str = _param("imagenet", "DenseNet121's initial weights; 'random' departs from the "
@@ -417,6 +420,7 @@ def cell_id(config):
                       f"-wd{config.weight_decay:g}" if config.weight_decay else "",
                       f"-lr{config.learning_rate:g}" if config.learning_rate != defaults["learning_rate"] else "",
                       f"-batch{config.batch_size}" if config.batch_size != defaults["batch_size"] else "",
-                      f"-n{config.train_samples}" if config.train_samples is not None else ""])
+                      f"-n{config.train_samples}" if config.train_samples is not None else "",
+                      "-recfit" if config.train_recording == "fit" else ""])
     return (f"{config.dataset_name}-{config.model}-{config.width}-{config.condition}{protocol}{extras}"
             f"-seed{config.seed}")

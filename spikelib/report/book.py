@@ -27,7 +27,8 @@ ANALYSES = {
                 "binary": {"benchmark_profile": "noise"}},
     "quick": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}},
     "noise": {"benchmark": {"join_profiles": ["fashion"]}},
-    "zoo": {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion"}},
+    "zoo": {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion",
+                    "recording_profile": "recording"}},
     "quick_zoo": {"zoo": {"clean_profile": "quick_zoo", "noise_profiles": ["quick"], "switch_profile": "quick"}},
 }
 BOOK_PROFILES = tuple(ANALYSES)
