@@ -65,7 +65,8 @@ for row in review.itertuples():
 
 
 def listing(frame):
-    return ", ".join(f"H{row.hypothesis}" for row in frame.itertuples()) or "none"
+    """The hypotheses with our verdict's strength, e.g. "H1 (supported), H5 (weakly supported)"."""
+    return ", ".join(f"H{row.hypothesis} ({row.verdict})" for row in frame.itertuples()) or "none"
 
 
 agree = review[review["agrees"] == True]  # noqa: E712 - a column of True, False and None

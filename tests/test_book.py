@@ -16,6 +16,8 @@ import spikelib as sl_errors
 from spikelib import paths
 from spikelib.report import book
 
+import browser  # tests/browser.py: headless Chromium, where the machine has it
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]  # one stand-in run
 
 def test_readme_quick_start_is_the_two_make_commands():
@@ -70,6 +72,11 @@ def test_book_builds_strict_and_offline(results, tmp_path):
         assert external == [], f"{name} loads {external}"
         assert str(paths.ROOT) not in text, f"{name} shows a path of this machine"
     assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+    if browser.chromium():  # what a reader sees: no table cut off at 1300 px, no page wider than a phone
+        for page in ("book/intro.html", "book/executed/fashion/results.html", "book/executed/fashion/followup.html",
+                     "book/executed/fashion/hypotheses.html", "book/executed/noise/benchmark.html"):
+            assert browser.layout(html / page, 1300) == {"page": False, "tables": []}, page
+            assert not browser.layout(html / page, 390)["page"], page
 
 
 def test_hypotheses_are_judged_from_the_results(results):

@@ -164,5 +164,5 @@ def test_a_wide_table_is_split_with_its_row_names_repeated():
     from spikelib.report.render import html_table
 
     frame = pd.DataFrame({"network": ["MLP-8"], "condition": ["random"], **{f"value {i}": [0.5] for i in range(13)}})
-    text = html_table(frame, max_columns=9)
+    text = html_table(frame, max_columns=9)  # 13 values: 9 and 4
     assert text.count("<table") == 2 and text.count(">network<") == 2 and text.count(">value 12<") == 1

@@ -30,7 +30,7 @@ __all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table"
 
 
 #: A table with more value columns than this is shown as several tables, each with the leading key columns.
-MAX_COLUMNS = 9
+MAX_COLUMNS = 6
 
 
 def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=(), max_columns=MAX_COLUMNS):
@@ -81,6 +81,9 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         styler = styler.format("{:,.0f}", subset=whole, na_rep="–")
     if "condition" in shown.columns:
         styler = styler.format(lambda value: CONDITION_LABELS.get(value, value), subset=["condition"])
+    named = [c for c in ("statistic", "measure", "indicator") if c in shown.columns]
+    if named:  # rows named by a column's key read by its label
+        styler = styler.format(lambda value: label(value) if isinstance(value, str) else value, subset=named)
     styler = styler.relabel_index([label(c) if isinstance(c, str) else c for c in shown.columns], axis="columns")
     if not index:
         styler = styler.hide(axis="index")
