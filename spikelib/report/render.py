@@ -72,7 +72,8 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         keys.append(column)
     values = [c for c in shown.columns if c not in keys]
     if marked is None and len(values) > max_columns:
-        parts = [values[i:i + max_columns] for i in range(0, len(values), max_columns)]
+        size = -(-len(values) // -(-len(values) // max_columns))  # as even as the parts can be
+        parts = [values[i:i + size] for i in range(0, len(values), size)]
         return "\n".join(html_table(shown[keys + part], caption=caption if n == 0 else None, digits=digits,
                                      index=index, max_columns=max_columns) for n, part in enumerate(parts))
     styler = shown.style.format(precision=digits, na_rep="–", thousands=",")
