@@ -35,3 +35,21 @@ def test_a_value_copied_from_mnist_is_marked_and_left_out_of_the_trusted_count()
     assert layout.iloc[0, 0] == "0.30 (0.50 ‡)" and not departs.iloc[0, 0]  # the paper's value is the doubtful one
     summary = tables.agreement({"MFR": (t2, "mfr", 0.05)}).iloc[0]
     assert (summary["paired"], summary["within"], summary["paired_trusted"], summary["within_trusted"]) == (1, 0, 0, 0)
+
+
+def test_completion_says_which_cells_failed_and_why(tmp_path):
+    import json
+
+    from spikelib.report.results import completion
+
+    (tmp_path / "cells").mkdir()
+    error = "TrainingError: true labels: the training loss became nan in epoch 4: the network diverged."
+    cells = {"a": {"status": "failed", "error": error, "parameters": {"model": "mlp", "width": 64, "depth": 3,
+                                                                        "learning_rate": 0.3}},
+             "b": {"status": "failed", "error": "DataError: no file", "parameters": {"model": "cnn", "width": 8}}}
+    (tmp_path / "manifest.json").write_text(json.dumps({"n_cells": 3, "cells": cells}))
+    finished, planned, sentence = completion(tmp_path)
+    assert (finished, planned) == (0, 3)
+    assert "2 failed in the last run: 1 diverged, their training loss non-finite (MLP-64 (depth 3, learning rate " \
+           "0.3)); 1 with DataError (CNN-8)." in sentence
+    assert "runs the rest" in sentence  # one planned cell has not run yet

@@ -303,10 +303,13 @@ def _failures(root):
 
     def reason(error):
         error = str(error or "")
-        return "diverged: its training loss became non-finite" if "diverged" in error else (
-            f"{error.split(':')[0] or 'an error'}")
+        return "diverged, their training loss non-finite" if "diverged" in error else (
+            f"with {error.split(':')[0] or 'an error'}")
 
-    listed = "; ".join(f"{network(v.get('parameters') or {})}, {reason(v.get('error'))}" for v in failed)
+    grouped = {}
+    for cell in failed:
+        grouped.setdefault(reason(cell.get("error")), []).append(network(cell.get("parameters") or {}))
+    listed = "; ".join(f"{len(networks)} {why} ({'; '.join(networks)})" for why, networks in grouped.items())
     return len(failed), f" {len(failed)} failed in the last run: {listed}."
 
 
