@@ -147,7 +147,7 @@ display(Markdown(f"Settings: warm-up {detector.warmup} epochs, forecast from the
 switches, rates, monitor = benchmark.monitor_summary([benchmark.monitor_evaluation(folder, detector)
                                                       for folder in [root, *joined]])
 if len(switches):
-    display(HTML(html_table(switches.drop(columns="values"), digits=0)))
+    display(HTML(html_table(switches.drop(columns=["values", "cell_id", "width", "seed"]), digits=0)))
 if len(rates):
     display(HTML(html_table(rates, digits=0, index=True)))
 glue(f"{profile}_monitor_summary", monitor, display=False)
@@ -156,5 +156,5 @@ display(Markdown(monitor))
 # %% tags=["hide-input"]
 if len(switches):
     show_figure(plots.monitor_run(switches.iloc[0]))
-    caption(10, f"The monitor on one run ({switches.iloc[0]['cell_id']}): the observed layer's mean firing rate at "
+    caption(10, f"The monitor on one run ({switches.iloc[0]['run']}): the observed layer's mean firing rate at "
                 "the end of every epoch, the switch to shuffled labels, and the alarm.")

@@ -51,7 +51,7 @@ from scipy import stats
 from ..experiment.cellfiles import read_curve, read_training
 from ..exceptions import DataError
 from ..onset import OnsetDetector
-from .labels import MODEL_NAMES
+from .labels import CONDITION_LABELS, MODEL_NAMES
 from .results import design, finished_cells
 from .scores import auroc
 
@@ -323,6 +323,12 @@ def few_sample_scores(frame, sizes=(100, 300, 1000, 3000)):
     return pd.DataFrame(rows)
 
 
+def _run_name(parameters):
+    """A run as a reader names it: ``MLP-128 MemRetrainLast, seed 0``."""
+    return (f"{MODEL_NAMES.get(parameters['model'], parameters['model'])}-{parameters['width']} "
+            f"{CONDITION_LABELS.get(parameters['condition'], parameters['condition'])}, seed {parameters['seed']}")
+
+
 def monitor_evaluation(root, detector=None):
     """Run the online monitor's change-point rule on a profile's recorded runs.
 
@@ -335,7 +341,7 @@ def monitor_evaluation(root, detector=None):
     Returns
     -------
     switches : pandas.DataFrame
-        One row per switch run: ``cell_id, width, seed, switch_epoch,
+        One row per switch run: ``cell_id, run`` (its name for readers), ``width, seed, switch_epoch,
         alarm_epoch, delay`` (``nan`` without an alarm), ``values`` (the series).
     noisy : pandas.DataFrame
         One row per noisy-label run: ``cell_id, width, seed, label_noise,
@@ -353,7 +359,8 @@ def monitor_evaluation(root, detector=None):
             batches = int(curve["batches_true_labels"]) // epochs_true
             values = per_batch[batches - 1::batches]  # the value after each epoch's last batch
             alarm = detector.run(values)
-            switches.append({"cell_id": metrics["cell_id"], "width": parameters["width"], "seed": parameters["seed"],
+            switches.append({"cell_id": metrics["cell_id"], "run": _run_name(parameters),
+                             "width": parameters["width"], "seed": parameters["seed"],
                              "switch_epoch": epochs_true, "alarm_epoch": alarm.epoch if alarm else np.nan,
                              "delay": alarm.epoch - epochs_true if alarm else np.nan, "values": values.tolist()})
             continue

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.config import MEMORIZING
+from .labels import CONDITION_LABELS
 
 __all__ = ["hypotheses", "HYPOTHESES", "agrees", "on_paper_tables"]
 
@@ -122,13 +123,16 @@ def hypotheses(cells, ks_tests, curve_frame):
     if len(curve_frame):
         parts = []
         supported = []
-        for cell, frame in curve_frame.groupby("cell_id"):
+        for _, frame in curve_frame.groupby("cell_id"):
             switch = int(frame["switch_batch"].iloc[0])
             true_end = frame[frame["phase"] == 0]["mfr_train"].to_numpy()
             shuffled = frame[frame["phase"] == 1]["mfr_train"].to_numpy()
             tail_true, tail_shuffled = true_end[len(true_end) // 2:], shuffled[len(shuffled) // 2:]
             located = _best_split(frame["mfr_train"].to_numpy())
-            parts.append(f"{cell}: MFR {tail_true.mean():.3f} ± {tail_true.std():.3f} (second half of true-label "
+            run = (f"{frame['model'].iloc[0]}-{frame['width'].iloc[0]} "
+                   f"{CONDITION_LABELS.get(frame['condition'].iloc[0], frame['condition'].iloc[0])}, "
+                   f"seed {frame['seed'].iloc[0]}")
+            parts.append(f"{run}: MFR {tail_true.mean():.3f} ± {tail_true.std():.3f} (second half of true-label "
                          f"training) and {tail_shuffled.mean():.3f} ± {tail_shuffled.std():.3f} (second half of "
                          f"shuffled-label training); the single best change point of the curve is at batch "
                          f"{located}, the labels were shuffled after batch {switch}")
