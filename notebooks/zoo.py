@@ -130,7 +130,7 @@ if fig is not None:
 # networks). For a memorizing network the two kinds of sample differ most.
 
 # %% tags=["hide-input"]
-if recording_profile:
+if recording_profile and paths.has_cells(paths.results_dir() / recording_profile):
     effect, sentence = zoo.recording_effect(clean_root, paths.results_dir() / recording_profile)
     glue(f"{profile}_recording", sentence, display=False)
     display(Markdown(sentence), HTML(html_table(effect, digits=3)))

@@ -92,7 +92,7 @@ def stand_in_results(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
     committed = paths.ROOT / "results"
     assert (committed / "fashion" / "manifest.json").is_file(), "the committed fashion results are missing"
-    for name in ("fashion", "penalties", "noise", "zoo", "clean"):
+    for name in ("fashion", "penalties", "noise", "zoo", "clean", "recording"):
         if (committed / name / "manifest.json").is_file():
             (root / name).symlink_to(committed / name)
     profile_file = root / "quick.yaml"
