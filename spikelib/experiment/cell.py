@@ -77,7 +77,7 @@ from .._validation import check_window
 from .cellfiles import (CHECKPOINT, CURVE, LOCK, METRICS, MODEL, NODES, PROGRESS, SPIKES, STAGING, TRAINING,
                          read_json)
 from ..exceptions import DataError, ParameterError, TrainingError
-from ..raster import binarize, save_rasters
+from ..raster import save_rasters
 from ..storage import sha256, write_json, write_npz
 from ..summary import summarize
 from .analysis import (
@@ -86,13 +86,15 @@ from .analysis import (
     few_sample_indicators,
     layer_indicators,
     record_layer,
+    record_validation,
+    sample_order,
     split_statistics,
     weight_statistics,
 )
 from .config import ANALYSIS_VERSION, FIT_ACCURACY, TRAINING_VERSION, CellConfig, cell_id
 from .data import Dataset, load_dataset, training_subset
 from .diagnostics import network_diagnostics
-from .models import build_model, freeze_all_but_last_two, observed_activations, set_penalties
+from .models import build_model, freeze_all_but_last_two, set_penalties
 from .paper import paper_accuracy
 from .probes import firing_function
 from .provenance import machine, package_versions
@@ -143,10 +145,6 @@ def seed_everything(seed):
     tf.config.experimental.enable_op_determinism()
 
 
-def _permutation(seed, stream, n):
-    return np.random.default_rng([seed, stream]).permutation(n)
-
-
 def _digest(array):
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
@@ -194,7 +192,7 @@ class _Folder:
         interruption (see :meth:`recover`)."""
         if metrics is not None:
             write_json(self.new(METRICS), metrics)
-        recorded = read_json(self.stage / METRICS)["files"]
+        recorded = (metrics or read_json(self.stage / METRICS))["files"]
         (self.final / METRICS).unlink(missing_ok=True)  # from here the folder holds no finished cell ...
         for name in _CELL_FILES:
             if name not in recorded:
@@ -308,7 +306,7 @@ def plan_cell(config, data):
     base_model = None if base is None else Path(config.base_model or Path(base.output_dir) / MODEL)
     return CellPlan(config, data, phases, labels_with(noise)[0], noise, labels_with(noise)[1], n_fit, base_model,
                     _fingerprint(config, base_model),
-                    np.sort(_permutation(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES]))
+                    np.sort(sample_order(config.seed, _DIAGNOSTIC_STREAM, n_fit)[:_DIAGNOSTIC_SAMPLES]))
 
 
 def _fingerprint(config, base_model=None):
@@ -433,7 +431,7 @@ class _Tracer:
         tf = soft_import("tensorflow", "training a network")
         config = plan.config
         n = min(config.trace_samples, plan.n_fit)
-        self.index = np.sort(_permutation(config.seed, _TRACE_STREAM, plan.n_fit)[:n])
+        self.index = np.sort(sample_order(config.seed, _TRACE_STREAM, plan.n_fit)[:n])
         self.x = plan.data.x_train[self.index]
         self.window = config.window
         # One compiled forward pass per trace: Keras' predict costs tenths of a second each time.
@@ -478,8 +476,8 @@ def _train(plan, network, progress):
     config, data, phases = plan.config, plan.data, plan.phases
     probe = None
     if config.protocol == "curve":
-        probe = (data.x_train[_permutation(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]],
-                 data.x_test[_permutation(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]])
+        probe = (data.x_train[sample_order(config.seed, _PROBE_STREAM, len(data.x_train))[: config.probe_size]],
+                 data.x_test[sample_order(config.seed, _PROBE_STREAM, len(data.x_test))[: config.probe_size]])
     trainer = Trainer(network, data.x_train, config.validation_split, config.batch_size, config.learning_rate,
                       config.layer, probe=probe)
     tracer = _Tracer(network, plan) if config.trace_every else None
@@ -667,8 +665,7 @@ def _validation_recording(network, plan):
     """The validation samples' recording, kept apart when the training recording holds only the fitted
     samples: its rate statistics, and the Fano statistics where two windows fit."""
     config = plan.config
-    x = plan.data.x_train[plan.n_fit:]
-    spikes = binarize(observed_activations(network, x, layer=config.layer))
+    spikes = record_validation(network, plan.data, config)
     fits = spikes.shape[1] >= 2 * config.window  # else the rate statistics only (a shorter window's MF is another)
     summary = summarize(spikes, window=config.window if fits else max(1, spikes.shape[1] // 2))
     values = {"n_samples": int(spikes.shape[1]), "mfr": summary.mfr, "cv_fr": summary.cv_fr}

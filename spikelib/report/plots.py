@@ -47,7 +47,8 @@ import pandas as pd
 
 from .._optional import soft_import
 from ..simulate import poisson_raster
-from .labels import CONDITION_LABELS, label
+from .labels import CONDITION_LABELS
+from .labels import label as column_label
 from .results import CONDITION_ORDER
 
 __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response", "forest", "noise_response",
@@ -60,7 +61,7 @@ __all__ = ["figure2", "figure3", "figure4", "figure5", "figure6", "dose_response
 #: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
 PERCENT = ("cv_fr", "cv_mf")
 #: The paper's four indicators with their axis labels (the labels of :mod:`spikelib.report.labels`, with units).
-INDICATORS = [(column, label(column) + (" (%)" if column in PERCENT else ""))
+INDICATORS = [(column, column_label(column) + (" (%)" if column in PERCENT else ""))
               for column in ("mfr", "cv_fr", "mf", "cv_mf")]
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
 GROUP_COLOURS = {"generalizing": COLOURS["generalizing"], "memorizing": COLOURS["mem_retrain_last"]}
@@ -340,7 +341,7 @@ def noise_response(frame, columns):
     return fig
 
 
-def penalty_sweep(table, columns=tuple((c, label(c)) for c in ("train_accuracy", "share_rare_5", "mean_abs_r",
+def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_accuracy", "share_rare_5", "mean_abs_r",
                                                                  "participation_ratio"))):
     """Statistics against the strength of an L1 or L2 penalty, per condition.
 

@@ -439,7 +439,7 @@ def fano_at_equal_windows(cells, alpha=0.05):
         if cell_id not in test.index:
             continue
         nodes = read_nodes(row["directory"])["train"]
-        testable = (nodes["firing_rate"] > 0) & (nodes["firing_rate"] < 1)
+        testable = np.isfinite(nodes["fano_pvalue"])  # the recorded test's own: neither silent nor always on
         n_test = int(test.loc[cell_id, "n_samples"] // test.loc[cell_id, "window"])
         again = fano_pvalue(nodes["fano_statistic"][testable], n_test) >= alpha
         rows.append({"model": row["model"], "width": row["width"], "dataset": row["dataset"],

@@ -62,6 +62,7 @@ from scipy import stats
 
 from ..exceptions import DataError
 from .benchmark import INDICATORS, RIVALS, networks
+from .results import finished_cells
 from .labels import FACTOR_LABELS, MEASURE_LABELS
 from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
 
@@ -748,8 +749,6 @@ def recording_effect(all_root, fit_root):
     sentence : str
         The largest and the median change of each indicator, and where the validation samples alone lie.
     """
-    from .results import finished_cells
-
     def by_network(root):
         return {(m["parameters"].get("train_samples"), m["parameters"]["width"], m["parameters"]["seed"]): m
                 for _, m in finished_cells(root)}
