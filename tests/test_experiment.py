@@ -44,7 +44,11 @@ def _check_cell(result, family, condition, data):
     assert metrics["complete"] and is_complete(result.output_dir)
     for key in ("train_accuracy", "validation_accuracy", "test_accuracy"):
         assert 0 <= metrics[key] <= 1
-    assert metrics["generalization_gap"] == pytest.approx(metrics["train_accuracy"] - metrics["validation_accuracy"])
+    # The generalization gap is training accuracy on the fitted samples minus test accuracy; the running
+    # training accuracy minus the validation accuracy is the validation gap.
+    assert metrics["generalization_gap"] == pytest.approx(metrics["train_accuracy_evaluated"] - metrics["test_accuracy"])
+    assert metrics["validation_gap"] == pytest.approx(metrics["train_accuracy"] - metrics["validation_accuracy"])
+    assert metrics["schema"] == 2
     for split, n in (("train", len(data.x_train)), ("test", len(data.x_test))):
         stats = metrics["splits"][split]
         assert SUMMARY_KEYS <= set(stats)

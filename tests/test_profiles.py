@@ -8,7 +8,7 @@ from spikelib.pipeline.profiles import ProfileError, load_profile
 
 
 @pytest.mark.parametrize("name, n_cells", [("quick", 27), ("fashion", 22), ("paper", 132), ("noise", 70), ("penalties", 14),
-                                           ("zoo", 270), ("clean", 39), ("quick_zoo", 12)])
+                                           ("zoo", 270), ("clean", 63), ("quick_zoo", 12)])
 def test_shipped_profiles_expand(name, n_cells):
     profile = load_profile(name)
     assert profile.name == name and len(profile.cells) == n_cells

@@ -263,3 +263,34 @@ def test_probe_arithmetic_share_counts_the_layers_up_to_the_observed_one():
     expected = 200 * first / (256 * (2 * first + 3 * second))
     assert probe_arithmetic_share(network) == pytest.approx(expected, rel=1e-12)
     assert 0.37 < expected < 0.39
+
+
+@pytest.mark.slow
+def test_the_fitting_criterion_stops_at_the_first_epoch_whose_evaluated_training_accuracy_reaches_it(tmp_path):
+    """``generalize_until="fit"``: an evaluation pass over the fitted samples after every epoch, checked
+    against Keras' own evaluation of the saved model on those samples."""
+    import keras
+
+    from spikelib.experiment.cell import run_cell
+    from spikelib.experiment.config import FIT_ACCURACY
+    from spikelib.experiment.data import load_dataset
+    from spikelib.experiment.training import fit_count
+
+    result = run_cell(CellConfig(dataset="digits", width=64, generalize_until="fit", epochs=400, dropout=0.2,
+                                 window=20, trace_every=0, output_dir=str(tmp_path / "cell")),
+                      progress=lambda m: None)
+    phase = result.training["phases"][0]
+    fitted = phase["history"]["fit_accuracy"]
+    assert phase["stop_reason"] == "target" and phase["rule"]["monitor"] == "fit_accuracy"
+    assert fitted[-1] >= FIT_ACCURACY and max(fitted[:-1]) < FIT_ACCURACY
+    # With dropout the running accuracy of the last epoch reads lower than the evaluated one.
+    assert phase["history"]["accuracy"][-1] < fitted[-1]
+    data = load_dataset("digits")
+    n_fit = fit_count(len(data.x_train), 0.1)
+    model = keras.models.load_model(tmp_path / "cell" / "model.keras", compile=False)
+    predicted = model.predict(data.x_train[:n_fit], verbose=0).argmax(axis=1)
+    accuracy = float((predicted == data.y_train[:n_fit]).mean())
+    assert accuracy == pytest.approx(fitted[-1], abs=1e-9)
+    metrics = result.metrics
+    assert metrics["train_accuracy_evaluated"] == pytest.approx(accuracy, abs=1e-9)
+    assert metrics["generalization_gap"] == pytest.approx(accuracy - metrics["test_accuracy"])

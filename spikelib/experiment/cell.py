@@ -98,7 +98,10 @@ from .models import build_model, freeze_all_but_last_two, set_penalties
 from .paper import paper_accuracy
 from .probes import firing_function
 from .provenance import machine, package_versions
+from .schema import ACCURACY_FIELDS, LOSS_FIELDS, SCHEMA_VERSION, gaps
 from .training import (
+    FIT_KEYS,
+    HISTORY_KEYS,
     LABEL_STREAM,
     PhaseRecord,
     StopRule,
@@ -126,8 +129,7 @@ _PROGRESS_SECONDS = 2.0
 #: The files a run stages and moves into the cell's folder (metrics.json after them).
 _CELL_FILES = (TRAINING, MODEL, CURVE, SPIKES, NODES)
 #: The accuracies a training record keeps and metrics.json repeats.
-_ACCURACIES = ("train_accuracy", "train_accuracy_running", "train_accuracy_evaluated", "validation_accuracy",
-               "test_accuracy", "train_accuracy_true_labels")
+_ACCURACIES = ACCURACY_FIELDS + LOSS_FIELDS
 
 
 def seed_everything(seed):
@@ -261,7 +263,8 @@ def _resolve_until(until, config, condition, split):
             return "plateau", "the paper reports no such network: a plateau or the cap stops the phase"
         return value, f"the paper's Table 1 ({split} accuracy)"
     if until == "fit":
-        return FIT_ACCURACY, "the zoo's fitting criterion: running training accuracy of 99 % (Jiang et al. 2020)"
+        return FIT_ACCURACY, ("the fitting criterion: training accuracy of 99 % evaluated on the fitted samples "
+                              "after the epoch")
     if isinstance(until, str):
         return until, None
     return float(until), "given"
@@ -275,12 +278,13 @@ def _phases(config, labels_with):
         fit = config.generalize_until == "fit"
         # To the fitting criterion or the cap, never a plateau: a patience of the whole cap.
         rule = StopRule(until, config.epochs, config.epochs if fit else config.generalize_patience, config.min_gain,
-                        "accuracy" if fit else "val_accuracy")
+                        "fit_accuracy" if fit else "val_accuracy")
         phases.append(_Phase("true labels", labels_with(config.phase_noise("true labels"))[0], rule, source,
                              freeze=False))
     if config.trains_on_shuffled_labels:
         until, source = _resolve_until(config.memorize_until, config, config.condition, "train")
-        rule = StopRule(until, config.max_memorize_epochs, config.patience, config.min_gain, "accuracy")
+        rule = StopRule(until, config.max_memorize_epochs, config.patience, config.min_gain,
+                        "fit_accuracy" if config.memorize_until == "fit" else "accuracy")
         phases.append(_Phase("shuffled labels", labels_with(config.phase_noise("shuffled labels"))[0], rule, source,
                              freeze=config.freezes_all_but_last_two))
     return tuple(phases)
@@ -454,7 +458,7 @@ class _Progress:
         self.last = self.written = 0.0
 
     def epoch(self, phase, record, rule, seconds_per_epoch, force=False):
-        values = record.history["accuracy"] if rule.monitor == "accuracy" else record.history["val_accuracy"]
+        values = record.history[rule.monitor]
         eta = eta_seconds(record, rule, seconds_per_epoch)
         now = time.perf_counter()
         if force or now - self.written > _PROGRESS_SECONDS:  # short epochs: not a file write each
@@ -494,6 +498,8 @@ def _train(plan, network, progress):
         if index == len(records):
             rule = dataclasses.asdict(phase.rule) | {"target_source": phase.target_source}
             records.append(PhaseRecord(phase.name, rule))
+            if phase.rule.monitor in FIT_KEYS:
+                records[-1].history.update({key: [] for key in FIT_KEYS})
         item = records[index]
         _set_trainable(network, phase.freeze)
         trainer.set_labels(phase.labels)
@@ -516,8 +522,11 @@ def _train(plan, network, progress):
                     f"{config.learning_rate}: the network diverged. Lower `learning_rate` (the paper: 0.1); no "
                     "checkpoint, model or raster of this run is kept.")
             val_loss, val_accuracy = trainer.validate()
-            for key, value in zip(item.history, (epoch, loss, accuracy, val_loss, val_accuracy,
-                                                 time.perf_counter() - started)):
+            values = dict(zip(HISTORY_KEYS, (epoch, loss, accuracy, val_loss, val_accuracy)))
+            if "fit_accuracy" in item.history:
+                values.update(zip(FIT_KEYS, trainer.evaluate_fit()))
+            values["seconds"] = time.perf_counter() - started
+            for key, value in values.items():
                 item.history[key].append(value)
             if rates is not None:
                 item.curve["mfr_train"].extend(rates[:, 0].tolist())
@@ -539,7 +548,7 @@ def _evaluation(plan, trainer, records):
     """Accuracies after training: running (Keras' last-epoch figure) and evaluation passes."""
     data, n_fit = plan.data, plan.n_fit
     trainer.set_labels(plan.labels)
-    train_pass = trainer.evaluate(trainer.x_fit, plan.labels[:n_fit])[1]
+    train_loss, train_pass = trainer.evaluate(trainer.x_fit, plan.labels[:n_fit])
     running = records[-1].history["accuracy"][-1] if records else float("nan")
     return {
         # The paper's Table 1 training accuracy is taken to be Keras' running accuracy of the last
@@ -551,6 +560,9 @@ def _evaluation(plan, trainer, records):
         "validation_accuracy": trainer.validate()[1],
         "test_accuracy": trainer.evaluate(data.x_test, data.y_test)[1],
         "train_accuracy_true_labels": trainer.evaluate(trainer.x_fit, data.y_train[:n_fit])[1],
+        # Cross-entropy on the fitted samples (no penalty), and Keras' running loss of the last epoch.
+        "train_loss_evaluated": train_loss,
+        "train_loss_running": records[-1].history["loss"][-1] if records else float("nan"),
     }
 
 
@@ -675,13 +687,14 @@ def _validation_recording(network, plan):
 def _metrics(plan, training, statistics, started):
     """The cell's ``metrics.json``: parameters, data, accuracies, statistics, files and provenance."""
     config, data, folder = plan.config, plan.data, plan.folder
-    summary = {key: training[key] for key in _ACCURACIES}
+    summary = {key: training[key] for key in _ACCURACIES if key in training}  # older records lack the losses
     # Generalizing models are kept always: other cells retrain them.
     kept = [name for name in _CELL_FILES if name != MODEL or config.save_model or config.condition == "generalizing"]
     return {
         "cell_id": cell_id(config),
         "complete": True,
         "protocol": {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION},
+        "schema": SCHEMA_VERSION,
         "parameters": {**config.recorded(), **config.identity()},  # with the data's checksum, for .npz data
         "seed": config.seed,
         "dataset": {
@@ -691,7 +704,7 @@ def _metrics(plan, training, statistics, started):
             "sha256": sha256(config.dataset) if str(config.dataset).endswith(".npz") else None,
         },
         **summary,
-        "generalization_gap": summary["train_accuracy"] - summary["validation_accuracy"],
+        **gaps(summary),
         "epochs": training["epochs"],
         "stop_reasons": training["stop_reasons"],
         "labels": training["labels"],

@@ -46,11 +46,14 @@ from .config import ANALYSIS_ONLY
 from .probes import rate_function
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
-           "epoch_order", "fingerprints_match", "HISTORY_KEYS", "TRACE_KEYS"]
+           "epoch_order", "fingerprints_match", "HISTORY_KEYS", "FIT_KEYS", "TRACE_KEYS"]
 
 #: Seed streams (with the cell's seed): labels, epoch order. Changing one never shifts another.
 LABEL_STREAM, SHUFFLE_STREAM = 1, 5
 HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+#: Kept per epoch as well where a phase stops on them: an evaluation pass over the fitted samples
+#: after the epoch (inference mode: no dropout, the weights the epoch ended with).
+FIT_KEYS = ("fit_loss", "fit_accuracy")
 TRACE_KEYS = ("epoch", "accuracy", "probe_accuracy", "mfr", "cv_fr", "mf", "cv_mf")
 #: Layers whose compiled step XLA speeds up on a CPU; convolutions run slower under XLA here.
 _XLA_LAYERS = {"InputLayer", "Flatten", "Dense"}
@@ -119,8 +122,10 @@ class StopRule:
         Epochs that must bring a gain of at least ``min_gain`` over the best
         value before them; otherwise the phase has reached a plateau.
     min_gain : float
-    monitor : {"accuracy", "val_accuracy"}
-        Running training accuracy, or validation accuracy.
+    monitor : {"accuracy", "val_accuracy", "fit_accuracy"}
+        Running training accuracy (Keras' mean over the epoch's batches),
+        validation accuracy, or the training accuracy evaluated on the fitted
+        samples after the epoch.
     """
 
     until: object
@@ -162,7 +167,8 @@ class PhaseRecord:
     rule : dict
         The :class:`StopRule`, and ``target_source`` (where a target came from).
     history : dict of lists
-        Per epoch: :data:`HISTORY_KEYS` (accuracies as fractions, seconds of wall time).
+        Per epoch: :data:`HISTORY_KEYS` (accuracies as fractions, seconds of wall time),
+        and :data:`FIT_KEYS` where the phase stops on the evaluated training accuracy.
     traces : dict of lists
         Every few epochs: :data:`TRACE_KEYS`, the indicators on a fixed probe of
         training samples (epoch 0 is before the phase's first step).
@@ -349,6 +355,19 @@ class Trainer:
         """Loss and accuracy on the validation tail, with the current labels."""
         return self.evaluate(self.x_val, self.y_val)
 
+    def evaluate_fit(self):
+        """Loss and accuracy on the fitted samples, with the current labels (inference mode).
+
+        The fitting criterion reads this after every epoch, so a network of dense layers
+        is evaluated in one compiled call on the tensors it trains from.
+        """
+        if self.jit:
+            if self._step is None:
+                self.prepare()
+            loss, correct = np.asarray(self._evaluate(self.x_fit, self.y_fit))
+            return float(loss / self.n_fit), float(correct / self.n_fit)
+        return self.evaluate(self.x_fit, self.y_fit)
+
 
 def fingerprints_match(stored, current):
     """Whether a stored record or checkpoint belongs to the current cell.
@@ -440,7 +459,7 @@ def eta_seconds(record, rule, seconds_per_epoch):
     """An estimate of the phase's time left: to the target at the recent pace, else to the cap."""
     done = record.epochs
     left = rule.max_epochs - done
-    values = record.history["accuracy" if rule.monitor == "accuracy" else "val_accuracy"]
+    values = record.history[rule.monitor]
     if not isinstance(rule.until, str) and len(values) >= 10:
         recent = values[-20:]
         slope = (recent[-1] - recent[0]) / max(1, len(recent) - 1)
