@@ -7,7 +7,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from spikelib.report.benchmark import few_sample_scores, scores
-from spikelib.report.scores import auroc
+from spikelib.report.resampling import auroc
 
 
 def test_auroc_matches_scikit_learn():

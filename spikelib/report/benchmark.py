@@ -53,9 +53,9 @@ from ..exceptions import DataError
 from ..onset import OnsetDetector
 from .labels import CONDITION_LABELS, MODEL_NAMES
 from .results import design, finished_cells
-from .scores import auroc
+from .resampling import bootstrap_counts, group_auroc, kendall_tau_b, percentile_interval
 
-__all__ = ["networks", "benchmark_set", "auroc", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "overview", "shown_scores", "page_numbers", "few_sample_views",
+__all__ = ["networks", "benchmark_set", "HYPERPARAMETERS", "scores", "headline", "weightwatcher_coverage", "few_sample_scores", "monitor_evaluation", "overview", "shown_scores", "page_numbers", "few_sample_views",
            "monitor_summary", "INDICATORS", "RIVALS",
            "CLEAN", "MEMORIZING_NOISE"]
 
@@ -157,33 +157,26 @@ def benchmark_set(roots):
     return frame[keep].reset_index(drop=True)
 
 
-def _separation(frame, column):
-    memorizing = frame[frame["label_noise"] >= MEMORIZING_NOISE][column]
-    clean = frame[frame["label_noise"] == CLEAN][column]
-    return auroc(memorizing, clean)
+def _groups(frame):
+    """Which networks are memorizing (label noise of at least :data:`MEMORIZING_NOISE`) and which clean."""
+    noise = frame["label_noise"].to_numpy(float)
+    return noise >= MEMORIZING_NOISE, noise == CLEAN
+
+
+def _separation(frame, column, counts=None):
+    """AUROC of memorizing against clean networks (of each resample, with ``counts``)."""
+    memorizing, clean = _groups(frame)
+    return group_auroc(frame[column].to_numpy(float), memorizing, clean, counts)
 
 
 def _tracking(frame, column):
+    """Kendall's tau with the gap and Spearman's rho with the noise, over the networks that have all three."""
     values = frame[[column, "gap", "label_noise"]].dropna()
     if len(values) < 3 or values[column].nunique() < 2:
         return float("nan"), float("nan")
-    tau = stats.kendalltau(values[column], values["gap"]).statistic
+    tau = kendall_tau_b(values[column], values["gap"])
     rho = stats.spearmanr(values[column], values["label_noise"]).statistic
     return float(tau), float(rho)
-
-
-def _bootstrap(frame, statistic, n_boot, seed):
-    """Percentile 95 % interval of ``statistic(frame)`` under a cluster bootstrap over seeds."""
-    seeds = np.sort(frame["seed"].unique())
-    groups = {s: frame[frame["seed"] == s] for s in seeds}
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(n_boot):
-        drawn = rng.choice(seeds, size=len(seeds), replace=True)
-        values.append(statistic(pd.concat([groups[s] for s in drawn], ignore_index=True)))
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values.size else (np.nan, np.nan)
 
 
 def scores(frame, n_boot=1000, seed=0, columns=None):
@@ -210,14 +203,17 @@ def scores(frame, n_boot=1000, seed=0, columns=None):
     """
     columns = columns or INDICATORS + RIVALS
     ours = {column for column, _, _ in INDICATORS}
+    # A cluster bootstrap over seeds: each drawn seed brings all its networks.
+    counts = bootstrap_counts(n_boot, seed, clusters=frame["seed"].to_numpy())
+    gap = frame["gap"].to_numpy(float)
     rows = []
     for column, label, group in columns:
         if column not in frame or frame[column].notna().sum() < 3:
             continue
         value = _separation(frame, column)
-        low, high = _bootstrap(frame, lambda f: _separation(f, column), n_boot, seed)
+        low, high = percentile_interval(_separation(frame, column, counts))
         tau, rho = _tracking(frame, column)
-        tau_low, tau_high = _bootstrap(frame, lambda f: _tracking(f, column)[0], n_boot, seed)
+        tau_low, tau_high = percentile_interval(kendall_tau_b(frame[column].to_numpy(float), gap, counts))
         seconds = frame.get(f"seconds_{group}")
         rows.append({"indicator": label, "column": column, "family": "ours" if column in ours else "rival",
                      "auroc": value, "auroc_low": low, "auroc_high": high,

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import paths
 from ..experiment.cellfiles import read_metrics, read_nodes
-from .scores import auroc
+from .resampling import auroc
 from . import claims, population, results
 from .labels import MODEL_NAMES, label
 from .results import finished_cells

@@ -8,8 +8,6 @@ reading off one hyperparameter cannot pass.
 
 Functions
 ---------
-auroc
-    AUROC of two groups of scores (Mann-Whitney; ties count half).
 pgdl_score
     The PGDL 2020 competition's score: conditional mutual information between
     the sign of the gap difference and the sign of the measure difference,
@@ -29,6 +27,7 @@ residual
 """
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -36,32 +35,12 @@ from scipy import stats
 
 from ..exceptions import ParameterError
 
-__all__ = ["auroc", "pgdl_score", "granulated_tau", "sign_errors", "seed_noise", "leave_one_group_out",
+__all__ = ["pgdl_score", "PgdlScorer", "granulated_tau", "sign_errors", "seed_noise", "leave_one_group_out",
            "residual", "PGDL_PUBLISHED"]
 
 #: The PGDL competition's published best: the winner's overall score and on its Fashion-MNIST task
 #: (Task 8; Natekar & Sharma 2020, Davies-Bouldin index with mixup). Another zoo: a reference only.
 PGDL_PUBLISHED = {"overall": 22.92, "fashion_mnist_task8": 9.24}
-
-
-def auroc(positive, negative):
-    """AUROC of ``positive`` scores against ``negative`` ones (ties count half).
-
-    Equal to ``sklearn.metrics.roc_auc_score`` with ``positive`` labelled 1;
-    ``nan`` when a group is empty.
-
-    Examples
-    --------
-    >>> auroc([3, 4, 5], [1, 2, 3])
-    0.9444444444444444
-    """
-    positive = np.asarray(positive, dtype=float)
-    negative = np.asarray(negative, dtype=float)
-    positive, negative = positive[np.isfinite(positive)], negative[np.isfinite(negative)]
-    if positive.size == 0 or negative.size == 0:
-        return float("nan")
-    statistic = stats.mannwhitneyu(positive, negative, alternative="two-sided").statistic
-    return float(statistic / (positive.size * negative.size))
 
 
 def _check(measure, gap, factors):
@@ -78,22 +57,88 @@ def _check(measure, gap, factors):
     return measure[keep], gap[keep], {name: values[keep] for name, values in factors.items()}
 
 
-def _entropy(counts):
-    # As the competition's scoring program: log2 with 1e-12 inside, so an empty cell adds nothing.
-    p = counts / counts.sum()
-    return float(-np.sum(p * np.log2(p + 1e-12)))
+class PgdlScorer:
+    """The PGDL score of any measure on one zoo: its gaps and hyperparameters binned once.
+
+    Calling it with a measure gives :func:`pgdl_score`'s score; with
+    ``counts`` (rows of 0/1 weights, e.g. random subsets of the networks) it
+    gives the score on each subset, without recomputing the bins.
+
+    Parameters
+    ----------
+    gap : array_like, shape (n_networks,)
+    factors : dict of str to array_like
+        At least two hyperparameters.
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree, or fewer than two hyperparameters are given.
+    """
+
+    def __init__(self, gap, factors):
+        gap = np.asarray(gap, dtype=float)
+        self.n = len(gap)
+        _check(gap, gap, factors)
+        if len(factors) < 2:
+            raise ParameterError(f"`factors` must name at least two hyperparameters; got {list(factors)}.", "factors")
+        self.finite_gap = np.isfinite(gap)
+        self.gap_sign = (gap[:, None] > gap[None, :]).ravel().astype(np.int64)
+        codes = {name: np.unique(np.asarray(values), return_inverse=True)[1] for name, values in factors.items()}
+        self.pairs = []
+        for first, second in itertools.permutations(factors, 2):
+            a, b = codes[first], codes[second]
+            ka, kb = a.max() + 1, b.max() + 1
+            key = (((a[:, None] * ka + a[None, :]) * kb + b[:, None]) * kb + b[None, :]).ravel()
+            self.pairs.append(((first, second), key, ka * ka * kb * kb))
+
+    def __call__(self, measure, counts=None):
+        """The score of ``measure`` and each pair's, or an array of scores, one per row of ``counts``."""
+        from scipy import sparse
+
+        measure = np.asarray(measure, dtype=float)
+        if measure.shape != (self.n,):
+            raise ParameterError(f"`measure` has shape {measure.shape}; the zoo has {self.n} networks.", "measure")
+        keep = (np.isfinite(measure) & self.finite_gap).astype(float)
+        rows = keep[np.newaxis] if counts is None else np.asarray(counts, dtype=float) * keep
+        # Each resample's weight of every ordered pair of networks (a network paired with itself included).
+        weights = np.ascontiguousarray((rows[:, :, None] * rows[:, None, :]).reshape(len(rows), -1).T)
+        cell = self.gap_sign * 2 + (measure[:, None] > measure[None, :]).ravel()
+        ratios = {}
+        for names, key, n_bins in self.pairs:
+            pairs = sparse.csr_matrix((np.ones(len(key)), (key * 4 + cell, np.arange(len(key)))),
+                                      shape=(n_bins * 4, len(key)))
+            tables = np.asarray(pairs @ weights).T.reshape(len(rows), n_bins, 2, 2)
+            present = tables.sum(axis=(2, 3)) > 0
+            mi, entropy = _mutual_information(tables)
+            n_present = present.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_mi = np.where(present, mi, 0).sum(axis=1) / n_present
+                mean_entropy = np.where(present, entropy, 0).sum(axis=1) / n_present
+                ratios[names] = np.where(mean_entropy > 0, mean_mi / np.where(mean_entropy > 0, mean_entropy, 1), np.nan)
+        stacked = np.array(list(ratios.values()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a resample of no finite pair: nan, said below
+            scores = np.nanmin(stacked, axis=0)
+        scores[np.count_nonzero(weights, axis=0) < 2] = np.nan
+        if counts is not None:
+            return scores
+        per_pair = {names: float(values[0]) for names, values in ratios.items()} if np.isfinite(scores[0]) else {}
+        return float(scores[0]), per_pair
 
 
-def _mutual_information(table):
-    total = table.sum()
-    rows, columns = table.sum(axis=1), table.sum(axis=0)
-    mi = 0.0
-    for i in range(2):
-        for j in range(2):
-            joint = table[i, j] / total
-            if joint:
-                mi += joint * np.log2(joint / (rows[i] / total * columns[j] / total))
-    return mi, _entropy(rows)
+def _mutual_information(tables):
+    """I(V; V') and H(V) of each 2 x 2 table (rows: the gap's sign, columns: the measure's), in bits.
+
+    ``tables`` has shape ``(..., 2, 2)``. As the competition's scoring program: an empty cell adds
+    nothing, and the entropy takes log2 with 1e-12 inside.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        joint = tables / tables.sum(axis=(-2, -1), keepdims=True)
+        rows, columns = joint.sum(axis=-1, keepdims=True), joint.sum(axis=-2, keepdims=True)
+        terms = np.where(joint > 0, joint * np.log2(joint / (rows * columns)), 0.0)
+    entropy = -np.sum(rows[..., 0] * np.log2(rows[..., 0] + 1e-12), axis=-1)
+    return terms.sum(axis=(-2, -1)), entropy
 
 
 def pgdl_score(measure, gap, factors):
@@ -109,11 +154,14 @@ def pgdl_score(measure, gap, factors):
     :math:`(h_1, h_2)`. The measure's score is the minimum over pairs of
     hyperparameters: a measure that only follows one hyperparameter scores
     near 0 when that one is held fixed. The competition reports it ×100.
+    The score has no sign: a measure that falls as the gap rises scores as
+    high as one that rises with it.
 
     Implemented from the competition's published scoring program
     (``scoring_program/mutual_information.py``); the tests check it against
     that program's output on a small table. Bins without a pair of networks
     (an incomplete zoo) are left out, where that program would give ``nan``.
+    :class:`PgdlScorer` scores many measures, or subsets, on one zoo.
 
     Parameters
     ----------
@@ -142,27 +190,8 @@ def pgdl_score(measure, gap, factors):
     >>> round(pgdl_score(np.ones(8), gap, {"a": a, "b": b})[0], 6)  # a constant
     0.0
     """
-    measure, gap, factors = _check(measure, gap, factors)
-    if len(factors) < 2:
-        raise ParameterError(f"`factors` must name at least two hyperparameters; got {list(factors)}.", "factors")
-    if len(measure) < 2:
-        return float("nan"), {}
-    gap_sign = (gap[:, None] > gap[None, :]).ravel()
-    measure_sign = (measure[:, None] > measure[None, :]).ravel()
-    cell = gap_sign.astype(np.int64) * 2 + measure_sign.astype(np.int64)
-    codes = {name: np.unique(values, return_inverse=True)[1] for name, values in factors.items()}
-    per_pair = {}
-    for first, second in itertools.permutations(factors, 2):
-        a, b = codes[first], codes[second]
-        ka, kb = a.max() + 1, b.max() + 1
-        key = (((a[:, None] * ka + a[None, :]) * kb + b[:, None]) * kb + b[None, :]).ravel()
-        counts = np.bincount(key * 4 + cell, minlength=ka * ka * kb * kb * 4).reshape(-1, 2, 2)
-        counts = counts[counts.sum(axis=(1, 2)) > 0]
-        values = np.array([_mutual_information(table.astype(float)) for table in counts])
-        entropy = values[:, 1].mean()
-        per_pair[(first, second)] = float(values[:, 0].mean() / entropy) if entropy > 0 else float("nan")
-    finite = [v for v in per_pair.values() if np.isfinite(v)]
-    return (float(min(finite)) if finite else float("nan")), per_pair
+    _check(measure, gap, factors)
+    return PgdlScorer(gap, factors)(measure)
 
 
 def _groups_differing_in(factors, name):
@@ -205,13 +234,21 @@ def granulated_tau(measure, gap, factors):
     -1.0
     """
     measure, gap, factors = _check(measure, gap, factors)
+    # Kendall's tau-b of every group at once: the pairs' signs, summed per group of networks that share
+    # every hyperparameter but one.
+    sx = np.sign(measure[:, None] - measure[None, :])
+    sy = np.sign(gap[:, None] - gap[None, :])
     per_factor = {}
     for name in factors:
-        taus = []
-        for index in _groups_differing_in(factors, name):
-            if np.ptp(measure[index]) > 0 and np.ptp(gap[index]) > 0:
-                taus.append(stats.kendalltau(measure[index], gap[index]).statistic)
-        per_factor[name] = float(np.mean(taus)) if taus else float("nan")
+        others = [factors[other] for other in factors if other != name]
+        group = (pd.DataFrame(others).T.groupby(list(range(len(others))), sort=False).ngroup().to_numpy()
+                 if others else np.zeros(len(measure), dtype=int))
+        same = group[:, None] == group[None, :]
+        label = np.broadcast_to(group[:, None], same.shape)[same]
+        sums = [np.bincount(label, weights=term[same], minlength=group.max() + 1) for term in (sx * sy, sx * sx, sy * sy)]
+        defined = (sums[1] > 0) & (sums[2] > 0)
+        taus = sums[0][defined] / np.sqrt(sums[1][defined] * sums[2][defined])
+        per_factor[name] = float(np.mean(taus)) if taus.size else float("nan")
     finite = [v for v in per_factor.values() if np.isfinite(v)]
     return (float(np.mean(finite)) if finite else float("nan")), per_factor
 
@@ -303,17 +340,27 @@ def _fit_threshold(measure, target):
     Candidates are the midpoints between neighbouring values; among equally good
     ones the middle one is taken, so a clean split is cut halfway between the classes.
     """
-    best_score, best = -1.0, []
+    candidates = []
     for direction in (1, -1):
         values = np.unique(direction * measure)
-        candidates = np.r_[values[0] - 1, (values[1:] + values[:-1]) / 2, values[-1] + 1]
-        for threshold in candidates:
-            score = _balanced_accuracy(direction * measure >= threshold, target)
-            if score > best_score + 1e-12:
-                best_score, best = score, [(threshold, direction)]
-            elif abs(score - best_score) <= 1e-12:
-                best.append((threshold, direction))
+        thresholds = np.r_[values[0] - 1, (values[1:] + values[:-1]) / 2, values[-1] + 1]
+        scores = _balanced_accuracies(direction * measure, target, thresholds)
+        candidates.extend(zip(scores, thresholds, [direction] * len(thresholds)))
+    best_score = max(score for score, _, _ in candidates)
+    best = [(threshold, direction) for score, threshold, direction in candidates if score >= best_score - 1e-12]
     return best[len(best) // 2]
+
+
+def _balanced_accuracies(values, target, thresholds):
+    """Balanced accuracy of ``values >= t`` for every threshold ``t`` (one pass over the sorted values)."""
+    positives, negatives = target.sum(), (~target).sum()
+    order = np.sort(values[target]), np.sort(values[~target])
+    # Predicted positive: values at or above the threshold.
+    true_positive = positives - np.searchsorted(order[0], thresholds, side="left")
+    true_negative = np.searchsorted(order[1], thresholds, side="left")
+    rates = [true_positive / positives if positives else None, true_negative / negatives if negatives else None]
+    rates = [r for r in rates if r is not None]
+    return np.mean(rates, axis=0) if rates else np.full(len(thresholds), np.nan)
 
 
 def _balanced_accuracy(predicted, target):

@@ -64,7 +64,8 @@ from ..exceptions import DataError
 from .benchmark import INDICATORS, RIVALS, networks
 from .results import finished_cells
 from .labels import FACTOR_LABELS, MEASURE_LABELS
-from .scores import auroc, granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
+from .resampling import auroc, bootstrap_counts, kendall_tau_b, percentile_interval, subset_counts
+from .scores import PgdlScorer, granulated_tau, leave_one_group_out, residual, seed_noise, sign_errors
 
 __all__ = ["zoo_networks", "measures", "add_residuals", "score_table", "noise_groups", "adjacent_separation",
            "matched_separation", "memorizing_by_gap", "gap_course", "budget_table", "clean_summary", "clean_scores", "switch_course", "switch_sentence", "clean_sentence", "failures",
@@ -148,12 +149,6 @@ def _factorial(frame):
     return frame[(frame["model"] == "MLP") & (frame["seed"] == 0)].reset_index(drop=True)
 
 
-def _percentile_interval(values):
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))) if values.size else (np.nan, np.nan)
-
-
 def _tau(x, y):
     keep = np.isfinite(x) & np.isfinite(y)
     if keep.sum() < 3 or np.ptp(x[keep]) == 0:
@@ -217,22 +212,20 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
     min_difference = 2 * np.sqrt(2) * noise if np.isfinite(noise) else 0.0
     median_gap = float(frame["gap"].median())
     target = (frame["gap"] > median_gap).to_numpy()
-    rng = np.random.default_rng(seed)
-    draws_all = [rng.integers(0, len(frame), len(frame)) for _ in range(n_boot)]
+    counts_all = bootstrap_counts(n_boot, seed, n=len(frame))
     # Subsets without replacement: a bootstrap copy of a network would pair it with itself, a tie the
     # score counts as agreement, so resampling with replacement inflates the PGDL score.
-    draws_factorial = [rng.choice(len(factorial), int(SUBSET_SHARE * len(factorial)), replace=False)
-                       for _ in range(n_boot)]
+    counts_factorial = subset_counts(n_boot, seed, len(factorial), int(SUBSET_SHARE * len(factorial)))
     gap_all, gap_factorial = frame["gap"].to_numpy(), factorial["gap"].to_numpy()
+    score_pgdl = PgdlScorer(gap_factorial, factors)
     rows = []
     for column, label, family in [*measures(frame), *extra]:
         values, values_factorial = frame[column].to_numpy(float), factorial[column].to_numpy(float)
-        pgdl = pgdl_score(values_factorial, gap_factorial, factors)[0] * 100
-        pgdl_boot = [pgdl_score(values_factorial[d], gap_factorial[d], {k: v[d] for k, v in factors.items()})[0] * 100
-                     for d in draws_factorial]
+        pgdl = score_pgdl(values_factorial)[0] * 100
+        pgdl_boot = score_pgdl(values_factorial, counts_factorial) * 100
         psi, per_factor = granulated_tau(values_factorial, gap_factorial, factors)
         tau = _tau(values, gap_all)
-        tau_boot = [_tau(values[d], gap_all[d]) for d in draws_all]
+        tau_boot = kendall_tau_b(values, gap_all, counts_all)
         errors = sign_errors(values_factorial, gap_factorial, factors, min_difference,
                              orientation=1 if not tau < 0 else -1)
         errors = errors[errors["pairs"] >= MIN_ENVIRONMENT_PAIRS]
@@ -240,8 +233,8 @@ def score_table(frame, extra=(), n_boot=200, seed=0):
         loao = leave_one_group_out(values, target, frame["architecture"].to_numpy())
         lowo = leave_one_group_out(values, target, frame["width"].to_numpy())
         weakest = min(per_factor, key=lambda k: per_factor[k] * np.sign(psi) if np.isfinite(per_factor[k]) else np.inf)
-        pgdl_low, pgdl_high = _percentile_interval(pgdl_boot)
-        tau_low, tau_high = _percentile_interval(tau_boot)
+        pgdl_low, pgdl_high = percentile_interval(pgdl_boot)
+        tau_low, tau_high = percentile_interval(tau_boot)
         rows.append({
             "measure": label, "column": column, "family": family,
             "pgdl": pgdl, "pgdl_low": pgdl_low, "pgdl_high": pgdl_high,
@@ -276,8 +269,7 @@ def budget_table(frame, columns=("mfr", "cv_fr", "mf", "cv_mf"), sizes=(50, 100,
         whole recording), ``tau`` with the gap and its bootstrap interval over
         networks (``tau_low, tau_high``), ``n``.
     """
-    rng = np.random.default_rng(seed)
-    draws = [rng.integers(0, len(frame), len(frame)) for _ in range(n_boot)]
+    counts = bootstrap_counts(n_boot, seed, n=len(frame))
     gap = frame["gap"].to_numpy(float)
     rows = []
     for column in columns:
@@ -286,7 +278,7 @@ def budget_table(frame, columns=("mfr", "cv_fr", "mf", "cv_mf"), sizes=(50, 100,
             if name not in frame:
                 continue
             values = frame[name].to_numpy(float)
-            low, high = _percentile_interval([_tau(values[d], gap[d]) for d in draws])
+            low, high = percentile_interval(kendall_tau_b(values, gap, counts))
             rows.append({"column": column, "samples": size, "tau": _tau(values, gap), "tau_low": low,
                          "tau_high": high, "n": int(np.isfinite(values).sum())})
     return pd.DataFrame(rows)
