@@ -107,3 +107,23 @@ def test_write_json_keeps_no_temporary_files(tmp_path):
     write_json(tmp_path / "a.json", {"x": np.int64(3)})
     assert json.loads((tmp_path / "a.json").read_text()) == {"x": 3}
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_every_committed_cell_stores_the_gap_its_own_accuracies_give():
+    """``generalization_gap`` is the evaluated training accuracy minus the test accuracy, and
+    ``validation_gap`` the running training accuracy minus the validation accuracy, in every committed
+    cell (older cells were migrated by ``python -m spikelib.pipeline.migrate``)."""
+    import json
+
+    from spikelib import paths
+    from spikelib.experiment.schema import SCHEMA_VERSION
+
+    files = sorted(paths.results_dir().glob("*/cells/*/metrics.json"))
+    assert len(files) > 100
+    for path in files:
+        metrics = json.loads(path.read_text())
+        assert metrics["schema"] == SCHEMA_VERSION, path
+        assert metrics["generalization_gap"] == pytest.approx(
+            metrics["train_accuracy_evaluated"] - metrics["test_accuracy"], abs=1e-12), path
+        assert metrics["validation_gap"] == pytest.approx(
+            metrics["train_accuracy"] - metrics["validation_accuracy"], abs=1e-12), path
