@@ -48,18 +48,19 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.onset import OnsetDetector
-from spikelib.report import benchmark, plots, results
+from spikelib.report import benchmark, monitor, plots, results
+from spikelib.report.networks import benchmark_set
 from spikelib.report.render import caption, html_table, publish, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
-frame = benchmark.benchmark_set([root, *joined])
+frame = benchmark_set([root, *joined])
 progress = results.completion(root)[2]
 publish(profile, {"progress": progress, "cell_hours": results.computing_seconds(root) / 3600})
 
 
 # %% tags=["hide-input"]
-sentence, by_noise = benchmark.overview(frame)
+sentence, by_noise = benchmark.benchmark_overview(frame)
 display(Markdown(progress))
 display(Markdown(sentence))
 display(HTML(html_table(by_noise, digits=1, index=True)))
@@ -71,13 +72,13 @@ display(HTML(html_table(by_noise, digits=1, index=True)))
 # higher or lower.
 
 # %% tags=["hide-input"]
-table = benchmark.scores(frame, n_boot=n_boot)
+table = benchmark.benchmark_scores(frame, n_boot=n_boot)
 if frame["seed"].nunique() < 2:  # a cluster bootstrap over one seed redraws the same networks every time
     display(Markdown("**The results hold one seed only, so the intervals below collapse onto the estimates: "
                      "they say nothing about uncertainty yet.**"))
 table.to_csv(csv_dir / "benchmark.csv", index=False)
-display(HTML(html_table(benchmark.shown_scores(table), digits=3)))
-numbers, paragraph = benchmark.page_numbers(table, frame)
+display(HTML(html_table(benchmark.benchmark_view(table), digits=3)))
+numbers, paragraph = benchmark.benchmark_numbers(table, frame)
 publish(profile, numbers)
 display(Markdown(paragraph))
 
@@ -100,7 +101,7 @@ caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 i
 # its 95 % interval) for each width.
 
 # %% tags=["hide-input"]
-show_figure(plots.noise_response(frame, [(row.column, row.indicator) for row in table.head(8).itertuples()]))
+show_figure(plots.noise_response(frame, [(row.column, row.measure) for row in table.head(8).itertuples()]))
 caption(9, "The eight best-separating indicators against the fraction of shuffled training labels, one line "
            "per width (mean over seeds, band: 95 % interval of the mean).")
 
@@ -118,7 +119,7 @@ few.to_csv(csv_dir / "few_samples.csv", index=False)
 for wide, title in benchmark.few_sample_views(few) if len(few) else []:
     display(HTML(html_table(wide, digits=2, index=True, caption=title)))
 if len(few):
-    mfr = few[(few["indicator"] == "MFR")].set_index("samples")["separation"]
+    mfr = few[(few["measure"] == "MFR")].set_index("samples")["separation"]
     publish(profile, {"mfr_100": float(mfr.get(100, np.nan)), "mfr_all": float(mfr.get("all", np.nan))})
 
 # %% [markdown]
@@ -144,14 +145,14 @@ display(Markdown(f"Settings: warm-up {detector.warmup} epochs, forecast from the
                  f"spread at least {detector.min_scale:.0%} of the level, slack {detector.slack:g}, "
                  f"alarm above {detector.threshold:g}."))
 # The joined profiles bring their switch runs.
-switches, rates, monitor = benchmark.monitor_summary([benchmark.monitor_evaluation(folder, detector)
+switches, rates, verdict = monitor.monitor_summary([monitor.monitor_evaluation(folder, detector)
                                                       for folder in [root, *joined]])
 if len(switches):
     display(HTML(html_table(switches.drop(columns=["values", "cell_id", "width", "seed"]), digits=0)))
 if len(rates):
     display(HTML(html_table(rates, digits=0, index=True)))
-glue(f"{profile}_monitor_summary", monitor, display=False)
-display(Markdown(monitor))
+glue(f"{profile}_monitor_summary", verdict, display=False)
+display(Markdown(verdict))
 
 # %% tags=["hide-input"]
 if len(switches):

@@ -40,7 +40,8 @@ from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
 from spikelib import paths
-from spikelib.report import benchmark, followup, plots, results
+from spikelib.report import followup, plots, results
+from spikelib.report.networks import network_table
 from spikelib.report.render import caption, html_table
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
@@ -129,7 +130,7 @@ glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]
 
 # %% tags=["hide-input"]
 if benchmark_profile and paths.has_cells(paths.results_dir() / benchmark_profile):
-    source = benchmark.networks(paths.results_dir() / benchmark_profile)
+    source = network_table(paths.results_dir() / benchmark_profile)
     source["group"] = [followup.group(c, n) for c, n in zip(source["condition"], source["label_noise"])]
     where = f"the {len(source)} networks of the `{benchmark_profile}` profile"
 else:

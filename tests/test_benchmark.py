@@ -6,8 +6,16 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from spikelib.report.benchmark import few_sample_scores, scores
+from spikelib.experiment.measures import Measure
+from spikelib.report.benchmark import benchmark_scores, few_sample_scores
 from spikelib.report.resampling import auroc
+
+
+def _measure(column, family="paper"):
+    return Measure(column, column, family, 0, "training recording", "a test", "fast")
+
+
+MEASURES = [_measure("good"), _measure("falling", "rival"), _measure("useless")]
 
 
 def test_auroc_matches_scikit_learn():
@@ -36,12 +44,11 @@ def _networks(seed=0):
 
 def test_scores_rank_and_orient_the_indicators():
     frame = _networks()
-    table = scores(frame, n_boot=200, columns=[("good", "good", "fast"), ("falling", "falling", "fast"),
-                                               ("useless", "useless", "fast")])
-    by_name = table.set_index("indicator")
+    table = benchmark_scores(frame, n_boot=200, measures=MEASURES)
+    by_name = table.set_index("measure")
     assert by_name.loc["good", "auroc"] == 1.0 and by_name.loc["falling", "auroc"] == 0.0
     assert by_name.loc["falling", "direction"] == "lower" and by_name.loc["falling", "separation"] == 1.0
-    assert table["indicator"].iloc[-1] == "useless"
+    assert table["measure"].iloc[-1] == "useless"
     expected = stats.kendalltau(frame["falling"], frame["gap"]).statistic
     assert by_name.loc["falling", "tau"] == pytest.approx(expected)
     for name, row in by_name.iterrows():
@@ -52,34 +59,36 @@ def test_scores_rank_and_orient_the_indicators():
 
 
 def test_few_sample_scores_degrade_with_noise():
-    import spikelib.report.benchmark as benchmark
-
     frame = _networks().rename(columns={"good": "mfr", "good@100": "mfr@100"})
     table = few_sample_scores(frame, sizes=(100,))
     rows = table.set_index("samples")
     assert rows.loc["all", "separation"] >= rows.loc[100, "separation"]
-    assert set(table["indicator"]) == {"MFR"} and benchmark.INDICATORS[0][0] == "mfr"
+    assert set(table["measure"]) == {"MFR"}
 
 
-def test_headline_names_every_indicator_tied_at_the_top():
-    from spikelib.report.benchmark import headline
+def test_headline_names_every_measure_tied_at_the_top_unless_a_control_does_as_well():
+    from spikelib.report.benchmark import benchmark_headline
 
     frame = _networks()
-    table = scores(frame, n_boot=50, columns=[("good", "good", "fast"), ("falling", "falling", "fast"),
-                                              ("useless", "useless", "fast")])
-    sentence = headline(table)
-    assert sentence.startswith("2 indicators separate") and "good" in sentence and "useless" not in sentence
+    table = benchmark_scores(frame, n_boot=50, measures=MEASURES)
+    sentence = benchmark_headline(table)
+    assert sentence.startswith("2 measures separate") and "good" in sentence and "useless" not in sentence
     tied = table[table["separation"] == 1.0]
-    lead = tied.loc[tied["tau"].abs().idxmax(), "indicator"]
+    lead = tied.loc[tied["tau"].abs().idxmax(), "measure"]
     assert f"Of these, {lead} tracks" in sentence
-    assert headline(table.iloc[0:0]) == "No indicator could be scored on these networks."
+    # A control that separates as well takes the credit away.
+    frame["fit"] = -frame["label_noise"] + 0.01 * np.arange(len(frame)) % 0.05
+    with_control = benchmark_scores(frame, n_boot=50, measures=[*MEASURES, _measure("fit", "control")])
+    assert benchmark_headline(with_control).startswith("No measure separates memorizing from clean networks better")
+    assert benchmark_headline(table.iloc[0:0]) == "No measure could be scored on these networks."
 
 
 def test_weightwatcher_coverage_names_the_networks_it_skipped():
     from spikelib.report.benchmark import weightwatcher_coverage
 
-    frame = pd.DataFrame({"cell_id": ["a", "b", "c"], "width": [64, 128, 512],
+    frame = pd.DataFrame({"cell_id": ["a", "b", "c"], "model": "MLP", "width": [64, 128, 512],
+                          "condition": "generalizing", "seed": 0,
                           "ww_status": ["ok", "ok", "no power-law fit (few eigenvalues)"]})
     sentence = weightwatcher_coverage(frame)
-    assert "2 of 3 networks" in sentence and "c (no power-law fit" in sentence and "a (" not in sentence
+    assert "2 of 3 networks" in sentence and "MLP-512, seed 0 (no power-law fit" in sentence and "MLP-64," not in sentence
     assert weightwatcher_coverage(frame.iloc[:2]).endswith("(observed layers of 64 to 128 nodes).")

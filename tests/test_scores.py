@@ -105,3 +105,41 @@ def test_residual_equals_ordinary_least_squares_residuals():
     np.testing.assert_allclose(residual(y, x), fit.resid, atol=1e-10)
     y[3] = np.nan
     assert np.isnan(residual(y, x)[3])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stratified_tau_counts_only_pairs_within_a_stratum(seed):
+    from scipy import stats
+
+    from spikelib.report.scores import stratified_tau
+
+    rng = np.random.default_rng(seed)
+    x, y, strata = rng.integers(0, 6, 30).astype(float), rng.integers(0, 6, 30).astype(float), rng.integers(0, 3, 30)
+    assert stratified_tau(x, y, np.zeros(30)) == pytest.approx(stats.kendalltau(x, y).statistic)
+    pairs = [(i, j) for i in range(30) for j in range(i + 1, 30) if strata[i] == strata[j]]
+    sx = np.array([np.sign(x[i] - x[j]) for i, j in pairs])
+    sy = np.array([np.sign(y[i] - y[j]) for i, j in pairs])
+    assert stratified_tau(x, y, strata) == pytest.approx((sx * sy).sum() / np.sqrt((sx**2).sum() * (sy**2).sum()))
+    # Strata that differ in both (a confound between groups) leave it unchanged.
+    assert stratified_tau(x + 100 * strata, y + 100 * strata, strata) == pytest.approx(stratified_tau(x, y, strata))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_partial_rank_correlation_against_the_textbook_formula_and_statsmodels(seed):
+    import statsmodels.api as sm
+    from scipy import stats
+
+    from spikelib.report.scores import partial_rank_correlation
+
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=40)
+    x, y = z + rng.normal(size=40), z + 0.5 * rng.normal(size=40)
+    r = lambda a, b: stats.spearmanr(a, b).statistic  # noqa: E731
+    expected = (r(x, y) - r(x, z) * r(y, z)) / np.sqrt((1 - r(x, z) ** 2) * (1 - r(y, z) ** 2))
+    assert partial_rank_correlation(x, y, z[:, None]) == pytest.approx(expected)
+    w = rng.normal(size=40)
+    ranks = [stats.rankdata(v) for v in (x, y, z, w)]
+    design = sm.add_constant(np.column_stack(ranks[2:]))
+    residuals = [sm.OLS(v, design).fit().resid for v in ranks[:2]]
+    assert partial_rank_correlation(x, y, np.column_stack([z, w])) == pytest.approx(np.corrcoef(*residuals)[0, 1])
+    assert np.isnan(partial_rank_correlation(x[:3], y[:3], z[:3, None]))

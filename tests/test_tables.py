@@ -45,11 +45,12 @@ def test_completion_says_which_cells_failed_and_why(tmp_path):
     (tmp_path / "cells").mkdir()
     error = "TrainingError: true labels: the training loss became nan in epoch 4: the network diverged."
     cells = {"a": {"status": "failed", "error": error, "parameters": {"model": "mlp", "width": 64, "depth": 3,
-                                                                        "learning_rate": 0.3}},
-             "b": {"status": "failed", "error": "DataError: no file", "parameters": {"model": "cnn", "width": 8}}}
+                                                                        "learning_rate": 0.3, "seed": 0}},
+             "b": {"status": "failed", "error": "DataError: no file", "parameters": {"model": "cnn", "width": 8,
+                                                                                   "seed": 1}}}
     (tmp_path / "manifest.json").write_text(json.dumps({"n_cells": 3, "cells": cells}))
     finished, planned, sentence = completion(tmp_path)
     assert (finished, planned) == (0, 3)
-    assert "2 failed in the last run: 1 diverged, their training loss non-finite (MLP-64 (depth 3, learning rate " \
-           "0.3)); 1 with DataError (CNN-8)." in sentence
+    assert "2 failed in the last run: 1 diverged, their training loss non-finite (MLP-3-64 (learning rate 0.3), " \
+           "seed 0); 1 with DataError (CNN-8, seed 1)." in sentence
     assert "runs the rest" in sentence  # one planned cell has not run yet

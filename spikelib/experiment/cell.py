@@ -701,6 +701,7 @@ def _metrics(plan, training, statistics, started):
             "name": data.name,
             "source": paths.repository_relative(data.source) if Path(data.source).exists() else data.source,
             "n_train": len(data.x_train), "n_test": len(data.x_test), "input_shape": list(data.input_shape),
+            "n_classes": data.n_classes,
             "sha256": sha256(config.dataset) if str(config.dataset).endswith(".npz") else None,
         },
         **summary,

@@ -31,7 +31,7 @@ from ..exceptions import ParameterError
 from ..storage import sha256
 
 __all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
-           "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
+           "DATASET_CLASSES", "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
            "TRAINING_VERSION", "ANALYSIS_VERSION", "FIT_ACCURACY", "ADDED_LATER", "ANALYSIS_ONLY"]
 
 CONDITIONS = ("random", "generalizing", "mem_retrain_last", "mem_retrain_all", "mem_random_last")
@@ -40,6 +40,8 @@ RETRAINING = ("mem_retrain_last", "mem_retrain_all")
 PROTOCOLS = ("cell", "curve")
 MODELS = ("mlp", "cnn", "densenet")
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+#: Classes of each named data set (an ``.npz`` data set has as many as its labels).
+DATASET_CLASSES = {"digits": 10, "mnist": 10, "fashion_mnist": 10, "cifar10": 10}
 DENSENET_WEIGHTS = ("imagenet", "random")
 #: Stable name of the last hidden ReLU layer, the one the paper observes.
 OBSERVED_LAYER = "observed"

@@ -35,14 +35,20 @@ measure
     One measure by its column.
 by_family
     The measures of one or more families.
+values
+    Every measure's value in a cell's ``metrics.json``.
 """
 
 from dataclasses import dataclass
 
-__all__ = ["Measure", "MEASURES", "PAPER_INDICATORS", "FAMILIES", "measure", "by_family", "labels"]
+__all__ = ["Measure", "MEASURES", "PAPER_INDICATORS", "FAMILIES", "FAMILY_LABELS", "measure", "by_family", "labels",
+           "values"]
 
 #: The families, in the order tables show them.
 FAMILIES = ("paper", "followup", "rival", "control")
+#: How a reader names each family.
+FAMILY_LABELS = {"paper": "the paper's", "followup": "the follow-up's", "rival": "rival", "control": "control"}
+_RECORDING = "training recording"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class Measure:
     needs_labels : bool
         Whether it needs the training labels (a researcher without labels
         cannot compute it).
+    stored : tuple of str
+        Where ``metrics.json`` keeps it (a path of keys; default: the training
+        split's statistics for the recording's measures, the diagnostics for
+        the others).
     """
 
     column: str
@@ -82,9 +92,25 @@ class Measure:
     computed_by: str
     cost: str
     needs_labels: bool = False
+    stored: tuple = ()
+
+    @property
+    def path(self):
+        """The keys that lead to the value in ``metrics.json``."""
+        if self.stored:
+            return self.stored
+        return ("splits", "train", self.column) if self.source == _RECORDING else ("diagnostics", self.column)
+
+    def value(self, metrics):
+        """The measure's value in a cell's ``metrics.json`` (``nan`` where the cell did not record it)."""
+        node = metrics
+        for key in self.path:
+            if not isinstance(node, dict) or key not in node:
+                return float("nan")
+            node = node[key]
+        return float(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else float("nan")
 
 
-_RECORDING = "training recording"
 MEASURES = (
     Measure("mfr", "MFR", "paper", -1, _RECORDING, "spikelib.summarize", "paper_indicators"),
     Measure("cv_fr", "CV of FR", "paper", +1, _RECORDING, "spikelib.summarize", "paper_indicators"),
@@ -126,9 +152,14 @@ MEASURES = (
             "weights and training samples", "spikelib.experiment.diagnostics.mixup_davies_bouldin",
             "mixup_davies_bouldin", needs_labels=True),
     Measure("train_accuracy", "training accuracy", "control", 0, "training samples",
-            "spikelib.experiment.cell (an evaluation pass over the fitted samples)", "training", needs_labels=True),
-    Measure("train_loss", "training loss", "control", 0, "training samples",
-            "spikelib.experiment.cell (cross-entropy over the fitted samples)", "training", needs_labels=True),
+            "an evaluation pass over the fitted samples (spikelib.experiment.schema)", "training", needs_labels=True,
+            stored=("train_accuracy_evaluated",)),
+    Measure("train_loss", "final training loss", "control", 0, "training samples",
+            "Keras' running loss of the last epoch, penalties included (spikelib.experiment.schema)", "training",
+            needs_labels=True, stored=("train_loss_running",)),
+    Measure("train_cross_entropy", "training cross-entropy", "control", 0, "training samples",
+            "cross-entropy of an evaluation pass over the fitted samples (spikelib.experiment.schema; cells of "
+            "schema 2)", "training", needs_labels=True, stored=("train_loss_evaluated",)),
 )
 PAPER_INDICATORS = tuple(m.column for m in MEASURES if m.family == "paper")
 _BY_COLUMN = {m.column: m for m in MEASURES}
@@ -156,6 +187,13 @@ def measure(column):
 def by_family(*families):
     """The measures of the given families (all when none is given), in registry order.
 
+    Raises
+    ------
+    KeyError
+        Naming a family that is not one of :data:`FAMILIES`.
+
+    Examples
+    --------
     >>> [m.column for m in by_family("paper")]
     ['mfr', 'cv_fr', 'mf', 'cv_mf']
     """
@@ -168,3 +206,12 @@ def by_family(*families):
 def labels():
     """Column -> reader's name for every measure."""
     return {m.column: m.label for m in MEASURES}
+
+
+def values(metrics, measures=MEASURES):
+    """Column -> value of every measure in a cell's ``metrics.json`` (``nan`` where not recorded).
+
+    >>> values({"splits": {"train": {"mfr": 0.4}}, "train_accuracy_evaluated": 0.99})["mfr"]
+    0.4
+    """
+    return {m.column: m.value(metrics) for m in measures}

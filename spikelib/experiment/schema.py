@@ -30,6 +30,13 @@ Accuracies and losses
 ``train_loss_running``
     Keras' running loss of the last epoch (penalties included).
 
+Data set
+--------
+``dataset``
+    ``name``, ``source``, ``n_train``, ``n_test``, ``input_shape``,
+    ``n_classes`` (chance accuracy is ``1 / n_classes``) and, for an ``.npz``
+    file, its ``sha256``.
+
 Gaps (see :func:`gaps`)
 -----------------------
 ``generalization_gap``

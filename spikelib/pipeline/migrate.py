@@ -8,7 +8,8 @@ cell uses when it runs (:mod:`spikelib.experiment.schema`):
   accuracy (it was the running training accuracy minus the validation
   accuracy, now ``validation_gap``);
 - ``train_loss_running`` is read from the cell's ``training.json`` (Keras'
-  running loss of its last epoch) where the cell did not record it.
+  running loss of its last epoch) where the cell did not record it;
+- ``dataset.n_classes`` is filled in for the named data sets.
 
 Each changed ``metrics.json`` records what was recomputed under ``migrations``,
 and the profile's ``manifest.json`` gets the file's new SHA-256. Running it
@@ -36,6 +37,7 @@ from pathlib import Path
 from .. import paths
 from ..exceptions import DataError, SpikelibError
 from ..experiment.cellfiles import METRICS, TRAINING, read_json
+from ..experiment.config import DATASET_CLASSES
 from ..experiment.schema import SCHEMA_VERSION, gaps
 from ..storage import sha256, write_json
 
@@ -85,13 +87,16 @@ def migrate_cell(directory):
     if "train_loss_running" not in metrics:
         loss = _last_running_loss(directory)
         derived["train_loss_running"] = float("nan") if loss is None else loss
+    dataset = metrics.get("dataset")
+    if isinstance(dataset, dict) and "n_classes" not in dataset and dataset.get("name") in DATASET_CLASSES:
+        derived["dataset"] = {**dataset, "n_classes": DATASET_CLASSES[dataset["name"]]}
     changed = [key for key, value in derived.items() if not _same(metrics.get(key, _ABSENT), value)]
     if not changed and metrics.get("schema") == SCHEMA_VERSION:
         return []
     migrations = list(metrics.get("migrations", []))
     migrations.append({"to_schema": SCHEMA_VERSION, "recomputed": changed,
                        "rule": "spikelib.experiment.schema.gaps on the stored accuracies; the running loss "
-                               "from training.json"})
+                               "from training.json; the classes of a named data set"})
     write_json(directory / METRICS, {**metrics, **derived, "schema": SCHEMA_VERSION, "migrations": migrations})
     return changed
 
@@ -134,20 +139,22 @@ def migrate_profile(root):
 
 
 def main(argv=None):
+    """``python -m spikelib.pipeline.migrate [PROFILE ...]``; returns the exit status (1 for a bad folder)."""
     parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.migrate", description=__doc__.split("\n")[0])
     parser.add_argument("profiles", nargs="*", help="results folders under results/ (default: all)")
     arguments = parser.parse_args(argv)
     names = arguments.profiles or sorted(p.name for p in paths.results_dir().iterdir() if paths.has_cells(p))
-    try:
-        for name in names:
-            root = paths.results_dir() / name
-            if not paths.has_cells(root):
-                raise DataError(f"results/{name} holds no cells folder; give one of the profiles that ran.")
+    for name in names:
+        root = paths.results_dir() / name
+        if not paths.has_cells(root):
+            print(f"error: results/{name} holds no cells folder; give one of the profiles that ran.", file=sys.stderr)
+            return 1
+        try:
             changed = migrate_profile(root)
-            print(f"{name}: {len(changed)} cell(s) migrated")
-    except SpikelibError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        except SpikelibError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"{name}: {len(changed)} cell(s) migrated")
     return 0
 
 

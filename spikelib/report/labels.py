@@ -6,7 +6,7 @@ never sees an internal key (``mean_abs_r``, ``weight_decay``).
 Attributes
 ----------
 MEASURE_LABELS
-    Indicator and rival-diagnostic columns, and their residuals beyond MFR.
+    Every measure of the registry (:mod:`spikelib.experiment.measures`), and its residual beyond MFR.
 FACTOR_LABELS
     Hyperparameters of a network.
 COLUMN_LABELS
@@ -15,25 +15,17 @@ CONDITION_LABELS, MODEL_NAMES, DATASET_NAMES
     The paper's names of the conditions, models and data sets.
 """
 
+from ..experiment.measures import labels
+
 __all__ = ["MEASURE_LABELS", "FACTOR_LABELS", "COLUMN_LABELS", "CONDITION_LABELS", "MODEL_NAMES", "DATASET_NAMES",
-           "label"]
+           "label", "network_name"]
 
 CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetrainLast",
                     "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
 MODEL_NAMES = {"mlp": "MLP", "cnn": "CNN", "densenet": "DenseNet"}
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
-_MEASURES = {
-    "mfr": "MFR", "cv_fr": "CV of FR", "mf": "MF", "cv_mf": "CV of MF", "excess_fano_mean": "excess Fano",
-    "share_rare_5": "share of rare nodes", "mean_abs_r": "mean |r|", "participation_ratio": "participation ratio",
-    "alpha": "WeightWatcher alpha", "alpha_weighted": "WeightWatcher alpha_weighted",
-    "log_spectral_norm": "WeightWatcher log spectral norm", "stable_rank": "WeightWatcher stable rank",
-    "ablation_area": "single-direction ablation (area)", "frobenius_observed": "Frobenius norm (observed layer)",
-    "spectral_observed": "spectral norm (observed layer)", "frobenius_all": "Frobenius norm (all weights)",
-    "distance_from_init": "distance from initialisation", "sharpness": "sharpness (loss increase under perturbation)",
-    "output_margin": "output margin (10th percentile)", "hidden_margin": "hidden-layer margin (10th percentile)",
-    "mixup_davies_bouldin": "Davies-Bouldin index with mixup (PGDL winner)",
-}
+_MEASURES = labels()
 #: Column -> label; ``<column>|mfr`` (a residual beyond MFR) -> ``<label> beyond MFR``.
 MEASURE_LABELS = {**_MEASURES, **{f"{column}|mfr": f"{name} beyond MFR" for column, name in _MEASURES.items()}}
 FACTOR_LABELS = {"depth": "depth", "width": "width", "dropout": "dropout", "weight_decay": "weight decay",
@@ -77,3 +69,34 @@ def label(column):
     ('mean |r|', 'weight decay', 'CV of MF beyond MFR')
     """
     return MEASURE_LABELS.get(column) or FACTOR_LABELS.get(column) or COLUMN_LABELS.get(column) or column
+
+
+def network_name(parameters):
+    """A network as a reader names it, from its parameters (a mapping, or a row of a network table).
+
+    The architecture and width, the hyperparameters that differ from the paper's, the condition
+    (unless generalizing) and the seed.
+
+    Examples
+    --------
+    >>> network_name({"model": "mlp", "width": 128, "condition": "mem_random_last", "seed": 0})
+    'MLP-128 MemRandomLast, seed 0'
+    >>> network_name({"model": "MLP", "width": 64, "depth": 3, "dropout": 0.2, "learning_rate": 0.01,
+    ...               "condition": "generalizing", "seed": 1})
+    'MLP-3-64 (dropout 0.2, learning rate 0.01), seed 1'
+    """
+    get = parameters.get
+    model = MODEL_NAMES.get(get("model"), get("model"))
+    depth = get("depth") or 1
+    name = f"{model}-{depth}-{get('width')}" if depth != 1 else f"{model}-{get('width')}"
+    extras = [f"{FACTOR_LABELS[key]} {get(key):g}" for key, default in (("dropout", 0.0), ("weight_decay", 0.0),
+                                                                         ("learning_rate", 0.1))
+              if isinstance(get(key), (int, float)) and get(key) != default]
+    if get("train_samples") not in (None, "None") and get("train_samples") == get("train_samples"):
+        extras.append(f"{int(get('train_samples')):,} samples")
+    if extras:
+        name += f" ({', '.join(extras)})"
+    condition = get("condition")
+    if condition and condition != "generalizing":
+        name += f" {CONDITION_LABELS.get(condition, condition)}"
+    return name if get("seed") is None else f"{name}, seed {get('seed')}"

@@ -16,6 +16,10 @@ show_figure
     Display a figure in an executed page and close it.
 publish
     Numbers other pages quote, glued under ``<prefix>_<name>``.
+and_list
+    Items as a sentence lists them.
+signed
+    A signed number as every page writes it (a true minus sign, no negative zero).
 show_paper_table
     A table in the paper's shape with its note, its long form written as CSV.
 """
@@ -26,7 +30,34 @@ import numpy as np
 
 from .labels import CONDITION_LABELS, label
 
-__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table"]
+__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table", "signed", "and_list", "MINUS"]
+
+#: The one minus sign of every rendered number.
+MINUS = "\u2212"
+
+
+def and_list(items):
+    """Items joined as a sentence lists them.
+
+    >>> and_list(["a"]), and_list(["a", "b"]), and_list(["a", "b", "c"])
+    ('a', 'a and b', 'a, b and c')
+    """
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def signed(value, digits=2):
+    """A number with its sign always shown, a true minus sign, and never a negative zero.
+
+    >>> signed(0.5), signed(-0.25), signed(-0.001), signed(float("nan"))
+    ('+0.50', '−0.25', '0.00', '–')
+    """
+    if value is None or not np.isfinite(value):
+        return "–"
+    text = f"{value:+.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return text.replace("-", MINUS)
 
 
 #: A table with more value columns than this is shown as several tables, each with the leading key columns.

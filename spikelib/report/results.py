@@ -34,7 +34,7 @@ from .. import paths
 from ..experiment.cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
 from ..exceptions import DataError
 from ..experiment.config import CONDITIONS
-from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES
+from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES, network_name
 
 __all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
@@ -90,32 +90,33 @@ def _cell_dirs(root):
 
 
 #: A cell's design: the paper's conditions as published, or one of the extensions.
-DESIGNS = ("paper", "penalty", "label noise", "zoo", "clean memorization")
+DESIGNS = ("paper", "penalty", "label noise", "fitted", "subset")
 
 
 def design(parameters):
     """Which design a cell belongs to, from its recorded parameters.
 
     ``"label noise"`` for a cell of a noise sweep, ``"penalty"`` for an L1/L2
-    one, ``"zoo"`` for a network of the model zoo (trained to the fitting
-    criterion, ``generalize_until="fit"``), ``"clean memorization"`` for one
-    trained on a training subset, else ``"paper"``.
+    one, ``"fitted"`` for a network trained to the fitting criterion
+    (``generalize_until="fit"``: the model zoo and the clean-label
+    dose-response, told apart by their profiles), ``"subset"`` for one trained
+    a fixed number of epochs on a training subset, else ``"paper"``.
 
     Examples
     --------
     >>> design({"label_noise": None, "l1": 0.0, "l2": 0.0}), design({"label_noise": 0.6})
     ('paper', 'label noise')
     >>> design({"generalize_until": "fit", "train_samples": 10000}), design({"train_samples": 500})
-    ('zoo', 'clean memorization')
+    ('fitted', 'subset')
     """
     if parameters.get("label_noise") is not None:
         return "label noise"
     if parameters.get("l1") or parameters.get("l2"):
         return "penalty"
     if parameters.get("generalize_until") == "fit":
-        return "zoo"
+        return "fitted"
     if parameters.get("train_samples") is not None:
-        return "clean memorization"
+        return "subset"
     return "paper"
 
 
@@ -212,7 +213,7 @@ def traces(root, protocol="cell"):
                 cell_id=metrics["cell_id"], model=MODEL_NAMES[parameters["model"]], width=parameters["width"],
                 condition=parameters["condition"], seed=parameters["seed"], label_noise=metrics["labels"]["noise"],
                 dataset=DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
-                phase=phase["name"]))
+                n_classes=metrics["dataset"].get("n_classes", np.nan), phase=phase["name"]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -293,14 +294,6 @@ def _failures(root):
     if not failed:
         return 0, ""
 
-    def network(parameters):
-        extras = [f"{label} {parameters[key]:g}" for key, label in (("depth", "depth"), ("dropout", "dropout"),
-                                                                    ("weight_decay", "weight decay"),
-                                                                    ("learning_rate", "learning rate"))
-                  if isinstance(parameters.get(key), (int, float)) and parameters.get(key)]
-        return f"{MODEL_NAMES.get(parameters.get('model'), parameters.get('model'))}-{parameters.get('width')}" + (
-            f" ({', '.join(extras)})" if extras else "")
-
     def reason(error):
         error = str(error or "")
         return "diverged, their training loss non-finite" if "diverged" in error else (
@@ -308,7 +301,7 @@ def _failures(root):
 
     grouped = {}
     for cell in failed:
-        grouped.setdefault(reason(cell.get("error")), []).append(network(cell.get("parameters") or {}))
+        grouped.setdefault(reason(cell.get("error")), []).append(network_name(cell.get("parameters") or {}))
     listed = "; ".join(f"{len(networks)} {why} ({'; '.join(networks)})" for why, networks in grouped.items())
     return len(failed), f" {len(failed)} failed in the last run: {listed}."
 

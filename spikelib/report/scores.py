@@ -24,6 +24,10 @@ leave_one_group_out
     A threshold fitted on the other groups, scored on the held-out one.
 residual
     A measure with its linear dependence on another (MFR) removed.
+stratified_tau
+    Kendall's tau over pairs of networks of one stratum (architecture) only.
+partial_rank_correlation
+    Spearman's correlation with the gap beyond what the controls explain.
 """
 
 import itertools
@@ -36,7 +40,7 @@ from scipy import stats
 from ..exceptions import ParameterError
 
 __all__ = ["pgdl_score", "PgdlScorer", "granulated_tau", "sign_errors", "seed_noise", "leave_one_group_out",
-           "residual", "PGDL_PUBLISHED"]
+           "residual", "stratified_tau", "partial_rank_correlation", "PGDL_PUBLISHED"]
 
 #: The PGDL competition's published best: the winner's overall score and on its Fashion-MNIST task
 #: (Task 8; Natekar & Sharma 2020, Davies-Bouldin index with mixup). Another zoo: a reference only.
@@ -433,3 +437,82 @@ def residual(measure, covariate):
     slope, intercept = np.polyfit(covariate[keep], measure[keep], 1)
     out[keep] = measure[keep] - (slope * covariate[keep] + intercept)
     return out
+
+
+def stratified_tau(measure, gap, strata):
+    r"""Kendall's tau-b over the pairs of networks within one stratum only (pooled over strata).
+
+    .. math::
+
+        \tau_s = \frac{\sum_k \sum_{i<j \in k} s^x_{ij} s^y_{ij}}
+                      {\sqrt{\sum_k \sum_{i<j \in k} (s^x_{ij})^2 \; \sum_k \sum_{i<j \in k} (s^y_{ij})^2}}
+
+    A difference between strata (an architecture that both fires more and
+    generalizes worse) adds nothing: only networks of one stratum are compared.
+
+    Parameters
+    ----------
+    measure, gap : array_like, shape (n_networks,)
+    strata : array_like, shape (n_networks,)
+
+    Returns
+    -------
+    float
+        ``nan`` where no stratum has a pair that differs in both.
+
+    Raises
+    ------
+    ParameterError
+        If the three arrays differ in shape.
+
+    Examples
+    --------
+    >>> stratified_tau([1, 2, 10, 20], [1, 2, 0.5, 0.6], ["a", "a", "b", "b"])  # each stratum rises
+    1.0
+    """
+    measure, gap, factors = _check(measure, gap, {"strata": strata})
+    strata = factors["strata"]
+    same = strata[:, None] == strata[None, :]
+    sx = np.sign(measure[:, None] - measure[None, :]) * same
+    sy = np.sign(gap[:, None] - gap[None, :]) * same
+    denominator = np.sqrt((sx * sx).sum() * (sy * sy).sum())
+    return float((sx * sy).sum() / denominator) if denominator > 0 else float("nan")
+
+
+def partial_rank_correlation(measure, gap, covariates):
+    """Spearman's correlation of ``measure`` with ``gap`` after removing what ``covariates`` explain.
+
+    The ranks of ``measure`` and of ``gap`` are each regressed (least squares,
+    with an intercept) on the ranks of the covariates (the controls: how well
+    each network fits its training samples); the correlation of the two
+    residuals is what the measure says about the gap beyond the controls.
+    Networks with a value missing anywhere are left out.
+
+    Parameters
+    ----------
+    measure, gap : array_like, shape (n_networks,)
+    covariates : array_like, shape (n_networks, n_covariates)
+
+    Returns
+    -------
+    float
+        ``nan`` with fewer networks than covariates plus three.
+
+    Examples
+    --------
+    >>> x = np.arange(10.0); z = x % 3
+    >>> round(partial_rank_correlation(x, x + 0.1 * z, z[:, None]), 3)  # the gap follows x beyond z
+    1.0
+    """
+    measure = np.asarray(measure, dtype=float)
+    gap = np.asarray(gap, dtype=float)
+    covariates = np.asarray(covariates, dtype=float).reshape(len(measure), -1)
+    keep = np.isfinite(measure) & np.isfinite(gap) & np.isfinite(covariates).all(axis=1)
+    if keep.sum() < covariates.shape[1] + 3:
+        return float("nan")
+    ranks = [stats.rankdata(column) for column in (measure[keep], gap[keep], *covariates[keep].T)]
+    design = np.column_stack([np.ones(keep.sum()), *ranks[2:]])
+    residuals = [r - design @ np.linalg.lstsq(design, r, rcond=None)[0] for r in ranks[:2]]
+    if min(np.ptp(r) for r in residuals) < 1e-12:
+        return float("nan")
+    return float(np.corrcoef(*residuals)[0, 1])

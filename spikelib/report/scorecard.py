@@ -1,0 +1,123 @@
+"""The papers' indicators test by test: where each passes and where it fails, from the score tables.
+
+Each test has a fixed rule, printed with the table, so that "fails" is a
+number below a line and not a judgement:
+
+- **zoo**: the PGDL score's interval lies above the best control's score
+  (:func:`spikelib.report.benchmark.beats_controls`);
+- **clean labels**: the stratified Kendall tau with the gap (pairs within an
+  architecture) is at least :data:`MIN_TAU` in size;
+- **adjacent noise**: every pair of neighbouring label-noise levels is
+  separated at :data:`MIN_SEPARATION` or more;
+- **matched fit**: memorizing networks are separated from non-memorizing
+  ones of the same training accuracy at :data:`MIN_SEPARATION` or more.
+
+Functions
+---------
+scorecard
+    One row per indicator of the papers, one column per test.
+summary
+    Which indicators pass which tests, in sentences.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..experiment.measures import by_family
+from .render import and_list, signed
+
+__all__ = ["scorecard", "summary", "MIN_TAU", "MIN_SEPARATION", "RULES"]
+
+#: The smallest |tau| that counts as following the gap.
+MIN_TAU = 0.1
+#: The smallest separation (the larger of AUROC and 1 - AUROC) that counts as telling two groups apart.
+MIN_SEPARATION = 0.6
+#: Each test's rule, as the page prints it.
+RULES = {
+    "model zoo": "PGDL score interval above the best control's score",
+    "clean labels": f"|tau| with the gap, pairs within an architecture, at least {MIN_TAU}",
+    "adjacent noise levels": f"every neighbouring pair separated at {MIN_SEPARATION} or more",
+    "matched training accuracy": f"separation at {MIN_SEPARATION} or more",
+}
+
+
+def _cell(passed, text):
+    return f"{'✓' if passed else '✗'} {text}"
+
+
+def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
+    """The papers' indicators test by test (each argument may be missing: its column is left out).
+
+    Parameters
+    ----------
+    zoo_table : pandas.DataFrame, optional
+        From :func:`spikelib.report.zoo.zoo_scores`.
+    clean_scores : pandas.DataFrame, optional
+        From :func:`spikelib.report.clean.clean_scores`.
+    adjacent, matched : pandas.DataFrame, optional
+        From :func:`spikelib.report.noise.adjacent_separation` and :func:`~spikelib.report.noise.matched_separation`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure``, one column per test (``✓``/``✗`` and the number it rests on), ``passed`` (how many of the
+        tests given it passes).
+
+    Examples
+    --------
+    >>> zoo = pd.DataFrame({"column": ["mfr"], "pgdl": [1.2], "pgdl_low": [0.4], "beats_controls": [False]})
+    >>> clean = pd.DataFrame({"column": ["mfr"], "tau_stratified": [0.6]})
+    >>> row = scorecard(zoo, clean).iloc[0]
+    >>> row["measure"], row["model zoo"], row["clean labels"], int(row["passed"])
+    ('MFR', '✗ 1.2 [0.4, …]', '✓ +0.60', 1)
+    """
+    rows = []
+    for item in by_family("paper", "followup"):
+        row, passed = {"measure": item.label}, 0
+        if zoo_table is not None and item.column in set(zoo_table["column"]):
+            z = zoo_table.set_index("column").loc[item.column]
+            row["model zoo"] = _cell(bool(z["beats_controls"]), f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, …]")
+            passed += bool(z["beats_controls"])
+        if clean_scores is not None and item.column in set(clean_scores["column"]):
+            tau = clean_scores.set_index("column").loc[item.column, "tau_stratified"]
+            ok = bool(np.isfinite(tau) and abs(tau) >= MIN_TAU)
+            row["clean labels"] = _cell(ok, signed(tau))
+            passed += ok
+        if adjacent is not None and len(adjacent) and item.column in set(adjacent["column"]):
+            weakest = adjacent[adjacent["column"] == item.column].sort_values("separation").iloc[0]
+            ok = bool(weakest["separation"] >= MIN_SEPARATION)
+            row["adjacent noise levels"] = _cell(ok, f"{weakest['separation']:.2f} ({weakest['pair']})")
+            passed += ok
+        if matched is not None and len(matched) and item.column in set(matched["column"]):
+            value = matched.set_index("column").loc[item.column, "separation"]
+            ok = bool(np.isfinite(value) and value >= MIN_SEPARATION)
+            row["matched training accuracy"] = _cell(ok, f"{value:.2f}")
+            passed += ok
+        row["passed"] = passed
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary(card):
+    """The scorecard in sentences: which indicators pass which tests, and how many pass them all.
+
+    >>> card = pd.DataFrame({"measure": ["MFR", "MF"], "model zoo": ["✗ 1.0", "✗ 0.5"],
+    ...                      "clean labels": ["✓ +0.60", "✗ +0.05"], "passed": [1, 0]})
+    >>> print(summary(card))
+    Of the papers' 2 indicators, none passes every test (2 tests: model zoo and clean labels). Model zoo: none
+    passes. Clean labels: MFR passes.
+    """
+    tests = [c for c in card.columns if c not in ("measure", "passed")]
+    if not tests:
+        return "No test could be run on the papers' indicators."
+    everything = card.loc[card["passed"] == len(tests), "measure"].tolist()
+    head = (f"Of the papers' {len(card)} indicators, "
+            + (f"{and_list(everything)} {'pass' if len(everything) > 1 else 'passes'} every test" if everything
+               else "none passes every test")
+            + f" ({len(tests)} tests: {and_list(tests)}).")
+    parts = []
+    for test in tests:
+        passing = card.loc[card[test].astype(str).str.startswith("✓"), "measure"].tolist()
+        parts.append(f"{test[0].upper() + test[1:]}: "
+                     + (f"{and_list(passing)} {'pass' if len(passing) > 1 else 'passes'}." if passing else "none passes."))
+    return " ".join([head, *parts])
