@@ -48,10 +48,8 @@ course = courses.switch_course(results.traces(paths.results_dir() / switch_profi
 card = scorecard.scorecard(table, dose_scores, adjacent, matched)
 answer = {"headline": zoo.zoo_headline(table, context), "clean": clean.clean_verdict(dose_scores, dose),
           "switch": courses.switch_sentence(course), "progress": results.completion(root)[2],
-          "clean_progress": results.completion(clean_root)[2],
-          "cell_hours": results.computing_seconds(root) / 3600,
-          "clean_cell_hours": results.computing_seconds(clean_root) / 3600,
-          "scorecard": scorecard.summary(card)}
+          "clean_progress": results.completion(clean_root)[2], "cell_hours": results.computing_seconds(root) / 3600,
+          "clean_cell_hours": results.computing_seconds(clean_root) / 3600, "scorecard": scorecard.summary(card)}
 publish(profile, answer)
 
 # %% tags=["remove-input"]
