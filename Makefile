@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: help venv test test-fast test-all bench book lock
 
 help:
-	@echo "make book   - run the quick profile and build the book into _build/html"
+	@echo "make book   - run the embedded profiles and build the book into _build/html"
 	@echo "make test   - run the test suite (about 12 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
@@ -44,7 +44,6 @@ lock:
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 \
 	    --python-platform x86_64-manylinux_2_28 --generate-hashes --no-header -o requirements.lock
 
+# Runs the embedded profiles (quick, quick_zoo, quick_clean), executes every page, builds strictly.
 book: $(STAMP)
-	$(BIN)/spikelib run --profile quick --workers 2
-	$(BIN)/spikelib run --profile quick_zoo --workers 2
-	$(BIN)/python -m spikelib.report.book
+	$(BIN)/python -m spikelib.report.book --strict

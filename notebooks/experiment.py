@@ -69,6 +69,7 @@ protocol = "cell"
 probe_size = 100
 trace_every = 10
 trace_samples = 2000
+xla = True
 save_model = True
 checkpoint_every = 10
 base_model = None

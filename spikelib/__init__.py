@@ -25,14 +25,51 @@ Simulation (:mod:`spikelib.simulate`)
 Network summary (:mod:`spikelib.summary`)
     :func:`summarize`
 
+Modules
+-------
+raster
+    Binarizing activations; reading and writing rasters.
+neo_io
+    Rasters to and from Neo spike trains (Elephant's interop).
+rates
+    Firing rates and windowed spike counts.
+variability
+    Fano factors and the Eden-Kramer test.
+bernoulli
+    What a binary train is: the Bernoulli null, excess Fano, the dispersion test.
+intervals
+    Inter-spike intervals, their CV, LV and the geometric fit.
+correlation
+    Correlations between nodes and their summaries.
+activation
+    Activation probabilities: rare and silent nodes, the Beta fit.
+weights
+    A layer's weights beside its nodes' rates.
+assumptions
+    Ljung-Box, ADF and change points: the Poisson model's assumptions.
+compare
+    Kolmogorov-Smirnov comparisons and their corrections.
+simulate
+    Poisson and Bernoulli rasters of given rates.
+summary
+    The paper's four indicators of a network.
+onset
+    A one-sided CUSUM that dates a fall in a series (the online monitor's rule).
+storage
+    Atomic writes, ``.npz`` read without unpickling, checksums.
+paths
+    The one place that knows the compendium's folders.
+exceptions
+    The errors spikelib raises on purpose.
+
 The layers above this core, each imported only when asked for:
 
-:mod:`spikelib.experiment`
-    Data, models, training conditions, recording: one experimental cell.
-:mod:`spikelib.pipeline`
-    Profiles, the resumable runner, notebook execution, the ``spikelib`` command.
-:mod:`spikelib.report`
-    Tables, figures, hypotheses and the book, from results files.
+experiment
+    Data, models, training conditions, recording: one experimental cell (:mod:`spikelib.experiment`).
+pipeline
+    Profiles, the resumable runner, notebook execution, the ``spikelib`` command (:mod:`spikelib.pipeline`).
+report
+    Tables, figures, hypotheses and the book, from results files (:mod:`spikelib.report`).
 
 ``import spikelib`` needs only numpy, scipy, statsmodels, quantities, neo and
 elephant; :mod:`spikelib.storage` and :mod:`spikelib.paths` (files and folders)

@@ -295,7 +295,7 @@ def change_points(spikes, window=100, penalty=None):
     RasterError
         If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
     ParameterError
-        If ``window`` is bad (see :func:`spikelib.window_counts`) or ``penalty`` is not positive.
+        If ``window`` is bad (see :func:`spikelib.rates.window_counts`) or ``penalty`` is not positive.
 
     Examples
     --------

@@ -50,7 +50,7 @@ def correlation_matrix(spikes):
         If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
     ParameterError
         If the matrix would need more memory than spikelib allocates at once
-        (:data:`spikelib._validation.MAX_ARRAY_BYTES`): pass fewer nodes.
+        (``MAX_ARRAY_BYTES``, 4 GiB): pass fewer nodes.
 
     Examples
     --------

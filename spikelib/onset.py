@@ -9,7 +9,7 @@ Alarm
     When the detector raised its alarm, and the evidence.
 
 The Keras callback that feeds it during training is
-:func:`spikelib.experiment.monitor.memorization_monitor`.
+``spikelib.experiment.monitor.memorization_monitor``.
 """
 
 import math

@@ -33,6 +33,18 @@ def results_dir():
 
 #: The folder of a results root that holds one folder per cell, named by its cell id.
 CELLS = "cells"
+#: The file a profile's run writes into its results root: the run, and every cell's outcome and files.
+MANIFEST = "manifest.json"
+
+
+def profile_results(profile, results_root=None):
+    """A profile's results root: ``results_root`` when given, else ``<results_dir()>/<profile>``."""
+    return Path(results_root) if results_root else results_dir() / profile
+
+
+def manifest_path(root):
+    """The run manifest of a results root."""
+    return Path(root) / MANIFEST
 
 
 def cells_dir(root=None):
@@ -52,7 +64,7 @@ def page_folders(profile, results_root=None, tables_dir=None):
     ``book/executed/<profile>``; a page's ``results_root`` and ``tables_dir``
     parameters override them.
     """
-    root = Path(results_root) if results_root else results_dir() / profile
+    root = profile_results(profile, results_root)
     tables = Path(tables_dir) if tables_dir else BOOK_EXECUTED / profile
     tables.mkdir(parents=True, exist_ok=True)
     return root, tables

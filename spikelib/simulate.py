@@ -21,7 +21,7 @@ Notes
 A continuous-time Poisson process of rate :math:`r` per sample, binned to
 samples and thresholded, fires in a sample with probability
 :math:`1 - e^{-r}`. :func:`poisson_raster` takes the per-sample firing
-probability :math:`\lambda` (what :func:`spikelib.firing_rate` measures) and
+probability :math:`\lambda` (what :func:`spikelib.rates.firing_rate` measures) and
 uses :math:`r = -\ln(1 - \lambda)`, so both functions produce rasters of the
 requested rate; the binned Poisson raster is then itself a Bernoulli raster.
 """

@@ -143,11 +143,11 @@ def test_cell_ids_tell_apart_every_hyperparameter_the_zoo_varies():
 
 
 def test_a_missing_data_or_model_file_is_named_before_papermill_starts(tmp_path):
-    from spikelib.pipeline.cli import cell_parameters
+    from spikelib.pipeline.cli import cell_config
 
     for option, name in (("--dataset", "dataset"), ("--base-model", "base_model")):
         missing = str(tmp_path / ("set.npz" if name == "dataset" else "model.keras"))
         args = build_parser().parse_args(["cell", option, missing])
         with pytest.raises(sl.ParameterError, match=f"`{name}`: no file at") as info:
-            cell_parameters(args)
+            cell_config(args)
         assert info.value.parameter == name

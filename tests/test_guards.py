@@ -8,6 +8,7 @@ from spikelib import _validation
 from spikelib.compare import bonferroni, ks_compare
 from spikelib.correlation import correlation_matrix, correlation_summary
 from spikelib.simulate import bernoulli_raster
+from spikelib.experiment.config import CellConfig
 
 
 def test_masked_rasters_are_refused_not_silently_unmasked():
@@ -44,7 +45,7 @@ def test_memory_guards_refuse_before_allocating(monkeypatch):
 
 
 def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
-    from spikelib.experiment.cell import _exclusive
+    from spikelib.experiment.cellfolder import exclusive as _exclusive
 
     with _exclusive(tmp_path):
         with pytest.raises(sl.DataError, match="Another run is writing to"):
@@ -70,10 +71,10 @@ def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path
     from spikelib.experiment.cellfiles import cell_status
 
     out = tmp_path / "cell"
-    finished = run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0}, progress=lambda m: None)
+    finished = run_cell(CellConfig(epochs=2, width=8, output_dir=str(out), trace_every=0), progress=lambda m: None)
     before = json.loads((out / "metrics.json").read_text())
     with pytest.raises(TrainingError, match="diverged.*Lower `learning_rate`"):
-        run_cell({"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0, "learning_rate": 1e30},
+        run_cell(CellConfig(epochs=2, width=8, output_dir=str(out), trace_every=0, learning_rate=1e30),
                  progress=lambda m: None)
     assert not (out / ".staging" / "checkpoint.npz").exists()
     assert json.loads((out / "metrics.json").read_text()) == before and finished.metrics["complete"]
@@ -83,7 +84,7 @@ def test_divergence_stops_training_and_keeps_no_finished_cell_destroyed(tmp_path
 @pytest.mark.parametrize("layer, message", [("output", "not a hidden ReLU layer"), ("input", "not a hidden ReLU layer"),
                                             ("nope", "is not in the")])
 def test_only_a_hidden_relu_layer_can_be_observed(layer, message):
-    from spikelib.experiment.cell import _check_layer
+    from spikelib.experiment.trainstage import check_layer as _check_layer
     from spikelib.experiment.models import build_model
 
     with pytest.raises(sl.ParameterError, match=message):
@@ -92,7 +93,7 @@ def test_only_a_hidden_relu_layer_can_be_observed(layer, message):
 
 
 def test_a_one_class_data_set_is_refused_before_training(tmp_path):
-    from spikelib.experiment.cell import _check_against_data
+    from spikelib.experiment.plan import check_against_data as _check_against_data
     from spikelib.experiment.config import CellConfig
     from spikelib.experiment.data import Dataset
 
@@ -103,7 +104,7 @@ def test_a_one_class_data_set_is_refused_before_training(tmp_path):
 
 
 def test_training_identity_ignores_analysis_only_parameters_and_follows_the_data(tmp_path):
-    from spikelib.experiment.cell import _fingerprint
+    from spikelib.experiment.plan import _fingerprint
     from spikelib.experiment.config import CellConfig
     from spikelib.experiment.training import fingerprints_match
 
@@ -134,7 +135,7 @@ def test_committed_cells_keep_their_training_identity(name):
     import json
 
     from spikelib import paths
-    from spikelib.experiment.cell import _fingerprint
+    from spikelib.experiment.plan import _fingerprint
     from spikelib.experiment.training import fingerprints_match
     from spikelib.pipeline.profiles import load_profile
 
@@ -154,7 +155,7 @@ def test_committed_cells_keep_their_training_identity(name):
 
 @pytest.mark.slow
 def test_base_models_that_do_not_fit_the_cell_are_refused_before_training(tmp_path):
-    from spikelib.experiment.cell import _load_base_model
+    from spikelib.experiment.trainstage import _load_base_model
     from spikelib.experiment.config import CellConfig
     from spikelib.experiment.data import load_dataset
     from spikelib.experiment.models import build_model
@@ -228,7 +229,7 @@ def test_copied_folders_deep_json_and_bad_manifests(tmp_path):
 
 
 def test_output_folders_that_are_files_are_refused(tmp_path):
-    from spikelib.experiment.cell import _check_output_dir
+    from spikelib.experiment.cellfolder import check_output_dir as _check_output_dir
 
     (tmp_path / "file").write_text("x")
     with pytest.raises(sl.ParameterError, match="is a file, not a folder"):
@@ -253,7 +254,7 @@ def test_npz_data_with_nan_images_or_0d_arrays_are_refused(tmp_path, change, mes
 
 
 def test_cnn_on_tiny_images_and_too_many_lags_are_refused_before_training():
-    from spikelib.experiment.cell import _check_against_data
+    from spikelib.experiment.plan import check_against_data as _check_against_data
     from spikelib.experiment.config import CellConfig
     from spikelib.experiment.data import Dataset
 
@@ -294,7 +295,7 @@ def test_a_run_that_fails_in_its_analysis_leaves_the_finished_cell_and_its_train
 
     out = tmp_path / "cell"
     small = {"epochs": 2, "width": 8, "output_dir": str(out), "trace_every": 0}
-    cell.run_cell(small, progress=lambda m: None)
+    cell.run_cell(CellConfig(**small), progress=lambda m: None)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".lock"}
 
     def broken(*args, **kwargs):
@@ -302,12 +303,12 @@ def test_a_run_that_fails_in_its_analysis_leaves_the_finished_cell_and_its_train
 
     monkeypatch.setattr(cell, "few_sample_indicators", broken)
     with pytest.raises(RuntimeError, match="analysis failed"):
-        cell.run_cell({**small, "epochs": 3}, progress=lambda m: None)  # trains anew, then fails
+        cell.run_cell(CellConfig(**{**small, "epochs": 3}), progress=lambda m: None)  # trains anew, then fails
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".lock"}
     assert after == before and cell_status(out)  # the finished cell is untouched
     monkeypatch.undo()
     messages = []
-    cell.run_cell({**small, "epochs": 3}, progress=messages.append)
+    cell.run_cell(CellConfig(**{**small, "epochs": 3}), progress=messages.append)
     assert "training is current (training.json and model.keras): analysing only" in messages
     assert json.loads((out / "metrics.json").read_text())["parameters"]["epochs"] == 3
     assert cell_status(out) and not (out / ".staging").exists()
@@ -317,9 +318,9 @@ def test_an_interrupted_move_into_place_is_completed_by_the_next_run(tmp_path, m
     import json
     import os
 
-    from spikelib.experiment import cell
+    from spikelib.experiment import cellfolder
 
-    folder = cell._Folder(tmp_path)
+    folder = cellfolder.CellFolder(tmp_path)
     (tmp_path / "nodes.npz").write_text("old")
     (tmp_path / "metrics.json").write_text("{}")
     for name in ("nodes.npz", "spikes.npz"):
@@ -333,7 +334,7 @@ def test_an_interrupted_move_into_place_is_completed_by_the_next_run(tmp_path, m
         moved.append(target)
         os.rename(source, target)
 
-    monkeypatch.setattr(cell.os, "replace", cut_short)
+    monkeypatch.setattr(cellfolder.os, "replace", cut_short)
     with pytest.raises(KeyboardInterrupt):
         folder.commit()
     assert not (tmp_path / "metrics.json").exists()  # no finished cell claims the half-moved files

@@ -5,6 +5,7 @@ results files and imports no training code.
 """
 
 import ast
+import re
 import subprocess
 import sys
 import textwrap
@@ -183,3 +184,34 @@ def test_run_cell_reads_as_a_short_list_of_steps():
     function = next(node for node in ast.parse(source).body
                     if isinstance(node, ast.FunctionDef) and node.name == "run_cell")
     assert function.end_lineno - function.lineno + 1 <= 40
+
+
+def test_a_cell_configuration_is_built_in_two_places_only():
+    """From parameters, a CellConfig is built where a profile (or the command line's options, through the same
+    function) is validated, and where the cell notebook reads its papermill parameters; every other place is
+    handed the object."""
+    import re
+
+    built = re.compile(r"\bCellConfig(\.from_dict)?\(")
+    places = []
+    for path in [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "notebooks").glob("*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#")[0]
+            if built.search(code) and not code.lstrip().startswith((">>>", "...", "class ")):
+                places.append(f"{path.name}:{number}")
+    assert len(places) == 2, places
+
+
+@pytest.mark.parametrize("package", ["spikelib", "spikelib.experiment", "spikelib.pipeline", "spikelib.report",
+                                     "spikelib.report.plots"])
+def test_package_docstrings_list_every_public_module(package):
+    import importlib
+
+    module = importlib.import_module(package)
+    folder = Path(module.__file__).parent
+    public = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+    public += sorted(p.name for p in folder.iterdir() if (p / "__init__.py").is_file())
+    listed = set(re.findall(r"^(\w+)(?:, |$)", module.__doc__, flags=re.M))
+    listed |= {name for line in re.findall(r"^([\w, ]+)$", module.__doc__, flags=re.M) for name in line.split(", ")}
+    missing = [name for name in public if name not in listed]
+    assert missing == [], f"{package}'s docstring does not list {missing}"

@@ -8,7 +8,7 @@ from spikelib.pipeline.profiles import ProfileError, load_profile
 
 
 @pytest.mark.parametrize("name, n_cells", [("quick", 27), ("fashion", 22), ("paper", 132), ("noise", 70), ("penalties", 14),
-                                           ("zoo", 270), ("clean", 63), ("quick_zoo", 12)])
+                                           ("zoo", 270), ("clean", 63), ("quick_zoo", 8), ("quick_clean", 12)])
 def test_shipped_profiles_expand(name, n_cells):
     profile = load_profile(name)
     assert profile.name == name and len(profile.cells) == n_cells
@@ -157,3 +157,23 @@ def test_empty_and_enormous_grids_are_refused_before_expanding(tmp_path):
     with pytest.raises(ProfileError, match=r"`grid\[0\]` takes the profile to 1,000,000 cells"):
         load_profile(write(tmp_path, huge))
     assert time.perf_counter() - started < 5
+
+
+def test_the_table_of_contents_is_the_registry_of_pages():
+    """_toc.yml is written from spikelib.report.pages (python -m spikelib.report.book --write-toc)."""
+    import yaml
+
+    from spikelib import paths
+    from spikelib.report.pages import toc
+
+    assert yaml.safe_load((paths.ROOT / "_toc.yml").read_text()) == toc()
+    chapters = {entry["file"] for part in toc()["parts"] for entry in part["chapters"]}
+    for chapter in chapters - {"book/executed/spikes_on_digits"}:
+        assert (paths.ROOT / f"{chapter}.md").is_file(), chapter
+
+
+def test_every_profile_the_book_reads_exists():
+    from spikelib.report.pages import EMBEDDED, profile_names
+
+    for name in {*profile_names(), *EMBEDDED}:
+        assert load_profile(name).name == name

@@ -56,18 +56,16 @@ from ..rates import firing_rate
 from ..summary import summarize
 from ..variability import fano_factor, fano_test
 from ..weights import node_norms, rank_correlation, weight_moments
+from . import streams
 from .config import ANALYSIS_VERSION  # noqa: F401 - declared beside TRAINING_VERSION
 from .models import observed_activations
 from .training import fit_count
 
 __all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
-           "ANALYSIS_VERSION", "TRAIN_ORDER_STREAM", "TEST_ORDER_STREAM", "VALIDATION_ORDER_STREAM",
-           "sample_order", "record_validation", "FEW_SAMPLES"]
+           "ANALYSIS_VERSION", "sample_order", "record_validation", "FEW_SAMPLES"]
 
 #: Numbers of samples for the indicators from few samples.
 FEW_SAMPLES = (50, 100, 300, 1000, 3000)
-#: Seed streams of the recordings' sample orders (with the cell's seed).
-TRAIN_ORDER_STREAM, TEST_ORDER_STREAM, VALIDATION_ORDER_STREAM = 2, 3, 8
 
 
 def sample_order(seed, stream, n):
@@ -94,7 +92,7 @@ def record_layer(network, data, config):
     rasters, orders, magnitudes = {}, {}, {}
     train = data.x_train[: fit_count(len(data.x_train), config.validation_split)] \
         if config.train_recording == "fit" else data.x_train
-    for split, x, stream in (("train", train, TRAIN_ORDER_STREAM), ("test", data.x_test, TEST_ORDER_STREAM)):
+    for split, x, stream in (("train", train, streams.TRAIN_ORDER), ("test", data.x_test, streams.TEST_ORDER)):
         orders[split] = sample_order(config.seed, stream, len(x))
         activations = observed_activations(network, x[orders[split]], layer=config.layer)
         magnitudes[split] = mean_positive_activation(activations)
@@ -106,7 +104,7 @@ def record_validation(network, data, config):
     """The raster of the validation samples (the tail of the training array), in their seeded order: recorded
     apart when the training recording holds only the fitted samples (``train_recording: fit``)."""
     x = data.x_train[fit_count(len(data.x_train), config.validation_split):]
-    order = sample_order(config.seed, VALIDATION_ORDER_STREAM, len(x))
+    order = sample_order(config.seed, streams.VALIDATION_ORDER, len(x))
     return binarize(observed_activations(network, x[order], layer=config.layer))
 
 

@@ -30,7 +30,7 @@ from .. import paths
 from ..exceptions import ParameterError
 from ..storage import sha256
 
-__all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "CONDITIONS", "MEMORIZING",
+__all__ = ["CellConfig", "cell_id", "parameter_specs", "ParameterSpec", "declared", "check_declared", "CONDITIONS", "MEMORIZING",
            "DATASET_CLASSES", "RETRAINING", "PROTOCOLS", "MODELS", "DATASETS", "DENSENET_WEIGHTS", "OBSERVED_LAYER", "UNTIL_WORDS",
            "TRAINING_VERSION", "ANALYSIS_VERSION", "FIT_ACCURACY", "ADDED_LATER", "ANALYSIS_ONLY"]
 
@@ -57,7 +57,7 @@ UNTIL_WORDS = ("epochs", "plateau", "paper", "fit")
 FIT_ACCURACY = 0.99
 #: Parameters added after the first committed results: left out of a cell's identity while they
 #: keep their default, so the cells computed before them keep their identity and stay finished.
-ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples", "train_recording")
+ADDED_LATER = ("depth", "dropout", "weight_decay", "train_samples", "train_recording", "xla")
 #: Parameters only the analysis of a trained network reads: changing them re-analyses, never retrains.
 ANALYSIS_ONLY = ("window", "ljung_box_lags", "train_recording")
 #: Version of the training protocol: results of another version are not finished. (Running an
@@ -189,6 +189,8 @@ class CellConfig:
     trace_every: int = _param(10, "measure MFR, CV FR, MF and CV MF on a fixed probe of training samples every "
                               "this many epochs (0: never)", "int", minimum=0)
     trace_samples: int = _param(2000, "training samples in the probe of the traces", "int", minimum=1)
+    xla: bool = _param(True, "compile the training steps of networks of dense layers with XLA (faster per epoch; "
+                       "the compilation costs seconds, more than a short run on a small data set saves)", "bool")
     save_model: bool = _param(True, "keep model.keras, so the analysis can be redone without training "
                               "(generalizing cells always keep it: others retrain them)", "bool")
     checkpoint_every: int = _param(10, "save a checkpoint every this many epochs (0: never); an interrupted "
@@ -202,8 +204,7 @@ class CellConfig:
                                   identity=False)
 
     def __post_init__(self):
-        for spec in parameter_specs():
-            _check_value(spec, getattr(self, spec.name))
+        check_declared(self)
         text = str(self.dataset)
         if text not in DATASETS and not text.endswith(".npz"):
             raise ParameterError(f"`dataset`={self.dataset!r}: use one of {list(DATASETS)} or a path to an "
@@ -334,19 +335,42 @@ class CellConfig:
         return self.condition in ("mem_retrain_last", "mem_random_last")
 
 
-def parameter_specs():
-    """The declared parameters of a cell, in declaration order.
+def parameter_specs(declaration=None):
+    """The declared parameters of a cell (or of another declaration built with :func:`declared`), in order.
+
+    Parameters
+    ----------
+    declaration : dataclass type, optional
+        Default :class:`CellConfig`; the runner's options
+        (:class:`spikelib.pipeline.runner.RunOptions`) are declared the same way.
 
     Returns
     -------
     list of ParameterSpec
     """
     specs = []
-    for item in dataclasses.fields(CellConfig):
+    for item in dataclasses.fields(declaration or CellConfig):
         meta = dict(item.metadata)
         meta.setdefault("cli", "--" + item.name.replace("_", "-"))
         specs.append(ParameterSpec(name=item.name, default=item.default, **meta))
     return specs
+
+
+def declared(default, help, kind, **options):
+    """A declared parameter: a dataclass field with what :class:`ParameterSpec` records (see :class:`CellConfig`)."""
+    return _param(default, help, kind, **options)
+
+
+def check_declared(instance):
+    """Check every field of a declaration built with :func:`declared` against its declaration.
+
+    Raises
+    ------
+    ParameterError
+        Naming the first field whose value is of the wrong type, out of range or not among its choices.
+    """
+    for spec in parameter_specs(type(instance)):
+        _check_value(spec, getattr(instance, spec.name))
 
 
 def _describe(value):

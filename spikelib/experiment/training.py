@@ -42,14 +42,13 @@ from .._optional import soft_import
 from .._validation import check_positive_int
 from ..exceptions import DataError
 from ..storage import read_npz, write_npz
+from . import streams
 from .config import ANALYSIS_ONLY
 from .probes import rate_function
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
            "epoch_order", "fingerprints_match", "HISTORY_KEYS", "FIT_KEYS", "TRACE_KEYS"]
 
-#: Seed streams (with the cell's seed): labels, epoch order. Changing one never shifts another.
-LABEL_STREAM, SHUFFLE_STREAM = 1, 5
 HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 #: Kept per epoch as well where a phase stops on them: an evaluation pass over the fitted samples
 #: after the epoch (inference mode: no dropout, the weights the epoch ended with).
@@ -65,7 +64,7 @@ def fit_count(n_train, validation_split):
     return n_train - int(n_train * validation_split)
 
 
-def noisy_labels(labels, fraction, seed, stream=LABEL_STREAM):
+def noisy_labels(labels, fraction, seed, stream=streams.LABELS):
     """Shuffle a seeded fraction of the labels among themselves.
 
     ``round(fraction * n)`` samples are drawn, and their labels are permuted
@@ -105,7 +104,7 @@ def noisy_labels(labels, fraction, seed, stream=LABEL_STREAM):
 
 def epoch_order(seed, phase, epoch, n):
     """The order of the training samples in one epoch: a function of its coordinates only."""
-    return np.random.default_rng([seed, SHUFFLE_STREAM, phase, epoch]).permutation(n).astype(np.int32)
+    return np.random.default_rng([seed, streams.EPOCH_ORDER, phase, epoch]).permutation(n).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -218,10 +217,14 @@ class Trainer:
         Measure the probe after every this many steps of an epoch, and after
         its last step. 1 is the paper's protocol (every step); its cost is the
         probe's own arithmetic (``make bench``), which a stride divides.
+    xla : bool, default True
+        Compile the steps with XLA where the network has dense layers only
+        (faster per epoch on a CPU; the compilation costs seconds, more than a
+        short run on a small data set saves).
     """
 
     def __init__(self, network, x_train, validation_split, batch_size, learning_rate, layer, probe=None,
-                 probe_every=1):
+                 probe_every=1, xla=True):
         self.tf = soft_import("tensorflow", "training a network")
         self.keras = soft_import("keras", "training a network")
         tf = self.tf
@@ -234,7 +237,7 @@ class Trainer:
         self.x_val = tf.constant(x_train[self.n_fit:])
         self.probe = probe
         self.probe_every = check_positive_int(probe_every, "probe_every")
-        self.jit = all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
+        self.jit = bool(xla) and all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
         self.y_fit = self.y_val = None
         self._step = self._epoch = None
 

@@ -3,16 +3,20 @@
 Modules
 -------
 profiles
-    Grid profiles (``profiles/*.yaml``), validated before anything runs.
+    Grid profiles (``profiles/*.yaml``), validated before anything runs; the one place a cell's
+    configuration is built from parameters.
 runner
-    ``spikelib run``: a profile's cells on Dask, resumable.
+    ``spikelib run``: a profile's cells on Dask, resumable; its options declared once.
 notebook
     Executing the jupytext notebooks with papermill.
 cli
     The ``spikelib`` command (``spikelib cell``, ``spikelib run``).
+migrate
+    Bringing committed cells up to the current ``metrics.json`` schema without retraining.
 speed
-    ``make bench``: speed of the statistics and of training (the detector benchmark,
-    which scores indicators, is :mod:`spikelib.report.benchmark`).
+    ``make bench``: speed of the statistics and of training.
+elephant_route
+    The Elephant object route, the oracle the statistics are checked against.
 
 Nothing is imported until used: ``import spikelib.pipeline`` loads no
 optional package.

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from .. import paths
 from ..exceptions import ParameterError, SpikelibError
+from ..experiment.config import parameter_specs
 
-__all__ = ["main", "build_parser", "cell_parameters"]
+__all__ = ["main", "build_parser", "cell_config"]
 
 
 def _boolean(text):
@@ -47,8 +48,6 @@ _CONVERTERS = {"int": int, "float": float, "str": str, "path": str, "bool": _boo
 
 
 def _cell_parser(sub):
-    from ..experiment.config import parameter_specs
-
     cell = sub.add_parser(
         "cell", help="run one experimental cell with papermill",
         description="Run one experimental cell (data set x model x width x condition x seed). Every option "
@@ -64,8 +63,8 @@ def _cell_parser(sub):
     cell.set_defaults(handler=run_cell_command)
 
 
-def cell_parameters(args):
-    """Validated notebook parameters from parsed arguments (fails before papermill starts).
+def cell_config(args):
+    """The cell the parsed options describe, validated (before papermill starts), with its output folder.
 
     Raises
     ------
@@ -73,14 +72,15 @@ def cell_parameters(args):
         If a value is invalid, or a data set or base model file given by path is not there; the message
         names the parameter.
     """
-    from ..experiment.config import CellConfig, parameter_specs
+    from ..experiment.config import parameter_specs
+    from .profiles import build_cell
 
-    config = CellConfig(**{spec.name: getattr(args, spec.name) for spec in parameter_specs()})
+    config = build_cell({spec.name: getattr(args, spec.name) for spec in parameter_specs()})
     for name in ("dataset", "base_model"):
         value = getattr(config, name)
         if value is not None and (name == "base_model" or str(value).endswith(".npz")) and not Path(value).is_file():
             raise ParameterError(f"`{name}`: no file at {value}; check the path (--{name.replace('_', '-')}).", name)
-    return config.placed().recorded()
+    return config
 
 
 def _stream_papermill_log():
@@ -96,12 +96,12 @@ def run_cell_command(args):
     from ..experiment.cellfiles import METRICS, NOTEBOOK
     from .notebook import execute_cell
 
-    parameters = cell_parameters(args)
-    output_dir = paths.ROOT / parameters["output_dir"]
+    config = cell_config(args)
+    output_dir = paths.ROOT / config.output_dir
     _stream_papermill_log()
     started = time.perf_counter()
     try:
-        notebook = execute_cell(parameters)
+        notebook = execute_cell(config)
     except SpikelibError:
         raise
     except Exception as error:  # papermill's PapermillExecutionError carries the cell's traceback
@@ -115,24 +115,25 @@ def run_cell_command(args):
 
 
 def _run_parser(sub):
+    from .. import paths
+    from .runner import RunOptions
+
+    known = ", ".join(sorted(p.stem for p in paths.PROFILES.glob("*.yaml")))
     run = sub.add_parser("run", help="run or resume a profile's grid of cells",
                          description="Run every cell of a profile; finished cells are skipped.")
-    run.add_argument("--profile", required=True, help="quick, fashion, paper, or a path to a .yaml profile")
-    run.add_argument("--workers", type=int, default=1, help="cells at once on this machine (default 1)")
-    run.add_argument("--scheduler", default=None,
-                     help="address of an existing Dask scheduler (workers need this package and a shared file system)")
-    run.add_argument("--results", default=None, help="results folder (default results/<profile>)")
+    run.add_argument("--profile", required=True, help=f"one of {known}, or a path to a .yaml profile")
+    for spec in parameter_specs(RunOptions):
+        run.add_argument(spec.cli, dest=spec.name, default=spec.default, type=_CONVERTERS[spec.kind],
+                         metavar=spec.kind.upper(), help=f"{spec.help} (default: {spec.default!r})")
     run.add_argument("--list", action="store_true", help="list the cells, whether they are done and why not; run nothing")
     run.set_defaults(handler=run_profile_command)
 
 
 def run_profile_command(args):
-    from ..exceptions import ParameterError
     from .profiles import load_profile
-    from .runner import pending_cells, run_profile
+    from .runner import RunOptions, pending_cells, run_profile
 
-    if args.workers < 1:
-        raise ParameterError(f"`--workers` must be at least 1; got {args.workers}.", "workers")
+    RunOptions(workers=args.workers, scheduler=args.scheduler, results=args.results)  # checked before anything loads
     profile = load_profile(args.profile, results_root=args.results)
     if args.list:
         pending = {cell.id: reason for cell, reason in pending_cells(profile)}

@@ -29,7 +29,6 @@ migrate_profile
 """
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -43,7 +42,6 @@ from ..storage import sha256, write_json
 
 __all__ = ["migrate_cell", "migrate_profile", "main"]
 
-MANIFEST = "manifest.json"
 
 
 def _last_running_loss(directory):
@@ -127,7 +125,7 @@ def migrate_profile(root):
             fields = migrate_cell(directory)
             if fields:
                 changed[directory.name] = fields
-    manifest_path = root / MANIFEST
+    manifest_path = paths.manifest_path(root)
     if changed and manifest_path.is_file():
         manifest = read_json(manifest_path)
         for cell, record in manifest.get("cells", {}).items():

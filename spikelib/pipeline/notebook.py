@@ -127,14 +127,14 @@ def cell_title(config):
     return f"Cell: {config.dataset_name}, {config.model}-{config.width}, {config.condition}, seed {config.seed}"
 
 
-def execute_cell(parameters, log_output=True):
+def execute_cell(config, log_output=True):
     """Execute the experiment notebook for one cell; return the executed notebook's path.
 
     Parameters
     ----------
-    parameters : dict
-        The cell's parameters, as :meth:`CellConfig.recorded` gives them;
-        ``output_dir`` is relative to the repository or absolute.
+    config : CellConfig
+        The cell, with its output folder (:meth:`CellConfig.placed`). Its recorded parameters (paths
+        relative to the repository) are what papermill injects into the notebook's ``parameters`` cell.
 
     Returns
     -------
@@ -142,14 +142,9 @@ def execute_cell(parameters, log_output=True):
 
     Raises
     ------
-    ParameterError
-        If the parameters are invalid (checked before the kernel starts).
     papermill.PapermillExecutionError
         If the cell fails.
     """
-    from ..experiment.config import CellConfig
-
-    config = CellConfig.from_dict(parameters)
-    output_dir = paths.ROOT / parameters["output_dir"]  # absolute paths stay absolute
-    return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=parameters,
+    output_dir = paths.ROOT / config.output_dir  # absolute paths stay absolute
+    return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=config.recorded(),
                             title=cell_title(config), log_output=log_output, cwd=paths.ROOT)

@@ -15,6 +15,8 @@ Functions
 ---------
 load_profile
     Read and validate a profile by name or path; return a :class:`Profile`.
+build_cell
+    The one place a cell's configuration is built from parameters (profiles and ``spikelib cell``).
 """
 
 import hashlib
@@ -27,7 +29,7 @@ from .._optional import soft_import
 from ..exceptions import ParameterError, ProfileError
 from ..experiment.config import CellConfig, cell_id, parameter_specs
 
-__all__ = ["Profile", "Cell", "load_profile", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES", "MAX_CELLS"]
+__all__ = ["Profile", "Cell", "load_profile", "build_cell", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES", "MAX_CELLS"]
 
 TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves", "shuffle"}
 # Each axis of a block sets one parameter of the cells it expands into.
@@ -164,7 +166,7 @@ def load_profile(name_or_path, results_root=None):
         _fail(path, "name", f"must be a plain word (letters, digits, - and _); got {name!r}.")
     defaults = spec.get("defaults") or {}
     _check_keys(path, "defaults", defaults, CELL_FIELDS)
-    root = Path(results_root) if results_root else paths.results_dir() / name
+    root = paths.profile_results(name, results_root)
     cells = []
     planned = 0
     for section, protocol in (("grid", "cell"), ("curves", "curve")):
@@ -204,6 +206,38 @@ def load_profile(name_or_path, results_root=None):
                    sha256=hashlib.sha256(raw).hexdigest(), cells=_order(path, cells))
 
 
+def build_cell(values, root=None, where=None):
+    """The one place a cell's configuration is built from a mapping of parameters (a profile's block, the
+    options of ``spikelib cell``), validated, with its output folder.
+
+    Parameters
+    ----------
+    values : dict
+        Cell parameters (:func:`spikelib.experiment.config.parameter_specs`).
+    root : path, optional
+        The results folder whose ``cells/`` holds the cell, unless ``values`` gives ``output_dir``.
+    where : callable, optional
+        Turns a :class:`ParameterError` into the message a :class:`ProfileError` carries (naming the
+        profile's dotted key); without it the error is raised as it is.
+
+    Returns
+    -------
+    CellConfig
+
+    Raises
+    ------
+    ParameterError
+        Unknown keys and everything :class:`CellConfig` checks; a :class:`ProfileError` with ``where``.
+    """
+    try:
+        config = CellConfig.from_dict(values)
+    except ParameterError as error:
+        if where is None:
+            raise
+        raise ProfileError(where(error), error.parameter) from None
+    return config.placed(root)
+
+
 def _expand(path, where, block, overrides, defaults, protocol, root):
     """Every cell of one block: the product of its axes."""
     import itertools
@@ -215,12 +249,8 @@ def _expand(path, where, block, overrides, defaults, protocol, root):
         values = {**defaults, **overrides, "protocol": protocol}
         for (axis, field), (_, value) in zip(axes, combination):
             values[field] = value
-        try:
-            config = CellConfig(**values)
-        except ParameterError as error:
-            raise ProfileError(f"{path}: `{_offending_key(error, where, axes, combination, overrides, defaults)}`: "
-                               f"{error}") from None
-        configs.append(config.placed(root))
+        configs.append(build_cell(values, root, lambda error: f"{path}: `"
+                                  f"{_offending_key(error, where, axes, combination, overrides, defaults)}`: {error}"))
     return configs
 
 

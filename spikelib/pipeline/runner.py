@@ -35,18 +35,38 @@ from .. import paths
 from .._optional import soft_import
 from ..experiment.cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
 from ..exceptions import ParameterError
-from ..experiment.config import ANALYSIS_VERSION, TRAINING_VERSION
+from ..experiment.config import ANALYSIS_VERSION, TRAINING_VERSION, check_declared, declared
 from ..experiment.provenance import machine, package_versions
 from ..storage import sha256, write_json
 from .profiles import load_profile
 
-__all__ = ["run_profile", "pending_cells", "RunSummary", "execute_cell_logged"]
+__all__ = ["run_profile", "pending_cells", "RunSummary", "RunOptions", "execute_cell_logged"]
 
-MANIFEST = "manifest.json"
 #: The versions of training and analysis a finished cell must have been made with.
 PROTOCOL = {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION}
 #: Seconds between looks at the running cells' progress.
 _POLL_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a profile runs: the one declaration of the runner's options, which ``spikelib run``'s options and
+    :func:`run_profile`'s checks derive from (as :class:`~spikelib.experiment.config.CellConfig` is a cell's).
+
+    Raises
+    ------
+    ParameterError
+        On construction, naming an option of the wrong type or out of range.
+    """
+
+    workers: int = declared(1, "cells at once on this machine (ignored with --scheduler)", "int", minimum=1,
+                            maximum=256)
+    scheduler: str | None = declared(None, "address of an existing Dask scheduler, e.g. tcp://host:8786 (its workers "
+                                     "need this package and a shared file system)", "str", optional=True)
+    results: str | None = declared(None, "results folder (default: results/<profile>)", "path", optional=True)
+
+    def __post_init__(self):
+        check_declared(self)
 
 
 def pending_cells(profile):
@@ -80,11 +100,6 @@ def pending_cells(profile):
     return [(cell, reasons[cell.id]) for cell in profile.cells if cell.id in reasons]
 
 
-def _parameters(config):
-    """Notebook parameters: the recorded form (paths relative to the repository)."""
-    return config.recorded()
-
-
 class _RepositoryRelativeFormatter(logging.Formatter):
     """Log lines name files relative to the repository (cell logs are committed with results)."""
 
@@ -93,19 +108,19 @@ class _RepositoryRelativeFormatter(logging.Formatter):
         return super().format(record).replace(root + os.sep, "").replace(root, ".")
 
 
-def execute_cell_logged(parameters, *upstream):
-    """Run one cell through the experiment notebook on a worker; never raises.
+def execute_cell_logged(config, *upstream):
+    """Run one cell (a :class:`~spikelib.experiment.config.CellConfig` with its output folder) through the
+    experiment notebook on a worker; never raises.
 
     ``upstream`` holds the results of the cells this one depends on (Dask
     passes them once they are done); if one failed, this cell is skipped.
     Returns a plain dict: ``cell_id``, ``status`` (``ok``, ``failed``,
     ``skipped``), ``error``, ``wall_time_s``, ``notebook``, ``log``.
     """
-    from ..experiment.config import CellConfig, cell_id
+    from ..experiment.config import cell_id
     from .notebook import execute_cell
 
-    config = CellConfig.from_dict(parameters)
-    output_dir = paths.ROOT / parameters["output_dir"]  # relative to the repository, or absolute
+    output_dir = paths.ROOT / config.output_dir  # relative to the repository, or absolute
     output_dir.mkdir(parents=True, exist_ok=True)
     result = {"cell_id": cell_id(config), "status": "ok", "error": None, "wall_time_s": 0.0,
               "notebook": str(output_dir / NOTEBOOK), "log": str(output_dir / LOG),
@@ -121,7 +136,7 @@ def execute_cell_logged(parameters, *upstream):
     logger.setLevel(logging.INFO)
     started = time.perf_counter()
     try:
-        execute_cell(parameters, log_output=True)
+        execute_cell(config, log_output=True)
     except Exception as error:  # the executed notebook keeps the traceback
         name = getattr(error, "ename", type(error).__name__)
         value = getattr(error, "evalue", str(error))
@@ -203,7 +218,7 @@ def _write_manifest(profile, root, records, started_at, wall_time, scheduler, wo
         "n_cells": len(profile.cells),
         "cells": records,
     }
-    return write_json(root / MANIFEST, manifest)
+    return write_json(paths.manifest_path(root), manifest)
 
 
 def _running(cells, since):
@@ -268,16 +283,19 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
 
     Raises
     ------
+    ParameterError
+        If ``workers``, ``scheduler`` or ``results_root`` is invalid (:class:`RunOptions`).
     ProfileError
         If ``profile`` names a profile that does not load.
     MissingDependencyError
         If Dask or tqdm is not installed.
     """
+    RunOptions(workers=workers, scheduler=scheduler, results=None if results_root is None else str(results_root))
     tqdm = soft_import("tqdm.auto", "running a profile").tqdm
 
     if not hasattr(profile, "cells"):
         profile = load_profile(profile, results_root=results_root)
-    root = Path(results_root) if results_root else paths.results_dir() / profile.name
+    root = paths.profile_results(profile.name, results_root)
     started = time.perf_counter()
     started_wall = time.time()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -285,7 +303,7 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
     todo = [cell for cell, _ in pending_cells(profile)]
     todo_ids = {cell.id for cell in todo}
     records = {}
-    previous = _previous_records(root / MANIFEST)
+    previous = _previous_records(paths.manifest_path(root))
     for cell in profile.cells:
         if cell.id not in todo_ids:
             summary.skipped_done.append(cell.id)
@@ -301,7 +319,7 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
             by_future = {}
             for cell in todo:
                 upstream = [futures[cell.depends_on]] if cell.depends_on in futures else []
-                future = client.submit(execute_cell_logged, _parameters(cell.config), *upstream,
+                future = client.submit(execute_cell_logged, cell.config, *upstream,
                                        key=f"cell-{cell.id}-{time.time_ns()}", pure=False)
                 futures[cell.id] = future
                 by_future[future.key] = cell

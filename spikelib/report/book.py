@@ -8,6 +8,7 @@ execution switched off.
 
 import argparse
 import multiprocessing
+import resource
 import shutil
 import subprocess
 import sys
@@ -16,27 +17,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .. import paths
-from ..exceptions import DataError
+from ..exceptions import DataError, SpikelibError
 from ..pipeline.notebook import execute_notebook
+from ..pipeline.runner import RunOptions
+from ..storage import write_json
+from . import pages
 
-# The demo page: (jupytext source in notebooks/, executed copy in book/executed/, parameters).
-PAGES = [("spikes_on_digits.py", "spikes_on_digits.ipynb", {})]
-#: The analysis notebooks executed for each profile the book shows, with their extra parameters.
-ANALYSES = {
-    "fashion": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {"penalties_profile": "penalties"},
-                "binary": {"benchmark_profile": "noise"}},
-    "quick": {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}},
-    "noise": {"benchmark": {"join_profiles": ["fashion"]}},
-    "zoo": {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion",
-                    "recording_profile": "recording"}},
-    "quick_zoo": {"zoo": {"clean_profile": "quick_zoo", "noise_profiles": ["quick"], "switch_profile": "quick"}},
-}
-BOOK_PROFILES = tuple(ANALYSES)
-PROFILE_LABELS = {"fashion": "full Fashion-MNIST", "quick": "digits", "noise": "label noise on Fashion-MNIST",
-                  "zoo": "Fashion-MNIST", "quick_zoo": "digits"}
-ANALYSIS_TITLES = {"results": "Tables and figures", "assumptions": "Assumption checks", "hypotheses": "Hypotheses",
-                   "followup": "The follow-up's analyses", "binary": "Binary trains", "benchmark": "Detector benchmark",
-                   "zoo": "Memorization without a label switch"}
+#: Where ``make book`` writes how long each step and page took (wall and CPU seconds).
+TIMINGS = paths.BUILD_HTML.parent / "timings.json"
 
 
 def install_mathjax(static=paths.BOOK_STATIC):
@@ -54,68 +42,84 @@ def install_mathjax(static=paths.BOOK_STATIC):
     return target
 
 
-def book_pages(profiles=BOOK_PROFILES):
-    """Every notebook the book renders: (source, executed copy, parameters, title or None)."""
-    pages = [(paths.NOTEBOOKS / source, paths.BOOK_EXECUTED / executed, parameters, None)
-             for source, executed, parameters in PAGES]
-    for profile in profiles:
-        for analysis, extra in ANALYSES[profile].items():
-            title = f"{ANALYSIS_TITLES[analysis]}: {PROFILE_LABELS.get(profile, profile)}"
-            pages.append((paths.NOTEBOOKS / f"{analysis}.py", paths.BOOK_EXECUTED / profile / f"{analysis}.ipynb",
-                          {"profile": profile, **extra}, title))
-    return pages
-
-
-def check_results(profiles=BOOK_PROFILES):
-    """Every profile the book shows must have a manifest.
+def check_results(profiles=None):
+    """Every profile the book reads must have a manifest.
 
     Raises
     ------
     DataError
         Naming the profiles without results and the commands that make them.
     """
-    missing = [p for p in profiles if not (paths.results_dir() / p / "manifest.json").is_file()]
+    profiles = profiles or pages.profile_names()
+    missing = [p for p in profiles if not paths.manifest_path(paths.results_dir() / p).is_file()]
     if missing:
         commands = "; ".join(f"spikelib run --profile {p}" for p in missing)
-        raise DataError(f"The book shows profiles {list(profiles)}, but {missing} have no results in "
+        raise DataError(f"The book reads profiles {list(profiles)}, but {missing} have no results in "
                         f"{paths.results_dir()}. Run: {commands}")
 
 
+def _cpu_seconds(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _execute_page(source, executed, parameters, title):
-    start = time.perf_counter()
+    """Execute one page in a fresh worker; return its wall and CPU seconds (the kernel's included)."""
+    start, cpu = time.perf_counter(), _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN)
     execute_notebook(source, executed, parameters, title=title, cwd=paths.ROOT)
-    return time.perf_counter() - start
+    spent = _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+    return time.perf_counter() - start, spent
 
 
-def execute_pages(profiles=BOOK_PROFILES, workers=2):
+def execute_pages(workers=2):
     """Execute every page of the book into ``book/executed/``, ``workers`` notebooks at a time.
 
     The pages are independent (cross-page numbers are resolved when the book is
     rendered), so they run in parallel; each notebook has its own kernel, and
     the workers are fresh processes (spawned, not forked).
 
+    Returns
+    -------
+    dict
+        Executed page (relative to the repository) -> ``(wall seconds, CPU seconds)``.
+
     Raises
     ------
+    ParameterError
+        If ``workers`` is not a count of at least 1.
     DataError
-        If a profile the book shows has no results.
+        If a profile the book reads has no results.
     papermill.PapermillExecutionError
         If a page fails (after every other page has run); the executed copy shows the traceback.
     """
-    check_results(profiles)
-    pages = book_pages(profiles)
-    failures = []
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_execute_page, *page): page for page in pages}
+    RunOptions(workers=workers)
+    check_results()
+    failures, times = [], {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_execute_page, *page): page for page in pages.book_pages()}
         for future in as_completed(futures):
-            source, executed = futures[future][:2]
-            name = executed.relative_to(paths.ROOT) if executed.is_relative_to(paths.ROOT) else executed
+            executed = futures[future][1]
+            name = str(paths.repository_relative(executed))
             try:
-                print(f"  executed {name} in {future.result():.0f} s", flush=True)
+                times[name] = future.result()
+                print(f"  executed {name} in {times[name][0]:.0f} s ({times[name][1]:.0f} CPU-s)", flush=True)
             except Exception as error:  # noqa: BLE001 - every page runs; the first failure is raised below
                 print(f"  FAILED {name}: {type(error).__name__}", flush=True)
                 failures.append(error)
     if failures:
         raise failures[0]
+    return times
+
+
+def write_toc(path=None):
+    """Write ``_toc.yml`` from the registry of pages (:func:`spikelib.report.pages.toc`); return its path."""
+    import yaml
+
+    path = Path(path or paths.ROOT / "_toc.yml")
+    text = ("# Written by `python -m spikelib.report.book --write-toc` from spikelib/report/pages.py: edit the\n"
+            "# registry there, not this file (a test compares the two).\n")
+    path.write_text(text + yaml.safe_dump(pages.toc(), sort_keys=False))
+    return path
 
 
 def _git(*args):
@@ -172,19 +176,54 @@ def build_html(strict=False, output=paths.ROOT):
     return output / "_build" / "html"
 
 
+def _run_embedded(workers):
+    """Run (or resume) the embedded profiles ``make book`` makes itself; return their wall and CPU seconds."""
+    from ..pipeline.profiles import load_profile
+    from ..pipeline.runner import run_profile
+
+    times = {}
+    for name in pages.EMBEDDED:
+        start, cpu = time.perf_counter(), _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN)
+        profile = load_profile(name)
+        print(f"profile {name}: {len(profile.cells)} cells ({profile.expected_cost})", flush=True)
+        summary = run_profile(profile, workers=workers)
+        if not summary.ok:
+            raise DataError(f"{len(summary.failed)} cell(s) of the {name} profile failed: "
+                            + "; ".join(f"{k}: {v['error']}" for k, v in summary.failed.items()))
+        times[f"profile {name}"] = (time.perf_counter() - start,
+                                    _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu)
+    return times
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m spikelib.report.book", description=__doc__.splitlines()[0])
+    parser.add_argument("--no-run", action="store_true", help="do not run the embedded profiles (use their results)")
     parser.add_argument("--no-execute", action="store_true", help="render the stored executed notebooks only")
     parser.add_argument("--strict", action="store_true", help="fail on any Sphinx warning")
+    parser.add_argument("--workers", type=int, default=2, help="cells and pages at once (default 2)")
+    parser.add_argument("--write-toc", action="store_true", help="write _toc.yml from the registry of pages and stop")
     args = parser.parse_args(argv)
+    if args.write_toc:
+        print(f"wrote {write_toc()}")
+        return 0
     install_mathjax()
-    if not args.no_execute:
-        try:
-            execute_pages()
-        except DataError as error:
-            print(f"book: {error}", file=sys.stderr)
-            return 2
+    steps = {}
+    try:
+        RunOptions(workers=args.workers)
+        if not args.no_run:
+            steps.update(_run_embedded(args.workers))
+        if not args.no_execute:
+            start = time.perf_counter()
+            pages_seconds = execute_pages(args.workers)
+            steps["execute pages"] = (time.perf_counter() - start, sum(cpu for _, cpu in pages_seconds.values()))
+    except SpikelibError as error:
+        print(f"book: {error}", file=sys.stderr)
+        return 2
+    start, cpu = time.perf_counter(), _cpu_seconds(resource.RUSAGE_CHILDREN)
     html = build_html(strict=args.strict)
+    steps["render (jupyter-book)"] = (time.perf_counter() - start, _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu)
+    if not args.no_execute:
+        write_json(TIMINGS, {"steps": steps, "pages": pages_seconds})
     where = html.relative_to(paths.ROOT) if html.is_relative_to(paths.ROOT) else html
     print(f"\nThe book is in {where}/ ; open {where}/index.html")
     return 0

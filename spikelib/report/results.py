@@ -250,7 +250,7 @@ def read_manifest(root):
     DataError
         If there is none, or it is not a JSON object.
     """
-    path = Path(root) / "manifest.json"
+    path = paths.manifest_path(root)
     if not path.is_file():
         raise DataError(f"No manifest in {root}: run the profile with `spikelib run` first.")
     return read_json(path)
@@ -271,7 +271,7 @@ def completion(root):
     """
     planned = read_manifest(root).get("n_cells")
     if isinstance(planned, bool) or not isinstance(planned, int) or planned < 0:
-        raise DataError(f"{Path(root) / 'manifest.json'} records n_cells as {planned!r}, not a count of cells; rerun "
+        raise DataError(f"{paths.manifest_path(root)} records n_cells as {planned!r}, not a count of cells; rerun "
                         f"`spikelib run --profile {Path(root).name}` to write it anew.")
     finished = len(_cell_dirs(root)) if paths.has_cells(root) else 0
     name = Path(root).name

@@ -1,0 +1,158 @@
+"""The registry of the book: which profiles it shows, which analysis pages each gets, and where they go.
+
+Everything the build, the table of contents, the command line and the tests
+need to know about the book's pages comes from here. Adding a profile to the
+book is one :class:`BookProfile` entry in :data:`PROFILES` plus the text of
+the chapter its pages sit under; ``_toc.yml`` is written from this registry
+(``python -m spikelib.report.book --write-toc``) and a test fails when the
+committed file disagrees.
+
+Attributes
+----------
+PROFILES
+    The profiles the book shows, in the order their pages appear.
+EMBEDDED
+    The profiles ``make book`` runs itself.
+ANALYSES
+    Every analysis notebook: its title and the chapter its pages sit under.
+PARTS
+    The book's parts and their chapters, in order.
+
+Functions
+---------
+book_pages
+    Every executed page: (notebook, executed copy, parameters, title).
+toc
+    The table of contents as Jupyter Book reads it.
+"""
+
+from dataclasses import dataclass, field
+
+from .. import paths
+
+__all__ = ["BookProfile", "Analysis", "PROFILES", "EMBEDDED", "ANALYSES", "PARTS", "DEMO", "book_pages", "toc", "page_paths",
+           "profile_names"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An analysis notebook (``notebooks/<name>.py``), executed once per profile that asks for it.
+
+    Attributes
+    ----------
+    name : str
+    title : str
+        The page's heading, followed by the profile's label.
+    chapter : str
+        The chapter (``book/<chapter>.md``) its pages sit under; ``{profile}`` is replaced by the profile.
+    """
+
+    name: str
+    title: str
+    chapter: str
+
+
+@dataclass(frozen=True)
+class BookProfile:
+    """A profile the book shows: its results (``results/<name>``) and the analysis pages run on them.
+
+    Attributes
+    ----------
+    name : str
+    label : str
+        How page titles name its data ("full Fashion-MNIST").
+    analyses : dict
+        Analysis name -> extra papermill parameters of that page.
+    """
+
+    name: str
+    label: str
+    analyses: dict = field(default_factory=dict)
+
+
+ANALYSES = {a.name: a for a in (
+    Analysis("results", "Tables and figures", "results_{profile}"),
+    Analysis("assumptions", "Assumption checks", "assumptions"),
+    Analysis("hypotheses", "Hypotheses", "hypotheses"),
+    Analysis("followup", "The follow-up's analyses", "followup"),
+    Analysis("binary", "Binary trains", "binary"),
+    Analysis("zoo", "Memorization without a label switch", "benchmark"),
+    Analysis("benchmark", "Detector benchmark", "benchmark"),
+)}
+
+PROFILES = (
+    BookProfile("fashion", "full Fashion-MNIST",
+                {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {"penalties_profile": "penalties"},
+                 "binary": {"benchmark_profile": "noise"}}),
+    BookProfile("zoo", "Fashion-MNIST",
+                {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion",
+                         "recording_profile": "recording"}}),
+    BookProfile("noise", "label noise on Fashion-MNIST", {"benchmark": {"join_profiles": ["fashion"]}}),
+    BookProfile("quick", "digits",
+                {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}}),
+    BookProfile("quick_zoo", "digits",
+                {"zoo": {"clean_profile": "quick_clean", "noise_profiles": ["quick"], "switch_profile": "quick"}}),
+)
+#: The profiles ``make book`` runs (small, on the embedded digits); the others' results are committed.
+EMBEDDED = ("quick", "quick_zoo", "quick_clean")
+
+#: The demo page: a notebook executed as it is, a chapter of its own.
+DEMO = "spikes_on_digits"
+
+#: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
+PARTS = (
+    ("The replication", ("method", DEMO, "results_fashion", "results_quick", "assumptions", "hypotheses")),
+    ("Beyond the paper", ("followup", "binary", "benchmark")),
+    ("Using the compendium", ("reproduce", "api", "cite")),
+)
+
+
+def profile_names():
+    """The profiles whose results the book reads: those it shows and those their pages join in, in order."""
+    names = []
+    for profile in PROFILES:
+        names.append(profile.name)
+        for parameters in profile.analyses.values():
+            for key, value in parameters.items():
+                if key.endswith("profile") and value:
+                    names.append(value)
+                elif key.endswith("profiles"):
+                    names.extend(value)
+    return tuple(dict.fromkeys(names))
+
+
+def page_paths():
+    """``(profile, analysis, executed path relative to the repository)`` of every analysis page, in order."""
+    return [(profile.name, name, f"book/executed/{profile.name}/{name}")
+            for profile in PROFILES for name in profile.analyses]
+
+
+def book_pages():
+    """Every notebook the book renders: ``(source, executed copy, parameters, title or None)``."""
+    pages = [(paths.NOTEBOOKS / f"{DEMO}.py", paths.BOOK_EXECUTED / f"{DEMO}.ipynb", {}, None)]
+    for profile in PROFILES:
+        for name, extra in profile.analyses.items():
+            analysis = ANALYSES[name]
+            pages.append((paths.NOTEBOOKS / f"{name}.py", paths.BOOK_EXECUTED / profile.name / f"{name}.ipynb",
+                          {"profile": profile.name, **extra}, f"{analysis.title}: {profile.label}"))
+    return pages
+
+
+def toc():
+    """The table of contents (``_toc.yml``) as a dict: parts, chapters, and the analysis pages under each."""
+    sections = {}
+    for profile, name, path in page_paths():
+        chapter = ANALYSES[name].chapter.format(profile=profile)
+        sections.setdefault(chapter, []).append({"file": path})
+    parts = []
+    for caption, chapters in PARTS:
+        entries = []
+        for chapter in chapters:
+            entry = {"file": f"book/executed/{DEMO}" if chapter == DEMO else f"book/{chapter}"}
+            if chapter in sections:
+                entry["sections"] = sections.pop(chapter)
+            entries.append(entry)
+        parts.append({"caption": caption, "chapters": entries})
+    if sections:
+        raise ValueError(f"Pages under chapters that no part lists: {sorted(sections)}; add them to PARTS.")
+    return {"format": "jb-book", "root": "book/intro", "parts": parts}
