@@ -105,7 +105,13 @@ from .raster import binarize, load_rasters, save_rasters
 from .rates import firing_rate, window_counts
 from .simulate import bernoulli_raster, poisson_raster
 from .summary import NetworkSummary, summarize
-from .variability import FanoTestResult, bernoulli_fano, fano_factor, fano_pvalue, fano_test
+from .variability import (
+    FanoTestResult,
+    bernoulli_fano,
+    fano_factor,
+    fano_pvalue,
+    fano_test,
+)
 
 __version__ = "0.1.0"
 

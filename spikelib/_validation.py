@@ -6,7 +6,11 @@ row = node, column = position of the input sample in the (shuffled) sequence.
 raises :class:`~spikelib.exceptions.RasterError` naming the argument.
 """
 
+import functools
+import inspect
+import math
 import numbers
+import os
 
 import numpy as np
 import quantities as pq
@@ -175,3 +179,247 @@ def check_sampling_period(sampling_period, name="sampling_period"):
     if sampling_period.size != 1 or not float(sampling_period.magnitude) > 0:
         raise ParameterError(f"`{name}` must be one positive time; got {sampling_period!r}.", name)
     return sampling_period.reshape(())
+
+
+# --- The declared constraints of public functions ------------------------------------------------
+#
+# As scikit-learn's ``_parameter_constraints``: each public function declares, beside its definition
+# (``@constrained({...})``), what each argument may be; one validator checks the call before the
+# function runs, and a wrong type, a value out of range or a non-finite number raises a
+# ParameterError (or RasterError) that names the argument, what it got and what to do.
+
+
+def _show(value):
+    text = repr(value)
+    return f"{text[:60]}…" if len(text) > 60 else text
+
+
+class Constraint:
+    """What one argument may be. Subclasses implement :meth:`check` (raise, naming ``name``)."""
+
+    optional = False
+
+    def __call__(self, name, value):
+        if value is None and self.optional:
+            return
+        self.check(name, value)
+
+    def check(self, name, value):  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+
+class Number(Constraint):
+    """A finite real number (not a bool, not a string) in ``[low, high]``; ``open`` ends exclude the bound."""
+
+    def __init__(self, low=None, high=None, open_low=False, open_high=False, integer=False, optional=False):
+        self.low, self.high, self.open_low, self.open_high = low, high, open_low, open_high
+        self.integer, self.optional = integer, optional
+
+    def describe(self):
+        if self.integer and self.low == 1 and self.high is None:
+            return "a positive integer (at least 1)"
+        if not self.integer and self.low is None and self.high is None:
+            return "a finite number"
+        kind = "an integer" if self.integer else "a number"
+        if self.low is not None and self.high is not None:
+            return (f"{kind} in {'(' if self.open_low else '['}{self.low}, {self.high}"
+                    f"{')' if self.open_high else ']'}")
+        if self.low is not None:
+            return f"{kind} {'>' if self.open_low else '>='} {self.low}"
+        if self.high is not None:
+            return f"{kind} {'<' if self.open_high else '<='} {self.high}"
+        return kind
+
+    def check(self, name, value):
+        wanted = numbers.Integral if self.integer else numbers.Real
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, wanted):
+            hint = " (pass a number, not a string)" if isinstance(value, str) else ""
+            raise ParameterError(f"`{name}` must be {self.describe()}; got {_show(value)} "
+                                 f"({type(value).__name__}){hint}.", name)
+        if not self.integer and not math.isfinite(value):
+            raise ParameterError(f"`{name}` must be a finite number; got {value!r}.", name)
+        low_fails = self.low is not None and (value <= self.low if self.open_low else value < self.low)
+        high_fails = self.high is not None and (value >= self.high if self.open_high else value > self.high)
+        if low_fails or high_fails:
+            raise ParameterError(f"`{name}` must be {self.describe()}; got {value!r}.", name)
+
+
+def Integer(low=None, high=None, optional=False):
+    """An integer (not a bool) in ``[low, high]``."""
+    return Number(low, high, integer=True, optional=optional)
+
+
+#: A seed of numpy's default_rng: an integer in [0, 2**32 - 1], or a Generator, or None (fresh entropy).
+class Seed(Constraint):
+    optional = True
+
+    def check(self, name, value):
+        if isinstance(value, np.random.Generator):
+            return
+        Integer(0, 2**32 - 1)(name, value)
+
+
+class Choice(Constraint):
+    """One of a fixed set of values."""
+
+    def __init__(self, *options, optional=False):
+        self.options, self.optional = options, optional
+
+    def check(self, name, value):
+        if isinstance(value, (list, dict, set, np.ndarray)) or value not in self.options:
+            raise ParameterError(f"`{name}` must be one of {list(self.options)}; got {_show(value)}.", name)
+
+
+class Array(Constraint):
+    """An array of real numbers (array_like): ``ndim`` dimensions (any when ``None``), at least
+    ``min_size`` elements, every value finite and in ``[low, high]`` unless ``nan`` is allowed."""
+
+    def __init__(self, ndim=1, min_size=1, low=None, high=None, allow_nan=False, what=None, optional=False):
+        self.ndim, self.min_size, self.low, self.high = ndim, min_size, low, high
+        self.allow_nan, self.what, self.optional = allow_nan, what, optional
+
+    def check(self, name, value):
+        if isinstance(value, (str, bytes, dict)):
+            raise ParameterError(f"`{name}` must be an array of numbers; got a {type(value).__name__} "
+                                 f"({_show(value)}).", name)
+        array = as_array(value, name)
+        if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+            raise ParameterError(f"`{name}` must hold real numbers; got an array of dtype {array.dtype}.", name)
+        if self.ndim is not None and array.ndim != self.ndim:
+            raise ParameterError(f"`{name}` must be a {self.ndim}-D array; got shape {array.shape}.", name)
+        if array.size < self.min_size:
+            raise ParameterError(f"`{name}` needs at least {self.min_size} value(s); got {array.size}.", name)
+        values = array.astype(float)
+        finite = np.isfinite(values)
+        if not finite.all() and not (self.allow_nan and not np.isinf(values).any()):
+            raise ParameterError(f"`{name}` must be finite; it holds {int((~finite).sum())} non-finite value(s).",
+                                 name)
+        inside = values[finite]
+        if (self.low is not None and (inside < self.low).any()) or (self.high is not None and (inside > self.high).any()):
+            what = f"hold {self.what} in" if self.what else "lie in"
+            raise ParameterError(f"`{name}` must {what} [{self.low}, {self.high}]; got values from "
+                                 f"{inside.min():g} to {inside.max():g}.", name)
+
+
+class Raster(Constraint):
+    """A raster: the input contract of :func:`check_raster`."""
+
+    def check(self, name, value):
+        check_raster(value, name)
+
+
+class PathLike(Constraint):
+    """A path: a string or an ``os.PathLike``."""
+
+    def __init__(self, optional=False):
+        self.optional = optional
+
+    def check(self, name, value):
+        if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)) or str(value) == "":
+            raise ParameterError(f"`{name}` must be a path (a string or pathlib.Path); got {_show(value)}.", name)
+
+
+class Instance(Constraint):
+    """An instance of one of ``kinds`` (``what`` says it for a reader)."""
+
+    def __init__(self, *kinds, what=None, optional=False):
+        self.kinds, self.what, self.optional = kinds, what, optional
+
+    def check(self, name, value):
+        if isinstance(value, bool) or not isinstance(value, self.kinds):
+            what = self.what or " or ".join(kind.__name__ for kind in self.kinds)
+            raise ParameterError(f"`{name}` must be {what}; got {_show(value)} ({type(value).__name__}).", name)
+
+
+def constrained(constraints):
+    """Declare what each argument of a public function may be, and check every call against it.
+
+    Parameters
+    ----------
+    constraints : dict of str to Constraint
+        One entry per checked argument; it is kept as the function's
+        ``parameter_constraints`` (the tests and the API reference read it).
+
+    Examples
+    --------
+    >>> @constrained({"alpha": Number(0, 1, open_low=True, open_high=True)})
+    ... def test(alpha=0.05):
+    ...     return alpha
+    >>> test(0.01)
+    0.01
+    >>> test("0.05")
+    Traceback (most recent call last):
+    ...
+    spikelib.exceptions.ParameterError: `alpha` must be a number in (0, 1); got '0.05' (str) (pass a number, not a string).
+    """
+    def decorate(function):
+        signature = inspect.signature(function)
+        unknown = set(constraints) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f"{function.__qualname__} declares constraints for {sorted(unknown)}, which it does not "
+                            "take")
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise ParameterError(f"{function.__name__}(): {error}.") from None
+            bound.apply_defaults()
+            for name, constraint in constraints.items():
+                constraint(name, bound.arguments[name])
+            return function(*args, **kwargs)
+
+        checked.parameter_constraints = dict(constraints)
+        return checked
+
+    return decorate
+
+
+class Anything(Constraint):
+    """No constraint here: the function checks this argument itself (units, objects of other libraries)."""
+
+    def check(self, name, value):
+        return
+
+
+class Time(Constraint):
+    """A scalar time quantity (``quantities``): positive for a sampling period, any sign for a start time."""
+
+    def __init__(self, positive=True):
+        self.positive = positive
+
+    def check(self, name, value):
+        (check_sampling_period if self.positive else check_time)(value, name)
+
+
+class Checked(Constraint):
+    """A check of its own: ``check(value, name)`` raises (naming the argument) what is wrong."""
+
+    def __init__(self, check, optional=False):
+        self.check_value, self.optional = check, optional
+
+    def check(self, name, value):
+        self.check_value(value, name)
+
+
+def check_activations(activations, name="activations"):
+    """Return ``activations`` as a non-empty 2-D real array ``(n_samples, n_nodes)`` without NaN.
+
+    Raises
+    ------
+    RasterError
+        If it is not 2-D, is empty, is not real-valued (complex, text, objects) or holds NaN, naming ``name``.
+    """
+    values = as_array(activations, name)
+    if values.ndim != 2:
+        raise RasterError(f"`{name}` must be 2-D with shape (n_samples, n_nodes); got shape {values.shape}. "
+                          f"Flatten convolutional outputs, e.g. {name}.reshape(len({name}), -1).")
+    if values.size == 0:
+        raise RasterError(f"`{name}` is empty (shape {values.shape}); give at least one sample and one node.")
+    if (values.dtype != bool and not np.issubdtype(values.dtype, np.number)) or np.iscomplexobj(values):
+        raise RasterError(f"`{name}` must be a numeric array of real values; got dtype {values.dtype}.")
+    if np.issubdtype(values.dtype, np.inexact) and np.isnan(values).any():
+        raise RasterError(f"`{name}` contains NaN ({int(np.isnan(values).sum())} values); the network diverged or "
+                          "its input holds NaN.")
+    return values

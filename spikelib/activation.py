@@ -21,8 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import as_array, check_raster
-from .exceptions import RasterError
+from ._validation import Checked, Raster, check_activations, check_raster, constrained
 from .rates import firing_rate
 
 __all__ = ["activation_summary", "ActivationSummary", "mean_positive_activation", "QUANTILES", "RARE"]
@@ -75,6 +74,7 @@ class ActivationSummary:
         return values
 
 
+@constrained({"spikes": Raster()})
 def activation_summary(spikes):
     r"""Describe the distribution of the nodes' activation probabilities.
 
@@ -118,6 +118,7 @@ def activation_summary(spikes):
     )
 
 
+@constrained({"activations": Checked(check_activations)})
 def mean_positive_activation(activations):
     """Each node's mean activation over the samples on which it is active (> 0).
 
@@ -141,12 +142,7 @@ def mean_positive_activation(activations):
     >>> mean_positive_activation([[0.0, 2.0], [1.0, 0.0], [3.0, 0.0]])
     array([2., 2.])
     """
-    values = as_array(activations, "activations")
-    if values.ndim != 2 or values.size == 0 or not np.issubdtype(values.dtype, np.number):
-        raise RasterError(f"`activations` must be a non-empty numeric array of shape (n_samples, n_nodes); got "
-                          f"shape {values.shape} and dtype {values.dtype}.")
-    if np.issubdtype(values.dtype, np.inexact) and np.isnan(values).any():
-        raise RasterError("`activations` contains NaN; the network diverged or the input holds NaN.")
+    values = np.asarray(activations)  # checked by the declaration above (check_activations)
     positive = values > 0
     counts = positive.sum(axis=0)
     totals = np.where(positive, values, 0).sum(axis=0, dtype=np.float64)

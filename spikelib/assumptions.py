@@ -20,7 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_positive_int, check_raster
+from ._validation import (
+    Array,
+    Choice,
+    Integer,
+    Number,
+    Raster,
+    check_positive_int,
+    check_raster,
+    constrained,
+)
 from .exceptions import ParameterError
 from .rates import window_counts
 
@@ -58,6 +67,7 @@ class LjungBoxResult:
     pvalue: np.ndarray
 
 
+@constrained({"spikes": Raster(), "lags": Integer(1)})
 def ljung_box(spikes, lags=10):
     r"""Ljung-Box test of zero autocorrelation for every node at once.
 
@@ -124,6 +134,7 @@ def ljung_box(spikes, lags=10):
     return LjungBoxResult(lags=ks, statistic=statistic, pvalue=pvalue)
 
 
+@constrained({"pvalues": Array(ndim=None, low=0, high=1, allow_nan=True, what="probabilities"), "method": Choice('pearson', 'fisher')})
 def combine_pvalues(pvalues, method="pearson"):
     r"""Combine independent p-values (e.g. one per node) into one.
 
@@ -185,6 +196,7 @@ def combine_pvalues(pvalues, method="pearson"):
     return float(result.statistic), float(result.pvalue)
 
 
+@constrained({"pvalues": Array(ndim=None, low=0, high=1, allow_nan=True, what="probabilities")})
 def combine_pvalues_pearson(pvalues):
     """Pearson's combination of p-values: ``combine_pvalues(pvalues, "pearson")``."""
     return combine_pvalues(pvalues, method="pearson")
@@ -205,6 +217,7 @@ class AdfResult:
     max_lag: int
 
 
+@constrained({"spikes": Raster(), "max_lag": Integer(0)})
 def adf(spikes, max_lag=10):
     """Augmented Dickey-Fuller unit-root test of each node's 0/1 series.
 
@@ -259,6 +272,7 @@ def adf(spikes, max_lag=10):
     return AdfResult(statistic=statistic, pvalue=pvalue, constant=constant, max_lag=max_lag)
 
 
+@constrained({"spikes": Raster(), "window": Integer(1), "penalty": Number(0, open_low=True, optional=True)})
 def change_points(spikes, window=100, penalty=None):
     r"""Change points of each node's firing, from its windowed spike counts.
 

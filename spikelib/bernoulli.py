@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_probability, check_raster
+from ._validation import (
+    Integer,
+    Number,
+    Raster,
+    check_probability,
+    check_raster,
+    constrained,
+)
 from .rates import variance_ratio, window_counts
 
 __all__ = ["dispersion_test", "DispersionResult", "excess_fano"]
@@ -59,6 +66,7 @@ class DispersionResult:
     alpha: float
 
 
+@constrained({"spikes": Raster(), "window": Integer(1), "alpha": Number(0, 1, open_low=True, open_high=True)})
 def dispersion_test(spikes, window=100, alpha=0.05):
     r"""Test each node's windowed counts against the binomial law of an independent binary train.
 
@@ -118,6 +126,7 @@ def dispersion_test(spikes, window=100, alpha=0.05):
                             under=significant & (ratio < 1), n_windows=n_windows, alpha=alpha)
 
 
+@constrained({"spikes": Raster(), "window": Integer(1)})
 def excess_fano(spikes, window=100):
     r"""Each node's Fano factor beyond what an independent binary train of its rate would have.
 

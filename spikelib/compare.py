@@ -20,10 +20,20 @@ Not rejecting is not evidence of equality; the book says so where it reports
 these marks.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy import stats
 
-from ._validation import check_positive_int, check_probability
+from ._validation import (
+    Array,
+    Instance,
+    Integer,
+    Number,
+    check_positive_int,
+    check_probability,
+    constrained,
+)
 from .exceptions import ParameterError
 
 __all__ = ["ks_compare", "bonferroni", "ks_family"]
@@ -41,6 +51,8 @@ def _rates(values, name):
     return array
 
 
+@constrained({"rates_a": Array(ndim=1, low=0, high=1, allow_nan=True, what="firing rates"),
+              "rates_b": Array(ndim=1, low=0, high=1, allow_nan=True, what="firing rates")})
 def ks_compare(rates_a, rates_b):
     """Two-sample KS test of two firing-rate distributions.
 
@@ -64,6 +76,8 @@ def ks_compare(rates_a, rates_b):
     return float(result.statistic), float(result.pvalue)
 
 
+@constrained({"pvalues": Array(ndim=None, min_size=0, low=0, high=1, allow_nan=True, what="probabilities"),
+              "family_size": Integer(1, optional=True)})
 def bonferroni(pvalues, family_size=None):
     """Bonferroni-adjusted p-values, ``min(1, p * m)``.
 
@@ -106,6 +120,9 @@ def bonferroni(pvalues, family_size=None):
     return np.minimum(1.0, values * family_size)
 
 
+@constrained({"comparisons": Instance(Mapping, what='a mapping of name to a pair of rate arrays'),
+              "alpha": Number(0, 1, open_low=True, open_high=True),
+              "family_size": Integer(1, optional=True)})
 def ks_family(comparisons, alpha=0.05, family_size=None):
     """KS-compare several pairs of firing-rate distributions, Bonferroni-corrected.
 
@@ -148,8 +165,9 @@ def ks_family(comparisons, alpha=0.05, family_size=None):
         raise ParameterError("`comparisons` is empty; pass at least one named pair of rates.")
     rows = []
     for name, pair in comparisons.items():
-        if len(pair) != 2:
-            raise ParameterError(f"`comparisons[{name!r}]` must be a pair of rate arrays.")
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ParameterError(f"`comparisons[{name!r}]` must be a pair (two arrays of rates); got "
+                                 f"{type(pair).__name__}.", "comparisons")
         statistic, pvalue = ks_compare(*pair)
         rows.append({"comparison": name, "statistic": statistic, "pvalue": pvalue})
     table = pd.DataFrame(rows).set_index("comparison")

@@ -15,13 +15,23 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_probability, check_raster, check_size
+from ._validation import (
+    Array,
+    Choice,
+    Number,
+    Raster,
+    check_probability,
+    check_raster,
+    check_size,
+    constrained,
+)
 from .exceptions import ParameterError
 
 __all__ = ["correlation_matrix", "correlation_summary", "CorrelationSummary", "participation_ratio",
            "HISTOGRAM_EDGES"]
 
 
+@constrained({"spikes": Raster()})
 def correlation_matrix(spikes):
     r"""Pairwise Pearson correlation of the nodes' binary spike trains.
 
@@ -81,6 +91,7 @@ def correlation_matrix(spikes):
     return np.clip(corr, -1.0, 1.0)
 
 
+@constrained({"eigenvalues": Array(ndim=1, allow_nan=True)})
 def participation_ratio(eigenvalues):
     r"""The effective dimension of a spectrum: :math:`(\sum_k \mu_k)^2 / \sum_k \mu_k^2`.
 
@@ -142,6 +153,9 @@ class CorrelationSummary:
         return values
 
 
+@constrained({"spikes": Raster(),
+              "alpha": Number(0, 1, open_low=True, open_high=True),
+              "correction": Choice('bonferroni', 'fdr_bh')})
 def correlation_summary(spikes, alpha=0.05, correction="bonferroni"):
     """Describe the pairwise correlations of a layer's nodes and their eigen-spectrum.
 

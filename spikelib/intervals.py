@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_raster
+from ._validation import Raster, check_raster, constrained
 
 __all__ = ["isi", "isi_cv", "lv", "isi_fit", "IsiFit"]
 
@@ -44,6 +44,7 @@ def _block_intervals(block):
     return rows[1:][same], np.diff(cols)[same], np.bincount(rows, minlength=block.shape[0])
 
 
+@constrained({"spikes": Raster()})
 def isi(spikes):
     """Inter-spike intervals of each node, in samples.
 
@@ -73,6 +74,7 @@ def isi(spikes):
     return [np.diff(np.flatnonzero(row)) for row in spikes]
 
 
+@constrained({"spikes": Raster()})
 def isi_cv(spikes):
     r"""Coefficient of variation of each node's inter-spike intervals.
 
@@ -118,6 +120,7 @@ def isi_cv(spikes):
     return cv
 
 
+@constrained({"spikes": Raster()})
 def lv(spikes):
     r"""Local variation of each node's inter-spike intervals.
 
@@ -209,6 +212,7 @@ def _ks_distances(intervals, mean):
     return d_expo, d_geom
 
 
+@constrained({"spikes": Raster()})
 def isi_fit(spikes):
     """Fit exponential and geometric laws to each node's ISIs.
 

@@ -14,12 +14,21 @@ from_spiketrains
 import numpy as np
 import quantities as pq
 
-from ._validation import check_raster, check_sampling_period, check_time
+from ._validation import (
+    Checked,
+    Raster,
+    Time,
+    check_raster,
+    check_sampling_period,
+    check_time,
+    constrained,
+)
 from .exceptions import RasterError
 
 __all__ = ["to_spiketrains", "from_spiketrains"]
 
 
+@constrained({"spikes": Raster(), "sampling_period": Time(), "t_start": Time(positive=False)})
 def to_spiketrains(spikes, sampling_period=1 * pq.ms, t_start=0 * pq.ms):
     """Convert a raster into one ``neo.SpikeTrain`` per node.
 
@@ -71,6 +80,27 @@ def to_spiketrains(spikes, sampling_period=1 * pq.ms, t_start=0 * pq.ms):
     ]
 
 
+def _check_trains(spiketrains, name="spiketrains"):
+    """A non-empty list of neo.SpikeTrain (the contract of :func:`from_spiketrains`), or a RasterError naming it."""
+    import neo
+
+    if isinstance(spiketrains, neo.SpikeTrain) or isinstance(spiketrains, (str, bytes)) or \
+            not hasattr(spiketrains, "__iter__"):
+        raise RasterError(f"`{name}` must be a list of neo.SpikeTrain; got a single "
+                          f"{type(spiketrains).__name__}. Wrap one train in a list.")
+    trains = list(spiketrains)
+    if not trains:
+        raise RasterError(f"`{name}` is empty; pass at least one neo.SpikeTrain.")
+    for index, train in enumerate(trains):
+        if not isinstance(train, neo.SpikeTrain):
+            raise RasterError(
+                f"`{name}[{index}]` is a {type(train).__name__}, not a neo.SpikeTrain. For a raster "
+                "(array of shape (n_nodes, n_samples)) no conversion is needed; to build trains use "
+                "spikelib.to_spiketrains."
+            )
+
+
+@constrained({"spiketrains": Checked(_check_trains), "sampling_period": Time()})
 def from_spiketrains(spiketrains, sampling_period=1 * pq.ms):
     """Bin ``neo.SpikeTrain`` objects into a raster, one sample per bin.
 
@@ -103,23 +133,10 @@ def from_spiketrains(spiketrains, sampling_period=1 * pq.ms):
     >>> bool((from_spiketrains(to_spiketrains(spikes)) == spikes).all())
     True
     """
-    import neo
     from elephant.conversion import BinnedSpikeTrain
 
     sampling_period = check_sampling_period(sampling_period)
-    if isinstance(spiketrains, neo.SpikeTrain) or not hasattr(spiketrains, "__iter__"):
-        raise RasterError(f"`spiketrains` must be a list of neo.SpikeTrain; got a single "
-                          f"{type(spiketrains).__name__}. Wrap one train in a list.")
-    trains = list(spiketrains)
-    if not trains:
-        raise RasterError("`spiketrains` is empty; pass at least one neo.SpikeTrain.")
-    for index, train in enumerate(trains):
-        if not isinstance(train, neo.SpikeTrain):
-            raise RasterError(
-                f"`spiketrains[{index}]` is a {type(train).__name__}, not a neo.SpikeTrain. For a raster "
-                "(array of shape (n_nodes, n_samples)) no conversion is needed; to build trains use "
-                "spikelib.to_spiketrains."
-            )
+    trains = list(spiketrains)  # checked by the declaration above (_check_trains)
     spans = {(float(st.t_start.rescale(pq.s)), float(st.t_stop.rescale(pq.s))) for st in trains}
     if len(spans) != 1:
         raise RasterError(

@@ -8,19 +8,25 @@ save_rasters, load_rasters
     Bit-packed ``.npz`` storage of named rasters (loaded with ``allow_pickle=False``).
 """
 
-import math
-import numbers
 from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_array, check_raster
-from .exceptions import DataError, ParameterError, RasterError
+from ._validation import (
+    Checked,
+    Number,
+    PathLike,
+    check_activations,
+    check_raster,
+    constrained,
+)
+from .exceptions import DataError, RasterError
 from .storage import read_npz, write_npz
 
 __all__ = ["binarize", "save_rasters", "load_rasters"]
 
 
+@constrained({"activations": Checked(check_activations), "threshold": Number()})
 def binarize(activations, threshold=0.0):
     """Threshold activations into a raster of spikes.
 
@@ -54,27 +60,11 @@ def binarize(activations, threshold=0.0):
     array([[False,  True,  True],
            [ True, False, False]])
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold):
-        raise ParameterError(f"`threshold` must be a finite number; got {threshold!r}.", "threshold")
-    values = as_array(activations, "activations")
-    if values.ndim != 2:
-        raise RasterError(
-            f"`activations` must be 2-D with shape (n_samples, n_nodes); got shape "
-            f"{values.shape}. Flatten convolutional outputs, e.g. "
-            "activations.reshape(len(activations), -1)."
-        )
-    if values.size == 0:
-        raise RasterError(f"`activations` is empty (shape {values.shape}).")
-    if not np.issubdtype(values.dtype, np.number) and values.dtype != bool:
-        raise RasterError(f"`activations` must be numeric; got dtype {values.dtype}.")
-    if np.issubdtype(values.dtype, np.inexact) and np.isnan(values).any():
-        raise RasterError(
-            f"`activations` contains {int(np.isnan(values).sum())} NaN values; the "
-            "network diverged or the input holds NaN. Fix the model or its input."
-        )
+    values = np.asarray(activations)  # checked by the declaration above (check_activations)
     return np.ascontiguousarray((values > threshold).T)
 
 
+@constrained({"path": PathLike()})
 def save_rasters(path, **rasters):
     """Write named rasters to a bit-packed ``.npz`` file, atomically.
 
@@ -127,6 +117,7 @@ def _stored_shape(path, name, shape, bits):
     return n_nodes, n_samples
 
 
+@constrained({"path": PathLike()})
 def load_rasters(path):
     """Read rasters written by :func:`save_rasters`.
 

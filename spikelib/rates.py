@@ -12,11 +12,13 @@ variance_ratio
 
 import numpy as np
 
-from ._validation import check_raster, check_window
+from ._validation import Array, Integer, Raster, check_raster, check_window, constrained
+from .exceptions import ParameterError
 
 __all__ = ["firing_rate", "window_counts", "variance_ratio"]
 
 
+@constrained({"spikes": Raster()})
 def firing_rate(spikes):
     r"""Firing rate of each node, in spikes per sample.
 
@@ -49,6 +51,7 @@ def firing_rate(spikes):
     return np.count_nonzero(spikes, axis=1) / spikes.shape[1]
 
 
+@constrained({"spikes": Raster(), "window": Integer(1)})
 def window_counts(spikes, window=100):
     """Spike counts in consecutive, non-overlapping windows of ``window`` samples.
 
@@ -86,6 +89,7 @@ def window_counts(spikes, window=100):
     return whole.sum(axis=2, dtype=np.int32)
 
 
+@constrained({"counts": Array(ndim=2), "reference": Array(ndim=1, allow_nan=True), "ddof": Integer(0, 1)})
 def variance_ratio(counts, reference, ddof=0):
     """Each row's variance of ``counts`` over ``reference``; ``nan`` where ``reference`` is 0.
 
@@ -103,13 +107,21 @@ def variance_ratio(counts, reference, ddof=0):
     ddof : int
         0 for the population variance (Elephant's Fano factor), 1 for the sample variance.
 
+    Raises
+    ------
+    ParameterError
+        If ``reference`` does not have one value per row of ``counts``.
+
     Examples
     --------
     >>> counts = np.array([[2, 4], [0, 0]])
     >>> variance_ratio(counts, counts.mean(axis=1))
     array([0.33333333,        nan])
     """
-    reference = np.asarray(reference, dtype=np.float64)
+    counts, reference = np.asarray(counts), np.asarray(reference, dtype=np.float64)
+    if len(reference) != len(counts):
+        raise ParameterError(f"`reference` has {len(reference)} values for {len(counts)} rows of `counts`; give one "
+                             "per row.", "reference")
     defined = reference > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(defined, counts.var(axis=1, ddof=ddof) / np.where(defined, reference, 1.0), np.nan)

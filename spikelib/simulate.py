@@ -29,7 +29,15 @@ requested rate; the binned Poisson raster is then itself a Bernoulli raster.
 import numpy as np
 import quantities as pq
 
-from ._validation import check_positive_int, check_size
+from ._validation import (
+    Array,
+    Integer,
+    Number,
+    Seed,
+    check_positive_int,
+    check_size,
+    constrained,
+)
 from .exceptions import ParameterError
 
 __all__ = ["poisson_raster", "bernoulli_raster", "population_rates", "population_raster",
@@ -50,6 +58,7 @@ def _check_rates(rates, allow_one):
     return array
 
 
+@constrained({"rates": Array(ndim=1, low=0, high=1, what="firing rates"), "n_samples": Integer(1), "seed": Seed()})
 def bernoulli_raster(rates, n_samples, seed=None):
     """Independent binary trains with the given per-sample firing probabilities.
 
@@ -86,6 +95,7 @@ def bernoulli_raster(rates, n_samples, seed=None):
     return rng.random((rates.size, n_samples)) < rates[:, np.newaxis]
 
 
+@constrained({"rates": Array(ndim=1, low=0), "n_samples": Integer(1), "seed": Seed()})
 def poisson_raster(rates, n_samples, seed=None):
     """Homogeneous Poisson processes, binned to one sample per bin.
 
@@ -145,6 +155,11 @@ def poisson_raster(rates, n_samples, seed=None):
     return spikes
 
 
+@constrained({"n_nodes": Integer(1),
+              "fraction": Number(0, 1),
+              "base_rates": Array(ndim=1, low=0, high=1, what="firing rates"),
+              "rare_max": Number(0, 1, open_low=True),
+              "seed": Seed()})
 def population_rates(n_nodes, fraction, base_rates, rare_max=0.05, seed=None):
     """Activation probabilities of a layer in which a fraction of the nodes memorize.
 
@@ -187,11 +202,16 @@ def population_rates(n_nodes, fraction, base_rates, rare_max=0.05, seed=None):
     if not 0 < float(rare_max) <= 1:
         raise ParameterError(f"`rare_max` must lie in (0, 1]; got {rare_max!r}.", "rare_max")
     base = _check_rates(base_rates, allow_one=True)
+    check_size(n_nodes, 8, f"{n_nodes:,} rates", "ask for fewer nodes.")
     rng = np.random.default_rng(seed)
     n_rare = int(round(fraction * n_nodes))
     return np.concatenate([rng.uniform(0, rare_max, n_rare), rng.choice(base, n_nodes - n_rare, replace=True)])
 
 
+@constrained({"rates": Array(ndim=1, low=0, high=1, what="firing rates"),
+              "n_samples": Integer(1),
+              "correlation": Number(0, 1, open_high=True),
+              "seed": Seed()})
 def population_raster(rates, n_samples, correlation=0.0, seed=None):
     r"""Binary trains of the given rates, correlated through one shared latent factor.
 
@@ -230,6 +250,8 @@ def population_raster(rates, n_samples, correlation=0.0, seed=None):
 
     rates = _check_rates(rates, allow_one=True)
     n_samples = check_positive_int(n_samples, "n_samples")
+    check_size((rates.size + 1) * n_samples, 16, f"A correlated raster of {rates.size:,} x {n_samples:,} samples",
+               "ask for fewer samples.")
     if not 0 <= float(correlation) < 1:
         raise ParameterError(f"`correlation` must lie in [0, 1); got {correlation!r}.", "correlation")
     rng = np.random.default_rng(seed)
@@ -239,6 +261,10 @@ def population_raster(rates, n_samples, correlation=0.0, seed=None):
     return (latent + noise) < thresholds
 
 
+@constrained({"observed_rates": Array(ndim=1, low=0, high=1, what="firing rates"),
+              "base_rates": Array(ndim=1, low=0, high=1, what="firing rates"),
+              "rare_max": Number(0, 1, open_low=True),
+              "grid": Integer(2, 100_000)})
 def fit_memorizing_fraction(observed_rates, base_rates, rare_max=0.05, grid=201):
     """The fraction of rare nodes whose population model fits an observed layer's rates best.
 

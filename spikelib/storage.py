@@ -22,15 +22,18 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from .exceptions import DataError
+from ._validation import Instance, PathLike, constrained
+from .exceptions import DataError, ParameterError
 
 __all__ = ["write_atomically", "write_json", "write_npz", "read_npz", "sha256"]
 
 
+@constrained({"path": PathLike(), "write": Instance(Callable, what='a function of a binary file handle')})
 def write_atomically(path, write):
     """Call ``write(handle)`` on a temporary binary file, then rename it to ``path``.
 
@@ -72,6 +75,7 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+@constrained({"path": PathLike(), "payload": Instance(dict, list, what='a JSON object or array')})
 def write_json(path, payload):
     """Write ``payload`` as indented JSON, atomically.
 
@@ -87,6 +91,7 @@ def write_json(path, payload):
     return write_atomically(path, lambda handle: handle.write(text.encode()))
 
 
+@constrained({"path": PathLike()})
 def write_npz(path, **arrays):
     """Write numeric arrays to a compressed ``.npz``, atomically and byte-reproducibly.
 
@@ -98,8 +103,8 @@ def write_npz(path, **arrays):
 
     Raises
     ------
-    ValueError
-        If an array has dtype object (it would need pickling to load).
+    ParameterError
+        If an array is not numeric or boolean (an object array would need pickling to load), naming it.
 
     Examples
     --------
@@ -110,6 +115,12 @@ def write_npz(path, **arrays):
     >>> sha256(a) == sha256(b)
     True
     """
+    for name, array in arrays.items():
+        kind = np.asarray(array).dtype.kind
+        if kind not in "biuf":
+            raise ParameterError(f"`{name}` must be an array of numbers or booleans to be stored; got dtype "
+                                 f"{np.asarray(array).dtype} ({type(array).__name__}).", name)
+
     def write(handle):
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, array in arrays.items():
@@ -122,6 +133,7 @@ def write_npz(path, **arrays):
     return write_atomically(path, write)
 
 
+@constrained({"path": PathLike()})
 def read_npz(path):
     """All arrays of an ``.npz`` file, loaded without unpickling.
 
@@ -141,10 +153,20 @@ def read_npz(path):
         raise DataError(f"{path} is not a readable .npz archive ({type(error).__name__}: {error}).") from error
 
 
+@constrained({"path": PathLike()})
 def sha256(path):
-    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    """SHA-256 hex digest of a file, read in 1 MiB blocks.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read (missing, a folder, no permission), naming it.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:
+        raise DataError(f"Cannot read {path} to checksum it ({error.strerror or error}).") from None
     return digest.hexdigest()

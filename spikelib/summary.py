@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._validation import check_raster
+from ._validation import Integer, Raster, check_raster, constrained
 from .rates import firing_rate
 from .variability import fano_factor
 
@@ -64,6 +64,7 @@ def _cv(values):
     return float(values.std() / mean)
 
 
+@constrained({"spikes": Raster(), "window": Integer(1)})
 def summarize(spikes, window=100):
     """Summarize a raster by the paper's four network-level indicators.
 

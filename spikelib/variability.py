@@ -25,13 +25,22 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validation import check_probability, check_raster
+from ._validation import (
+    Array,
+    Integer,
+    Number,
+    Raster,
+    check_probability,
+    check_raster,
+    constrained,
+)
 from .exceptions import ParameterError
 from .rates import firing_rate, variance_ratio, window_counts
 
 __all__ = ["fano_factor", "fano_test", "fano_pvalue", "FanoTestResult", "bernoulli_fano"]
 
 
+@constrained({"spikes": Raster(), "window": Integer(1)})
 def fano_factor(spikes, window=100):
     r"""Fano factor of each node's spike counts in consecutive windows.
 
@@ -111,6 +120,7 @@ class FanoTestResult:
         return ~(self.below | self.above | self.silent | self.always_on)
 
 
+@constrained({"spikes": Raster(), "window": Integer(1), "alpha": Number(0, 1, open_low=True, open_high=True)})
 def fano_test(spikes, window=100, alpha=0.05):
     r"""Eden & Kramer (2010) test of the Poisson hypothesis :math:`F = 1` per node.
 
@@ -178,6 +188,7 @@ def fano_test(spikes, window=100, alpha=0.05):
     )
 
 
+@constrained({"statistic": Array(ndim=None, min_size=0, low=0, allow_nan=True), "n_windows": Integer(2)})
 def fano_pvalue(statistic, n_windows):
     r"""Two-sided p-value of the Eden & Kramer test for a sample Fano factor from ``n_windows`` windows.
 
@@ -217,6 +228,7 @@ def fano_pvalue(statistic, n_windows):
     return np.minimum(1.0, 2.0 * np.minimum(null.cdf(statistic), null.sf(statistic)))
 
 
+@constrained({"spikes": Raster()})
 def bernoulli_fano(spikes):
     r"""Fano factor expected of an independent binary train of the same rate.
 

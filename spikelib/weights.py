@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
+from ._validation import Array, constrained
 from .exceptions import ParameterError
 
 __all__ = ["weight_moments", "WeightMoments", "node_norms", "rank_correlation"]
@@ -54,6 +55,7 @@ class WeightMoments:
         return asdict(self)
 
 
+@constrained({"weights": Array(ndim=2)})
 def weight_moments(weights):
     """Mean, standard deviation, skewness and excess kurtosis of a weight matrix's entries.
 
@@ -85,6 +87,7 @@ def weight_moments(weights):
                          kurtosis=float(stats.kurtosis(values)), n_weights=int(values.size))
 
 
+@constrained({"incoming": Array(ndim=2), "outgoing": Array(ndim=2, optional=True)})
 def node_norms(incoming, outgoing=None):
     """Each node's L1 and L2 norms of its incoming and (optionally) outgoing weights.
 
@@ -122,6 +125,7 @@ def node_norms(incoming, outgoing=None):
     return norms
 
 
+@constrained({"values": Array(ndim=1, allow_nan=True), "other": Array(ndim=1, allow_nan=True)})
 def rank_correlation(values, other):
     """Spearman's rank correlation of two per-node quantities, over the nodes where both are finite.
 

@@ -32,7 +32,7 @@ def test_notebook_parameters_cell_is_the_declaration():
 def test_cli_options_are_the_declaration():
     parser = build_parser()
     cell = parser._subparsers._group_actions[0].choices["cell"]
-    options = {action.dest: action for action in cell._actions if action.dest != "help"}
+    options = {action.dest: action for action in cell._actions if action.dest not in ("help", "overwrite")}
     assert set(options) == {spec.name for spec in SPECS}
     for spec in SPECS:
         action = options[spec.name]
@@ -126,9 +126,10 @@ def test_parameters_added_later_keep_the_committed_identities():
     plain = CellConfig(dataset="fashion_mnist", width=512)
     assert not set(ADDED_LATER) & set(plain.identity())
     varied = CellConfig(dataset="fashion_mnist", width=512, depth=2, dropout=0.1, weight_decay=1e-4,
-                        train_samples=1000, train_recording="fit")
+                        train_samples=1000, train_recording="fit", xla=False)
     assert {k: varied.identity()[k] for k in ADDED_LATER} == {"depth": 2, "dropout": 0.1, "weight_decay": 1e-4,
-                                                               "train_samples": 1000, "train_recording": "fit"}
+                                                               "train_samples": 1000, "train_recording": "fit",
+                                                               "xla": False}
     assert cell_id(varied) != cell_id(plain) and cell_id(varied).endswith("-recfit-seed0")
     # Recording only the fitted samples is the analysis's business: the training is the same.
     assert "train_recording" not in varied.training_identity() and varied.training_identity()["depth"] == 2

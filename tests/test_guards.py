@@ -20,7 +20,7 @@ def test_masked_rasters_are_refused_not_silently_unmasked():
 
 @pytest.mark.parametrize("pvalues", [[-0.1, 0.2], [0.5, 1.5]])
 def test_bonferroni_refuses_p_values_outside_zero_one(pvalues):
-    with pytest.raises(sl.ParameterError, match="`pvalues` must be probabilities"):
+    with pytest.raises(sl.ParameterError, match="`pvalues` must hold probabilities"):
         bonferroni(pvalues)
     assert np.isnan(bonferroni([np.nan, 0.1])[0])
 

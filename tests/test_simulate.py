@@ -70,7 +70,7 @@ def test_population_rates_and_the_fit_recover_the_fraction():
 @pytest.mark.parametrize("call, message", [
     (lambda: __import__("spikelib.simulate").simulate.population_rates(10, 1.5, [0.5]), "`fraction`"),
     (lambda: __import__("spikelib.simulate").simulate.population_raster([0.5], 10, correlation=1.0), "`correlation`"),
-    (lambda: __import__("spikelib.simulate").simulate.population_rates(10, 0.5, [1.5]), "`rates`"),
+    (lambda: __import__("spikelib.simulate").simulate.population_rates(10, 0.5, [1.5]), "`base_rates`"),
 ])
 def test_population_bad_input(call, message):
     with pytest.raises(sl.ParameterError, match=message):

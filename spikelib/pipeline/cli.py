@@ -60,6 +60,8 @@ def _cell_parser(sub):
         metavar = None if listed else ("WORD|ACCURACY" if spec.kind == "until" else spec.kind.upper())
         cell.add_argument(spec.cli, dest=spec.name, default=default, type=converter, choices=listed,
                           metavar=metavar, help=f"{spec.help} (default: {shown})")
+    cell.add_argument("--overwrite", action="store_true",
+                      help="replace a finished cell of other parameters in --out (only once this one has finished)")
     cell.set_defaults(handler=run_cell_command)
 
 
@@ -69,18 +71,45 @@ def cell_config(args):
     Raises
     ------
     ParameterError
-        If a value is invalid, or a data set or base model file given by path is not there; the message
+        If a value is invalid, a data set, base model or data folder given by path is not there, or the
+        output folder holds a finished cell of other parameters (unless ``--overwrite``); the message
         names the parameter.
     """
-    from ..experiment.config import parameter_specs
     from .profiles import build_cell
 
     config = build_cell({spec.name: getattr(args, spec.name) for spec in parameter_specs()})
     for name in ("dataset", "base_model"):
         value = getattr(config, name)
         if value is not None and (name == "base_model" or str(value).endswith(".npz")) and not Path(value).is_file():
-            raise ParameterError(f"`{name}`: no file at {value}; check the path (--{name.replace('_', '-')}).", name)
+            raise ParameterError(f"`{name}`: no file at {value}; check the path.", name)
+    if config.data_dir is not None and not Path(config.data_dir).is_dir():
+        raise ParameterError(f"`data_dir`: no folder at {config.data_dir}; give the folder that holds the data "
+                             "files, or leave the option out.", "data_dir")
+    if not getattr(args, "overwrite", False):
+        _refuse_another_cell(config)
     return config
+
+
+def _refuse_another_cell(config):
+    """A finished cell of other parameters in the output folder is refused before anything is written."""
+    from ..experiment.cellfiles import METRICS, cell_status, read_json
+    from ..experiment.config import cell_id
+
+    folder = paths.ROOT / config.output_dir
+    if not (folder / METRICS).is_file() or cell_status(folder, config.identity()):
+        return
+    try:
+        held = read_json(folder / METRICS)
+    except SpikelibError:
+        return  # not a finished cell: nothing to keep
+    recorded = held.get("parameters", {}) if isinstance(held.get("parameters"), dict) else {}
+    wanted = config.identity()
+    differ = [f"{name}: {recorded.get(name)!r} there, {value!r} here" for name, value in wanted.items()
+              if recorded.get(name) != value]
+    raise ParameterError(
+        f"`output_dir` {config.output_dir} holds the finished cell {held.get('cell_id', '?')} of other parameters "
+        f"({'; '.join(differ[:4]) or 'another version'}); a run here would replace it. Give another --out, or "
+        f"--overwrite to replace it once this cell ({cell_id(config)}) has finished.", "output_dir")
 
 
 def _stream_papermill_log():
@@ -107,8 +136,9 @@ def run_cell_command(args):
     except Exception as error:  # papermill's PapermillExecutionError carries the cell's traceback
         name = getattr(error, "ename", type(error).__name__)
         value = getattr(error, "evalue", str(error))
-        print(f"spikelib cell: FAILED ({name}: {value})", file=sys.stderr)
-        print(f"  executed notebook with the error: {output_dir / NOTEBOOK}", file=sys.stderr)
+        failed = (output_dir / NOTEBOOK).with_suffix(".failed.ipynb")
+        print(f"spikelib cell: FAILED ({name}: {str(value).strip().splitlines()[-1] if str(value).strip() else ''}); "
+              f"the executed notebook with the error: {failed} (a finished cell there is untouched)", file=sys.stderr)
         return 1
     print(f"spikelib cell: done in {time.perf_counter() - started:.0f} s; {output_dir / METRICS} and {notebook}")
     return 0
@@ -155,21 +185,53 @@ def run_profile_command(args):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     _cell_parser(sub)
     _run_parser(sub)
     return parser
 
 
+#: Exit statuses: bad input (as argparse's own), a run that failed, interrupted (128 + SIGINT).
+USAGE, FAILED, INTERRUPTED = 2, 1, 130
+
+
+def _option(parameter):
+    """The command-line option of a declared parameter (``output_dir`` -> ``--out``), or ``None``."""
+    from .runner import RunOptions
+
+    for spec in [*parameter_specs(), *parameter_specs(RunOptions)]:
+        if spec.name == parameter:
+            return spec.cli
+    return None
+
+
 def main(argv=None):
-    """Entry point of the ``spikelib`` command; returns the exit status (2 for bad input)."""
+    """Entry point of the ``spikelib`` command; returns the exit status.
+
+    An error is one line that names the option it concerns; ``--debug`` shows its traceback. Exit
+    status 2 for bad input, 1 for a run that failed, 130 when interrupted (the run resumes when the
+    same command is given again).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"\nspikelib {args.command}: interrupted; rerun the same command to resume.", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
+        sys.stderr.close()
+        return 0
     except SpikelibError as error:
-        print(f"spikelib {args.command}: {error}", file=sys.stderr)
-        return 2
+        if args.debug:
+            raise
+        option = _option(getattr(error, "parameter", None))
+        where = f" [{option}]" if option else ""
+        print(f"spikelib {args.command}{where}: {' '.join(str(error).split())}", file=sys.stderr)
+        return USAGE
 
 
 if __name__ == "__main__":

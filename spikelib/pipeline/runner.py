@@ -33,9 +33,14 @@ from pathlib import Path
 
 from .. import paths
 from .._optional import soft_import
-from ..experiment.cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
 from ..exceptions import ParameterError
-from ..experiment.config import ANALYSIS_VERSION, TRAINING_VERSION, check_declared, declared
+from ..experiment.cellfiles import LOG, MODEL, NOTEBOOK, cell_status, read_progress
+from ..experiment.config import (
+    ANALYSIS_VERSION,
+    TRAINING_VERSION,
+    check_declared,
+    declared,
+)
 from ..experiment.provenance import machine, package_versions
 from ..storage import sha256, write_json
 from .profiles import load_profile

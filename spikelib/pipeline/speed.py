@@ -22,13 +22,13 @@ import tracemalloc
 import numpy as np
 import quantities as pq
 
-from . import elephant_route
 from ..assumptions import ljung_box
 from ..intervals import isi_cv
 from ..neo_io import to_spiketrains
 from ..rates import firing_rate
 from ..summary import summarize
 from ..variability import fano_factor, fano_test
+from . import elephant_route
 
 WINDOW = 100
 

@@ -47,7 +47,12 @@ from scipy import stats
 
 from ..experiment.measures import FAMILY_LABELS, MEASURES, PAPER_INDICATORS, measure
 from .networks import CLEAN, MEMORIZING_NOISE
-from .resampling import bootstrap_counts, group_auroc, kendall_tau_b, percentile_interval
+from .resampling import (
+    bootstrap_counts,
+    group_auroc,
+    kendall_tau_b,
+    percentile_interval,
+)
 
 __all__ = ["benchmark_scores", "benchmark_headline", "weightwatcher_coverage", "few_sample_scores",
            "benchmark_overview", "benchmark_view", "benchmark_numbers", "few_sample_views", "beats_controls",

@@ -37,9 +37,9 @@ import pandas as pd
 
 from .. import paths
 from ..experiment.cellfiles import read_metrics, read_nodes
-from .resampling import auroc
 from . import claims, population, results
 from .labels import MODEL_NAMES, label
+from .resampling import auroc
 from .results import finished_cells
 
 __all__ = ["page", "FollowupPage", "per_node", "group", "condition_means", "network_nodes", "weights_table", "penalty_table",

@@ -139,7 +139,13 @@ def book_pages():
 
 
 def toc():
-    """The table of contents (``_toc.yml``) as a dict: parts, chapters, and the analysis pages under each."""
+    """The table of contents (``_toc.yml``) as a dict: parts, chapters, and the analysis pages under each.
+
+    Raises
+    ------
+    ValueError
+        If a page sits under a chapter that no part lists.
+    """
     sections = {}
     for profile, name, path in page_paths():
         chapter = ANALYSES[name].chapter.format(profile=profile)

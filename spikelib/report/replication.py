@@ -74,9 +74,8 @@ def training_numbers(cells, record):
 def ks_marks(cells, paper):
     """Our KS-test marks per network (with Bonferroni's threshold, and with the paper's) beside the paper's own
     (``paper``), and every test: ``(marks, tests)``."""
-    from .tables import ks_marks as marks_of
-
     from .tables import PAPER_THRESHOLD
+    from .tables import ks_marks as marks_of
 
     marks, tests = marks_of(cells)
     theirs = paper["ks"][["model", "width", "dataset", "symbols"]].rename(columns={"symbols": "paper"})

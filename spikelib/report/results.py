@@ -31,8 +31,15 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..experiment.cellfiles import METRICS, cell_status, read_curve, read_json, read_metrics, read_training
 from ..exceptions import DataError
+from ..experiment.cellfiles import (
+    METRICS,
+    cell_status,
+    read_curve,
+    read_json,
+    read_metrics,
+    read_training,
+)
 from ..experiment.config import CONDITIONS
 from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES, network_name
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..experiment.cellfiles import read_nodes
 from ..compare import bonferroni, ks_compare
+from ..experiment.cellfiles import read_nodes
 from ..experiment.config import MEMORIZING
 
 __all__ = ["paper_tables", "table1", "table2", "table5", "ks_marks", "assumption_table", "paper_layout",

@@ -45,8 +45,20 @@ from .benchmark import beats_controls
 from .labels import FACTOR_LABELS, MEASURE_LABELS, network_name
 from .networks import network_table, reached_criterion
 from .render import and_list, signed
-from .resampling import bootstrap_counts, kendall_tau_b, percentile_interval, subset_counts
-from .scores import PgdlScorer, granulated_tau, leave_one_group_out, partial_rank_correlation, seed_noise, sign_errors
+from .resampling import (
+    bootstrap_counts,
+    kendall_tau_b,
+    percentile_interval,
+    subset_counts,
+)
+from .scores import (
+    PgdlScorer,
+    granulated_tau,
+    leave_one_group_out,
+    partial_rank_correlation,
+    seed_noise,
+    sign_errors,
+)
 
 __all__ = ["zoo_networks", "zoo_scores", "zoo_headline", "zoo_description", "zoo_view", "short_view", "figure_measures", "budget_table",
            "budget_view",
