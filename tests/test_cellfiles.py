@@ -20,9 +20,11 @@ def finished(tmp_path):
     write_npz(tmp_path / NODES, train_firing_rate=spikes.mean(axis=1), test_firing_rate=spikes.mean(axis=1),
               test_excerpt=np.packbits(spikes, axis=1), test_excerpt_shape=np.array(spikes.shape))
     metrics = {"cell_id": tmp_path.name, "complete": True,
-               "parameters": {"width": 4, "window": 100, "model": "mlp", "condition": "generalizing"},
-               "dataset": {"name": "digits"}, "epochs": {"true labels": 1}, "train_accuracy": 0.9,
-               "test_accuracy": 0.8, "splits": {"train": dict(SPLIT), "test": dict(SPLIT)},
+               "parameters": {"width": 4, "window": 100, "model": "mlp", "condition": "generalizing", "seed": 0},
+               "dataset": {"name": "digits"}, "epochs": {"true labels": 1}, "stop_reasons": {"true labels": "epochs"},
+               "labels": {"noise": 0.0}, "train_accuracy": 0.9, "train_accuracy_evaluated": 0.92,
+               "validation_accuracy": 0.85, "test_accuracy": 0.8, "generalization_gap": 0.12, "wall_time_s": 3.0,
+               "splits": {"train": dict(SPLIT), "test": dict(SPLIT)},
                "files": {name: sha256(tmp_path / name) for name in (SPIKES, NODES)}}
     write_json(tmp_path / "metrics.json", metrics)
     return tmp_path, metrics
@@ -38,10 +40,15 @@ def test_a_finished_cell(finished):
 @pytest.mark.parametrize("change, reason", [
     (lambda m: m.update(complete="false"), "does not say complete: true"),
     (lambda m: m.update(complete=1), "does not say complete: true"),
-    (lambda m: m.pop("splits"), "lacks the train and test splits"),
-    (lambda m: m["splits"]["test"].pop("mf"), "lacks ['mf']"),
-    (lambda m: m.pop("files"), "does not record the SHA-256"),
-    (lambda m: m.update(parameters=None), "no parameters record"),
+    (lambda m: m.pop("splits"), "lacks splits.train"),
+    (lambda m: m["splits"]["test"].pop("mf"), "lacks splits.test.mf"),
+    (lambda m: m["splits"]["test"].update(mfr=7.0), "splits.test.mfr lies outside [0.0, 1.0]"),
+    (lambda m: m.update(test_accuracy=-0.1), "test_accuracy lies outside [0.0, 1.0]"),
+    (lambda m: m.pop("wall_time_s"), "lacks wall_time_s"),
+    (lambda m: m.pop("labels"), "lacks labels"),
+    (lambda m: m.pop("files"), "lacks files"),
+    (lambda m: m["files"].pop(NODES), "does not record the SHA-256"),
+    (lambda m: m.update(parameters=None), "parameters is not a record"),
 ])
 def test_incomplete_metrics_are_not_finished(finished, change, reason):
     folder, metrics = finished

@@ -69,7 +69,7 @@ import numpy as np
 
 from .. import paths
 from .._optional import soft_import
-from ..exceptions import ParameterError
+from ..exceptions import DataError, ParameterError
 from ..raster import save_rasters
 from ..storage import sha256, write_npz
 from ..summary import summarize
@@ -89,7 +89,7 @@ from .data import load_dataset, training_subset
 from .diagnostics import network_diagnostics
 from .plan import CellPlan, check_against_data, plan_cell
 from .provenance import machine, package_versions
-from .schema import ACCURACY_FIELDS, LOSS_FIELDS, SCHEMA_VERSION, gaps
+from .schema import ACCURACY_FIELDS, LOSS_FIELDS, SCHEMA_VERSION, gaps, problem
 from .trainstage import initial_weights, training_stage
 
 __all__ = ["CellResult", "CellPlan", "plan_cell", "run_cell", "seed_everything", "EXCERPT_SAMPLES"]
@@ -214,6 +214,14 @@ def _metrics(plan, training, statistics, started):
     }
 
 
+def _check_written(metrics):
+    """The metrics a run is about to commit keep the schema every reader applies (else nothing is committed)."""
+    wrong = problem(metrics)
+    if wrong:
+        raise DataError(f"The cell computed metrics its readers would refuse ({wrong}); nothing was written. "
+                        "Run it again with --debug and report the traceback.")
+
+
 def _placed(config):
     """The cell with its output folder; only a :class:`CellConfig` (which has checked its parameters) runs."""
     if not isinstance(config, CellConfig):
@@ -265,6 +273,7 @@ def run_cell(config, progress=print):
             network, training = training_stage(plan, progress)
             spikes, statistics = _analysis(plan, network, progress)
             metrics = _metrics(plan, training, statistics, started)
+            _check_written(metrics)
             plan.folder.commit(metrics)
         finally:
             (output_dir / PROGRESS).unlink(missing_ok=True)  # finished or failed, it is no longer training

@@ -47,6 +47,7 @@ import numpy as np
 
 from ..exceptions import DataError
 from ..storage import read_npz, sha256
+from .schema import problem
 
 __all__ = ["METRICS", "NODES", "SPIKES", "MODEL", "CURVE", "TRAINING", "CHECKPOINT", "PROGRESS", "STAGING", "LOCK", "NOTEBOOK",
            "LOG", "LARGE_FILES", "CellStatus", "cell_status", "read_json", "read_metrics", "read_nodes",
@@ -162,32 +163,12 @@ def _is_number(value):
 
 
 def _metrics_problem(metrics):
-    """What makes recorded metrics unusable, or None."""
-    if metrics.get("complete") is not True:
-        return f"its {METRICS} does not say complete: true (got {metrics.get('complete')!r})"
-    parameters = metrics.get("parameters")
-    if not isinstance(parameters, dict):
-        return f"its {METRICS} has no parameters record"
-    if not isinstance(parameters.get("condition"), str) or not isinstance(parameters.get("model"), str):
-        return f"its {METRICS} records no condition or model"
-    for key, kind in (("cell_id", str), ("dataset", dict), ("epochs", dict)):
-        if not isinstance(metrics.get(key), kind):
-            return f"its {METRICS} lacks {key!r} (a {kind.__name__})"
-    for key in ("train_accuracy", "test_accuracy"):
-        if not _is_number(metrics.get(key)):
-            return f"its {METRICS} records {key} as {metrics.get(key)!r}, not a number"
-    splits = metrics.get("splits")
-    if not isinstance(splits, dict) or set(splits) != {"train", "test"}:
-        return f"its {METRICS} lacks the train and test splits"
-    for split, values in splits.items():
-        missing = [key for key in SPLIT_KEYS if not isinstance(values, dict) or key not in values]
-        if missing:
-            return f"split {split!r} of its {METRICS} lacks {missing}"
-        bad = [key for key in SPLIT_KEYS if not _is_number(values[key])]
-        if bad:
-            return f"split {split!r} of its {METRICS} records {bad[0]} as {values[bad[0]]!r}, not a number"
-    files = metrics.get("files")
-    if not isinstance(files, dict) or NODES not in files or not all(_is_digest(v) for v in files.values()):
+    """What makes recorded metrics unusable (the schema's rule, and the files' checksums), or None."""
+    wrong = problem(metrics)
+    if wrong:
+        return f"its {METRICS} {wrong}"
+    files = metrics["files"]
+    if NODES not in files or not all(_is_digest(v) for v in files.values()):
         return f"its {METRICS} does not record the SHA-256 of its files"
     return None
 

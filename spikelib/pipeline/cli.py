@@ -123,7 +123,7 @@ def _stream_papermill_log():
 
 def run_cell_command(args):
     from ..experiment.cellfiles import METRICS, NOTEBOOK
-    from .notebook import execute_cell
+    from .notebook import execute_cell, failed_copy
 
     config = cell_config(args)
     output_dir = paths.ROOT / config.output_dir
@@ -136,7 +136,7 @@ def run_cell_command(args):
     except Exception as error:  # papermill's PapermillExecutionError carries the cell's traceback
         name = getattr(error, "ename", type(error).__name__)
         value = getattr(error, "evalue", str(error))
-        failed = (output_dir / NOTEBOOK).with_suffix(".failed.ipynb")
+        failed = failed_copy(output_dir / NOTEBOOK)
         print(f"spikelib cell: FAILED ({name}: {str(value).strip().splitlines()[-1] if str(value).strip() else ''}); "
               f"the executed notebook with the error: {failed} (a finished cell there is untouched)", file=sys.stderr)
         return 1

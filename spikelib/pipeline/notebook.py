@@ -21,7 +21,7 @@ from .. import paths
 from .._optional import soft_import
 from ..experiment.cellfiles import NOTEBOOK
 
-__all__ = ["execute_notebook", "execute_cell", "EXPERIMENT_NOTEBOOK"]
+__all__ = ["execute_notebook", "execute_cell", "failed_copy", "EXPERIMENT_NOTEBOOK"]
 
 EXPERIMENT_NOTEBOOK = paths.NOTEBOOKS / "experiment.py"
 #: Cell tags that keep a cell out of the rendered book (myst-nb's tag).
@@ -33,8 +33,9 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
 
     The executed notebook is written next to ``output`` first and renamed into
     place, so a crash never leaves a half-written file under the final name.
-    On failure the partial notebook (with the error) is still stored at
-    ``output`` before the exception propagates.
+    On failure the partial notebook (with the error) is stored beside it as
+    ``<name>.failed.ipynb`` (:func:`failed_copy`) before the exception
+    propagates, so a failed run never replaces a good notebook.
 
     Parameters
     ----------
@@ -97,13 +98,20 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
             log_output=log_output,
         )
     except BaseException:
-        if Path(partial).exists():
+        if Path(partial).exists():  # keep the failed notebook beside (it shows the error), never over a good one
             _finish(partial, source, output)
-            os.replace(partial, output)  # keep the failed notebook: it shows the error
+            os.replace(partial, failed_copy(output))
         raise
     _finish(partial, source, output)
     os.replace(partial, output)
+    failed_copy(output).unlink(missing_ok=True)
     return output
+
+
+def failed_copy(output):
+    """Where a failed execution of ``output`` is kept: ``<name>.failed.ipynb`` beside it."""
+    output = Path(output)
+    return output.with_name(output.stem + ".failed.ipynb")
 
 
 def _finish(notebook_path, source, output):

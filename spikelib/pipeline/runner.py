@@ -49,6 +49,8 @@ __all__ = ["run_profile", "pending_cells", "RunSummary", "RunOptions", "execute_
 
 #: The versions of training and analysis a finished cell must have been made with.
 PROTOCOL = {"training": TRAINING_VERSION, "analysis": ANALYSIS_VERSION}
+#: The log of a run that failed (the finished cell's own log is left as it was).
+FAILED_LOG = "cell.failed.log"
 #: Seconds between looks at the running cells' progress.
 _POLL_SECONDS = 5
 
@@ -123,7 +125,7 @@ def execute_cell_logged(config, *upstream):
     ``skipped``), ``error``, ``wall_time_s``, ``notebook``, ``log``.
     """
     from ..experiment.config import cell_id
-    from .notebook import execute_cell
+    from .notebook import execute_cell, failed_copy
 
     output_dir = paths.ROOT / config.output_dir  # relative to the repository, or absolute
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +136,9 @@ def execute_cell_logged(config, *upstream):
     if failed_upstream:
         result.update(status="skipped", error=f"its generalizing cell {failed_upstream[0]} did not finish")
         return result
-    handler = logging.FileHandler(output_dir / LOG, mode="w")
+    # The log is written beside the finished cell's and takes its place only when this run succeeds.
+    running = output_dir / f".{LOG}.running"
+    handler = logging.FileHandler(running, mode="w")
     handler.setFormatter(_RepositoryRelativeFormatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("papermill")
     logger.addHandler(handler)
@@ -142,13 +146,15 @@ def execute_cell_logged(config, *upstream):
     started = time.perf_counter()
     try:
         execute_cell(config, log_output=True)
-    except Exception as error:  # the executed notebook keeps the traceback
+    except Exception as error:  # the failed notebook beside the cell keeps the traceback
         name = getattr(error, "ename", type(error).__name__)
         value = getattr(error, "evalue", str(error))
-        result.update(status="failed", error=f"{name}: {value}"[:500])
+        result.update(status="failed", error=f"{name}: {value}"[:500], notebook=str(failed_copy(output_dir / NOTEBOOK)),
+                      log=str(output_dir / FAILED_LOG))
     finally:
         logger.removeHandler(handler)
         handler.close()
+        os.replace(running, output_dir / (LOG if result["status"] == "ok" else FAILED_LOG))
         result["wall_time_s"] = time.perf_counter() - started
     return result
 

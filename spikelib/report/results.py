@@ -69,16 +69,19 @@ def _cell_dirs(root):
     """The finished cells of a results folder, each checked by :func:`cell_status` (unfinished ones are left out).
 
     A folder whose ``metrics.json`` is there but unusable (corrupt, a number
-    that is not one, an unknown condition or model, a copied folder) is left
-    out with a warning naming it and why, never a traceback.
+    that is not one or out of its range, a key missing, an unknown condition
+    or model, a copied folder) is left out with a warning naming it and why,
+    never a traceback; a folder the run's manifest does not list (left over
+    from another version of the profile) is left out without one.
     """
     cells = paths.cells_dir(root)
     if not cells.is_dir():
         raise DataError(f"No results in {root}: run `spikelib run --profile {Path(root).name}` first.")
+    members = _manifest_cells(root)
     finished = []
     for path in sorted(cells.iterdir()):
-        if not (path / METRICS).is_file():
-            continue  # not started or still running: not finished, nothing wrong
+        if not (path / METRICS).is_file() or (members is not None and path.name not in members):
+            continue  # not started, still running, or not a cell of the profile's last run: nothing wrong
         status = cell_status(path)
         if status:
             metrics = read_metrics(path)
@@ -94,6 +97,19 @@ def _cell_dirs(root):
             status = status.reason
         warnings.warn(f"{path}: left out ({status}).", stacklevel=2)
     return finished
+
+
+def _manifest_cells(root):
+    """The cells of the profile's last run (its manifest), or ``None`` without a readable manifest.
+
+    A cell folder the manifest does not list is left over from another version of the profile; the
+    profile's results are the cells of its run.
+    """
+    try:
+        cells = read_json(paths.manifest_path(root)).get("cells")
+    except DataError:
+        return None
+    return set(cells) if isinstance(cells, dict) else None
 
 
 #: A cell's design: the paper's conditions as published, or one of the extensions.
