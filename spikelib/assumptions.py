@@ -272,6 +272,10 @@ def adf(spikes, max_lag=10):
     return AdfResult(statistic=statistic, pvalue=pvalue, constant=constant, max_lag=max_lag)
 
 
+#: Windows the change-point search needs: two segments of its minimum size (two windows each).
+MIN_WINDOWS = 4
+
+
 @constrained({"spikes": Raster(), "window": Integer(1), "penalty": Number(0, open_low=True, optional=True)})
 def change_points(spikes, window=100, penalty=None):
     r"""Change points of each node's firing, from its windowed spike counts.
@@ -309,7 +313,8 @@ def change_points(spikes, window=100, penalty=None):
     RasterError
         If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
     ParameterError
-        If ``window`` is bad (see :func:`spikelib.rates.window_counts`) or ``penalty`` is not positive.
+        If ``window`` is bad (see :func:`spikelib.rates.window_counts`) or leaves fewer than
+        :data:`MIN_WINDOWS` windows, or ``penalty`` is not a positive number.
 
     Examples
     --------
@@ -324,10 +329,10 @@ def change_points(spikes, window=100, penalty=None):
 
     counts = window_counts(spikes, window).astype(np.float64)
     n_windows = counts.shape[1]
-    if penalty is not None:
-        penalty = float(penalty)
-        if not penalty > 0:
-            raise ParameterError(f"`penalty` must be a positive number; got {penalty!r}.")
+    if n_windows < MIN_WINDOWS:
+        raise ParameterError(f"`window`={window} leaves {n_windows} windows of {np.shape(spikes)[1]} samples; the "
+                             f"change-point search needs at least {MIN_WINDOWS} (two segments of two windows). Give a "
+                             f"window of at most {np.shape(spikes)[1] // MIN_WINDOWS} samples.", "window")
     rate = counts.mean(axis=1) / window
     result = []
     for node, series in enumerate(counts):

@@ -95,7 +95,8 @@ def bernoulli_raster(rates, n_samples, seed=None):
     return rng.random((rates.size, n_samples)) < rates[:, np.newaxis]
 
 
-@constrained({"rates": Array(ndim=1, low=0), "n_samples": Integer(1), "seed": Seed()})
+@constrained({"rates": Array(ndim=1, low=0, high=1, what="firing rates"), "n_samples": Integer(1),
+              "seed": Integer(0, 2**32 - 1, optional=True)})
 def poisson_raster(rates, n_samples, seed=None):
     """Homogeneous Poisson processes, binned to one sample per bin.
 
@@ -135,6 +136,7 @@ def poisson_raster(rates, n_samples, seed=None):
 
     rates = _check_rates(rates, allow_one=False)
     n_samples = check_positive_int(n_samples, "n_samples")
+    check_size(rates.size * n_samples, 1, f"A raster of {rates.size:,} x {n_samples:,} samples", "ask for fewer.")
     intensities = -np.log1p(-rates)
     saved = np.random.get_state()
     try:

@@ -138,6 +138,9 @@ def _scale_images(images, where):
             f"{where}: images must have shape (n, height, width) or (n, height, width, "
             f"channels); got {images.shape}."
         )
+    if 0 in images.shape[1:]:
+        raise DataError(f"{where}: images of shape {images.shape[1:]} hold no pixels; every image dimension must be "
+                        "at least 1.")
     if np.issubdtype(images.dtype, np.integer):
         if images.min() < 0 or images.max() > 255:
             raise DataError(f"{where}: integer images must lie in 0..255; got {images.min()}..{images.max()}.")
@@ -344,6 +347,9 @@ def load_dataset(name, data_dir=None, checksums=None):
     ((1348, 8, 8, 1), (449, 8, 8, 1), 10)
     """
     checksums = known_checksums() if checksums is None else checksums
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise DataError(f"`data_dir` {data_dir} is not a folder; give the folder that holds the data files, or "
+                        "leave it out.")
     text = str(name)
     if text == "digits":
         return _digits()

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._optional import soft_import
 from .._validation import check_window
+from ..assumptions import MIN_WINDOWS as MIN_CHANGE_POINT_WINDOWS
 from ..exceptions import DataError, ParameterError
 from ..storage import sha256
 from . import streams
@@ -157,14 +159,42 @@ def _fingerprint(config, base_model=None):
             "base_model_sha256": base_sha256}
 
 
+
+
+def _parameter_count(config, data):
+    """Weights of the cell's network, from its shape (DenseNet's is fixed: about 7 million)."""
+    inputs = int(np.prod(data.input_shape))
+    if config.model == "densenet":
+        return 7_000_000 + config.width * (1024 + data.n_classes)
+    if config.model == "cnn":
+        height, width = data.input_shape[0] - 2, data.input_shape[1] - 2
+        inputs = 32 * max(height, 0) * max(width, 0)
+    hidden = inputs * config.width + (config.depth - 1) * config.width * config.width
+    return hidden + config.width * data.n_classes
+
+
+def _check_memory(config, data):
+    """Refuse a network whose weights, gradients and checkpoints would not fit in the memory available."""
+    psutil = soft_import("psutil", "checking a network's size against the memory")
+    needed = 4 * 4 * _parameter_count(config, data)  # float32 weights, gradients, the step's copies, a checkpoint
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise ParameterError(f"`width`={config.width} (depth {config.depth}) makes a {config.model} of "
+                             f"{_parameter_count(config, data):,} weights, about {needed / 2**30:.1f} GiB to train, "
+                             f"more than the {available / 2**30:.1f} GiB available; give a smaller width.", "width")
+
+
 def check_against_data(config, data):
     """Checks that need the data's size, made before any training.
 
     Raises
     ------
     ParameterError
-        A parameter the data cannot take, naming it (window, lags, validation split, target accuracy,
-        probe size, a CNN on images smaller than its kernel).
+        A parameter the data cannot take, naming it: a window too long for the recordings or for the
+        change-point search, too many Ljung-Box lags, a validation split that leaves a class untrained
+        or no validation sample, a batch larger than the training samples, a network too large for the
+        memory, a target at or below chance, a probe of fewer than two windows, a CNN on images smaller
+        than its kernel.
     DataError
         A data set of one class.
     """
@@ -188,13 +218,24 @@ def check_against_data(config, data):
             check_window(config.window, n)
         except ParameterError as error:
             raise ParameterError(f"The {split} split of {data.name!r} has {n} samples: {error}", "window") from None
+    if len(data.x_test) // config.window < MIN_CHANGE_POINT_WINDOWS:
+        raise ParameterError(f"`window`={config.window} leaves {len(data.x_test) // config.window} windows of the "
+                             f"test split of {data.name!r} ({len(data.x_test)} samples); its change-point search needs "
+                             f"{MIN_CHANGE_POINT_WINDOWS}. Give a window of at most "
+                             f"{len(data.x_test) // MIN_CHANGE_POINT_WINDOWS} samples.", "window")
     n_fit = fit_count(len(data.x_train), config.validation_split)
     n_validation = len(data.x_train) - n_fit
-    if n_validation < 1 or n_fit < 1:
+    fitted_classes = len(np.unique(data.y_train[:n_fit]))
+    if n_validation < 1 or fitted_classes < data.n_classes:
         raise ParameterError(
             f"`validation_split`={config.validation_split} of {len(data.x_train)} training samples leaves "
-            f"{n_validation} for validation and {len(data.x_train) - n_validation} for training; both "
-            "need at least one.", "validation_split")
+            f"{n_validation} for validation and {n_fit} to train on, holding {fitted_classes} of the "
+            f"{data.n_classes} classes; the network must train on every class and validate on at least one "
+            "sample. Give a smaller split (the paper: 0.1).", "validation_split")
+    if config.batch_size > n_fit:
+        raise ParameterError(f"`batch_size`={config.batch_size} is larger than the {n_fit} samples the network trains "
+                             f"on; give at most {n_fit} (the paper: 256).", "batch_size")
+    _check_memory(config, data)
     chance = 1.0 / data.n_classes
     for name in ("generalize_until", "memorize_until"):
         target = getattr(config, name)
