@@ -349,3 +349,64 @@ def test_an_interrupted_move_into_place_is_completed_by_the_next_run(tmp_path, m
     assert (tmp_path / "spikes.npz").read_text() == "new spikes.npz"
     assert json.loads((tmp_path / "metrics.json").read_text())["files"]["nodes.npz"] == "x"
     assert not (tmp_path / ".staging").exists()
+
+
+@pytest.mark.parametrize("values, parameter, words", [
+    ({"window": 150}, "window", "change-point search needs"),
+    ({"validation_split": 0.999}, "validation_split", "must train on every class"),
+    ({"batch_size": 10**12}, "batch_size", "larger than the"),
+    ({"width": 10**8}, "width", "GiB available"),
+])
+def test_what_would_fail_after_training_is_refused_before_it(values, parameter, words):
+    from spikelib.experiment.data import load_dataset
+    from spikelib.experiment.plan import check_against_data
+
+    with pytest.raises(sl.ParameterError, match=words) as info:
+        check_against_data(CellConfig(**{"window": 20, **values}), load_dataset("digits"))
+    assert info.value.parameter == parameter
+
+
+def test_a_data_folder_that_is_not_there_is_named(tmp_path):
+    from spikelib.experiment.data import load_dataset
+
+    with pytest.raises(sl.DataError, match="`data_dir`"):
+        load_dataset("fashion_mnist", data_dir=tmp_path / "nope")
+
+
+@pytest.mark.slow
+def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files(tmp_path):
+    """A finished cell in --out: a run of other parameters is refused before anything is written; one that
+    fails after it started (a layer that is not there) keeps its notebook beside; a run interrupted
+    part-way leaves the folder as it was. Every file of the finished cell keeps its SHA-256."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from spikelib.storage import sha256
+
+    out = tmp_path / "cell"
+    base = [sys.executable, "-m", "spikelib.pipeline.cli", "cell", "--width", "8", "--epochs", "2", "--window", "20",
+            "--trace-every", "0", "--out", str(out)]
+    assert subprocess.run(base, capture_output=True, text=True).returncode == 0
+
+    def hashes():
+        return {p.name: sha256(p) for p in out.iterdir() if p.is_file() and not p.name.startswith(".")
+                and ".failed." not in p.name}
+
+    before = hashes()
+    refused = subprocess.run([*base, "--window", "1000000", "--overwrite"], capture_output=True, text=True)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--window" in refused.stderr
+    other = subprocess.run([*base, "--epochs", "3"], capture_output=True, text=True)
+    assert other.returncode == 2 and "holds the finished cell" in other.stderr and "--overwrite" in other.stderr
+    failed = subprocess.run([*base, "--epochs", "3", "--layer", "nope", "--overwrite"], capture_output=True, text=True)
+    assert failed.returncode == 1 and (out / "experiment.failed.ipynb").is_file()
+    assert hashes() == before
+    running = subprocess.Popen([*base, "--epochs", "2000", "--overwrite"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(12)  # inside the training or the notebook's start
+    os.killpg(running.pid, signal.SIGINT)
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode in (1, 130), stderr[-500:]
+    assert hashes() == before

@@ -71,9 +71,12 @@ def cell_config(args):
     Raises
     ------
     ParameterError
-        If a value is invalid, a data set, base model or data folder given by path is not there, or the
-        output folder holds a finished cell of other parameters (unless ``--overwrite``); the message
-        names the parameter.
+        If a value is invalid, a data set, base model or data folder given by path is not there, the
+        output folder holds a finished cell of other parameters (unless ``--overwrite``), or the data
+        cannot take a parameter (:func:`spikelib.experiment.plan.check_against_data`); the message names
+        the parameter.
+    DataError
+        If the data set cannot be loaded.
     """
     from .profiles import build_cell
 
@@ -87,7 +90,17 @@ def cell_config(args):
                              "files, or leave the option out.", "data_dir")
     if not getattr(args, "overwrite", False):
         _refuse_another_cell(config)
+    _check_against_data(config)
     return config
+
+
+def _check_against_data(config):
+    """The checks the data's size allows (window, split, batch, memory), made here before papermill starts."""
+    from ..experiment.data import load_dataset, training_subset
+    from ..experiment.plan import check_against_data
+
+    check_against_data(config, training_subset(load_dataset(config.dataset, data_dir=config.data_dir),
+                                               config.train_samples))
 
 
 def _refuse_another_cell(config):
