@@ -132,13 +132,15 @@ def load_rasters(path):
     Raises
     ------
     DataError
-        If the file is missing, not an ``.npz`` archive, lacks a raster's
-        bits or shape, or its shape does not match its bits.
+        If the file is missing, not an ``.npz`` archive, holds no raster, lacks
+        a raster's bits or shape, or its shape does not match its bits.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"No raster file at {path}; run the experimental cell that writes it.")
     contents = read_npz(path)
+    if not contents:
+        raise DataError(f"{path} holds no raster; it is not a file save_rasters wrote.")
     names = sorted({key.rsplit("__", 1)[0] for key in contents})
     rasters = {}
     for name in names:

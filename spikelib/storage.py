@@ -49,8 +49,15 @@ def write_atomically(path, write):
     pathlib.Path
         ``path``, which now holds the complete content (or, if ``write``
         raised, is unchanged: the temporary file is removed).
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is a folder.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ParameterError(f"`path` {path} is a folder; give the path of a file to write.", "path")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -78,6 +78,7 @@ def cell_config(args):
     DataError
         If the data set cannot be loaded.
     """
+    from ..experiment.cellfolder import check_output_dir
     from .profiles import build_cell
 
     config = build_cell({spec.name: getattr(args, spec.name) for spec in parameter_specs()})
@@ -88,6 +89,7 @@ def cell_config(args):
     if config.data_dir is not None and not Path(config.data_dir).is_dir():
         raise ParameterError(f"`data_dir`: no folder at {config.data_dir}; give the folder that holds the data "
                              "files, or leave the option out.", "data_dir")
+    check_output_dir(paths.ROOT / config.output_dir)
     if not getattr(args, "overwrite", False):
         _refuse_another_cell(config)
     _check_against_data(config)

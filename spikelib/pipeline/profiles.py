@@ -157,6 +157,9 @@ def load_profile(name_or_path, results_root=None):
         spec = yaml.load(raw, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ProfileError(f"{path} is not valid YAML: {error}") from error
+    except RecursionError:
+        raise ProfileError(f"{path} is nested too deeply to be a profile (a profile is a few levels of keys and "
+                           "lists).") from None
     _check_keys(path, "", spec, TOP_KEYS)
     for key in ("name", "grid"):
         if key not in spec:
