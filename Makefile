@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast test-all bench book lock
+.PHONY: help venv test test-fast test-all bench book lock timings
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time the statistics (against Elephant), training throughput and the recorders' cost"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
+	@echo "make timings - time the install, make book and make test (wall and CPU seconds, per step and page)"
 
 venv: $(STAMP)
 
@@ -24,8 +25,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-# Two test processes (pytest-xdist); tests that share the stand-in results run in one of them.
-PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
+# Two test processes (pytest-xdist); tests that share the stand-in results run in one of them. The 15 slowest
+# tests are listed after each run.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 test: $(STAMP)
 	$(PYTEST) -m "not extended"
@@ -47,3 +49,7 @@ lock:
 # Runs the embedded profiles (quick, quick_zoo, quick_clean), executes every page, builds strictly.
 book: $(STAMP)
 	$(BIN)/python -m spikelib.report.book --strict
+
+# The README's numbers: install, make book and make test, wall and CPU seconds, per step and per page.
+timings:
+	$(PYTHON) spikelib/pipeline/timings.py

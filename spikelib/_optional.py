@@ -6,11 +6,18 @@ more; when one is missing, the error says which part needs it and how to
 install it, instead of a bare ``ImportError``.
 """
 
+import contextlib
 import importlib
+import os
+import sys
 
 from .exceptions import MissingDependencyError
 
-__all__ = ["soft_import"]
+__all__ = ["soft_import", "quiet_tensorflow"]
+
+#: TensorFlow's start-up notices (oneDNN, absl) are written by its C++ runtime before its own log level applies;
+#: they are not progress, and an executed page must not show them. Python exceptions still surface.
+_QUIET = ("tensorflow", "keras")
 
 # Import name -> (distribution name, the extra of spikelib that installs it; pyproject.toml defines
 # each, and a test keeps them in step). The core's own dependencies (pandas, ruptures, ...) are
@@ -57,6 +64,9 @@ def soft_import(name, purpose):
     'numpy'
     """
     try:
+        if name.split(".")[0] in _QUIET and name not in sys.modules:
+            with quiet_tensorflow():
+                return importlib.import_module(name)
         return importlib.import_module(name)
     except ImportError as error:
         top = name.split(".")[0]
@@ -66,3 +76,31 @@ def soft_import(name, purpose):
             f"Install it with `pip install {distribution}`, or install spikelib with its "
             f"`{extra}` extra (`pip install 'spikelib[{extra}]'`)."
         ) from error
+
+
+@contextlib.contextmanager
+def quiet_tensorflow():
+    """Import TensorFlow (or Keras) inside this block without its C++ start-up notices on the process's stderr.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless the user set a level) and points the file descriptor of stderr at
+    ``/dev/null`` while TensorFlow loads (its absl notices are written there before any level applies), then
+    restores it: later warnings and errors reach stderr as usual.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (an embedding host): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            importlib.import_module("tensorflow")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    yield

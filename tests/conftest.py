@@ -54,10 +54,10 @@ def tiny_color_npz(tmp_path_factory):
     return path
 
 
-#: The quick profile in small: the paper's grid at width 16, two conditions at width 32, an
-#: L2 pair, a label-noise sweep and a training curve (13 cells, about 3 minutes on 2 cores).
+#: The quick profile in small: the paper's grid at width 16, two conditions at width 32, an L2 pair, a
+#: label-noise sweep and a training curve (13 cells). No XLA: compiling costs more than these runs.
 STAND_IN = """name: quick
-defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200}
+defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200, xla: false}
 grid:
   - {datasets: [digits], models: [mlp], widths: [16], conditions: [random, generalizing, mem_retrain_last, mem_random_last], seeds: [0]}
   - {datasets: [digits], models: [mlp], widths: [32], conditions: [generalizing, mem_random_last], seeds: [0]}
@@ -69,42 +69,49 @@ curves:
 """
 
 
-#: The quick_zoo profile in small: a 2 x 2 x 2 factorial of tiny MLPs trained to the fitting
-#: criterion (or 20 epochs), and two networks memorizing 200 training digits.
+#: The quick_zoo profile in small: a 2 x 2 x 2 factorial of tiny MLPs trained to the fitting criterion
+#: (or 150 epochs).
 STAND_IN_ZOO = """name: quick_zoo
-defaults: {window: 20, trace_samples: 200, trace_every: 10}
+defaults: {window: 20, trace_samples: 200, trace_every: 10, xla: false}
 grid:
-  - {datasets: [digits], models: [mlp], widths: [8, 16], conditions: [generalizing], seeds: [0], generalize_until: fit, epochs: 20, vary: {depth: [1, 2], learning_rate: [0.05, 0.2]}}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], train_samples: 200, epochs: 30, generalize_until: epochs}
+  - {datasets: [digits], models: [mlp], widths: [8, 16], conditions: [generalizing], seeds: [0], generalize_until: fit, epochs: 150, vary: {depth: [1, 2], learning_rate: [0.05, 0.2]}}
 """
+
+#: The quick_clean profile in small: one MLP fitting two subset sizes, two seeds.
+STAND_IN_CLEAN = """name: quick_clean
+defaults: {window: 20, trace_samples: 200, trace_every: 10, xla: false, generalize_until: fit, epochs: 300}
+grid:
+  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], vary: {train_samples: [200, 600]}}
+"""
+
+#: Each embedded profile the book runs, in small.
+STAND_INS = {"quick": STAND_IN, "quick_zoo": STAND_IN_ZOO, "quick_clean": STAND_IN_CLEAN}
+
+
+def _run_stand_in(root, name):
+    from spikelib.pipeline.profiles import load_profile
+    from spikelib.pipeline.runner import run_profile
+
+    profile_file = root / f"{name}.yaml"
+    profile_file.write_text(STAND_INS[name])
+    summary = run_profile(load_profile(profile_file, results_root=root / name), workers=2, results_root=root / name,
+                          progress=False)
+    assert summary.ok, summary.failed
 
 
 @pytest.fixture(scope="session")
 def stand_in_results(tmp_path_factory):
-    """A results folder as `make book` sees it: the stand-in quick and quick_zoo profiles run by
-    the real runner (two workers), beside the committed fashion results (and the penalties,
-    noise, zoo and clean results where committed; without noise results, the quick ones stand
-    in for them)."""
+    """A results folder as `make book` sees it: the embedded profiles in small, run by the real runner (two
+    workers), beside the committed results of the other profiles (linked)."""
     from spikelib import paths
-    from spikelib.pipeline.profiles import load_profile
-    from spikelib.pipeline.runner import run_profile
+    from spikelib.report.pages import profile_names
 
     root = tmp_path_factory.mktemp("results")
     committed = paths.ROOT / "results"
     assert (committed / "fashion" / "manifest.json").is_file(), "the committed fashion results are missing"
-    for name in ("fashion", "penalties", "noise", "zoo", "clean", "recording"):
-        if (committed / name / "manifest.json").is_file():
+    for name in profile_names():
+        if name not in STAND_INS and (committed / name / "manifest.json").is_file():
             (root / name).symlink_to(committed / name)
-    profile_file = root / "quick.yaml"
-    profile_file.write_text(STAND_IN)
-    summary = run_profile(load_profile(profile_file, results_root=root / "quick"), workers=2,
-                          results_root=root / "quick", progress=False)
-    assert summary.ok, summary.failed
-    zoo_file = root / "quick_zoo.yaml"
-    zoo_file.write_text(STAND_IN_ZOO)
-    summary = run_profile(load_profile(zoo_file, results_root=root / "quick_zoo"), workers=2,
-                          results_root=root / "quick_zoo", progress=False)
-    assert summary.ok, summary.failed
-    if not (root / "noise").exists():
-        (root / "noise").symlink_to(root / "quick")
+    for name in STAND_INS:
+        _run_stand_in(root, name)
     return root

@@ -1,9 +1,8 @@
-"""The book end to end: runner -> cells -> analysis notebooks -> strict Jupyter Book build.
+"""The book's pages: every analysis notebook executes on small stand-ins of the embedded profiles, and a small
+book of them builds strictly, offline, with its API reference.
 
-A tiny grid stands in for the `quick` profile (``stand_in_results`` in
-conftest.py; its results go to a temporary SPIKELIB_RESULTS_DIR, where the
-committed `fashion` and `noise` results are linked in). The executed notebooks land in book/executed/ (build outputs, never committed;
-`make book` re-executes them before every build).
+The whole book (every page on the full results, rendered strictly, audited) is built by `make book` itself;
+these tests prove the same pieces on stand-ins (``stand_in_results`` in conftest.py) in a fraction of the time.
 """
 
 import json
@@ -12,13 +11,15 @@ import re
 import pytest
 
 import spikelib as sl_errors
-
 from spikelib import paths
-from spikelib.report import book
+from spikelib.report import book, pages
 
 import browser  # tests/browser.py: headless Chromium, where the machine has it
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]  # one stand-in run
+
+PAGES = pages.book_pages()
+
 
 def test_readme_quick_start_is_the_two_make_commands():
     readme = (paths.ROOT / "README.md").read_text()
@@ -26,7 +27,7 @@ def test_readme_quick_start_is_the_two_make_commands():
     blocks = re.findall(r"```\n(.*?)```", quick, flags=re.S)
     assert [line for block in blocks for line in block.splitlines()] == ["make book", "make test"]
     makefile = (paths.ROOT / "Makefile").read_text()
-    for target in ("book:", "test:", "bench:", "lock:"):
+    for target in ("book:", "test:", "bench:", "lock:", "timings:"):
         assert f"\n{target}" in makefile
     assert (paths.ROOT / ".ci" / "run").read_text().strip().endswith("make test")
 
@@ -39,43 +40,82 @@ def results(stand_in_results):
         yield stand_in_results
 
 
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Where the pages executed by these tests go (not book/executed/, which `make book` fills)."""
+    return tmp_path_factory.mktemp("executed")
+
+
 def test_missing_results_say_what_to_run(tmp_path, monkeypatch):
     monkeypatch.setenv("SPIKELIB_RESULTS_DIR", str(tmp_path))
-    with pytest.raises(sl_errors.DataError, match="spikelib run --profile fashion; spikelib run --profile quick; "
-                                                  "spikelib run --profile noise"):
+    with pytest.raises(sl_errors.DataError, match="spikelib run --profile fashion; spikelib run --profile penalties"):
         book.check_results()
 
 
-def test_book_builds_strict_and_offline(results, tmp_path):
-    book.install_mathjax()
-    book.execute_pages()
-    html = book.build_html(strict=True, output=tmp_path)
-    pages = {p.relative_to(html).as_posix(): p.read_text() for p in html.rglob("*.html")}
-    from spikelib.report.pages import page_paths
+def _execute(page, results, executed):
+    from spikelib.pipeline.notebook import execute_notebook
 
-    for page in ["book/method.html", "book/reproduce.html", "book/cite.html", "book/api.html",
-                 *(f"{path}.html" for _, _, path in page_paths())]:
-        assert page in pages, sorted(pages)
-    # Numbers in the prose come from glue, not from the page source.
-    reproduce = pages["book/reproduce.html"]
-    assert "pasted-text" in reproduce and "quick_n_cells" not in reproduce
-    assert re.search(r'<span class="pasted-text">13</span>', reproduce)  # the stand-in's 13 cells
-    assert re.search(r"commit [0-9a-f]{40}|commit unknown", pages["book/cite.html"])  # the version cited
-    results_page = pages["book/executed/quick/results.html"]
-    assert "Table 2" in results_page and "image/png" not in results_page and "<img" in results_page
-    for name, text in pages.items():
-        headers = re.findall(r"<th[^>]*>\s*([^<]*?)\s*</th>", text)
-        internal = [h for h in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
-        assert internal == [], f"{name} shows internal column names {internal[:5]}"
+    source, target, parameters, title = page
+    output = executed / target.relative_to(paths.BOOK_EXECUTED)
+    if not output.is_file():
+        extra = {"tables_dir": str(output.parent)} if "profile" in parameters else {}
+        execute_notebook(source, output, {**parameters, **extra}, title=title, cwd=paths.ROOT)
+    return output
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p[1].relative_to(paths.BOOK_EXECUTED)) for p in PAGES])
+def test_every_page_executes_on_the_stand_ins(page, results, executed):
+    notebook = json.loads(_execute(page, results, executed).read_text())
+    errors = [o for c in notebook["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    streams = " ".join("".join(o.get("text", "")) for c in notebook["cells"] for o in c.get("outputs", [])
+                       if o.get("output_type") == "stream")
+    assert "oneDNN" not in streams and "Traceback" not in streams  # no library log lines reach a page
+
+
+def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, tmp_path):
+    """A book of the landing page, the API reference and one page of each kind, executed on the stand-ins."""
+    import shutil
+
+    import yaml
+
+    kinds = {}
+    for page in PAGES:
+        kinds.setdefault(page[0].stem, page)  # the first page of each notebook
+    site = tmp_path / "site"
+    (site / "book" / "executed").mkdir(parents=True)
+    shutil.copy(paths.ROOT / "_config.yml", site / "_config.yml")
+    shutil.copytree(paths.BOOK_STATIC, site / "book" / "_static", ignore=shutil.ignore_patterns("mathjax"))
+    shutil.copy(paths.BOOK / "references.bib", site / "book" / "references.bib")
+    shutil.copy(paths.BOOK / "api.md", site / "book" / "api.md")
+    files = []
+    for name, page in kinds.items():
+        relative = page[1].relative_to(paths.BOOK_EXECUTED)
+        target = site / "book" / "executed" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_execute(page, results, executed), target)
+        files.append(f"book/executed/{relative.with_suffix('')}")
+    (site / "book" / "intro.md").write_text("# Pages\n\n```{tableofcontents}\n```\n")
+    toc = {"format": "jb-book", "root": "book/intro",
+           "parts": [{"caption": "Pages", "chapters": [{"file": f} for f in [*files, "book/api"]]}]}
+    (site / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    book.install_mathjax(site / "book" / "_static")
+    html = book.build_html(strict=True, output=tmp_path, source=site)
+    built = {p.relative_to(html).as_posix(): p.read_text() for p in html.rglob("*.html")}
+    for file in [*files, "book/api"]:
+        assert f"{file}.html" in built, sorted(built)
+    api = built["book/api.html"]
+    assert "firing_rate" in api and "window_counts" in api and "Examples" in api
+    for name, text in built.items():
         external = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text)
         assert external == [], f"{name} loads {external}"
         assert str(paths.ROOT) not in text, f"{name} shows a path of this machine"
     assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
     if browser.chromium():  # what a reader sees: no table cut off at 1300 px, no page wider than a phone
-        for page in ("book/intro.html", "book/executed/fashion/results.html", "book/executed/fashion/followup.html",
-                     "book/executed/fashion/hypotheses.html", "book/executed/noise/benchmark.html"):
-            assert browser.layout(html / page, 1300) == {"page": False, "tables": []}, page
-            assert not browser.layout(html / page, 390)["page"], page
+        for file in files:
+            page = html / f"{file}.html"
+            assert browser.layout(page, 1300)["tables"] == [], file
+            assert not browser.layout(page, 390)["page"], file
 
 
 def test_hypotheses_are_judged_from_the_results(results):
@@ -93,17 +133,19 @@ def test_hypotheses_are_judged_from_the_results(results):
     assert isinstance(review, pd.DataFrame)
 
 
-def test_failed_notebook_keeps_its_error(tmp_path):
+def test_failed_notebook_keeps_its_error_beside_the_good_one(tmp_path):
     source = tmp_path / "broken.py"
     source.write_text("# %% [markdown]\n# # Broken\n\n# %% tags=[\"parameters\"]\nx = 1\n\n# %%\nraise RuntimeError('boom')\n")
     from spikelib.pipeline.notebook import execute_notebook
 
     (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "broken.ipynb").write_text("a good notebook")
     (tmp_path / "out" / ".broken.k1ll3d.ipynb").write_text("{}")  # a run killed outright left it
     (tmp_path / "out" / ".other.k1ll3d.ipynb").write_text("{}")  # another notebook's: not ours to delete
     with pytest.raises(Exception, match="boom"):
         execute_notebook(source, tmp_path / "out" / "broken.ipynb", parameters={"x": 2})
-    text = (tmp_path / "out" / "broken.ipynb").read_text()
+    assert (tmp_path / "out" / "broken.ipynb").read_text() == "a good notebook"
+    text = (tmp_path / "out" / "broken.failed.ipynb").read_text()
     assert "boom" in text and '"x = 2' in text.replace("\\n", "")
     assert [path.name for path in (tmp_path / "out").glob(".*")] == [".other.k1ll3d.ipynb"]
     assert json.loads(text)["metadata"]["papermill"]["output_path"] == str(tmp_path / "out" / "broken.ipynb")
@@ -131,4 +173,3 @@ def test_completion_and_computing_time_come_from_the_cells(results, tmp_path):
     metrics["training_wall_time_s"], metrics["wall_time_s"] = 1000.0, 10.0
     (cells[1] / "metrics.json").write_text(json.dumps(metrics))
     assert report_results.computing_seconds(copy) - seconds == pytest.approx(1010.0 - old)
-

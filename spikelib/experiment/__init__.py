@@ -49,11 +49,6 @@ parts load when first used (``spikelib.experiment.run_cell`` or
 """
 
 import importlib
-import os
-
-# TensorFlow's C++ log lines (e.g. a harmless tf.data attribute notice at ERROR level) are
-# not progress; Python exceptions still surface, and users can set their own level.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .config import (
     CONDITIONS,

@@ -85,8 +85,6 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
         stale.unlink()  # left by a run killed outright (SIGKILL), which no handler sees
     fd, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
     os.close(fd)
-    # The kernel inherits the environment: TensorFlow's C++ start-up notices (oneDNN, absl) stay off the pages.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         papermill.execute_notebook(
             notebook,

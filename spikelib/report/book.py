@@ -160,16 +160,20 @@ def write_citation(output=None, cff=None):
     return output
 
 
-def build_html(strict=False, output=paths.ROOT):
-    """Write the cite page's record (:func:`write_citation`), run ``jupyter-book build`` on the repository root;
-    return the HTML folder.
+def build_html(strict=False, output=paths.ROOT, source=paths.ROOT):
+    """Write the cite page's record (:func:`write_citation`), run ``jupyter-book build`` on ``source`` (the
+    repository's book by default); return the HTML folder.
 
-    ``output`` is the folder that receives ``_build/html``.
+    ``output`` is the folder that receives ``_build/html``; ``strict`` fails the build on any warning.
+
+    Raises
+    ------
+    subprocess.CalledProcessError
+        If Jupyter Book fails (or, with ``strict``, warns).
     """
     output = Path(output)
     write_citation()
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT),
-               "--path-output", str(output)]
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(output)]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     subprocess.run(command, check=True)
