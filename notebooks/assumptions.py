@@ -26,15 +26,16 @@ results_root = None
 
 # %% tags=["remove-cell"]
 import numpy as np
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 from myst_nb import glue
 
 import spikelib as sl
 from spikelib import paths
 from spikelib.report import results, tables
-from spikelib.report.render import html_table
+from spikelib.report.render import html_table, show, provenance
 
 root, _ = paths.page_folders(profile, results_root)
+provenance(root, "assumptions")
 cells = results.collect(root)
 table = tables.assumption_table(cells)
 
@@ -58,10 +59,10 @@ fisher_ok = float((table["ljung_box_fisher_p"] > 0.05).mean())
 glue(f"{profile}_lb_pearson_share", pearson_ok, display=False)
 glue(f"{profile}_lb_fisher_share", fisher_ok, display=False)
 glue(f"{profile}_lb_rejected_median", float(table["ljung_box_rejected_fraction"].median()), display=False)
-display(Markdown(
+show(
     f"Networks with no significant autocorrelation at α = 0.05: {pearson_ok:.0%} by Pearson's "
     f"combination, {fisher_ok:.0%} by Fisher's. Median share of nodes rejected individually: "
-    f"{table['ljung_box_rejected_fraction'].median():.1%}."))
+    f"{table['ljung_box_rejected_fraction'].median():.1%}.")
 
 # %% [markdown]
 # ## Stationarity: unit root and change points
@@ -76,8 +77,8 @@ display(Markdown(
 rng = np.random.default_rng(0)
 false_alarms = {rate: np.mean([len(found) > 0 for found in sl.change_points(rng.random((300, 10_000)) < rate, 100)])
                 for rate in (0.05, 0.3, 0.6)}
-display(Markdown("Stationary trains flagged (300 at each rate): "
-                 + ", ".join(f"{share:.1%} at rate {rate:g}" for rate, share in false_alarms.items()) + "."))
+show("Stationary trains flagged (300 at each rate): "
+                 + ", ".join(f"{share:.1%} at rate {rate:g}" for rate, share in false_alarms.items()) + ".")
 columns = ["model", "width", "dataset", "condition", "adf_stationary_fraction", "adf_max_pvalue",
            "change_point_nodes", "n_nodes"]
 display(HTML(html_table(table[columns], digits=3)))
@@ -116,5 +117,5 @@ recorded = float((windows["train, as recorded"] - windows["test"]).abs().median(
 equal = float((windows["train, at the test's windows"] - windows["test"]).abs().median())
 glue(f"{profile}_fano_window_gap_recorded", recorded, display=False)
 glue(f"{profile}_fano_window_gap_equal", equal, display=False)
-display(Markdown(f"Median difference between the training and the test split's share of compatible nodes: "
-                 f"{recorded:.2f} as recorded, {equal:.2f} at equal window counts."))
+show(f"Median difference between the training and the test split's share of compatible nodes: "
+                 f"{recorded:.2f} as recorded, {equal:.2f} at equal window counts.")

@@ -43,16 +43,17 @@ n_boot = 1000
 
 # %% tags=["remove-cell"]
 import numpy as np
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.onset import OnsetDetector
 from spikelib.report import benchmark, monitor, plots, results
 from spikelib.report.networks import benchmark_set
-from spikelib.report.render import caption, html_table, publish, show_figure
+from spikelib.report.render import caption, html_table, publish, show_figure, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
+provenance(root, "benchmark")
 joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
 frame = benchmark_set([root, *joined])
 progress = results.completion(root)[2]
@@ -61,8 +62,8 @@ publish(profile, {"progress": progress, "cell_hours": results.computing_seconds(
 
 # %% tags=["hide-input"]
 sentence, by_noise = benchmark.benchmark_overview(frame)
-display(Markdown(progress))
-display(Markdown(sentence))
+show(progress)
+show(sentence)
 display(HTML(html_table(by_noise, digits=1, index=True)))
 
 # %% [markdown]
@@ -74,13 +75,13 @@ display(HTML(html_table(by_noise, digits=1, index=True)))
 # %% tags=["hide-input"]
 table = benchmark.benchmark_scores(frame, n_boot=n_boot)
 if frame["seed"].nunique() < 2:  # a cluster bootstrap over one seed redraws the same networks every time
-    display(Markdown("**The results hold one seed only, so the intervals below collapse onto the estimates: "
-                     "they say nothing about uncertainty yet.**"))
+    show("**The results hold one seed only, so the intervals below collapse onto the estimates: "
+                     "they say nothing about uncertainty yet.**")
 table.to_csv(csv_dir / "benchmark.csv", index=False)
 display(HTML(html_table(benchmark.benchmark_view(table), digits=3)))
 numbers, paragraph = benchmark.benchmark_numbers(table, frame)
 publish(profile, numbers)
-display(Markdown(paragraph))
+show(paragraph)
 
 # %% [markdown]
 # {download}`The benchmark table (CSV) <benchmark.csv>` and
@@ -141,9 +142,9 @@ if len(few):
 
 # %% tags=["hide-input"]
 detector = OnsetDetector()
-display(Markdown(f"Settings: warm-up {detector.warmup} epochs, forecast from the {detector.baseline} epochs before, "
+show(f"Settings: warm-up {detector.warmup} epochs, forecast from the {detector.baseline} epochs before, "
                  f"spread at least {detector.min_scale:.0%} of the level, slack {detector.slack:g}, "
-                 f"alarm above {detector.threshold:g}."))
+                 f"alarm above {detector.threshold:g}.")
 # The joined profiles bring their switch runs.
 switches, rates, verdict = monitor.monitor_summary([monitor.monitor_evaluation(folder, detector)
                                                       for folder in [root, *joined]])
@@ -152,7 +153,7 @@ if len(switches):
 if len(rates):
     display(HTML(html_table(rates, digits=0, index=True)))
 glue(f"{profile}_monitor_summary", verdict, display=False)
-display(Markdown(verdict))
+show(verdict)
 
 # %% tags=["hide-input"]
 if len(switches):

@@ -36,15 +36,16 @@ tables_dir = None
 # %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import followup, plots, results
 from spikelib.report.networks import network_table
-from spikelib.report.render import caption, html_table
+from spikelib.report.render import caption, html_table, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
+provenance(root, "binary")
 cells = results.collect(root, designs=results.DESIGNS)
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train["label_noise"])]
@@ -142,8 +143,8 @@ statistics = [("cv_fr", "CV of FR"), ("mf", "MF"), ("cv_mf", "CV of MF"), ("exce
               ("mean_positive_activation", "mean positive activation")]
 table = followup.beyond_rate(source, [(c, label) for c, label in statistics if c in source])
 table.to_csv(csv_dir / "beyond_rate.csv", index=False)
-display(Markdown(f"On {where} (generalizing: clean labels; memorizing: shuffled labels or label noise of at least "
-                 "0.6)."))
+show(f"On {where} (generalizing: clean labels; memorizing: shuffled labels or label noise of at least "
+                 "0.6).")
 display(HTML(html_table(table, digits=3)))
 if len(table):
     glue(f"{profile}_beyond_best", table.iloc[0]["statistic"], display=False)

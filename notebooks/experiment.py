@@ -83,6 +83,7 @@ from IPython.display import display
 import spikelib as sl
 from spikelib.experiment.cell import run_cell
 from spikelib.experiment.config import CellConfig, parameter_specs
+from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.report import plots
 from spikelib.report.render import show_figure
 
@@ -135,7 +136,7 @@ accuracy = pd.Series({key: metrics[key] for key in
                        "generalization_gap")})
 indicators = pd.DataFrame({split: metrics["splits"][split] for split in ("train", "test")}).T
 display(accuracy.to_frame("value").round(4))
-display(indicators[["mfr", "cv_fr", "mf", "cv_mf", "n_silent", "n_always_on",
+display(indicators[[*PAPER_INDICATORS, "n_silent", "n_always_on",
                     "fano_below", "fano_compatible", "fano_above", "ljung_box_pearson_p"]])
 print("trainable layers:", metrics["trainable_layers"], "| frozen layers:", metrics["frozen_layers"],
       "| label noise:", metrics["labels"]["noise"])

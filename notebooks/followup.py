@@ -33,15 +33,16 @@ penalties_profile = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.correlation import HISTOGRAM_EDGES
 from spikelib.report import claims, depth, followup, plots, population, results
-from spikelib.report.render import caption, html_table, show_figure
+from spikelib.report.render import caption, html_table, show_figure, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
+provenance(root, "followup")
 source = paths.results_dir() / penalties_profile if penalties_profile else root
 page = followup.page(root, source)
 for name, table in page.tables().items():
@@ -64,7 +65,7 @@ if penalties_profile and len(page.penalties):
 # numbers.
 
 # %% tags=["remove-input"]
-display(Markdown(f"The verdicts follow fixed rules: {claims.rules()}"))
+show(f"The verdicts follow fixed rules: {claims.rules()}")
 display(HTML(html_table(page.claims)))
 
 # %% [markdown]
@@ -126,7 +127,7 @@ if len(page.weights):
     caption("F3", "Every node of every network: left, the L2 norm of its incoming weights against its activation "
                   "probability; right, the rate a Gaussian pre-activation predicts against the observed one.")
 else:
-    display(Markdown("No network of this profile has a dense observed layer with recorded weights."))
+    show("No network of this profile has a dense observed layer with recorded weights.")
 
 # %% [markdown]
 # ## L1 and L2 penalties
@@ -140,7 +141,7 @@ else:
 
 # %% tags=["hide-input"]
 if len(page.penalties) and (page.penalties["kind"] != "none").any():
-    display(Markdown(f"From the `{source.name}` profile. {page.penalty_text}"))
+    show(f"From the `{source.name}` profile. {page.penalty_text}")
     display(HTML(html_table(page.penalties.drop(columns=["strength", "kind"]), digits=3)))
     show_figure(plots.penalty_sweep(page.penalties))
     caption("F4", f"The `{source.name}` profile's networks against the strength of the penalty on the observed "
@@ -149,7 +150,7 @@ if len(page.penalties) and (page.penalties["kind"] != "none").any():
             "correlation and the participation ratio of the correlation matrix (undefined, so not drawn, for a "
             "layer whose nodes are all silent).")
 else:
-    display(Markdown("This profile trained no penalised networks."))
+    show("This profile trained no penalised networks.")
 
 # %% [markdown]
 # ## A population model of memorizing nodes
@@ -191,9 +192,9 @@ if len(generalizing):
 # MLPs have one hidden layer, so this is a view of the CNNs.
 
 # %% tags=["hide-input"]
-deep, depth_text = depth.depth_view(results.layers(root))
+deep, depth_text = depth.deep_networks(results.layers(root))
 glue(f"{profile}_depth_summary", depth_text, display=False)
-display(Markdown(depth_text))
+show(depth_text)
 if len(deep):
     deep.to_csv(csv_dir / "depth.csv", index=False)
     display(HTML(html_table(deep[["model", "width", "seed", "condition", "layer", "n_nodes", "mfr", "mfr_change",

@@ -30,13 +30,14 @@ profile = "quick"
 results_root = None
 
 # %% tags=["remove-cell"]
-from IPython.display import Markdown, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import hypotheses, results, tables
+from spikelib.report.render import show, provenance
 
 root, _ = paths.page_folders(profile, results_root)
+provenance(root, "hypotheses")
 cells = results.collect(root)
 _, ks_tests = tables.ks_marks(cells)
 review = hypotheses.hypotheses(cells, ks_tests, results.curves(root))
@@ -61,7 +62,7 @@ for row in review.itertuples():
                    if hypotheses.agrees(row.verdict, verdict) else
                    "so the paper's own numbers support its verdict: our networks behave differently")
         text += f"  \n*The same rule on {scope}:* {evidence} That is **{verdict}**, {reading}."
-    display(Markdown(text))
+    show(text)
 
 
 def listing(frame):

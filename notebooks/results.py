@@ -33,18 +33,19 @@ from IPython.display import HTML, Markdown, display
 
 from spikelib import paths
 from spikelib.report import plots, replication, results, tables
-from spikelib.report.render import caption, html_table, publish, show_figure, show_paper_table
+from spikelib.report.render import caption, html_table, publish, show_figure, show_paper_table, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
+provenance(root, "results")
 cells = results.collect(root)
 paper = tables.paper_tables()
 tolerance = tables.TOLERANCES
 
 
 # %% tags=["hide-input"]
-numbers, sentence = replication.overview(root, cells)
+numbers, sentence = replication.results_overview(root, cells)
 publish(profile, numbers)
-display(Markdown(sentence))
+show(sentence)
 
 # %% [markdown]
 # ## Table 1: accuracy
@@ -93,7 +94,7 @@ publish(profile, replication.training_numbers(cells, record))
 
 # %% tags=["hide-input"]
 t2 = tables.table2(cells, paper)
-marks, ks_tests = replication.ks_marks(cells, paper)
+marks, ks_tests = replication.paper_ks_marks(cells, paper)
 show_paper_table(t2, csv_dir / "table2.csv", replication.table2_layout(t2, marks, tolerance["mfr"]),
                  f"Marked †: more than {tolerance['mfr']} from the paper's MFR.")
 publish(profile, replication.table2_numbers(t2))
@@ -158,7 +159,7 @@ publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]
 # and a CV of FR far above that of the same network at the other widths.
 
 # %% tags=["hide-input"]
-summary = replication.agreement(t1, t2, t5, tolerance)
+summary = replication.paper_agreement(t1, t2, t5, tolerance)
 summary.to_csv(csv_dir / "agreement.csv", index=False)
 publish(profile, replication.agreement_numbers(summary))
 display(HTML(html_table(replication.agreement_view(summary))) if summary["paired"].sum() else
@@ -234,4 +235,4 @@ for letter, (model, fig, n_runs) in zip("abc", figures):
                           "their training accuracy on shuffled labels, measured on a fixed probe of training samples "
                           "every few epochs.")
 if not figures:
-    display(Markdown("No memorizing network of this profile recorded traces."))
+    show("No memorizing network of this profile recorded traces.")

@@ -34,6 +34,7 @@ from myst_nb import glue
 
 import spikelib as sl
 from spikelib.experiment.data import load_dataset
+from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.experiment.models import build_model, compile_model, observed_activations
 
 # %% [markdown]
@@ -66,7 +67,7 @@ plt.close(fig)
 
 # %%
 summary = sl.summarize(spikes, window=window)
-for key in ("mfr", "cv_fr", "mf", "cv_mf"):
+for key in PAPER_INDICATORS:
     glue(key, getattr(summary, key), display=False)
 print(f"MFR {summary.mfr:.3f}, CV of FR {summary.cv_fr:.3f}, MF {summary.mf:.3f}, CV of MF {summary.cv_mf:.3f} "
       f"over {summary.n_nodes} nodes and {summary.n_samples} samples ({summary.n_silent} silent, "

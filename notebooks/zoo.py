@@ -24,18 +24,18 @@ tables_dir = None
 n_boot = 200
 
 # %% tags=["remove-cell"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from spikelib import paths
 from spikelib.report import clean, courses, noise, plots, results, scorecard, zoo
 from spikelib.experiment.measures import by_family
 from spikelib.report.labels import MEASURE_LABELS
 from spikelib.report.networks import benchmark_set
-from spikelib.report.render import caption, html_table, publish, show_figure
-from spikelib.report.scores import PGDL_PUBLISHED
+from spikelib.report.render import caption, html_table, publish, show_figure, show, provenance
+from spikelib.report.pgdl import PGDL_PUBLISHED
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
-clean_root = paths.results_dir() / clean_profile
+provenance([root, clean_root := paths.results_dir() / clean_profile], "zoo")
 scored, short = zoo.zoo_networks(root)
 table, context = zoo.zoo_scores(scored, n_boot=n_boot)
 table.to_csv(csv_dir / "zoo_scores.csv", index=False)
@@ -53,7 +53,7 @@ answer = {"headline": zoo.zoo_headline(table, context), "clean": clean.clean_ver
 publish(profile, answer)
 
 # %% tags=["remove-input"]
-display(Markdown("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"]])))
+show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"]]))
 
 # %% [markdown]
 # The label-noise benchmark can be passed by any signal that moves with the
@@ -74,7 +74,7 @@ display(Markdown("\n\n".join([answer["headline"], answer["clean"], answer["score
 # ## The model zoo
 
 # %% tags=["remove-input"]
-display(Markdown(zoo.zoo_description(scored, short, context, answer["progress"])))
+show(zoo.zoo_description(scored, short, context, answer["progress"]))
 if len(short):
     display(HTML(html_table(zoo.short_view(short), caption="Left out: short of the criterion at their cap", digits=1)))
 
@@ -95,10 +95,10 @@ if len(short):
 
 # %% tags=["remove-input"]
 display(HTML(html_table(zoo.zoo_view(table))))
-display(Markdown(f"{{download}}`Every score of every measure (CSV) <zoo_scores.csv>`. For reference, the "
+show(f"{{download}}`Every score of every measure (CSV) <zoo_scores.csv>`. For reference, the "
                  f"competition's winning measure scored {PGDL_PUBLISHED['overall']} overall and "
                  f"{PGDL_PUBLISHED['fashion_mnist_task8']} on its Fashion-MNIST task: another zoo, not a like-for-like "
-                 "comparison."))
+                 "comparison.")
 shown = zoo.figure_measures(table)
 show_figure(plots.measure_vs_gap(scored, shown, "architecture", MEASURE_LABELS))
 caption("Z1", f"{', '.join(MEASURE_LABELS[c] for c in shown)} against the generalization gap, one point per network "
@@ -118,7 +118,7 @@ display(HTML(html_table(zoo.budget_view(zoo.budget_table(scored, n_boot=n_boot))
 # ## Clean-label memorization, at fixed architecture
 
 # %% tags=["remove-input"]
-display(Markdown(answer["clean_progress"] + " " + answer["clean"]))
+show(answer["clean_progress"] + " " + answer["clean"])
 display(HTML(html_table(clean.gap_view(clean.clean_summary(dose)), digits=1, index=True,
                         caption="Generalization gap (points, mean over seeds) by training samples and architecture")))
 display(HTML(html_table(clean.clean_view(dose_scores),
@@ -148,7 +148,7 @@ display(HTML(html_table(noise.noise_separation_view(adjacent, matched, len(pairs
 # ## What MFR does at the switch to shuffled labels
 
 # %% tags=["remove-input"]
-display(Markdown(answer["switch"]))
+show(answer["switch"])
 fig = plots.switch_traces(results.traces(paths.results_dir() / switch_profile))
 if fig is not None:
     show_figure(fig)
@@ -159,7 +159,7 @@ if fig is not None:
 # ## The papers' indicators, test by test
 
 # %% tags=["remove-input"]
-display(Markdown("Rules: " + "; ".join(f"**{test}**: {rule}" for test, rule in scorecard.RULES.items()) + "."))
+show("Rules: " + "; ".join(f"**{test}**: {rule}" for test, rule in scorecard.RULES.items()) + ".")
 display(HTML(html_table(card)))
 
 # %% [markdown]
@@ -173,4 +173,5 @@ display(HTML(html_table(card)))
 if recording_profile and paths.has_cells(paths.results_dir() / recording_profile):
     effect, sentence = courses.recording_effect(paths.results_dir() / recording_profile)
     publish(profile, {"recording": sentence})
-    display(Markdown(sentence), HTML(html_table(effect, digits=3)))
+    show(sentence)
+    display(HTML(html_table(effect, digits=3)))

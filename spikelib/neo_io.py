@@ -84,8 +84,8 @@ def _check_trains(spiketrains, name="spiketrains"):
     """A non-empty list of neo.SpikeTrain (the contract of :func:`from_spiketrains`), or a RasterError naming it."""
     import neo
 
-    if isinstance(spiketrains, neo.SpikeTrain) or isinstance(spiketrains, (str, bytes)) or \
-            not hasattr(spiketrains, "__iter__"):
+    if isinstance(spiketrains, (neo.SpikeTrain, str, bytes)) or not hasattr(spiketrains, "__iter__") or \
+            np.ndim(spiketrains) == 0:
         raise RasterError(f"`{name}` must be a list of neo.SpikeTrain; got a single "
                           f"{type(spiketrains).__name__}. Wrap one train in a list.")
     trains = list(spiketrains)

@@ -111,6 +111,9 @@ def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, 
         assert external == [], f"{name} loads {external}"
         assert str(paths.ROOT) not in text, f"{name} shows a path of this machine"
     assert (html / "_static" / "mathjax" / "tex-mml-chtml.js").is_file()
+    from spikelib.report.audit import audit_book
+
+    assert audit_book(html) == []  # what make book checks on every page
     if browser.chromium():  # what a reader sees: no table cut off at 1300 px, no page wider than a phone
         for file in files:
             page = html / f"{file}.html"

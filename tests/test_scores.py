@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 from spikelib.exceptions import ParameterError
-from spikelib.report.scores import granulated_tau, leave_one_group_out, pgdl_score, residual, seed_noise, sign_errors
+from spikelib.report.pgdl import pgdl_score
+from spikelib.report.scores import granulated_tau, leave_one_group_out, residual, seed_noise, sign_errors
 
 LEVELS = {"depth": [1, 2, 3], "width": [64, 128], "dropout": [0.0, 0.5]}
 ROWS = list(itertools.product(*LEVELS.values()))

@@ -70,8 +70,6 @@ LOG = "cell.log"
 #: Files too large to ship with committed results: a cell is finished without
 #: them, but a copy that is present must match its recorded checksum.
 LARGE_FILES = (SPIKES, MODEL)
-#: What every split of a finished cell records.
-SPLIT_KEYS = ("mfr", "cv_fr", "mf", "cv_mf", "n_nodes", "n_samples")
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,8 @@ class CellConfig:
     label_noise: float | None = _param(None, "fraction of training labels shuffled among themselves, seeded "
                                        "(default: 0 for generalizing cells, 1 for memorizing ones, the paper's "
                                        "condition)", "float", minimum=0, maximum=1, optional=True)
-    batch_size: int = _param(256, "training batch size (the paper: 256)", "int", minimum=1)
+    batch_size: int = _param(256, "training batch size (the paper: 256); a batch larger than the samples trained on "
+                             "takes them all at once", "int", minimum=1, maximum=1_000_000)
     learning_rate: float = _param(0.1, "SGD learning rate, no momentum (the paper: 0.1)", "float",
                                   minimum=0, open_minimum=True)
     validation_split: float = _param(0.1, "fraction of the training set held out for validation "

@@ -192,8 +192,7 @@ def check_against_data(config, data):
     ParameterError
         A parameter the data cannot take, naming it: a window too long for the recordings or for the
         change-point search, too many Ljung-Box lags, a validation split that leaves a class untrained
-        or no validation sample, a batch larger than the training samples, a network too large for the
-        memory, a target at or below chance, a probe of fewer than two windows, a CNN on images smaller
+        or no validation sample, a network too large for the memory, a target at or below chance, a probe of fewer than two windows, a CNN on images smaller
         than its kernel.
     DataError
         A data set of one class.
@@ -232,9 +231,6 @@ def check_against_data(config, data):
             f"{n_validation} for validation and {n_fit} to train on, holding {fitted_classes} of the "
             f"{data.n_classes} classes; the network must train on every class and validate on at least one "
             "sample. Give a smaller split (the paper: 0.1).", "validation_split")
-    if config.batch_size > n_fit:
-        raise ParameterError(f"`batch_size`={config.batch_size} is larger than the {n_fit} samples the network trains "
-                             f"on; give at most {n_fit} (the paper: 256).", "batch_size")
     _check_memory(config, data)
     chance = 1.0 / data.n_classes
     for name in ("generalize_until", "memorize_until"):

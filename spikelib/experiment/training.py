@@ -44,6 +44,7 @@ from ..exceptions import DataError
 from ..storage import read_npz, write_npz
 from . import streams
 from .config import ANALYSIS_ONLY
+from .measures import PAPER_INDICATORS
 from .probes import rate_function
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
@@ -53,7 +54,7 @@ HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "second
 #: Kept per epoch as well where a phase stops on them: an evaluation pass over the fitted samples
 #: after the epoch (inference mode: no dropout, the weights the epoch ended with).
 FIT_KEYS = ("fit_loss", "fit_accuracy")
-TRACE_KEYS = ("epoch", "accuracy", "probe_accuracy", "mfr", "cv_fr", "mf", "cv_mf")
+TRACE_KEYS = ("epoch", "accuracy", "probe_accuracy", *PAPER_INDICATORS)
 #: Layers whose compiled step XLA speeds up on a CPU; convolutions run slower under XLA here.
 _XLA_LAYERS = {"InputLayer", "Flatten", "Dense"}
 _EVALUATION_BATCH = 2048

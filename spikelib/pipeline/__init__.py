@@ -15,6 +15,8 @@ migrate
     Bringing committed cells up to the current ``metrics.json`` schema without retraining.
 speed
     ``make bench``: speed of the statistics and of training.
+timings
+    ``make timings``: wall and CPU seconds of the install, ``make book`` and ``make test``.
 elephant_route
     The Elephant object route, the oracle the statistics are checked against.
 

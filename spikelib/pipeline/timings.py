@@ -11,7 +11,6 @@ It uses the standard library only, so that it runs before the environment exists
 """
 
 import json
-import os
 import re
 import resource
 import subprocess

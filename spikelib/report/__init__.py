@@ -29,7 +29,11 @@ scorecard
 monitor
     The online monitor replayed on recorded runs.
 scores
-    The scores that judge a measure (PGDL, granulated and stratified tau, sign errors, held-out groups).
+    The scores that judge a measure (granulated and stratified tau, sign errors, held-out groups).
+pgdl
+    The PGDL competition's conditional-mutual-information score.
+audit
+    The page audit: what a reader must never meet in the built book.
 resampling
     Bootstrap intervals of rank statistics for every resample at once.
 labels

@@ -3,7 +3,9 @@
 ``python -m spikelib.report.book`` is what ``make book`` runs. Execution and
 rendering are separate steps: notebooks are executed by papermill into
 ``book/executed/`` and Jupyter Book renders those stored outputs with
-execution switched off.
+execution switched off. With ``--strict`` (as ``make book`` runs it) a Sphinx
+warning or a finding of the page audit (:mod:`spikelib.report.audit`) fails
+the build.
 """
 
 import argparse
@@ -22,6 +24,7 @@ from ..pipeline.notebook import execute_notebook
 from ..pipeline.runner import RunOptions
 from ..storage import write_json
 from . import pages
+from .audit import audit_book
 
 #: Where ``make book`` writes how long each step and page took (wall and CPU seconds).
 TIMINGS = paths.BUILD_HTML.parent / "timings.json"
@@ -229,8 +232,11 @@ def main(argv=None):
     if not args.no_execute:
         write_json(TIMINGS, {"steps": steps, "pages": pages_seconds})
     where = html.relative_to(paths.ROOT) if html.is_relative_to(paths.ROOT) else html
-    print(f"\nThe book is in {where}/ ; open {where}/index.html")
-    return 0
+    findings = audit_book(html)
+    for page, rule, excerpt in findings:
+        print(f"  audit: {page}: {rule}: {excerpt}", file=sys.stderr)
+    print(f"\nThe book is in {where}/ ; open {where}/index.html ({len(findings)} audit finding(s))")
+    return 1 if findings and args.strict else 0
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ tally
 import numpy as np
 import pandas as pd
 
+from ..experiment.measures import measure
 from .labels import CONDITION_LABELS
 
 __all__ = ["followup_claims", "rules", "tally", "SEPARATES", "NO_SEPARATION", "KS_FITS", "RATIO_FITS", "RISES"]
@@ -66,7 +67,7 @@ def _span(values, digits=2):
 
 def _rare_nodes(separation):
     auc = separation.loc["share_rare_5", "AUROC memorizing vs generalizing"]
-    text = (f"Share of rare nodes (λ < 0.05): {separation.loc['share_rare_5', 'generalizing mean']:.2f} "
+    text = (f"{measure('share_rare_5').label[0].upper() + measure('share_rare_5').label[1:]} (λ < 0.05): {separation.loc['share_rare_5', 'generalizing mean']:.2f} "
             f"generalizing against {separation.loc['share_rare_5', 'memorizing mean']:.2f} memorizing on "
             f"average, AUROC {auc:.2f}.")
     if "lambda_q50" in separation.index:

@@ -6,13 +6,13 @@ depth_changes
     Each hidden layer's indicators beside the same layer of the generalizing network.
 depth_summary
     What the depth view says about H6, in sentences from that table.
-depth_view
+deep_networks
     The rows of the networks with more than one hidden layer, and that summary.
 """
 
 from .labels import CONDITION_LABELS
 
-__all__ = ["depth_changes", "depth_summary", "depth_view"]
+__all__ = ["depth_changes", "depth_summary", "deep_networks"]
 
 _NETWORK = ["model", "width", "seed"]
 
@@ -121,7 +121,7 @@ def _memorized_how_far(by, hidden):
     return f" MemRetrainAll memorized {'more' if more else 'less'} {figures}, so this is not for want of memorizing."
 
 
-def depth_view(layers):
+def deep_networks(layers):
     """The depth view of a profile: ``(rows, summary)``.
 
     ``rows`` are :func:`depth_changes` of the networks with more than one

@@ -39,6 +39,7 @@ from .. import paths
 from ..experiment.cellfiles import read_metrics, read_nodes
 from . import claims, population, results
 from .labels import MODEL_NAMES, label
+from .networks import MEMORIZING_NOISE
 from .resampling import auroc
 from .results import finished_cells
 
@@ -118,8 +119,9 @@ def page(root, penalties_root=None):
 
 
 def group(condition, label_noise=None):
-    """``generalizing``, ``memorizing`` or ``random``; a network trained on labels with at least 0.6
-    noise counts as memorizing, one with some noise below that as ``noisy``."""
+    """``generalizing``, ``memorizing`` or ``random``; a network trained on labels with at least
+    :data:`~spikelib.report.networks.MEMORIZING_NOISE` noise counts as memorizing, one with some noise below
+    that as ``noisy``."""
     condition = str(condition)
     if condition == "random":
         return "random"
@@ -127,7 +129,7 @@ def group(condition, label_noise=None):
         return "memorizing"
     if label_noise is None or np.isnan(label_noise) or label_noise == 0:
         return "generalizing"
-    return "memorizing" if label_noise >= 0.6 else "noisy"
+    return "memorizing" if label_noise >= MEMORIZING_NOISE else "noisy"
 
 
 def per_node(root, split="train", columns=("firing_rate", "fano", "excess_fano", "dispersion_ratio",

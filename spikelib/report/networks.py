@@ -20,15 +20,16 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError
+from ..experiment.config import parameter_specs
 from ..experiment.measures import MEASURES, values
 from .labels import MODEL_NAMES
 from .results import design, finished_cells
 
 __all__ = ["network_table", "benchmark_set", "reached_criterion", "HYPERPARAMETERS", "CLEAN", "MEMORIZING_NOISE"]
 
-#: The hyperparameters a network may vary, with the value a cell that does not record one has.
-HYPERPARAMETERS = {"depth": 1, "dropout": 0.0, "weight_decay": 0.0, "learning_rate": 0.1, "batch_size": 256,
-                   "train_samples": None}
+#: The hyperparameters a network may vary, with the value a cell that does not record one has (its default).
+HYPERPARAMETERS = {spec.name: spec.default for spec in parameter_specs()
+                   if spec.name in ("depth", "dropout", "weight_decay", "learning_rate", "batch_size", "train_samples")}
 #: Label noise of a clean network, and the smallest label noise at which a network counts as memorizing
 #: in the label-noise benchmark (the zoo page tests that rule against each group's measured gap).
 CLEAN, MEMORIZING_NOISE = 0.0, 0.6

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.cellfiles import read_nodes
+from ..experiment.measures import PAPER_INDICATORS
 from ..simulate import fit_memorizing_fraction, population_raster, population_rates
 from ..summary import summarize
 from .labels import MODEL_NAMES
@@ -89,6 +90,6 @@ def fit_fractions(root, n_samples=10_000, rare_max=0.05, seed=0):
             observed = metrics["splits"]["train"]
             rows.append({"network": f"{model}-{width}", "condition": condition, "fraction": fraction,
                          "ks_distance": distance,
-                         **{f"{k}": observed[k] for k in ("mfr", "cv_fr", "mf", "cv_mf")},
-                         **{f"{k}_predicted": getattr(predicted, k) for k in ("mfr", "cv_fr", "mf", "cv_mf")}})
+                         **{f"{k}": observed[k] for k in PAPER_INDICATORS},
+                         **{f"{k}_predicted": getattr(predicted, k) for k in PAPER_INDICATORS}})
     return pd.DataFrame(rows)

@@ -12,12 +12,16 @@ html_table
     A DataFrame as a styled HTML table, optionally with marked cells.
 caption
     A figure's numbered caption, displayed below it in an executed page.
+provenance
+    The line under every table and figure: the results it comes from and the notebook that draws it.
 show_figure
     Display a figure in an executed page and close it.
 publish
     Numbers other pages quote, glued under ``<prefix>_<name>``.
 and_list
     Items as a sentence lists them.
+typeset, typeset_number, show
+    Prose and numbers with one minus sign and no negative zero; prose displayed so.
 signed
     A signed number as every page writes it (a true minus sign, no negative zero).
 show_paper_table
@@ -25,12 +29,14 @@ show_paper_table
 """
 
 import html
+import re
 
 import numpy as np
 
 from .labels import CONDITION_LABELS, label
 
-__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table", "signed", "and_list", "MINUS"]
+__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
+           "MINUS"]
 
 #: The one minus sign of every rendered number.
 MINUS = "\u2212"
@@ -44,6 +50,46 @@ def and_list(items):
     """
     items = [str(item) for item in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def typeset_number(value, digits=2):
+    """A number as a table shows it: thousands separated, a true minus sign, no negative zero, ``–`` for nan,
+    ``yes``/``no`` for a boolean.
+
+    >>> typeset_number(-0.001), typeset_number(-1234.5, 1), typeset_number(True), typeset_number(float("nan"))
+    ('0.00', '−1,234.5', 'yes', '–')
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return typeset(str(value))
+    if not np.isfinite(value):
+        return "–"
+    text = f"{value:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+_NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\d)")
+_NEGATIVE_ZERO = re.compile(r"[-−](0(?:\.0+)?)(?![\d.])")
+
+
+def typeset(text):
+    """Prose as the book prints it: a negative number's hyphen becomes a minus sign (−) and a negative zero
+    loses its sign; hyphens inside words and names (MLP-128, 2026-12-05) stay.
+
+    >>> typeset("tau -0.25 (was -0.00); MLP-128, range 3-5")
+    'tau −0.25 (was 0.00); MLP-128, range 3-5'
+    """
+    return _NEGATIVE.sub(MINUS, _NEGATIVE_ZERO.sub(r"\1", text))
+
+
+def show(text):
+    """Display prose (Markdown) in an executed page, typeset (:func:`typeset`)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(typeset(text)))
 
 
 def signed(value, digits=2):
@@ -101,16 +147,27 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         if shown[column].dtype.kind != "O":
             break
         keys.append(column)
+    if not keys and not index and len(shown.columns):
+        keys = [shown.columns[0]]  # without text columns, the first names the rows in every part
     values = [c for c in shown.columns if c not in keys]
     if marked is None and len(values) > max_columns:
         size = -(-len(values) // -(-len(values) // max_columns))  # as even as the parts can be
         parts = [values[i:i + size] for i in range(0, len(values), size)]
-        return "\n".join(html_table(shown[keys + part], caption=caption if n == 0 else None, digits=digits,
-                                     index=index, max_columns=max_columns) for n, part in enumerate(parts))
-    styler = shown.style.format(precision=digits, na_rep="–", thousands=",")
+        provenance_line, _PROVENANCE["line"] = _PROVENANCE["line"], ""  # once, under the last part
+        try:
+            tables = [html_table(shown[keys + part], caption=caption if n == 0 else None, digits=digits,
+                                 index=index, max_columns=max_columns) for n, part in enumerate(parts)]
+        finally:
+            _PROVENANCE["line"] = provenance_line
+        return "\n".join(tables) + provenance_line
+    styler = shown.style.format(lambda value: typeset_number(value, digits), na_rep="–")
     whole = [c for c in shown.columns if shown[c].dtype.kind == "f" and _whole(shown[c])]
     if whole:
-        styler = styler.format("{:,.0f}", subset=whole, na_rep="–")
+        styler = styler.format(lambda value: typeset_number(value, 0), subset=whole, na_rep="–")
+    text_columns = [c for c in shown.columns if shown[c].dtype.kind == "O"]
+    if text_columns:
+        styler = styler.format(lambda value: typeset(value) if isinstance(value, str) else typeset_number(value, digits),
+                               subset=text_columns, na_rep="–")
     if "condition" in shown.columns:
         styler = styler.format(lambda value: CONDITION_LABELS.get(value, value), subset=["condition"])
     named = [c for c in ("statistic", "measure", "indicator") if c in shown.columns]
@@ -130,8 +187,8 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
     styler = styler.set_table_attributes('class="compendium-table"')
     if caption:
-        styler = styler.set_caption(html.escape(caption))
-    return f'<div class="compendium-table-wrap">{styler.to_html()}</div>'
+        styler = styler.set_caption(html.escape(typeset(caption)))
+    return f'<div class="compendium-table-wrap">{styler.to_html()}</div>{_PROVENANCE["line"]}'
 
 
 def _whole(column):
@@ -146,10 +203,51 @@ def _named_index(frame):
 
 
 def caption(number, text):
-    """Display ``**Figure <number>.** <text>`` as Markdown (in an executed notebook)."""
-    from IPython.display import Markdown, display
+    """Display ``**Figure <number>.** <text>`` as Markdown (in an executed notebook), with the page's
+    provenance line (:func:`provenance`) under it."""
+    from IPython.display import HTML, Markdown, display
 
-    display(Markdown(f"**Figure {number}.** {text}"))
+    display(Markdown(typeset(f"**Figure {number}.** {text}")))
+    if _PROVENANCE["line"]:
+        display(HTML(_PROVENANCE["line"]))
+
+
+#: The provenance line of the page being executed (set by :func:`provenance`).
+_PROVENANCE = {"line": ""}
+
+
+def provenance(roots, notebook):
+    """Set the line every table and figure of this page shows under it: the results it was computed from
+    (profile, finished cells, the manifest's SHA-256 prefix) and the notebook that draws it.
+
+    Parameters
+    ----------
+    roots : path or list of paths
+        The results folders the page reads; the first is the page's profile.
+    notebook : str
+        The notebook's name in ``notebooks/`` (without ``.py``).
+
+    Returns
+    -------
+    str
+        The line, as HTML.
+    """
+    from pathlib import Path
+
+    from .. import paths
+    from ..storage import sha256
+
+    roots = [Path(roots)] if isinstance(roots, (str, Path)) else [Path(root) for root in roots]
+    parts = []
+    for root in roots:
+        manifest = paths.manifest_path(root)
+        cells = sum(1 for _ in paths.cells_dir(root).glob("*/metrics.json")) if paths.has_cells(root) else 0
+        digest = sha256(manifest)[:10] if manifest.is_file() else "none"
+        parts.append(f"results/{root.name} ({cells} cells, manifest {digest})")
+    _PROVENANCE["line"] = (f'<p class="provenance">From {html.escape(", ".join(parts))}; drawn by '
+                           f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with <code>spikelib run "
+                           f"--profile {html.escape(roots[0].name)}</code> and <code>make book</code>.</p>")
+    return _PROVENANCE["line"]
 
 
 def show_figure(fig):
@@ -166,7 +264,7 @@ def publish(prefix, numbers):
     from myst_nb import glue
 
     for name, value in numbers.items():
-        glue(f"{prefix}_{name}", value, display=False)
+        glue(f"{prefix}_{name}", typeset(value) if isinstance(value, str) else value, display=False)
 
 
 def show_paper_table(long, path, layout, note, caption=None):

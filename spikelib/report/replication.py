@@ -7,17 +7,17 @@ which the page publishes (``glue``) under ``<profile>_<name>``.
 
 Functions
 ---------
-overview
+results_overview
     How many networks, how long they took, on what, and how far the profile got.
 training_numbers
     How many networks memorized, and how many stopped short of the paper's accuracy.
-ks_marks
+paper_ks_marks
     Our KS-test marks of every network beside the paper's.
 table2_layout
     Table 2 in the paper's shape, with the KS marks of every network beside it.
 table2_numbers
     How far our MFR is from the paper's, over the values it reports.
-agreement
+paper_agreement
     How many of the paper's values in Tables 1, 2 and 5 ours come within tolerance of.
 agreement_view
     That count as the page shows it, with and without the paper's suspect values.
@@ -39,11 +39,11 @@ from ..experiment.cellfiles import read_nodes
 from . import results
 from .labels import CONDITION_LABELS
 
-__all__ = ["overview", "training_numbers", "ks_marks", "table2_layout", "table2_numbers", "agreement",
+__all__ = ["results_overview", "training_numbers", "paper_ks_marks", "table2_layout", "table2_numbers", "paper_agreement",
            "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
 
 
-def overview(root, cells):
+def results_overview(root, cells):
     """The profile's size and cost: ``(numbers, sentence)``.
 
     ``numbers`` holds ``n_networks``, ``cell_hours``, ``cell_minutes``,
@@ -71,7 +71,7 @@ def training_numbers(cells, record):
     return {"n_memorizing": int(memorizing.sum()), "n_memorizing_short": len(short)}
 
 
-def ks_marks(cells, paper):
+def paper_ks_marks(cells, paper):
     """Our KS-test marks per network (with Bonferroni's threshold, and with the paper's) beside the paper's own
     (``paper``), and every test: ``(marks, tests)``."""
     from .tables import PAPER_THRESHOLD
@@ -115,7 +115,7 @@ def table2_numbers(t2):
             "t2_max_abs_mfr_diff": float(paired.max())}
 
 
-def agreement(t1, t2, t5, tolerance):
+def paper_agreement(t1, t2, t5, tolerance):
     """:func:`spikelib.report.tables.agreement` over the paper's Tables 1, 2 and 5."""
     from .tables import agreement as within
 
@@ -126,7 +126,7 @@ def agreement(t1, t2, t5, tolerance):
 
 
 def agreement_view(summary):
-    """:func:`agreement` as the page shows it: readable headers, with and without the paper's suspect values."""
+    """:func:`paper_agreement` as the page shows it: readable headers, with and without the paper's suspect values."""
     return summary[["quantity", "tolerance", "paired", "within", "paired_trusted", "within_trusted"]].rename(columns={
         "paired": "values the paper reports", "within": "ours within tolerance",
         "paired_trusted": "values, without the suspect ones (‡)", "within_trusted": "ours within, without them"})

@@ -44,6 +44,7 @@ from ..experiment.measures import FAMILY_LABELS, MEASURES, PAPER_INDICATORS, mea
 from .benchmark import beats_controls
 from .labels import FACTOR_LABELS, MEASURE_LABELS, network_name
 from .networks import network_table, reached_criterion
+from .pgdl import PgdlScorer
 from .render import and_list, signed
 from .resampling import (
     bootstrap_counts,
@@ -52,7 +53,6 @@ from .resampling import (
     subset_counts,
 )
 from .scores import (
-    PgdlScorer,
     granulated_tau,
     leave_one_group_out,
     partial_rank_correlation,

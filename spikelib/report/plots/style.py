@@ -9,6 +9,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ...experiment.measures import PAPER_INDICATORS
 from ..labels import label as column_label
 from ..results import CONDITION_ORDER
 
@@ -19,7 +20,7 @@ __all__ = ["PAGE_WIDTH", "PERCENT", "INDICATORS", "COLOURS", "GROUP_COLOURS", "M
 PERCENT = ("cv_fr", "cv_mf")
 #: The paper's four indicators with their axis labels (the labels of :mod:`spikelib.report.labels`, with units).
 INDICATORS = [(column, column_label(column) + (" (%)" if column in PERCENT else ""))
-              for column in ("mfr", "cv_fr", "mf", "cv_mf")]
+              for column in PAPER_INDICATORS]
 COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
 GROUP_COLOURS = {"generalizing": COLOURS["generalizing"], "memorizing": COLOURS["mem_retrain_last"]}
 #: Colours of the follow-up's three groups of networks.

@@ -1,0 +1,155 @@
+"""The page audit: what a reader must never meet in the built book, found by reading its HTML.
+
+Static parsing, no browser. ``make book`` runs it on every page after the build
+and fails on a finding; the tests run it on a small book and on pages made to
+fail each rule.
+
+Rules
+-----
+raw identifier
+    A column key of the measure registry, or a snake_case name, in prose or a table cell.
+negative zero
+    ``-0.00`` or ``−0.00``.
+hyphen minus
+    A negative number written with a hyphen (the book's minus sign is ``−``).
+python boolean
+    ``True`` or ``False`` in a table cell.
+table without header
+    A table with no header row, or whose first column has no header.
+figure without caption
+    An image of an executed cell not followed by a caption that starts with "Figure".
+answer missing
+    A results page whose first paragraph under its title holds no number.
+log line
+    A library's log line or warning in a cell's output (TensorFlow's start-up notices, a Python warning).
+
+Functions
+---------
+audit_page
+    The findings on one page.
+audit_book
+    The findings on every page of a built book.
+"""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ..experiment.measures import MEASURES
+
+__all__ = ["audit_page", "audit_book", "RULES", "RESULTS_PAGES"]
+
+RULES = ("raw identifier", "negative zero", "hyphen minus", "python boolean", "table without header",
+         "figure without caption", "answer missing", "log line")
+#: Executed pages that state results: each must open with its answer (a number in its first paragraph).
+RESULTS_PAGES = re.compile(r"book/executed/[^/]+/(results|zoo|benchmark|followup|hypotheses|binary|assumptions)\.html$")
+_KEYS = {m.column for m in MEASURES if "_" in m.column} | {"train_accuracy_evaluated", "generalization_gap",
+                                                            "validation_gap", "label_noise", "weight_decay"}
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_LOG = re.compile(r"oneDNN|absl::|WARNING:|UserWarning|DeprecationWarning|RuntimeWarning|FutureWarning|Traceback")
+
+
+class _Page(HTMLParser):
+    """Collects the text of a page by where it sits: prose, table cells, outputs, and the figures' order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.prose, self.cells, self.outputs = [], [], [], []
+        self.tables, self.events, self.first_paragraph, self.title_seen = [], [], None, False
+        self._paragraph = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = attrs.get("class", "") or ""
+        self.stack.append((tag, classes))
+        if tag == "table":
+            self.tables.append({"thead": False, "first_header": None, "rows": 0})
+        elif tag == "thead" and self.tables:
+            self.tables[-1]["thead"] = True
+        elif tag == "img":
+            self.events.append(("img", attrs.get("alt", "")))
+        elif tag == "p" and self.title_seen and self.first_paragraph is None and not self._inside("div", "cell_input"):
+            self._paragraph = []
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            opened, _ = self.stack.pop()
+            if opened == tag:
+                break
+        if tag == "p" and self._paragraph is not None:
+            self.first_paragraph, self._paragraph = " ".join(self._paragraph), None
+
+    def _inside(self, tag, klass=None):
+        return any(t == tag and (klass is None or klass in c) for t, c in self.stack)
+
+    def handle_data(self, data):
+        text = data.strip()
+        if not text or self._inside("script") or self._inside("style"):
+            return
+        if self._inside("h1"):
+            self.title_seen = True
+        if self._paragraph is not None:
+            self._paragraph.append(text)
+        if self._inside("div", "cell_input") or self._inside("pre") and not self._inside("div", "output"):
+            return  # code a reader is shown as code
+        if self._inside("div", "stderr") or self._inside("div", "output") and self._inside("pre"):
+            self.outputs.append(text)
+        if self._inside("table"):
+            self.cells.append(text)
+            if self._inside("thead") and self.tables and self.tables[-1]["first_header"] is None:
+                self.tables[-1]["first_header"] = text
+        elif not self._inside("code"):
+            self.prose.append(text)
+        self.events.append(("text", text))
+
+
+def audit_page(html, name="page"):
+    """The findings on one page: a list of ``(rule, excerpt)``.
+
+    Examples
+    --------
+    >>> audit_page("<h1>T</h1><p>The gap is -0.00 points.</p>")
+    [('negative zero', '-0.00'), ('hyphen minus', '-0.00')]
+    """
+    page = _Page()
+    page.feed(html)
+    findings = []
+    text = page.prose + page.cells
+    for chunk in text:
+        for word in _SNAKE.findall(chunk):
+            if word in _KEYS or word.count("_") >= 1 and not re.search(r"\d", word):
+                findings.append(("raw identifier", word))
+        for match in re.findall(r"[-−]0\.0+\b(?!\d)", chunk):
+            findings.append(("negative zero", match))
+        for match in re.findall(r"(?:(?<=\s)|(?<=\()|(?<=\[)|^)-\d[\d.,]*", chunk):
+            findings.append(("hyphen minus", match))
+    for cell in page.cells:
+        if cell in ("True", "False"):
+            findings.append(("python boolean", cell))
+    for table in page.tables:
+        if not table["thead"] or not table["first_header"]:
+            findings.append(("table without header", f"a table of {name}"))
+    events = page.events
+    for index, (kind, value) in enumerate(events):
+        if kind == "img":
+            following = [v for k, v in events[index + 1: index + 4] if k == "text"]
+            if not following or not following[0].startswith("Figure"):
+                findings.append(("figure without caption", value or "an image"))
+    if RESULTS_PAGES.search(name) and not re.search(r"\d", page.first_paragraph or ""):
+        findings.append(("answer missing", (page.first_paragraph or "no paragraph")[:80]))
+    for output in page.outputs:
+        if _LOG.search(output):
+            findings.append(("log line", output[:80]))
+    return findings
+
+
+def audit_book(html_folder):
+    """The findings on every page of a built book: a list of ``(page, rule, excerpt)``."""
+    html_folder = Path(html_folder)
+    findings = []
+    for path in sorted(html_folder.rglob("*.html")):
+        name = path.relative_to(html_folder).as_posix()
+        if name.startswith(("_static", "genindex", "search", "py-modindex", "_sources")) or name == "book/api.html":
+            continue
+        findings.extend((name, rule, excerpt) for rule, excerpt in audit_page(path.read_text(), name))
+    return findings
