@@ -85,7 +85,7 @@ def _check_trains(spiketrains, name="spiketrains"):
     import neo
 
     if isinstance(spiketrains, (neo.SpikeTrain, str, bytes)) or not hasattr(spiketrains, "__iter__") or \
-            np.ndim(spiketrains) == 0:
+            isinstance(spiketrains, np.ndarray) and spiketrains.ndim == 0:
         raise RasterError(f"`{name}` must be a list of neo.SpikeTrain; got a single "
                           f"{type(spiketrains).__name__}. Wrap one train in a list.")
     trains = list(spiketrains)
