@@ -101,7 +101,8 @@ def _call(function, arguments):
 @pytest.mark.parametrize("module, name", FUNCTIONS, ids=[f"{m.__name__[9:]}.{n}" for m, n in FUNCTIONS])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=hostile)
-def test_a_hostile_argument_gets_a_result_or_a_spikelib_error(module, name, value, tmp_path):
+def test_a_hostile_argument_gets_a_result_or_a_spikelib_error(module, name, value, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a hostile text given as a path is written here, not into the checkout
     spikelib.save_rasters(tmp_path / "saved.npz", train=SPIKES)
     function = getattr(module, name)
     valid = _valid(module, name, tmp_path)
