@@ -40,6 +40,7 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m spikelib.pipeline.speed
+	$(BIN)/python -m spikelib.diagnose.speed
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

@@ -70,6 +70,9 @@ pipeline
     Profiles, the resumable runner, notebook execution, the ``spikelib`` command (:mod:`spikelib.pipeline`).
 report
     Tables, figures, hypotheses and the book, from results files (:mod:`spikelib.report`).
+diagnose
+    A researcher's own network (Keras or ONNX) measured against the reference networks; ``spikelib
+    diagnose`` (:mod:`spikelib.diagnose`).
 
 ``import spikelib`` needs only numpy, scipy, statsmodels, quantities, neo and
 elephant; :mod:`spikelib.storage` and :mod:`spikelib.paths` (files and folders)

@@ -314,7 +314,7 @@ def change_points(spikes, window=100, penalty=None):
         If ``spikes`` breaks the raster contract (not 2-D, empty, NaN, not binary).
     ParameterError
         If ``window`` is bad (see :func:`spikelib.rates.window_counts`) or leaves fewer than
-        :data:`MIN_WINDOWS` windows, or ``penalty`` is not a positive number.
+        ``MIN_WINDOWS`` windows, or ``penalty`` is not a positive number.
 
     Examples
     --------

@@ -93,7 +93,10 @@ def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, 
         relative = page[1].relative_to(paths.BOOK_EXECUTED)
         target = site / "book" / "executed" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(_execute(page, results, executed), target)
+        output = _execute(page, results, executed)
+        shutil.copy(output, target)
+        for download in output.parent.glob("*.csv"):  # the tables a page offers for download
+            shutil.copy(download, target.parent / download.name)
         files.append(f"book/executed/{relative.with_suffix('')}")
     (site / "book" / "intro.md").write_text("# Pages\n\n```{tableofcontents}\n```\n")
     toc = {"format": "jb-book", "root": "book/intro",

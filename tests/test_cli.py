@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 
 def spikelib(*args):
-    return subprocess.run([sys.executable, "-m", "spikelib.pipeline.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "spikelib.diagnose.cli", *args], capture_output=True, text=True)
 
 
 def test_cell_on_an_npz(tmp_path, tiny_npz):
@@ -45,7 +45,8 @@ def test_failing_cell_exits_non_zero_with_the_error(tmp_path):
                     "--condition", "mem_retrain_all", "--window", "20", "--out", str(out))
     assert done.returncode == 1
     assert "FAILED (DataError" in done.stderr and "Run the 'generalizing' cell" in done.stderr
-    assert "Run the 'generalizing' cell" in (out / "experiment.ipynb").read_text()
+    assert "Run the 'generalizing' cell" in (out / "experiment.failed.ipynb").read_text()  # kept beside, not as the result
+    assert not (out / "experiment.ipynb").exists()
     assert not (out / "metrics.json").exists()
 
 
@@ -75,4 +76,4 @@ def test_default_output_folder_and_help_lists_every_parameter(tmp_path):
     for spec in parameter_specs():
         assert spec.cli in done.stdout
     done = spikelib("run", "--profile", "quick", "--workers", "0")
-    assert done.returncode == 2 and "`--workers` must be at least 1" in done.stderr
+    assert done.returncode == 2 and "spikelib run [--workers]: `workers` must be in [1, 256]; got 0." in done.stderr

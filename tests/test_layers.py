@@ -17,7 +17,7 @@ import spikelib
 from spikelib import paths
 
 PACKAGE = Path(spikelib.__file__).parent
-RANKS = {"core": 0, "experiment": 1, "pipeline": 2, "report": 3}
+RANKS = {"core": 0, "experiment": 1, "pipeline": 2, "report": 3, "diagnose": 4}
 #: The experiment modules the report may import: the declaration and the cell files, which load no training code.
 # The light declarations of the experiment layer (no training code): its parameters, files, measures and schema.
 REPORT_MAY_IMPORT = {"spikelib.experiment.config", "spikelib.experiment.cellfiles", "spikelib.experiment.measures",

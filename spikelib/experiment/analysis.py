@@ -31,6 +31,8 @@ Functions
 record_layer
     The observed layer's rasters on the training and test sets, in seeded
     orders, with each node's mean positive activation.
+recording_measures
+    The registry's measures of a recording (what ``spikelib diagnose`` reports).
 split_statistics
     Network-level metrics and per-node arrays of one split's raster.
 weight_statistics
@@ -61,7 +63,7 @@ from .config import ANALYSIS_VERSION  # noqa: F401 - declared beside TRAINING_VE
 from .models import observed_activations
 from .training import fit_count
 
-__all__ = ["record_layer", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
+__all__ = ["record_layer", "recording_measures", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
            "ANALYSIS_VERSION", "sample_order", "record_validation", "FEW_SAMPLES"]
 
 #: Numbers of samples for the indicators from few samples.
@@ -115,6 +117,24 @@ def _share(mask, valid):
 def _mean(values):
     values = np.asarray(values, dtype=float)
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def recording_measures(spikes, window):
+    """The measures of the registry computed from a recording (its ``training recording`` measures): the
+    paper's four indicators, the follow-up's activation probability and correlation, the Bernoulli null's
+    excess Fano factor, by the functions a cell uses (so ``spikelib diagnose`` reports what a cell stores).
+
+    Returns
+    -------
+    dict
+        Column (:mod:`spikelib.experiment.measures`) -> value.
+    """
+    summary = summarize(spikes, window=window)
+    activation = activation_summary(spikes)
+    correlation = correlation_summary(spikes, correction="bonferroni")
+    return {"mfr": summary.mfr, "cv_fr": summary.cv_fr, "mf": summary.mf, "cv_mf": summary.cv_mf,
+            "excess_fano_mean": _mean(excess_fano(spikes, window=window)), "share_rare_5": activation.share_rare_5,
+            "mean_abs_r": correlation.mean_abs_r, "participation_ratio": correlation.participation_ratio}
 
 
 def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):

@@ -198,12 +198,13 @@ def run_profile_command(args):
     return 0 if summary.ok else 1
 
 
-def build_parser():
+def build_parser(*commands):
+    """The ``spikelib`` parser: ``cell``, ``run``, and the ``commands`` of layers above (each adds its subparser)."""
     parser = argparse.ArgumentParser(prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    _cell_parser(sub)
-    _run_parser(sub)
+    for add in (_cell_parser, _run_parser, *commands):
+        add(sub)
     return parser
 
 
@@ -221,14 +222,14 @@ def _option(parameter):
     return None
 
 
-def main(argv=None):
+def main(argv=None, parser=None):
     """Entry point of the ``spikelib`` command; returns the exit status.
 
     An error is one line that names the option it concerns; ``--debug`` shows its traceback. Exit
     status 2 for bad input, 1 for a run that failed, 130 when interrupted (the run resumes when the
-    same command is given again).
+    same command is given again). ``parser`` (default :func:`build_parser`) lets a layer above add commands.
     """
-    parser = build_parser()
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -243,7 +244,7 @@ def main(argv=None):
     except SpikelibError as error:
         if args.debug:
             raise
-        option = _option(getattr(error, "parameter", None))
+        option = getattr(args, "option_of", _option)(getattr(error, "parameter", None))
         where = f" [{option}]" if option else ""
         print(f"spikelib {args.command}{where}: {' '.join(str(error).split())}", file=sys.stderr)
         return USAGE

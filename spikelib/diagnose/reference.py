@@ -1,0 +1,167 @@
+"""The reference networks a diagnosis is set against: a small committed table, with its version and hash.
+
+Built from the compendium's committed results (``python -m spikelib.diagnose.reference``): the model zoo's
+networks that met the fitting criterion (clean labels), the clean-label dose-response, and the label-noise
+networks (the ``noise`` and ``fashion`` profiles, whose memorizing conditions count as label noise 1). One
+row per network: what it is (model, depth, width, training samples), how it was trained (label noise,
+memorizing by the benchmark's rule), its gap, every measure the registry computes from a recording, its
+training accuracy and output margin, and a 20-bin histogram of its nodes' firing rates. Beside the table, a
+record of what the benchmark says each measure can and cannot detect, computed from the same networks.
+
+Functions
+---------
+build_reference
+    The table and its record, from results folders.
+write_reference, load_reference
+    The committed files (``data/reference/``), written and read with their SHA-256 checked.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..exceptions import DataError
+from ..experiment.cellfiles import read_nodes
+from ..experiment.measures import by_family
+from ..report.networks import MEMORIZING_NOISE, network_table, reached_criterion
+from ..storage import sha256, write_atomically, write_json
+
+__all__ = ["build_reference", "write_reference", "load_reference", "REFERENCE", "SOURCES", "MEASURES",
+           "HISTOGRAM_BINS", "VERSION"]
+
+#: Where the committed reference lives.
+REFERENCE = paths.DATA / "reference"
+#: Version of the table's layout (a diagnosis reports it).
+VERSION = 1
+#: The profiles the reference is built from, and what each contributes.
+SOURCES = {"zoo": "model zoo (clean labels, trained to the fitting criterion)",
+           "clean": "clean-label dose-response (clean labels, trained to the fitting criterion)",
+           "noise": "label noise", "fashion": "the paper's conditions"}
+#: The measures a diagnosis computes from a recording, and the label-using ones it adds with labels.
+MEASURES = tuple(m.column for m in by_family("paper", "followup")) + ("train_accuracy", "output_margin")
+HISTOGRAM_BINS = 20
+
+
+def _histogram(directory):
+    rates = read_nodes(directory)["train"]["firing_rate"]
+    counts, _ = np.histogram(rates, bins=HISTOGRAM_BINS, range=(0.0, 1.0))
+    return counts / max(1, counts.sum())
+
+
+def build_reference(results=None):
+    """The reference table and its record (what each measure detects on these networks).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    record : dict
+
+    Raises
+    ------
+    DataError
+        If a source profile has no results.
+    """
+    from ..report.benchmark import benchmark_scores
+    from ..report.clean import clean_scores
+    from ..report.networks import benchmark_set
+    from ..report.zoo import zoo_networks, zoo_scores
+
+    results = Path(results or paths.results_dir())
+    frames = []
+    for profile in SOURCES:
+        root = results / profile
+        if not paths.has_cells(root):
+            raise DataError(f"The reference needs the results of the {profile} profile; run it first.")
+        frame = network_table(root)
+        if profile in ("zoo", "clean"):
+            frame = frame[reached_criterion(frame)]
+        elif profile == "fashion":
+            frame = frame[frame["design"] == "paper"]
+        else:
+            frame = frame[frame["design"].isin(["paper", "label noise"])]
+        frame = frame.assign(source=profile, directory=[str(paths.cells_dir(root) / c) for c in frame["cell_id"]])
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    table["label_noise"] = table["label_noise"].astype(float)
+    table["memorizing"] = table["label_noise"] >= MEMORIZING_NOISE
+    histograms = np.array([_histogram(d) for d in table["directory"]])
+    keep = ["source", "cell_id", "model", "architecture", "depth", "width", "train_samples", "seed", "condition",
+            "label_noise", "memorizing", "test_accuracy", "gap", *MEASURES]
+    out = table[keep].copy()
+    for b in range(HISTOGRAM_BINS):
+        out[f"rate_hist_{b}"] = histograms[:, b]
+    noisy = benchmark_set([results / "noise", results / "fashion"])
+    separation = benchmark_scores(noisy, n_boot=200).set_index("column")
+    clean = clean_scores(clean_networks_frame(results / "clean")).set_index("column")
+    zoo_table, zoo_context = zoo_scores(zoo_networks(results / "zoo")[0], n_boot=100)
+    zoo_table = zoo_table.set_index("column")
+    detects = {}
+    for column in MEASURES:
+        entry = {}
+        if column in separation.index:
+            row = separation.loc[column]
+            entry["label_noise"] = {"separation": float(row["separation"]), "direction": row["direction"],
+                                    "auroc_low": float(row["auroc_low"]), "auroc_high": float(row["auroc_high"]),
+                                    "networks": int(row["n"])}
+        if column in clean.index:
+            entry["clean_label_gap"] = {"tau_within_architecture": float(clean.loc[column, "tau_stratified"]),
+                                        "networks": int(clean.loc[column, "n"])}
+        if column in zoo_table.index:
+            entry["zoo_gap"] = {"pgdl": float(zoo_table.loc[column, "pgdl"]),
+                                "beats_controls": bool(zoo_table.loc[column, "beats_controls"]),
+                                "tau": float(zoo_table.loc[column, "tau"]), "networks": zoo_context["n_networks"]}
+        detects[column] = entry
+    manifests = {p: sha256(paths.manifest_path(results / p))[:16] for p in SOURCES}
+    record = {"version": VERSION, "networks": len(out), "memorizing_noise": MEMORIZING_NOISE, "sources": {p: SOURCES[p] for p in SOURCES},
+              "manifests": manifests, "detects": detects}
+    return out, record
+
+
+def clean_networks_frame(root):
+    """The dose-response's networks with their stratum (see :func:`spikelib.report.clean.clean_networks`)."""
+    from ..report.clean import clean_networks
+
+    return clean_networks(root)[0]
+
+
+def write_reference(table, record, folder=REFERENCE):
+    """Write ``networks.csv`` and ``reference.json`` (which records the table's SHA-256); return the folder."""
+    folder = Path(folder)
+    csv = folder / "networks.csv"
+    write_atomically(csv, lambda handle: handle.write(table.to_csv(index=False, float_format="%.6g").encode()))
+    write_json(folder / "reference.json", {**record, "sha256": sha256(csv)})
+    return folder
+
+
+def load_reference(folder=REFERENCE):
+    """The committed reference: ``(table, record)``.
+
+    Raises
+    ------
+    DataError
+        If a file is missing or the table does not match the SHA-256 its record gives.
+    """
+    folder = Path(folder)
+    csv, meta = folder / "networks.csv", folder / "reference.json"
+    if not csv.is_file() or not meta.is_file():
+        raise DataError(f"No reference networks in {folder}; build them with python -m spikelib.diagnose.reference.")
+    record = json.loads(meta.read_text())
+    if sha256(csv) != record.get("sha256"):
+        raise DataError(f"{csv} does not match the SHA-256 in {meta.name}: the reference was changed by hand. "
+                        "Rebuild it with python -m spikelib.diagnose.reference.")
+    return pd.read_csv(csv), record
+
+
+def main():
+    table, record = build_reference()
+    folder = write_reference(table, record)
+    print(f"{len(table)} reference networks written to {paths.repository_relative(folder)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""A diagnosis as a reader meets it: a terminal report, a JSON record, an HTML page with its figure.
+
+Functions
+---------
+text_report
+    The terminal report.
+figure
+    The network's node firing rates beside the comparable reference networks'.
+html_report
+    A self-contained HTML page (the figure embedded), in the book's style.
+"""
+
+import base64
+import html
+import io
+import json
+
+import numpy as np
+
+from ..report.render import typeset
+from .reference import HISTOGRAM_BINS
+from .verdict import STRONG, WIDTH_FACTOR, comparable
+
+__all__ = ["text_report", "figure", "html_report", "json_report", "RULES"]
+
+#: The rules a verdict follows, as every report prints them.
+RULES = (f"Comparable reference networks: same family, width within a factor of {WIDTH_FACTOR:g}. A measure gives "
+         f"a reading only if it separated clean from memorizing reference networks at {STRONG} or more; the reading "
+         "is memorizing-like or clean-like only beyond the other group's whole range. No verdict on the size of "
+         "the generalization gap of a network trained on clean labels.")
+
+
+def _number(value, digits=3):
+    return "–" if value is None or not np.isfinite(value) else typeset(f"{value:.{digits}f}")
+
+
+def _rows(diagnosis):
+    for row in diagnosis.calibration.itertuples():
+        yield (row.measure, _number(row.value), _number(row.percentile_clean, 0), _number(row.percentile_memorizing, 0),
+               _number(row.separation, 2), row.reading)
+
+
+def text_report(diagnosis):
+    """The diagnosis as the terminal shows it."""
+    lines = [f"spikelib diagnose: {diagnosis.model}",
+             f"  observed layer {diagnosis.layer} ({diagnosis.units} nodes), {diagnosis.n_samples:,} samples"
+             + (", with labels" if diagnosis.labelled else ", no labels") + f", {diagnosis.seconds:.1f} s",
+             "", typeset(diagnosis.sentence), "",
+             f"  {'measure':<34}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
+    for measure, value, clean, memorizing, separation, reading in _rows(diagnosis):
+        lines.append(f"  {measure[:33]:<34}{value:>9}{clean:>11}{memorizing:>10}{separation:>7}  {reading}")
+    reference = diagnosis.reference
+    lines += ["", f"  pct: percentile among {diagnosis.comparable['clean']} comparable clean and "
+                  f"{diagnosis.comparable['memorizing']} memorizing reference networks; sep.: how well the measure "
+                  "separated them in the benchmark (0.5 is chance).",
+              f"  {RULES}",
+              f"  reference version {reference['version']}, {reference['networks']} networks, sha256 "
+              f"{str(reference['sha256'])[:16]}"]
+    return "\n".join(lines)
+
+
+def json_report(diagnosis):
+    """The diagnosis as a JSON document (non-finite numbers as null)."""
+    def clean(value):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        if isinstance(value, (np.floating, np.integer, np.bool_)):
+            return clean(value.item())
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(diagnosis.to_dict()), indent=2)
+
+
+def figure(diagnosis, reference):
+    """The network's node firing rates beside the comparable reference networks', clean and memorizing."""
+    import matplotlib.pyplot as plt
+
+    from ..report.plots.style import GROUP_COLOURS, PAGE_WIDTH
+
+    near = comparable(reference, diagnosis.family, diagnosis.units)
+    edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    columns = [f"rate_hist_{b}" for b in range(HISTOGRAM_BINS)]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
+    for group, label, style in ((False, "reference, clean labels", "-"), (True, "reference, shuffled labels", "--")):
+        rows = near[near["memorizing"] == group]
+        if len(rows):
+            share = rows[columns].to_numpy().mean(axis=0)
+            left.plot(centres, share, ls=style, color=GROUP_COLOURS["memorizing" if group else "generalizing"],
+                      label=f"{label} ({len(rows)})")
+    mine, _ = np.histogram(diagnosis.rates, bins=edges)
+    left.step(centres, mine / max(1, mine.sum()), where="mid", color="black", lw=1.6, label="this network")
+    left.set(xlabel="node firing rate", ylabel="share of nodes")
+    left.legend(frameon=False)
+    for group, marker in ((False, "o"), (True, "s")):
+        rows = near[near["memorizing"] == group]
+        right.scatter(rows["width"], rows["mfr"], marker=marker, s=16, alpha=0.6,
+                      color=GROUP_COLOURS["memorizing" if group else "generalizing"],
+                      label="shuffled labels" if group else "clean labels")
+    right.scatter([diagnosis.units], [diagnosis.values["mfr"]], marker="*", s=160, color="black", label="this network")
+    right.set(xscale="log", xlabel="width of the observed layer", ylabel="MFR")
+    right.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def html_report(diagnosis, reference):
+    """A self-contained HTML page of the diagnosis (its figure embedded as an image)."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(diagnosis, reference)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    image = base64.b64encode(buffer.getvalue()).decode()
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+                   for row in _rows(diagnosis))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Diagnosis of {html.escape(str(diagnosis.model))}</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.45}}
+table{{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.9rem}}
+td,th{{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:right}}td:first-child,th:first-child{{text-align:left}}
+.wrap{{overflow-x:auto}}img{{max-width:100%}}.small{{font-size:.8rem;color:#555}}</style></head><body>
+<h1>Diagnosis of {html.escape(str(diagnosis.model))}</h1>
+<p><strong>{html.escape(typeset(diagnosis.sentence))}</strong></p>
+<p>Observed layer {html.escape(diagnosis.layer)} ({diagnosis.units} nodes) on {diagnosis.n_samples:,} samples
+{'with' if diagnosis.labelled else 'without'} labels.</p>
+<div class="wrap"><table><thead><tr><th>measure</th><th>value</th><th>percentile among clean</th>
+<th>percentile among memorizing</th><th>separation in the benchmark</th><th>reading</th></tr></thead>
+<tbody>{rows}</tbody></table></div>
+<img alt="node firing rates beside the reference networks" src="data:image/png;base64,{image}">
+<p><strong>Figure.</strong> Left: the share of this network's nodes at each firing rate, beside the mean of the
+comparable reference networks trained on clean and on shuffled labels. Right: MFR against the observed layer's
+width, the reference networks and this one (★).</p>
+<p class="small">{html.escape(RULES)} Reference version {diagnosis.reference['version']},
+{diagnosis.reference['networks']} networks, SHA-256 {html.escape(str(diagnosis.reference['sha256']))}.</p>
+</body></html>"""

@@ -1,0 +1,163 @@
+"""Where a network's measures fall among comparable reference networks, and what that supports.
+
+Rules, printed with every diagnosis:
+
+- **Comparable** reference networks have the same family (MLP or CNN) and a width within a factor of
+  :data:`WIDTH_FACTOR` of the network's (the nearest widths when none is that close).
+- A measure **supports** a verdict on label-noise memorization when the benchmark separated clean from
+  memorizing reference networks with it at :data:`STRONG` or more. The network's value is then
+  *memorizing-like* when it lies beyond every comparable clean network's value in the memorizing direction
+  and within the comparable memorizing networks' range, *clean-like* in the mirror case, and *in the
+  overlap* otherwise.
+- On clean labels no verdict is given about the generalization gap unless a measure beat the controls on
+  the model zoo (how well each network fits already explains what the measures track there).
+
+Functions
+---------
+comparable
+    The reference networks comparable to a network.
+calibrate
+    Each measure's percentile among comparable clean and memorizing networks, and what it supports.
+overall
+    The verdict, or "cannot tell", and what it rests on.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..experiment.measures import measure as registered
+
+__all__ = ["comparable", "calibrate", "overall", "WIDTH_FACTOR", "STRONG"]
+
+#: Widths within this factor of the network's count as comparable.
+WIDTH_FACTOR = 2.0
+#: The label-noise separation a measure needs before it supports a verdict.
+STRONG = 0.9
+
+
+def comparable(reference, model, width):
+    """The reference networks of the same family with a width within :data:`WIDTH_FACTOR` (else the nearest).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    family = reference[reference["model"].str.upper() == str(model).upper()]
+    if family.empty:  # a family the reference lacks: every network, and the counts say so
+        family = reference
+    near = family[(family["width"] >= width / WIDTH_FACTOR) & (family["width"] <= width * WIDTH_FACTOR)]
+    if near.empty:
+        distance = (np.log(family["width"]) - np.log(width)).abs()
+        near = family[distance == distance.min()]
+    return near
+
+
+def _percentile(values, value):
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not values.size or not np.isfinite(value):
+        return float("nan")
+    return float(100 * ((values < value).sum() + 0.5 * (values == value).sum()) / values.size)
+
+
+def calibrate(values, reference, record, model, width):
+    """Each measure of the network among comparable reference networks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure: ``measure, column, value``, ``percentile_clean`` and ``percentile_memorizing``
+        (among comparable clean / memorizing networks), ``clean_range``/``memorizing_range``, the label-noise
+        ``separation`` and ``direction`` the benchmark found, ``supports`` (whether it may give a verdict),
+        ``reading`` (memorizing-like, clean-like, in the overlap, or no verdict), the clean-label ``tau``
+        within architecture and whether it beat the controls on the zoo.
+    """
+    near = comparable(reference, model, width)
+    clean, memorizing = near[~near["memorizing"]], near[near["memorizing"]]
+    rows = []
+    for column, value in values.items():
+        detects = record["detects"].get(column, {})
+        noise = detects.get("label_noise", {})
+        separation = noise.get("separation", float("nan"))
+        direction = noise.get("direction")
+        # a control (the training fit) is context, not evidence: it never gives a reading
+        is_control = registered(column).family == "control"
+        supports = bool(not is_control and np.isfinite(separation) and separation >= STRONG and len(clean)
+                        and len(memorizing))
+        low_c, high_c = (clean[column].min(), clean[column].max()) if len(clean) else (np.nan, np.nan)
+        low_m, high_m = (memorizing[column].min(), memorizing[column].max()) if len(memorizing) else (np.nan, np.nan)
+        reading = "control" if is_control else "no verdict"
+        if supports and np.isfinite(value):
+            higher = direction == "higher"
+            beyond_clean = value > high_c if higher else value < low_c
+            beyond_memorizing = value < low_m if higher else value > high_m
+            inside_memorizing = low_m <= value <= high_m
+            inside_clean = low_c <= value <= high_c
+            reading = ("memorizing-like" if beyond_clean and inside_memorizing else
+                       "clean-like" if beyond_memorizing and inside_clean else "in the overlap")
+        rows.append({
+            "measure": registered(column).label, "column": column, "value": value,
+            "percentile_clean": _percentile(clean[column], value),
+            "percentile_memorizing": _percentile(memorizing[column], value),
+            "clean_range": (low_c, high_c), "memorizing_range": (low_m, high_m),
+            "separation": separation, "direction": direction, "supports": supports, "reading": reading,
+            "tau_clean_labels": detects.get("clean_label_gap", {}).get("tau_within_architecture", float("nan")),
+            "beats_controls_zoo": detects.get("zoo_gap", {}).get("beats_controls", False),
+        })
+    same_family = bool((reference["model"].str.upper() == str(model).upper()).any())
+    return pd.DataFrame(rows), {"comparable": len(near), "clean": len(clean), "memorizing": len(memorizing),
+                                "widths": sorted(near["width"].unique().tolist()), "same_family": same_family,
+                                "family": str(model)}
+
+
+def _zoo_sentence(record):
+    """What the model zoo says about the gap on clean labels, from the record."""
+    beating = [registered(c).label for c, d in record["detects"].items() if d.get("zoo_gap", {}).get("beats_controls")]
+    networks = next((d["zoo_gap"]["networks"] for d in record["detects"].values() if "zoo_gap" in d), 0)
+    if not beating:
+        return (f"on the model zoo's {networks} networks trained on clean labels no measure predicted the gap beyond "
+                "how well each network fits its training samples")
+    return (f"on the model zoo's {networks} networks trained on clean labels only {', '.join(beating)} predicted the "
+            "gap beyond how well each network fits its training samples")
+
+
+def overall(calibration, counts, record):
+    """The verdict from the supporting measures, with what it rests on.
+
+    Parameters
+    ----------
+    calibration, counts
+        From :func:`calibrate`.
+    record : dict
+        The reference's record (:func:`spikelib.diagnose.reference.load_reference`).
+
+    Returns
+    -------
+    verdict : {"memorizing-like", "clean-like", "cannot tell"}
+    sentence : str
+    """
+    supporting = calibration[calibration["supports"]]
+    readings = set(supporting["reading"])
+    shuffled = f"{record.get('memorizing_noise', 1.0):.0%}".replace("%", " %")
+    rests = (f"{counts['comparable']} comparable reference networks (widths {', '.join(map(str, counts['widths']))}: "
+             f"{counts['clean']} trained on clean labels, {counts['memorizing']} on labels at least {shuffled} "
+             "shuffled)")
+    if not counts.get("same_family", True):
+        rests += (f"; the reference holds no {counts.get('family')} networks, so these are of other families and "
+                  "the comparison is weaker")
+    if supporting.empty:
+        return "cannot tell", ("Cannot tell from activations alone: no measure separated clean from memorizing "
+                               f"reference networks strongly enough on {rests}. A held-out labelled set would tell "
+                               "(the gap between training and test accuracy).")
+    names = ", ".join(supporting["measure"])
+    if readings == {"memorizing-like"}:
+        return "memorizing-like", (f"Memorizing-like: {names} lie where only the reference networks trained on "
+                                   f"shuffled labels lie, among {rests}. Such a network fits labels it cannot "
+                                   "predict on new samples; a held-out labelled set would confirm it.")
+    if readings == {"clean-like"}:
+        return "clean-like", (f"Clean-like: {names} lie where only the reference networks trained on clean labels "
+                              f"lie, among {rests}. This says nothing about how large its generalization gap is: "
+                              f"{_zoo_sentence(record)}. A held-out labelled set would tell.")
+    return "cannot tell", (f"Cannot tell from activations alone: {names} read "
+                           f"{', '.join(f'{m} {r}' for m, r in zip(supporting['measure'], supporting['reading']))} "
+                           f"among {rests}. A held-out labelled set would tell.")
