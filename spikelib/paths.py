@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 DATA_CACHE = DATA / "cache"
 CHECKSUMS = DATA / "checksums.sha256"
+#: The reference networks a diagnosis is set against, and the example networks' samples.
+REFERENCE = DATA / "reference"
+EXAMPLES = DATA / "examples"
 NOTEBOOKS = ROOT / "notebooks"
 BOOK = ROOT / "book"
 BOOK_STATIC = BOOK / "_static"

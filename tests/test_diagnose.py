@@ -90,6 +90,12 @@ def test_the_raster_is_the_observed_layer_in_the_seeded_order(trained, digits):
     assert values["mfr"] == pytest.approx(oracle.mfr) and values["mf"] == pytest.approx(oracle.mf)
     assert values["cv_mf"] == pytest.approx(oracle.cv_mf, nan_ok=True)
     assert values["train_accuracy"] == pytest.approx(recording.correct.mean())
+    # the hidden margin from the output layer's weights, as the compendium's rival computes it
+    from spikelib.experiment.diagnostics import MARGIN_PERCENTILE, margins
+
+    kernel, bias = network.layers[-1].get_weights()
+    _, hidden = margins(observed_activations(network, x[order]), kernel, bias, y[order])
+    assert values["hidden_margin"] == pytest.approx(np.percentile(hidden, MARGIN_PERCENTILE), rel=1e-4)
 
 
 def test_an_onnx_export_of_the_same_weights_gives_the_same_raster(trained, digits, tmp_path):
@@ -101,6 +107,7 @@ def test_an_onnx_export_of_the_same_weights_gives_the_same_raster(trained, digit
     from_keras, from_onnx = record(keras_network, x, y, seed=1), record(onnx_network, x, y, seed=1)
     np.testing.assert_array_equal(from_keras.spikes, from_onnx.spikes)
     np.testing.assert_allclose(from_keras.margins, from_onnx.margins, atol=1e-4)  # logits against probabilities
+    np.testing.assert_allclose(from_keras.hidden_margins, from_onnx.hidden_margins, atol=1e-4)  # the head found in both
 
 
 def test_the_verdict_rests_on_the_committed_reference(trained, digits):
@@ -127,17 +134,37 @@ def test_the_committed_reference_is_built_from_the_committed_results():
 
 def test_leave_one_out_no_reference_network_reads_as_the_other_group():
     """Each reference network diagnosed against all the others: a verdict, when given, names its own group."""
+    from spikelib.diagnose.measure import RECORDING_MEASURES
+    from spikelib.diagnose.verdict import leave_one_out
+
     table, record_ = load_reference()
-    wrong = given = 0
-    for index, row in table.iterrows():
-        values = {column: row[column] for column in ("mfr", "mf", "cv_mf", "mean_abs_r", "participation_ratio")}
-        calibration, counts = calibrate(values, table.drop(index), record_, row["model"], row["width"])
-        verdict, _ = overall(calibration, counts, record_)
-        if verdict != "cannot tell":
-            given += 1
-            wrong += verdict != ("memorizing-like" if row["memorizing"] else "clean-like")
-    assert given > len(table) / 2, f"verdicts on only {given} of {len(table)} reference networks"
-    assert wrong == 0, f"{wrong} of {given} verdicts name the other group"
+    outcomes = leave_one_out(table, record_, RECORDING_MEASURES)
+    given = outcomes[outcomes["verdict"] != "cannot tell"]
+    assert len(given) > len(table) / 2, f"verdicts on only {len(given)} of {len(table)} reference networks"
+    assert given["right"].all(), given[~given["right"].astype(bool)]
+    assert given["memorizing"].any() and (~given["memorizing"]).any()  # both groups get verdicts
+
+
+def test_a_reference_network_left_out_is_placed_at_its_percentile():
+    """Its percentile among the comparable networks, as scipy's percentileofscore (kind "mean") gives it."""
+    from scipy.stats import percentileofscore
+
+    from spikelib.diagnose.verdict import comparable
+
+    table, record_ = load_reference()
+    rng = np.random.default_rng(0)
+    for index in rng.choice(len(table), 12, replace=False):
+        row, rest = table.iloc[index], table.drop(table.index[index])
+        calibration, counts = calibrate({"mfr": row["mfr"], "cv_mf": row["cv_mf"]}, rest, record_, row["model"],
+                                        row["width"])
+        near = comparable(rest, row["model"], row["width"])
+        for column in ("mfr", "cv_mf"):
+            placed = calibration.set_index("column").loc[column]
+            for group, key in ((False, "percentile_clean"), (True, "percentile_memorizing")):
+                others = near.loc[near["memorizing"] == group, column].dropna()
+                if len(others):
+                    assert placed[key] == pytest.approx(percentileofscore(others, row[column], kind="mean"))
+        assert counts["comparable"] == len(near) and row["width"] / 2 <= near["width"].min()
 
 
 def test_a_tampered_reference_is_refused(tmp_path):

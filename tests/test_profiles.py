@@ -164,12 +164,14 @@ def test_the_table_of_contents_is_the_registry_of_pages():
     import yaml
 
     from spikelib import paths
-    from spikelib.report.pages import toc
+    from spikelib.report.pages import DEMOS, toc
 
     assert yaml.safe_load((paths.ROOT / "_toc.yml").read_text()) == toc()
     chapters = {entry["file"] for part in toc()["parts"] for entry in part["chapters"]}
-    for chapter in chapters - {"book/executed/spikes_on_digits"}:
+    for chapter in chapters - {f"book/executed/{demo}" for demo in DEMOS}:
         assert (paths.ROOT / f"{chapter}.md").is_file(), chapter
+    for demo in DEMOS:
+        assert (paths.NOTEBOOKS / f"{demo}.py").is_file(), demo
 
 
 def test_every_profile_the_book_reads_exists():

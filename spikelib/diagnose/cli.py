@@ -45,7 +45,8 @@ def load_samples(data, samples=None, data_dir=None):
     Raises
     ------
     DataError
-        A file that is missing, not an ``.npz`` of samples, or holds labels of another length.
+        A file that is missing, not an ``.npz`` of samples, holds labels of another length, or (a file the
+        compendium lists, such as its example samples) does not match its checksum.
     ParameterError
         ``samples`` below 2 or above what the data hold.
     """
@@ -57,6 +58,13 @@ def load_samples(data, samples=None, data_dir=None):
         path = Path(text)
         if not path.is_file():
             raise DataError(f"`data`: no file at {path}; give an .npz of samples or a data set name.")
+        from ..experiment.data import known_checksums
+        from ..storage import sha256
+
+        expected = known_checksums().get(path.name)  # the compendium's own example samples are checked
+        if expected and sha256(path) != expected:
+            raise DataError(f"`data` {path.name} does not match its SHA-256 in data/checksums.sha256; restore it "
+                            "from the repository.")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 keys = list(archive.files)

@@ -18,19 +18,37 @@ import numpy as np
 from .._validation import Integer, check_window, constrained
 from ..exceptions import DataError
 from ..experiment import streams
+from ..experiment.measures import by_family
 from ..experiment.analysis import recording_measures, sample_order
+from ..experiment.diagnostics import MARGIN_PERCENTILE
+from ..experiment.diagnostics import margins as margins_of
 from ..raster import binarize
 from .models import BATCH
 
-__all__ = ["record", "measure", "check_data", "Recording"]
+__all__ = ["record", "measure", "check_data", "Recording", "RECORDING_MEASURES"]
+
+#: The measures a recording gives without labels (the registry's paper and follow-up families).
+RECORDING_MEASURES = tuple(m.column for m in by_family("paper", "followup"))
 
 
 class Recording:
     """What one pass over the samples gives: the raster (``n_nodes, n_samples``), the order of the samples, and,
     with labels, each sample's correct prediction and its output margin."""
 
-    def __init__(self, spikes, order, correct=None, margins=None):
+    def __init__(self, spikes, order, correct=None, margins=None, hidden_margins=None):
         self.spikes, self.order, self.correct, self.margins = spikes, order, correct, margins
+        #: The distance of each sample's hidden representation to the nearest decision boundary, where the
+        #: network's output layer reads the observed layer directly (else ``None``).
+        self.hidden_margins = hidden_margins
+
+
+def _head_agrees(head, hidden, log_p):
+    """Whether ``hidden @ kernel + bias`` reproduces the network's outputs (as log-probability differences)."""
+    kernel, bias = head
+    logits = hidden @ kernel + bias
+    if logits.shape != log_p.shape:
+        return False
+    return bool(np.allclose(logits - logits[:, :1], log_p - log_p[:, :1], atol=1e-3, rtol=1e-3))
 
 
 def _log_probabilities(output):
@@ -106,6 +124,8 @@ def record(network, x, y=None, layer=None, seed=0, batch=BATCH):
     spikes = np.zeros((chosen.units, len(x)), dtype=bool)
     correct = np.zeros(len(x), dtype=bool) if y is not None else None
     margins = np.zeros(len(x)) if y is not None else None
+    head = network.head if (y is not None and chosen == network.layers[-1]) else None
+    hidden_margins = np.zeros(len(x)) if head is not None else None
     for start in range(0, len(x), batch):
         index = order[start:start + batch]
         (hidden, output), = network.batches(x[index], chosen, batch=len(index))
@@ -115,14 +135,18 @@ def record(network, x, y=None, layer=None, seed=0, batch=BATCH):
             if output.shape[1] <= labels.max():
                 raise DataError(f"Label {int(labels.max())} has no output among the network's {output.shape[1]}.")
             log_p = _log_probabilities(output)
+            if head is not None and start == 0 and not _head_agrees(head, hidden, log_p):
+                head = hidden_margins = None  # the outputs are not a dense layer of this one: no hidden margin
+            if head is not None:
+                hidden_margins[start:start + len(index)] = margins_of(hidden, *head, labels)[1]
             true = log_p[np.arange(len(index)), labels]
             log_p[np.arange(len(index)), labels] = -np.inf
             margins[start:start + len(index)] = true - log_p.max(axis=1)
             correct[start:start + len(index)] = output.argmax(axis=1) == labels
-    return Recording(spikes, order, correct, margins)
+    return Recording(spikes, order, correct, margins, hidden_margins)
 
 
-def measure(recording, window=100, margin_percentile=10):
+def measure(recording, window=100, margin_percentile=MARGIN_PERCENTILE):
     """The registry's measures of a recording, and with labels the training fit and the output margin.
 
     Returns
@@ -142,4 +166,6 @@ def measure(recording, window=100, margin_percentile=10):
     if recording.correct is not None:
         values["train_accuracy"] = float(recording.correct.mean())
         values["output_margin"] = float(np.percentile(recording.margins, margin_percentile))
+    if recording.hidden_margins is not None:
+        values["hidden_margin"] = float(np.percentile(recording.hidden_margins, margin_percentile))
     return values

@@ -53,11 +53,15 @@ class Network:
         The shape of one input sample.
     family : {"MLP", "CNN"}
         Whether it convolves (the reference networks it is compared with).
+    head : tuple or None
+        ``(kernel, bias)`` of a dense output layer read straight from the last ReLU layer, if the file has one:
+        the hidden-layer margin needs it. :func:`spikelib.diagnose.measure.record` checks it against the
+        network's outputs before using it.
     """
 
-    def __init__(self, path, kind, layers, input_shape, run, family="MLP"):
+    def __init__(self, path, kind, layers, input_shape, run, family="MLP", head=None):
         self.path, self.kind, self.layers, self.input_shape, self._run = path, kind, layers, input_shape, run
-        self.family = family
+        self.family, self.head = family, head
 
     def layer(self, name=None):
         """The observed layer: ``name``, or by default the last ReLU layer.
@@ -140,7 +144,12 @@ def _keras_network(path):
         return np.asarray(hidden), np.asarray(output)
 
     family = "CNN" if any("Conv" in type(item).__name__ for item in model.layers) else "MLP"
-    return Network(path, "keras", layers, tuple(model.inputs[0].shape[1:]), run, family)
+    last = model.layers[-1]
+    head = None
+    if type(last).__name__ == "Dense" and len(last.get_weights()) == 2:
+        kernel, bias = (np.asarray(w, dtype=np.float64) for w in last.get_weights())
+        head = (kernel, bias) if kernel.shape[0] == layers[-1].units else None
+    return Network(path, "keras", layers, tuple(model.inputs[0].shape[1:]), run, family, head)
 
 
 def _onnx_network(path):
@@ -182,4 +191,30 @@ def _onnx_network(path):
         return hidden, output
 
     family = "CNN" if any(node.op_type == "Conv" for node in model.graph.node) else "MLP"
-    return Network(path, "onnx", layers, shape, run, family)
+    return Network(path, "onnx", layers, shape, run, family, _onnx_head(model, layers[-1]))
+
+
+def _onnx_head(model, layer):
+    """``(kernel, bias)`` of a MatMul (+ Add) or Gemm reading the last Relu's output, from the initializers."""
+    from onnx import numpy_helper
+
+    weights = {item.name: numpy_helper.to_array(item).astype(np.float64) for item in model.graph.initializer}
+    consumers = [node for node in model.graph.node if layer.name in node.input]
+    if len(consumers) != 1:
+        return None
+    node = consumers[0]
+    if node.op_type == "Gemm" and node.input[1] in weights:
+        kernel = weights[node.input[1]]
+        if any(a.name == "transB" and a.i for a in node.attribute):
+            kernel = kernel.T
+        bias = weights.get(node.input[2]) if len(node.input) > 2 else np.zeros(kernel.shape[1])
+    elif node.op_type == "MatMul" and node.input[1] in weights:
+        kernel = weights[node.input[1]]
+        adds = [n for n in model.graph.node if n.op_type == "Add" and node.output[0] in n.input]
+        other = [name for n in adds for name in n.input if name != node.output[0]]
+        bias = weights.get(other[0]) if other else np.zeros(kernel.shape[1])
+    else:
+        return None
+    if bias is None or kernel.ndim != 2 or kernel.shape[0] != layer.units or bias.shape != (kernel.shape[1],):
+        return None
+    return kernel, bias

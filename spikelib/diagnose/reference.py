@@ -26,15 +26,15 @@ import pandas as pd
 from .. import paths
 from ..exceptions import DataError
 from ..experiment.cellfiles import read_nodes
-from ..experiment.measures import by_family
 from ..report.networks import MEMORIZING_NOISE, network_table, reached_criterion
 from ..storage import sha256, write_atomically, write_json
+from .measure import RECORDING_MEASURES
 
 __all__ = ["build_reference", "write_reference", "load_reference", "REFERENCE", "SOURCES", "MEASURES",
            "HISTOGRAM_BINS", "VERSION"]
 
 #: Where the committed reference lives.
-REFERENCE = paths.DATA / "reference"
+REFERENCE = paths.REFERENCE
 #: Version of the table's layout (a diagnosis reports it).
 VERSION = 1
 #: The profiles the reference is built from, and what each contributes.
@@ -42,7 +42,7 @@ SOURCES = {"zoo": "model zoo (clean labels, trained to the fitting criterion)",
            "clean": "clean-label dose-response (clean labels, trained to the fitting criterion)",
            "noise": "label noise", "fashion": "the paper's conditions"}
 #: The measures a diagnosis computes from a recording, and the label-using ones it adds with labels.
-MEASURES = tuple(m.column for m in by_family("paper", "followup")) + ("train_accuracy", "output_margin")
+MEASURES = RECORDING_MEASURES + ("train_accuracy", "output_margin", "hidden_margin")
 HISTOGRAM_BINS = 20
 
 

@@ -21,8 +21,14 @@ def diagnose_speed(width=512, n_samples=10_000, seed=0):
     Returns
     -------
     dict
-        ``open_s, record_s, measure_s, place_s, total_s`` and the raster's shape.
+        ``open_s, record_s, measure_s, place_s, total_s``, the raster's shape, and ``memory_mib``: how far the
+        process's peak resident memory rose above its size before the recording (the samples themselves
+        excluded: they were made before).
     """
+    import resource
+
+    import psutil
+
     from ..experiment.models import build_model
     from .measure import measure, record
     from .models import open_network
@@ -38,6 +44,7 @@ def diagnose_speed(width=512, n_samples=10_000, seed=0):
         started = time.perf_counter()
         network = open_network(path)
         opened = time.perf_counter()
+        before = psutil.Process().memory_info().rss
         recording = record(network, x, y)
         recorded = time.perf_counter()
         values = measure(recording)
@@ -46,19 +53,22 @@ def diagnose_speed(width=512, n_samples=10_000, seed=0):
         calibration, counts = calibrate(values, table, info, network.family, width)
         overall(calibration, counts, info)
         placed = time.perf_counter()
-    return {"shape": recording.spikes.shape, "open_s": opened - started, "record_s": recorded - opened,
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return {"memory_mib": max(0, peak - before) / 2**20, "shape": recording.spikes.shape, "open_s": opened - started, "record_s": recorded - opened,
             "measure_s": measured - recorded, "place_s": placed - measured, "total_s": placed - started}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m spikelib.diagnose.speed", description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=512)
-    parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])
     args = parser.parse_args(argv)
-    row = diagnose_speed(args.width, args.samples)
-    print(f"\nspikelib diagnose, MLP-{args.width} on {args.samples:,} samples with labels (raster {row['shape']}): "
-          f"{row['total_s']:.1f} s: opening the file {row['open_s']:.1f} s, recording {row['record_s']:.1f} s, "
-          f"the measures {row['measure_s']:.1f} s, the placement {row['place_s']:.2f} s")
+    for n_samples in args.samples:
+        row = diagnose_speed(args.width, n_samples)
+        print(f"\nspikelib diagnose, MLP-{args.width} on {n_samples:,} samples with labels (raster {row['shape']}): "
+              f"{row['total_s']:.1f} s: opening the file {row['open_s']:.1f} s, recording {row['record_s']:.1f} s, "
+              f"the measures {row['measure_s']:.1f} s, the placement {row['place_s']:.2f} s; peak memory "
+              f"{row['memory_mib']:.0f} MiB above the start of the recording")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ calibrate
     Each measure's percentile among comparable clean and memorizing networks, and what it supports.
 overall
     The verdict, or "cannot tell", and what it rests on.
+leave_one_out
+    Each reference network diagnosed against all the others: how often a verdict is given, and right.
 """
 
 import numpy as np
@@ -27,7 +29,7 @@ import pandas as pd
 
 from ..experiment.measures import measure as registered
 
-__all__ = ["comparable", "calibrate", "overall", "WIDTH_FACTOR", "STRONG"]
+__all__ = ["comparable", "calibrate", "overall", "leave_one_out", "zoo_sentence", "WIDTH_FACTOR", "STRONG"]
 
 #: Widths within this factor of the network's count as comparable.
 WIDTH_FACTOR = 2.0
@@ -76,6 +78,9 @@ def calibrate(values, reference, record, model, width):
     clean, memorizing = near[~near["memorizing"]], near[near["memorizing"]]
     rows = []
     for column, value in values.items():
+        if column not in reference:  # a reference of an older version: the measure is shown, not placed
+            reference = reference.assign(**{column: np.nan})
+            near, clean, memorizing = (frame.assign(**{column: np.nan}) for frame in (near, clean, memorizing))
         detects = record["detects"].get(column, {})
         noise = detects.get("label_noise", {})
         separation = noise.get("separation", float("nan"))
@@ -110,7 +115,7 @@ def calibrate(values, reference, record, model, width):
                                 "family": str(model)}
 
 
-def _zoo_sentence(record):
+def zoo_sentence(record):
     """What the model zoo says about the gap on clean labels, from the record."""
     beating = [registered(c).label for c, d in record["detects"].items() if d.get("zoo_gap", {}).get("beats_controls")]
     networks = next((d["zoo_gap"]["networks"] for d in record["detects"].values() if "zoo_gap" in d), 0)
@@ -157,7 +162,28 @@ def overall(calibration, counts, record):
     if readings == {"clean-like"}:
         return "clean-like", (f"Clean-like: {names} lie where only the reference networks trained on clean labels "
                               f"lie, among {rests}. This says nothing about how large its generalization gap is: "
-                              f"{_zoo_sentence(record)}. A held-out labelled set would tell.")
+                              f"{zoo_sentence(record)}. A held-out labelled set would tell.")
     return "cannot tell", (f"Cannot tell from activations alone: {names} read "
                            f"{', '.join(f'{m} {r}' for m, r in zip(supporting['measure'], supporting['reading']))} "
                            f"among {rests}. A held-out labelled set would tell.")
+
+
+def leave_one_out(reference, record, columns):
+    """Each reference network's verdict from ``columns`` of its own values, set against all the other networks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reference network: ``source, cell_id, model, width, memorizing``, the ``verdict``, and
+        ``right`` (``None`` for "cannot tell"; else whether it names the network's own group).
+    """
+    rows = []
+    for index, row in reference.iterrows():
+        values = {column: row[column] for column in columns}
+        calibration, counts = calibrate(values, reference.drop(index), record, row["model"], row["width"])
+        verdict, _ = overall(calibration, counts, record)
+        own = "memorizing-like" if row["memorizing"] else "clean-like"
+        rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],
+                     "memorizing": bool(row["memorizing"]), "verdict": verdict,
+                     "right": None if verdict == "cannot tell" else verdict == own})
+    return pd.DataFrame(rows)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from .. import paths
 
-__all__ = ["BookProfile", "Analysis", "PROFILES", "EMBEDDED", "ANALYSES", "PARTS", "DEMO", "book_pages", "toc", "page_paths",
+__all__ = ["BookProfile", "Analysis", "PROFILES", "EMBEDDED", "ANALYSES", "PARTS", "DEMOS", "book_pages", "toc", "page_paths",
            "profile_names"]
 
 
@@ -96,14 +96,15 @@ PROFILES = (
 #: The profiles ``make book`` runs (small, on the embedded digits); the others' results are committed.
 EMBEDDED = ("quick", "quick_zoo", "quick_clean")
 
-#: The demo page: a notebook executed as it is, a chapter of its own.
-DEMO = "spikes_on_digits"
+#: The pages executed as they are (no profile), each a chapter of its own: the demo of a spike train, and the
+#: diagnosis of the committed example networks.
+DEMOS = ("spikes_on_digits", "diagnose")
 
 #: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
 PARTS = (
-    ("The replication", ("method", DEMO, "results_fashion", "results_quick", "assumptions", "hypotheses")),
+    ("The replication", ("method", "spikes_on_digits", "results_fashion", "results_quick", "assumptions", "hypotheses")),
     ("Beyond the paper", ("followup", "binary", "benchmark")),
-    ("Using the compendium", ("reproduce", "api", "cite")),
+    ("Using the compendium", ("diagnose", "reproduce", "api", "cite")),
 )
 
 
@@ -129,7 +130,7 @@ def page_paths():
 
 def book_pages():
     """Every notebook the book renders: ``(source, executed copy, parameters, title or None)``."""
-    pages = [(paths.NOTEBOOKS / f"{DEMO}.py", paths.BOOK_EXECUTED / f"{DEMO}.ipynb", {}, None)]
+    pages = [(paths.NOTEBOOKS / f"{demo}.py", paths.BOOK_EXECUTED / f"{demo}.ipynb", {}, None) for demo in DEMOS]
     for profile in PROFILES:
         for name, extra in profile.analyses.items():
             analysis = ANALYSES[name]
@@ -154,7 +155,7 @@ def toc():
     for caption, chapters in PARTS:
         entries = []
         for chapter in chapters:
-            entry = {"file": f"book/executed/{DEMO}" if chapter == DEMO else f"book/{chapter}"}
+            entry = {"file": f"book/executed/{chapter}" if chapter in DEMOS else f"book/{chapter}"}
             if chapter in sections:
                 entry["sections"] = sections.pop(chapter)
             entries.append(entry)
