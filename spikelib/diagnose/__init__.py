@@ -22,6 +22,8 @@ cli
     The ``spikelib`` command: the pipeline's commands and ``diagnose``.
 speed
     How long a diagnosis takes (``make bench``).
+book
+    What the book's page "Diagnose your own network" shows, computed.
 
 Functions
 ---------
