@@ -57,7 +57,13 @@ def diagnose_examples(root, reference, samples=SAMPLES):
 
 
 def terminal_report(model, samples=SAMPLES, labels=False):
-    """The text ``spikelib diagnose MODEL --data SAMPLES [--no-labels]`` prints, paths relative to the repository."""
+    """The text ``spikelib diagnose MODEL --data SAMPLES [--no-labels]`` prints, paths relative to the repository.
+
+    Raises
+    ------
+    RuntimeError
+        If the command exits with an error (its message is on standard error).
+    """
     report = io.StringIO()
     args = ["diagnose", str(model), "--data", str(samples), *([] if labels else ["--no-labels"])]
     with contextlib.redirect_stdout(report), contextlib.redirect_stderr(io.StringIO()):
