@@ -11,6 +11,7 @@ import spikelib as sl
 from spikelib.experiment.cellfiles import cell_status, read_curve
 from spikelib.experiment import CONDITIONS, CellConfig, cell_id
 from spikelib.experiment import cell as experiment
+from spikelib.experiment import trainstage
 from spikelib.experiment.cell import run_cell
 from spikelib.experiment.data import load_dataset
 from spikelib.storage import sha256
@@ -197,7 +198,8 @@ def test_checks_that_need_the_data_run_before_training(tmp_path, monkeypatch, ov
     def no_training(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(experiment, "_train", no_training)
+    # The network is built (the layer is checked on it) but no epoch runs.
+    monkeypatch.setattr(trainstage, "Trainer", no_training)
     with pytest.raises(sl.ParameterError, match=message):
         run_cell(_config(tmp_path, "generalizing", **overrides), progress=lambda m: None)
 

@@ -82,7 +82,7 @@ def test_failing_cell_does_not_stop_the_others(tmp_path, tiny_npz):
     assert done.returncode == 1
     assert "FAILED gone-mlp-8-generalizing-seed0" in done.stderr and "No data file at" in done.stderr
     assert "SKIPPED gone-mlp-8-mem_retrain_last-seed0" in done.stderr
-    assert "notebook:" in done.stderr and "cell.log" in done.stderr
+    assert "notebook:" in done.stderr and "cell.failed.log" in done.stderr
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["cells"]["digits-mlp-8-random-seed0"]["status"] == "ok"
     assert manifest["cells"]["gone-mlp-8-generalizing-seed0"]["status"] == "failed"
