@@ -41,9 +41,10 @@ show("**Answer.** " + book.answer(examples, outcomes))
 # last hidden ReLU layer as binary spike trains, one sample per time step in
 # a seeded order, computes the papers' measures and the follow-up's, and sets
 # each among reference networks of the same family and similar width trained
-# by this compendium on clean and on shuffled labels. A measure may give a
-# reading only where the label-noise benchmark found it separates the two
-# groups; the reading is memorizing-like or clean-like only beyond the whole
+# by this compendium on clean and on shuffled labels, all trained until they
+# fit 99 % of their training samples. A measure may give a reading only where
+# it separated the two groups of reference networks at that equal training
+# fit; the reading is memorizing-like or clean-like only beyond the whole
 # range of the other group.
 #
 # ## The command
@@ -77,8 +78,8 @@ clean_result = examples["clean"][2]
 display(HTML(html_table(book.measure_table(examples), digits=2, caption=(
     "**Table 1.** Each measure of the two example networks, as a percentile among the comparable reference "
     f"networks ({clean_result.comparable['clean']} trained on clean labels, {clean_result.comparable['memorizing']} "
-    f"on shuffled ones), with the label-noise separation the benchmark found for it (a reading needs {STRONG} or "
-    "more). The network trained on shuffled labels was diagnosed without labels, so it has no training accuracy "
+    f"on shuffled ones), with the separation of the two groups at equal training fit found for it (a reading "
+    f"needs {STRONG} or more). The network trained on shuffled labels was diagnosed without labels, so it has no training accuracy "
     "or margins."))))
 
 # %% tags=["remove-input"]
@@ -99,14 +100,21 @@ show(f"What the verdicts can be checked against: the network trained on clean la
      "neither test set.")
 
 # %% [markdown]
+# ## Why the reference networks must fit their labels
+
+# %% tags=["remove-input"]
+show(book.why_equal_fit(examples, reference, record, paths.EXAMPLES / samples_file))
+
+# %% [markdown]
 # ## What a verdict rests on
 
 # %% tags=["remove-input"]
 display(HTML(html_table(book.detects_table(record), digits=2, caption=(
     f"**Table 2.** What each measure detects on the reference networks (version {record['version']}, "
-    f"{record['networks']} networks, SHA-256 {record['sha256'][:12]}): how well it separates networks trained "
-    f"on clean labels from those trained on labels at least {record['memorizing_noise']:.0%} shuffled (0.5 is "
-    "chance), its Kendall τ with the generalization gap across the clean-label dose-response, and whether it "
+    f"{record['networks']} networks, SHA-256 {record['sha256'][:12]}): how well it separates networks that fit "
+    "clean labels from those that fit shuffled ones at equal training accuracy, and on the label-noise benchmark "
+    f"networks trained on clean labels from those trained on labels at least {record['memorizing_noise']:.0%} "
+    "shuffled (0.5 is chance), its Kendall τ with the generalization gap across the clean-label dose-response, and whether it "
     "predicted the gap on the model zoo beyond the training fit, the width and the depth."))))
 
 # %% tags=["remove-input"]

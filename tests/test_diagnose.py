@@ -156,8 +156,8 @@ def test_a_reference_network_left_out_is_placed_at_its_percentile():
     for index in rng.choice(len(table), 12, replace=False):
         row, rest = table.iloc[index], table.drop(table.index[index])
         calibration, counts = calibrate({"mfr": row["mfr"], "cv_mf": row["cv_mf"]}, rest, record_, row["model"],
-                                        row["width"])
-        near = comparable(rest, row["model"], row["width"])
+                                        row["width"], row["recorded_samples"])
+        near = comparable(rest, row["model"], row["width"], row["recorded_samples"])
         for column in ("mfr", "cv_mf"):
             placed = calibration.set_index("column").loc[column]
             for group, key in ((False, "percentile_clean"), (True, "percentile_memorizing")):

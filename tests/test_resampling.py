@@ -56,3 +56,28 @@ def test_degenerate_samples_give_nan():
     assert np.isnan(resampling.auroc([], [1.0])) and resampling.auroc([2.0], [1.0]) == 1.0
     assert resampling.percentile_interval([np.nan]) == (np.nan, np.nan) or all(
         np.isnan(resampling.percentile_interval([np.nan])))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_stratified_auroc_pools_sklearn_within_each_stratum_by_pairs(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    values = rng.normal(size=n).round(1)  # ties too
+    positive = rng.random(n) < 0.5
+    strata = rng.integers(0, 3, n)
+    counts = resampling.bootstrap_counts(20, seed, n=n)
+    scores = resampling.stratified_auroc(values, positive, ~positive, strata, counts)
+    for row, score in zip(counts, scores):
+        drawn = np.repeat(np.arange(n), row.astype(int))
+        wins = pairs = 0
+        for stratum in range(3):
+            members = drawn[strata[drawn] == stratum]
+            labels = positive[members]
+            if labels.all() or not labels.any():
+                continue
+            n_pairs = labels.sum() * (~labels).sum()
+            wins += roc_auc_score(labels, values[members]) * n_pairs
+            pairs += n_pairs
+        assert score == pytest.approx(wins / pairs)
+    one = resampling.stratified_auroc(values, positive, ~positive, np.zeros(n))
+    assert one == pytest.approx(roc_auc_score(positive, values))

@@ -146,7 +146,7 @@ def diagnose(model, x, y=None, layer=None, window=100, seed=0, reference=None):
     recording = record(network, x, y, layer=chosen.name, seed=seed)
     values = measure(recording, window=window)
     seconds = time.perf_counter() - started
-    calibration, counts = calibrate(values, table, info, network.family, chosen.units)
+    calibration, counts = calibrate(values, table, info, network.family, chosen.units, int(np.shape(x)[0]))
     verdict, sentence = overall(calibration, counts, info)
     return Diagnosis(model=str(getattr(network, "path", model)), layer=chosen.name, units=chosen.units, family=network.family,
                      n_samples=int(np.shape(x)[0]), labelled=y is not None, values=values, calibration=calibration,

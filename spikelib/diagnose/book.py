@@ -13,6 +13,8 @@ measure_table, detects_table
     The examples measure by measure; what each measure detects on the reference networks.
 reference_sentence, limits
     What the reference holds; what a diagnosis cannot tell.
+label_noise_only, why_equal_fit
+    The reference without the networks that fit shuffled labels; what the examples read against it.
 """
 
 import contextlib
@@ -31,7 +33,7 @@ from .measure import RECORDING_MEASURES
 from .verdict import STRONG, WIDTH_FACTOR, zoo_sentence
 
 __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "detects_table", "reference_sentence",
-           "limits", "SAMPLES"]
+           "limits", "label_noise_only", "why_equal_fit", "SAMPLES"]
 
 #: The example networks' samples (the 2,000 Fashion-MNIST training samples they were trained on).
 SAMPLES = paths.EXAMPLES / "fashion_mnist-2000.npz"
@@ -116,11 +118,14 @@ def detects_table(record):
     rows = []
     for column in RECORDING_MEASURES:
         entry = record["detects"].get(column, {})
-        noise, clean_gap, zoo_gap = (entry.get(k, {}) for k in ("label_noise", "clean_label_gap", "zoo_gap"))
+        noise, matched, clean_gap, zoo_gap = (entry.get(k, {}) for k in ("label_noise", "matched_fit",
+                                                                            "clean_label_gap", "zoo_gap"))
+        evidence = matched or noise
         rows.append({"measure": registered(column).label,
+                     "separation at equal training fit": matched.get("separation", float("nan")),
                      "label-noise separation": noise.get("separation", float("nan")),
-                     "direction when memorizing": noise.get("direction", "–"),
-                     "may give a reading": "yes" if noise.get("separation", 0) >= STRONG else "no",
+                     "direction when memorizing": evidence.get("direction", "–"),
+                     "may give a reading": "yes" if evidence.get("separation", 0) >= STRONG else "no",
                      "τ with the gap on clean labels, within architecture":
                          clean_gap.get("tau_within_architecture", float("nan")),
                      "beat the controls on the model zoo": "yes" if zoo_gap.get("beats_controls") else "no"})
@@ -132,7 +137,8 @@ def reference_sentence(reference):
     sources = reference.groupby(["source", "memorizing"]).size()
     held = and_list([f"{n} from the {source} profile ({'shuffled' if flag else 'clean'} labels)"
                      for (source, flag), n in sources.items()])
-    return (f"Comparable means the same family (MLP or CNN) and a width within a factor of {WIDTH_FACTOR:g}. The "
+    return (f"Comparable means the same family (MLP or CNN), a width within a factor of {WIDTH_FACTOR:g}, and a "
+            f"recording of the training samples within the same factor of the samples diagnosed. The "
             f"reference holds {len(reference)} networks, all on Fashion-MNIST: {held}; widths "
             f"{and_list(map(str, sorted(reference['width'].unique())))}.")
 
@@ -149,3 +155,36 @@ def limits(reference, record):
         "networks on Fashion-MNIST; the percentiles of, say, a ResNet on ImageNet against them mean little, and "
         "\"cannot tell\" is then the honest answer even where a reading is printed.",
     ])
+
+
+def label_noise_only(reference, record):
+    """The reference as it would be without the networks that fit shuffled labels (profile ``memorized``): its
+    memorizing group is then the label-noise networks, trained for a budget of epochs, and each measure's
+    evidence the label-noise benchmark."""
+    kept = reference[reference["source"] != "memorized"].reset_index(drop=True)
+    detects = {column: {k: v for k, v in entry.items() if k != "matched_fit"}
+               for column, entry in record["detects"].items()}
+    return kept, {**record, "detects": detects}
+
+
+def why_equal_fit(examples, reference, record, samples=SAMPLES):
+    """Why the memorizing reference networks must fit their labels: the examples diagnosed against the label-noise
+    networks alone, and how well those fitted, as a paragraph."""
+    alone = label_noise_only(reference, record)
+    x, y = load_samples(samples)
+    verdicts = {}
+    for name, (cell, _, _) in examples.items():
+        verdicts[name] = diagnose(cell / "model.keras", x, None if name == "shuffled" else y, reference=alone).verdict
+    noisy = alone[0][alone[0]["memorizing"]]
+    fitted = reference[reference["memorizing"] & (reference["source"] == "memorized")]
+    fit = noisy["train_accuracy"].dropna()
+    text = (f"Against the label-noise networks alone ({len(noisy)} networks on labels at least "
+            f"{record['memorizing_noise']:.0%} shuffled, trained for a budget of epochs, which fitted "
+            f"{fit.min():.0%}–{fit.max():.0%} of their training labels), the example trained on shuffled labels "
+            f"reads **{verdicts['shuffled']}** and the clean one **{verdicts['clean']}**.")
+    if len(fitted):
+        text += (f" The reference therefore also holds {len(fitted)} networks that fit shuffled labels to the same "
+                 "99 % criterion as the clean ones (profile `memorized`), and where it has them a measure gives a "
+                 "reading only if it separated the two groups at equal training fit: a network that memorized its "
+                 "labels completely does not look like one that failed to fit noisy labels.")
+    return text

@@ -1,7 +1,8 @@
 """The reference networks a diagnosis is set against: a small committed table, with its version and hash.
 
 Built from the compendium's committed results (``python -m spikelib.diagnose.reference``): the model zoo's
-networks that met the fitting criterion (clean labels), the clean-label dose-response, and the label-noise
+networks that met the fitting criterion (clean labels), the clean-label dose-response, the networks that fit
+shuffled labels to the same criterion (profile ``memorized``), and the label-noise
 networks (the ``noise`` and ``fashion`` profiles, whose memorizing conditions count as label noise 1). One
 row per network: what it is (model, depth, width, training samples), how it was trained (label noise,
 memorizing by the benchmark's rule), its gap, every measure the registry computes from a recording, its
@@ -40,6 +41,7 @@ VERSION = 1
 #: The profiles the reference is built from, and what each contributes.
 SOURCES = {"zoo": "model zoo (clean labels, trained to the fitting criterion)",
            "clean": "clean-label dose-response (clean labels, trained to the fitting criterion)",
+           "memorized": "networks fitting shuffled labels (trained to the fitting criterion)",
            "noise": "label noise", "fashion": "the paper's conditions"}
 #: The measures a diagnosis computes from a recording, and the label-using ones it adds with labels.
 MEASURES = RECORDING_MEASURES + ("train_accuracy", "output_margin", "hidden_margin")
@@ -67,6 +69,7 @@ def build_reference(results=None):
     """
     from ..report.benchmark import benchmark_scores
     from ..report.clean import clean_scores
+    from ..report.matched import matched_networks, matched_scores
     from ..report.networks import benchmark_set
     from ..report.zoo import zoo_networks, zoo_scores
 
@@ -77,7 +80,7 @@ def build_reference(results=None):
         if not paths.has_cells(root):
             raise DataError(f"The reference needs the results of the {profile} profile; run it first.")
         frame = network_table(root)
-        if profile in ("zoo", "clean"):
+        if profile in ("zoo", "clean", "memorized"):
             frame = frame[reached_criterion(frame)]
         elif profile == "fashion":
             frame = frame[frame["design"] == "paper"]
@@ -89,7 +92,8 @@ def build_reference(results=None):
     table["label_noise"] = table["label_noise"].astype(float)
     table["memorizing"] = table["label_noise"] >= MEMORIZING_NOISE
     histograms = np.array([_histogram(d) for d in table["directory"]])
-    keep = ["source", "cell_id", "model", "architecture", "depth", "width", "train_samples", "seed", "condition",
+    keep = ["source", "cell_id", "model", "architecture", "depth", "width", "train_samples", "recorded_samples", "seed",
+            "condition",
             "label_noise", "memorizing", "test_accuracy", "gap", *MEASURES]
     out = table[keep].copy()
     for b in range(HISTOGRAM_BINS):
@@ -98,6 +102,8 @@ def build_reference(results=None):
     separation = benchmark_scores(noisy, n_boot=200).set_index("column")
     clean = clean_scores(clean_networks_frame(results / "clean")).set_index("column")
     zoo_table, zoo_context = zoo_scores(zoo_networks(results / "zoo")[0], n_boot=100)
+    matched_frame, _ = matched_networks(results / "clean", results / "memorized")
+    matched = matched_scores(matched_frame, n_boot=200).set_index("column")
     zoo_table = zoo_table.set_index("column")
     detects = {}
     for column in MEASURES:
@@ -107,6 +113,11 @@ def build_reference(results=None):
             entry["label_noise"] = {"separation": float(row["separation"]), "direction": row["direction"],
                                     "auroc_low": float(row["auroc_low"]), "auroc_high": float(row["auroc_high"]),
                                     "networks": int(row["n"])}
+        if column in matched.index:
+            row = matched.loc[column]
+            entry["matched_fit"] = {"separation": float(row["separation"]), "direction": row["direction"],
+                                    "auroc_low": float(row["auroc_low"]), "auroc_high": float(row["auroc_high"]),
+                                    "networks": len(matched_frame), "strata": int(row["strata"])}
         if column in clean.index:
             entry["clean_label_gap"] = {"tau_within_architecture": float(clean.loc[column, "tau_stratified"]),
                                         "networks": int(clean.loc[column, "n"])}

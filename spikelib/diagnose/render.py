@@ -24,10 +24,12 @@ from .verdict import STRONG, WIDTH_FACTOR, comparable
 __all__ = ["text_report", "figure", "html_report", "json_report", "RULES"]
 
 #: The rules a verdict follows, as every report prints them.
-RULES = (f"Comparable reference networks: same family, width within a factor of {WIDTH_FACTOR:g}. A measure gives "
-         f"a reading only if it separated clean from memorizing reference networks at {STRONG} or more; the reading "
-         "is memorizing-like or clean-like only beyond the other group's whole range. No verdict on the size of "
-         "the generalization gap of a network trained on clean labels.")
+RULES = (f"Comparable reference networks: same family, width and samples recorded within a factor of "
+         f"{WIDTH_FACTOR:g}. A measure gives a reading only if it separated the reference networks trained on "
+         f"shuffled labels from those trained on clean ones at {STRONG} or more (at equal training accuracy where "
+         "the reference has such networks); it reads memorizing-like or clean-like only beyond the other group's "
+         "whole range. The verdict needs one such reading and none the other way. No verdict on the size of the "
+         "generalization gap of a network trained on clean labels.")
 
 
 def _number(value, digits=3):
@@ -52,7 +54,8 @@ def text_report(diagnosis):
     reference = diagnosis.reference
     lines += ["", f"  pct: percentile among {diagnosis.comparable['clean']} comparable clean and "
                   f"{diagnosis.comparable['memorizing']} memorizing reference networks; sep.: how well the measure "
-                  "separated them in the benchmark (0.5 is chance).",
+                  "separated the reference networks trained on shuffled labels from the clean ones (0.5 is "
+                  "chance; at equal training accuracy where the reference has such networks).",
               f"  {RULES}",
               f"  reference version {reference['version']}, {reference['networks']} networks, sha256 "
               f"{str(reference['sha256'])[:16]}"]
@@ -81,7 +84,7 @@ def figure(diagnosis, reference):
 
     from ..report.plots.style import GROUP_COLOURS, PAGE_WIDTH
 
-    near = comparable(reference, diagnosis.family, diagnosis.units)
+    near = comparable(reference, diagnosis.family, diagnosis.units, diagnosis.n_samples)
     edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     columns = [f"rate_hist_{b}" for b in range(HISTOGRAM_BINS)]

@@ -50,7 +50,7 @@ def diagnose_speed(width=512, n_samples=10_000, seed=0):
         values = measure(recording)
         measured = time.perf_counter()
         table, info = load_reference()
-        calibration, counts = calibrate(values, table, info, network.family, width)
+        calibration, counts = calibrate(values, table, info, network.family, width, n_samples)
         overall(calibration, counts, info)
         placed = time.perf_counter()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux

@@ -2,15 +2,19 @@
 
 Rules, printed with every diagnosis:
 
-- **Comparable** reference networks have the same family (MLP or CNN) and a width within a factor of
-  :data:`WIDTH_FACTOR` of the network's (the nearest widths when none is that close).
-- A measure **supports** a verdict on label-noise memorization when the benchmark separated clean from
-  memorizing reference networks with it at :data:`STRONG` or more. The network's value is then
-  *memorizing-like* when it lies beyond every comparable clean network's value in the memorizing direction
-  and within the comparable memorizing networks' range, *clean-like* in the mirror case, and *in the
-  overlap* otherwise.
-- On clean labels no verdict is given about the generalization gap unless a measure beat the controls on
-  the model zoo (how well each network fits already explains what the measures track there).
+- **Comparable** reference networks have the same family (MLP or CNN), a width within a factor of
+  :data:`WIDTH_FACTOR` of the network's, and a training recording within the same factor of the samples
+  the network is diagnosed on (the nearest when none is that close).
+- A measure **supports** a verdict when it separated the reference networks trained on shuffled labels from
+  those trained on clean ones at :data:`STRONG` or more: at equal training accuracy where the reference
+  holds such networks (the profiles ``memorized`` and ``clean``), else on the label-noise benchmark. The
+  network's value is then *memorizing-like* when it lies beyond every comparable clean network's value in
+  the memorizing direction, *clean-like* when beyond every comparable memorizing network's value in the
+  clean direction, and *in the overlap* otherwise.
+- The verdict is memorizing-like (or clean-like) when at least one supporting measure reads so and none
+  reads the other way; "cannot tell" otherwise.
+- No verdict is given about the size of a generalization gap on clean labels: the sentence says what the
+  model zoo found about it.
 
 Functions
 ---------
@@ -37,8 +41,10 @@ WIDTH_FACTOR = 2.0
 STRONG = 0.9
 
 
-def comparable(reference, model, width):
-    """The reference networks of the same family with a width within :data:`WIDTH_FACTOR` (else the nearest).
+def comparable(reference, model, width, n_samples=None):
+    """The reference networks of the same family with a width within :data:`WIDTH_FACTOR` (else the nearest
+    widths), and, given ``n_samples``, a training recording within the same factor of it (else the nearest
+    lengths): a network's measures move with its width and with how many samples it fitted.
 
     Returns
     -------
@@ -47,11 +53,19 @@ def comparable(reference, model, width):
     family = reference[reference["model"].str.upper() == str(model).upper()]
     if family.empty:  # a family the reference lacks: every network, and the counts say so
         family = reference
-    near = family[(family["width"] >= width / WIDTH_FACTOR) & (family["width"] <= width * WIDTH_FACTOR)]
-    if near.empty:
-        distance = (np.log(family["width"]) - np.log(width)).abs()
-        near = family[distance == distance.min()]
+    near = _within(family, "width", width)
+    if n_samples is not None and "recorded_samples" in near:
+        near = _within(near, "recorded_samples", n_samples)
     return near
+
+
+def _within(frame, column, value):
+    """The rows whose ``column`` lies within :data:`WIDTH_FACTOR` of ``value``, else those nearest it."""
+    close = frame[(frame[column] >= value / WIDTH_FACTOR) & (frame[column] <= value * WIDTH_FACTOR)]
+    if len(close):
+        return close
+    distance = (np.log(frame[column]) - np.log(value)).abs()
+    return frame[distance == distance.min()]
 
 
 def _percentile(values, value):
@@ -62,19 +76,21 @@ def _percentile(values, value):
     return float(100 * ((values < value).sum() + 0.5 * (values == value).sum()) / values.size)
 
 
-def calibrate(values, reference, record, model, width):
+def calibrate(values, reference, record, model, width, n_samples=None):
     """Each measure of the network among comparable reference networks.
 
     Returns
     -------
     pandas.DataFrame
         One row per measure: ``measure, column, value``, ``percentile_clean`` and ``percentile_memorizing``
-        (among comparable clean / memorizing networks), ``clean_range``/``memorizing_range``, the label-noise
-        ``separation`` and ``direction`` the benchmark found, ``supports`` (whether it may give a verdict),
+        (among comparable clean / memorizing networks), ``clean_range``/``memorizing_range``, the
+        ``separation`` and ``direction`` found on the reference networks and the ``evidence`` they come from
+        (``matched_fit``: memorizing and clean networks at equal training accuracy, else ``label_noise``),
+        ``supports`` (whether it may give a verdict),
         ``reading`` (memorizing-like, clean-like, in the overlap, or no verdict), the clean-label ``tau``
         within architecture and whether it beat the controls on the zoo.
     """
-    near = comparable(reference, model, width)
+    near = comparable(reference, model, width, n_samples)
     clean, memorizing = near[~near["memorizing"]], near[near["memorizing"]]
     rows = []
     for column, value in values.items():
@@ -82,9 +98,12 @@ def calibrate(values, reference, record, model, width):
             reference = reference.assign(**{column: np.nan})
             near, clean, memorizing = (frame.assign(**{column: np.nan}) for frame in (near, clean, memorizing))
         detects = record["detects"].get(column, {})
-        noise = detects.get("label_noise", {})
-        separation = noise.get("separation", float("nan"))
-        direction = noise.get("direction")
+        # the evidence: memorizing against clean networks at equal training accuracy where the reference has it
+        # (a measure that only follows the training fit cannot pass it), else the label-noise benchmark
+        evidence = "matched_fit" if "matched_fit" in detects else "label_noise"
+        found = detects.get(evidence, {})
+        separation = found.get("separation", float("nan"))
+        direction = found.get("direction")
         # a control (the training fit) is context, not evidence: it never gives a reading
         is_control = registered(column).family == "control"
         supports = bool(not is_control and np.isfinite(separation) and separation >= STRONG and len(clean)
@@ -96,22 +115,22 @@ def calibrate(values, reference, record, model, width):
             higher = direction == "higher"
             beyond_clean = value > high_c if higher else value < low_c
             beyond_memorizing = value < low_m if higher else value > high_m
-            inside_memorizing = low_m <= value <= high_m
-            inside_clean = low_c <= value <= high_c
-            reading = ("memorizing-like" if beyond_clean and inside_memorizing else
-                       "clean-like" if beyond_memorizing and inside_clean else "in the overlap")
+            reading = ("memorizing-like" if beyond_clean else "clean-like" if beyond_memorizing else "in the overlap")
         rows.append({
             "measure": registered(column).label, "column": column, "value": value,
             "percentile_clean": _percentile(clean[column], value),
             "percentile_memorizing": _percentile(memorizing[column], value),
             "clean_range": (low_c, high_c), "memorizing_range": (low_m, high_m),
-            "separation": separation, "direction": direction, "supports": supports, "reading": reading,
+            "separation": separation, "direction": direction, "evidence": evidence, "supports": supports,
+            "reading": reading,
             "tau_clean_labels": detects.get("clean_label_gap", {}).get("tau_within_architecture", float("nan")),
             "beats_controls_zoo": detects.get("zoo_gap", {}).get("beats_controls", False),
         })
     same_family = bool((reference["model"].str.upper() == str(model).upper()).any())
     return pd.DataFrame(rows), {"comparable": len(near), "clean": len(clean), "memorizing": len(memorizing),
                                 "widths": sorted(near["width"].unique().tolist()), "same_family": same_family,
+                                "samples": (int(near["recorded_samples"].min()), int(near["recorded_samples"].max()))
+                                if "recorded_samples" in near and len(near) else None,
                                 "family": str(model)}
 
 
@@ -144,7 +163,10 @@ def overall(calibration, counts, record):
     supporting = calibration[calibration["supports"]]
     readings = set(supporting["reading"])
     shuffled = f"{record.get('memorizing_noise', 1.0):.0%}".replace("%", " %")
-    rests = (f"{counts['comparable']} comparable reference networks (widths {', '.join(map(str, counts['widths']))}: "
+    samples = counts.get("samples")
+    recorded = f", recorded on {samples[0]:,} to {samples[1]:,} samples" if samples else ""
+    rests = (f"{counts['comparable']} comparable reference networks (widths {', '.join(map(str, counts['widths']))}"
+             f"{recorded}: "
              f"{counts['clean']} trained on clean labels, {counts['memorizing']} on labels at least {shuffled} "
              "shuffled)")
     if not counts.get("same_family", True):
@@ -154,19 +176,23 @@ def overall(calibration, counts, record):
         return "cannot tell", ("Cannot tell from activations alone: no measure separated clean from memorizing "
                                f"reference networks strongly enough on {rests}. A held-out labelled set would tell "
                                "(the gap between training and test accuracy).")
-    names = ", ".join(supporting["measure"])
-    if readings == {"memorizing-like"}:
-        return "memorizing-like", (f"Memorizing-like: {names} lie where only the reference networks trained on "
-                                   f"shuffled labels lie, among {rests}. Such a network fits labels it cannot "
+    said = {reading: list(supporting.loc[supporting["reading"] == reading, "measure"])
+            for reading in ("memorizing-like", "clean-like", "in the overlap")}
+    overlap = (f"; {', '.join(said['in the overlap'])} in the overlap of the two groups"
+               if said["in the overlap"] else "")
+    if said["memorizing-like"] and not said["clean-like"]:
+        return "memorizing-like", (f"Memorizing-like: {', '.join(said['memorizing-like'])} lie beyond every "
+                                   f"comparable network trained on clean labels, on the side of those trained on "
+                                   f"shuffled labels{overlap}; among {rests}. Such a network fits labels it cannot "
                                    "predict on new samples; a held-out labelled set would confirm it.")
-    if readings == {"clean-like"}:
-        return "clean-like", (f"Clean-like: {names} lie where only the reference networks trained on clean labels "
-                              f"lie, among {rests}. This says nothing about how large its generalization gap is: "
+    if said["clean-like"] and not said["memorizing-like"]:
+        return "clean-like", (f"Clean-like: {', '.join(said['clean-like'])} lie beyond every comparable network "
+                              f"trained on shuffled labels, on the side of those trained on clean labels{overlap}; "
+                              f"among {rests}. This says nothing about how large its generalization gap is: "
                               f"{zoo_sentence(record)}. A held-out labelled set would tell.")
-    return "cannot tell", (f"Cannot tell from activations alone: {names} read "
-                           f"{', '.join(f'{m} {r}' for m, r in zip(supporting['measure'], supporting['reading']))} "
-                           f"among {rests}. A held-out labelled set would tell.")
-
+    readings = "; ".join(f"{', '.join(names)} {reading}" for reading, names in said.items() if names)
+    return "cannot tell", (f"Cannot tell from activations alone: {readings}; among {rests}. A held-out labelled "
+                           "set would tell.")
 
 def leave_one_out(reference, record, columns):
     """Each reference network's verdict from ``columns`` of its own values, set against all the other networks.
@@ -180,7 +206,8 @@ def leave_one_out(reference, record, columns):
     rows = []
     for index, row in reference.iterrows():
         values = {column: row[column] for column in columns}
-        calibration, counts = calibrate(values, reference.drop(index), record, row["model"], row["width"])
+        calibration, counts = calibrate(values, reference.drop(index), record, row["model"], row["width"],
+                                        row["recorded_samples"])
         verdict, _ = overall(calibration, counts, record)
         own = "memorizing-like" if row["memorizing"] else "clean-like"
         rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],

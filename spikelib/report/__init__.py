@@ -22,6 +22,8 @@ clean
     The clean-label dose-response at fixed architecture.
 noise
     The label-noise networks at adjacent levels and matched fit.
+matched
+    Networks that fit shuffled labels against networks that fit clean ones, at equal training fit.
 courses
     The indicators while networks train; at the switch to shuffled labels; the recording's validation samples.
 scorecard

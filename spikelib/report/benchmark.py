@@ -56,7 +56,7 @@ from .resampling import (
 
 __all__ = ["benchmark_scores", "benchmark_headline", "weightwatcher_coverage", "few_sample_scores",
            "benchmark_overview", "benchmark_view", "benchmark_numbers", "few_sample_views", "beats_controls",
-           "OURS"]
+           "noise_directions", "OURS"]
 
 #: The families whose measures are the papers' (the paper's and its follow-up's).
 OURS = ("paper", "followup")
@@ -129,6 +129,18 @@ def benchmark_scores(frame, n_boot=1000, seed=0, measures=None):
                      "n": int(frame[column].notna().sum())})
     table = pd.DataFrame(rows)
     return table.sort_values(["separation", "tau"], ascending=False, key=lambda s: s.abs()).reset_index(drop=True)
+
+
+def noise_directions(frame):
+    """Where the label-noise benchmark puts the memorizing networks, per measure: column -> ``"higher"`` or
+    ``"lower"`` (their AUROC against the clean networks, without intervals)."""
+    directions = {}
+    for item in MEASURES:
+        if item.column in frame and frame[item.column].notna().sum() >= 3:
+            value = _separation(frame, item.column)
+            if np.isfinite(value) and value != 0.5:
+                directions[item.column] = "higher" if value > 0.5 else "lower"
+    return directions
 
 
 def beats_controls(table, score="separation", low=None):

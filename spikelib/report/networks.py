@@ -51,7 +51,7 @@ def network_table(root, trained=True):
     the last training phase; every measure of the registry
     (:data:`spikelib.experiment.measures.MEASURES`, ``nan`` where not
     recorded); ``ww_status``; ``seconds_<group>``; and ``<indicator>@<n>`` from
-    the first ``n`` training samples.
+    the first ``n`` training samples; ``recorded_samples``, the length of the training recording.
 
     Parameters
     ----------
@@ -83,6 +83,7 @@ def network_table(root, trained=True):
                "generalize_until": parameters.get("generalize_until"),
                "train_accuracy_true_labels": metrics.get("train_accuracy_true_labels", np.nan),
                "test_accuracy": metrics["test_accuracy"], "gap": metrics["generalization_gap"],
+               "recorded_samples": metrics["splits"]["train"]["n_samples"],
                "stop_reason": metrics["stop_reasons"][phases[-1]] if phases else None,
                "epochs": metrics["epochs"].get(phases[-1]) if phases else 0,
                **values(metrics, MEASURES)}

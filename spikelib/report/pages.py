@@ -78,6 +78,7 @@ ANALYSES = {a.name: a for a in (
     Analysis("binary", "Binary trains", "binary"),
     Analysis("zoo", "Memorization without a label switch", "benchmark"),
     Analysis("benchmark", "Detector benchmark", "benchmark"),
+    Analysis("matched", "Memorization at equal training fit", "benchmark"),
 )}
 
 PROFILES = (
@@ -88,6 +89,8 @@ PROFILES = (
                 {"zoo": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"], "switch_profile": "fashion",
                          "recording_profile": "recording"}}),
     BookProfile("noise", "label noise on Fashion-MNIST", {"benchmark": {"join_profiles": ["fashion"]}}),
+    BookProfile("memorized", "Fashion-MNIST",
+                {"matched": {"clean_profile": "clean", "noise_profiles": ["noise", "fashion"]}}),
     BookProfile("quick", "digits",
                 {"results": {}, "assumptions": {}, "hypotheses": {}, "followup": {}, "binary": {}, "benchmark": {}}),
     BookProfile("quick_zoo", "digits",
@@ -96,9 +99,9 @@ PROFILES = (
 #: The profiles ``make book`` runs (small, on the embedded digits); the others' results are committed.
 EMBEDDED = ("quick", "quick_zoo", "quick_clean")
 
-#: The pages executed as they are (no profile), each a chapter of its own: the demo of a spike train, and the
-#: diagnosis of the committed example networks.
-DEMOS = ("spikes_on_digits", "diagnose")
+#: The pages executed without a profile of their own, each a chapter: the demo of a spike train, and the
+#: diagnosis of the committed example networks (page -> papermill parameters; a ``*_profile`` names results read).
+DEMOS = {"spikes_on_digits": {}, "diagnose": {"examples_profile": "examples"}}
 
 #: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
 PARTS = (
@@ -109,16 +112,20 @@ PARTS = (
 
 
 def profile_names():
-    """The profiles whose results the book reads: those it shows and those their pages join in, in order."""
-    names = []
+    """The profiles whose results the book reads: those it shows, those their pages join in, and those the
+    demo pages read, in order."""
+    page_parameters = []
     for profile in PROFILES:
-        names.append(profile.name)
-        for parameters in profile.analyses.values():
-            for key, value in parameters.items():
-                if key.endswith("profile") and value:
-                    names.append(value)
-                elif key.endswith("profiles"):
-                    names.extend(value)
+        page_parameters.append({"profile": profile.name})
+        page_parameters.extend(profile.analyses.values())
+    page_parameters.extend(DEMOS.values())
+    names = []
+    for parameters in page_parameters:
+        for key, value in parameters.items():
+            if key.endswith("profile") and value:
+                names.append(value)
+            elif key.endswith("profiles"):
+                names.extend(value)
     return tuple(dict.fromkeys(names))
 
 
@@ -130,7 +137,8 @@ def page_paths():
 
 def book_pages():
     """Every notebook the book renders: ``(source, executed copy, parameters, title or None)``."""
-    pages = [(paths.NOTEBOOKS / f"{demo}.py", paths.BOOK_EXECUTED / f"{demo}.ipynb", {}, None) for demo in DEMOS]
+    pages = [(paths.NOTEBOOKS / f"{demo}.py", paths.BOOK_EXECUTED / f"{demo}.ipynb", dict(parameters), None)
+             for demo, parameters in DEMOS.items()]
     for profile in PROFILES:
         for name, extra in profile.analyses.items():
             analysis = ANALYSES[name]

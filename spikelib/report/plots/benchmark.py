@@ -8,6 +8,8 @@ noise_response
     Measures against the label-noise fraction, mean and interval over seeds.
 monitor_run
     The online monitor on one run that switched to shuffled labels.
+matched_strata
+    Memorized against clean networks of equal fit, stratum by stratum.
 """
 
 import matplotlib.pyplot as plt
@@ -15,7 +17,7 @@ import numpy as np
 
 from .style import PAGE_WIDTH, grid
 
-__all__ = ["forest", "noise_response", "monitor_run"]
+__all__ = ["forest", "noise_response", "monitor_run", "matched_strata"]
 
 
 #: How the forest plot draws each family: (marker, colour, filled, legend label).
@@ -102,4 +104,32 @@ def monitor_run(run):
     ax.set(xlabel="epoch", ylabel="MFR")
     ax.legend(frameon=False)
     fig.tight_layout()
+    return fig
+
+
+def matched_strata(frame, columns):
+    """Each measure's value in every network that fit its labels, one column of points per stratum
+    (architecture and training samples): clean networks left, memorized ones right.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`spikelib.report.matched.matched_networks`.
+    columns : list of (column, label)
+    """
+    strata = sorted(frame["stratum"].unique(), key=lambda s: (s.split(",")[0], int(s.split(", ")[-1].split()[0])))
+    fig, axes = grid(len(columns), height_per_row=2.8)
+    for ax, (column, label) in zip(axes, columns):
+        for position, stratum in enumerate(strata):
+            rows = frame[frame["stratum"] == stratum]
+            for offset, memorized, colour in ((-0.15, False, "C0"), (0.15, True, "C1")):
+                values = rows.loc[rows["memorized"] == memorized, column].to_numpy(float)
+                ax.scatter(np.full(len(values), position + offset), values, s=14, color=colour,
+                           label=("shuffled labels (memorized)" if memorized else "clean labels")
+                           if position == 0 else None)
+        ax.set_xticks(range(len(strata)), [s.replace(" samples", "").replace(", ", "\n") for s in strata],
+                      fontsize=7)
+        ax.set(ylabel=label)
+    fig.legend(*axes[0].get_legend_handles_labels(), frameon=False, loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
