@@ -12,20 +12,6 @@
 
 # %% [markdown]
 # # What a binary spike train is
-#
-# A node's train has one entry per sample: it fires or it does not. If it
-# fires independently with probability $\lambda$, its count in a window of
-# $W$ samples is Binomial$(W, \lambda)$, so its Fano factor is
-#
-# $$ F = \frac{W\lambda(1-\lambda)}{W\lambda} = 1 - \lambda , $$
-#
-# its intervals are geometric, and the Poisson model's test of $F = 1$
-# mostly re-measures the rate. This page shows the identity node by node,
-# then what is left beyond $\lambda$: whether the counts are more or less
-# variable than the binomial law (the dispersion test,
-# `spikelib.bernoulli.dispersion_test`), the excess Fano factor
-# $F - (1 - \lambda)$, geometric against exponential intervals, and what
-# happens when the same recording is read in class-sorted order.
 
 # %% tags=["parameters", "remove-cell"]
 profile = "quick"
@@ -52,12 +38,31 @@ train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train
 train["network"] = train["model"] + "-" + train["width"].astype(str)
 
 
+# %% tags=["remove-input"]
+nodes = followup.per_node(root)
+nodes = nodes[nodes["firing_rate"] > 0]
+show("**Answer.** " + followup.binary_answer(nodes, train))
+
+# %% [markdown]
+# A node's train has one entry per sample: it fires or it does not. If it
+# fires independently with probability $\lambda$, its count in a window of
+# $W$ samples is Binomial$(W, \lambda)$, so its Fano factor is
+#
+# $$ F = \frac{W\lambda(1-\lambda)}{W\lambda} = 1 - \lambda , $$
+#
+# its intervals are geometric, and the Poisson model's test of $F = 1$
+# mostly re-measures the rate. This page shows the identity node by node,
+# then what is left beyond $\lambda$: whether the counts are more or less
+# variable than the binomial law (the dispersion test,
+# `spikelib.bernoulli.dispersion_test`), the excess Fano factor
+# $F - (1 - \lambda)$, geometric against exponential intervals, and what
+# happens when the same recording is read in class-sorted order.
+
+
 # %% [markdown]
 # ## The Bernoulli identity, node by node
 
 # %% tags=["hide-input"]
-nodes = followup.per_node(root)
-nodes = nodes[nodes["firing_rate"] > 0]
 fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.6))
 colours = {"generalizing": "C0", "memorizing": "C1", "random": "0.5", "noisy": "C2"}
 for name, rows in nodes.groupby("group"):

@@ -63,7 +63,7 @@ show("**Answer.** " + book.answer(examples, outcomes))
 
 # %% tags=["remove-input"]
 text = book.terminal_report(examples["shuffled"][0] / "model.keras", paths.EXAMPLES / samples_file)
-display(HTML(f'<pre class="terminal">{typeset(text).replace("<", "&lt;")}</pre>'))
+display(HTML(f'<pre class="terminal"><code>{typeset(text).replace("<", "&lt;")}</code></pre>'))
 
 # %% [markdown]
 # `--json` writes the same as a JSON record for scripts; `--html` writes a page

@@ -107,7 +107,7 @@ display(HTML(html_table(page.correlation, digits=3)))
 # ## Weights of the observed layer
 #
 # The distribution of the incoming weights (moments, excess kurtosis; a
-# uniform initialisation has -1.2), each node's L1 and L2 norms of its
+# uniform initialisation has −1.2), each node's L1 and L2 norms of its
 # incoming and outgoing weights, and their rank correlation with $\lambda$.
 #
 # **A Gaussian pre-activation, checked.** A node's pre-activation

@@ -164,7 +164,8 @@ summary.to_csv(csv_dir / "agreement.csv", index=False)
 publish(profile, replication.agreement_numbers(summary))
 display(HTML(html_table(replication.agreement_view(summary))) if summary["paired"].sum() else
         Markdown("The paper reports no network of this profile, so there is nothing to compare."))
-display(HTML(html_table(tables.suspect_paper_values(paper), caption="the paper's suspect values (‡)")))
+display(HTML(html_table(replication.suspect_view(tables.suspect_paper_values(paper)),
+                        caption="the paper's suspect values (‡)")))
 
 # %% [markdown]
 # ## Figure 2: observed cumulative spike trains and a Poisson process

@@ -36,6 +36,7 @@ import spikelib as sl
 from spikelib.experiment.data import load_dataset
 from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.experiment.models import build_model, compile_model, observed_activations
+from spikelib.report.render import caption
 
 # %% [markdown]
 # ## Train, then observe the hidden layer
@@ -61,6 +62,9 @@ ax.set(xlabel="input sample (shuffled order)", ylabel="node (by rate)",
        title="Binarized activations of the observed layer")
 plt.show()
 plt.close(fig)
+caption(1, f"The raster: one row per node of the observed layer ({spikes.shape[0]} nodes, the most active at the "
+           f"top), one column per test sample ({spikes.shape[1]}, in the recorded shuffled order); black where the "
+           "node fired.")
 
 # %% [markdown]
 # ## The paper's four indicators
@@ -96,6 +100,8 @@ axes[1].legend(frameon=False)
 fig.tight_layout()
 plt.show()
 plt.close(fig)
+caption(2, f"Left: how many nodes fire at each rate. Right: each node's Fano factor in windows of {window} samples "
+           "against its firing rate, beside the Bernoulli expectation 1 − p (line) and the Poisson value 1 (dotted).")
 
 # %% [markdown]
 # ## Assumption checks and the interval distribution

@@ -408,10 +408,14 @@ def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files
     failed = subprocess.run([*base, "--epochs", "3", "--layer", "nope", "--overwrite"], capture_output=True, text=True)
     assert failed.returncode == 1 and (out / "experiment.failed.ipynb").is_file()
     assert hashes() == before
-    running = subprocess.Popen([*base, "--epochs", "2000", "--overwrite"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(12)  # inside the training or the notebook's start
-    os.killpg(running.pid, signal.SIGINT)
-    _, stderr = running.communicate(timeout=120)
-    assert running.returncode in (1, 130), stderr[-500:]
+    log = tmp_path / "interrupted.log"
+    with open(log, "w") as handle:  # a file, not a pipe: a full pipe would stall the run
+        running = subprocess.Popen([*base, "--epochs", "1000000", "--overwrite"], stdout=subprocess.DEVNULL,
+                                   stderr=handle, start_new_session=True)
+        deadline = time.time() + 180
+        while time.time() < deadline and not (out / "progress.json").is_file():  # wait until it trains
+            time.sleep(0.5)
+        os.killpg(running.pid, signal.SIGINT)
+        running.wait(timeout=120)
+    assert running.returncode in (1, 130), log.read_text()[-500:]
     assert hashes() == before

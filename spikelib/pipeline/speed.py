@@ -381,7 +381,9 @@ def main(argv=None):
     if not args.skip_training:
         gflops = matmul_throughput()
         print(f"\ndense float32 matrix multiply (2048 x 2048, TensorFlow): {gflops:.0f} GFLOP/s on this machine")
-        for model, width in (("mlp", 512), ("cnn", 64)):
+        # the small networks of the zoo and the dose-response as well as the paper's widest: the compendium's
+        # loop pays off (or not) differently at each width
+        for model, width in (("mlp", 64), ("mlp", 128), ("mlp", 256), ("mlp", 512), ("cnn", 64)):
             row = training_throughput(model, width)
             if "skipped" in row:
                 print(f"training throughput: skipped ({row['skipped'][:120]})")

@@ -92,6 +92,8 @@ class _Page(HTMLParser):
             self._paragraph.append(text)
         if self._inside("div", "cell_input") or self._inside("pre") and not self._inside("div", "output"):
             return  # code a reader is shown as code
+        if self._inside("span", "math") or self._inside("div", "math"):
+            return  # TeX that MathJax typesets (its subscripts and minus signs are not prose)
         if self._inside("div", "stderr") or self._inside("div", "output") and self._inside("pre"):
             self.outputs.append(text)
         if self._inside("table"):
@@ -110,6 +112,8 @@ def audit_page(html, name="page"):
     --------
     >>> audit_page("<h1>T</h1><p>The gap is -0.00 points.</p>")
     [('negative zero', '-0.00'), ('hyphen minus', '-0.00')]
+    >>> audit_page('<h1>T</h1><p>A sum <span class="math">-2 sum_i p_i</span> in TeX.</p>')
+    []
     """
     page = _Page()
     page.feed(html)

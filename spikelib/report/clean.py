@@ -137,7 +137,13 @@ def clean_verdict(scores, frame, column="mfr"):
     architecture (2 networks, 2 subset sizes from 250 to 20,000 samples, 2 seeds, gaps 10.0 to 30.0 points). Pooled
     over architectures the tau is +0.20: the differences between architectures point the other way, and a
     verdict that pooled them would read the opposite.
+
+    With fewer than three networks at the criterion (no row for ``column``) there is no verdict, and the
+    sentence says so.
     """
+    if "column" not in scores or column not in set(scores["column"]):
+        return (f"Too few networks of the dose-response met the fitting criterion to score it ({len(frame)}; a "
+                "Kendall tau needs at least three): no verdict.")
     row = scores.set_index("column").loc[column]
     within = {name[4:]: row[name] for name in row.index if name.startswith("tau_") and name[4:] not in
               ("stratified", "pooled")}

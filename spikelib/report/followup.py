@@ -21,6 +21,8 @@ penalty_summary
     What the strongest L1 and L2 penalties did, in one sentence from that table.
 penalty_contrast
     Whether a penalty makes a generalizing network "rarer" than an unpenalised memorizing one.
+binary_answer
+    The binary-trains page's opening: the Bernoulli identity and what is left beyond the rate.
 beyond_rate
     How well each statistic separates memorizing from generalizing networks,
     alone and after what the mean firing rate explains is taken out.
@@ -44,7 +46,7 @@ from .resampling import auroc
 from .results import finished_cells
 
 __all__ = ["page", "FollowupPage", "per_node", "group", "condition_means", "network_nodes", "weights_table", "penalty_table",
-           "penalty_summary", "penalty_contrast", "beyond_rate", "GROUPS", "WEIGHT_COLUMNS"]
+           "penalty_summary", "penalty_contrast", "beyond_rate", "binary_answer", "GROUPS", "WEIGHT_COLUMNS"]
 
 GROUPS = ("generalizing", "memorizing", "random")
 #: The weight statistics of the observed layer the follow-up page shows.
@@ -351,3 +353,19 @@ def beyond_rate(frame, columns, rate="mfr"):
                      "r2_with_rate": 1 - np.sum(residual**2) / total if total > 0 else np.nan, "n": len(data)})
     frame = pd.DataFrame(rows, columns=["statistic", "separation", "beyond_rate", "r2_with_rate", "n"])
     return frame.sort_values("beyond_rate", ascending=False).reset_index(drop=True)
+
+
+def binary_answer(nodes, networks):
+    """The binary-trains page's opening, from the firing nodes (:func:`per_node`) and the networks' rows.
+
+    The median distance of the windowed Fano factor from the Bernoulli value 1 − λ; the median share of a
+    network's nodes the dispersion test finds over-dispersed; how much class-sorted order multiplies MF.
+    """
+    deviation = float(np.median(np.abs(nodes["fano"] - (1 - nodes["firing_rate"]))))
+    return (f"A binary train's Fano factor is its Bernoulli value 1 − λ, not the Poisson value 1: over the "
+            f"{len(nodes):,} firing nodes of the {len(networks)} networks of this profile, the windowed Fano factor "
+            f"lies a median {deviation:.3f} from 1 − λ. Beyond the rate, the dispersion test finds a median "
+            f"{networks['share_overdispersed'].median():.0%} of a network's nodes over-dispersed (about 5 % when "
+            f"the trains are independent), and reading the same recording in class-sorted order multiplies MF by "
+            f"{(networks['mf_class_sorted'] / networks['mf']).median():.1f} (median over networks): the Fano factor "
+            "follows the order of the samples as much as the network.")

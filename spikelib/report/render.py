@@ -73,16 +73,18 @@ def typeset_number(value, digits=2):
 
 _NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\d)")
 _NEGATIVE_ZERO = re.compile(r"[-−](0(?:\.0+)?)(?![\d.])")
+_PERCENT = re.compile(r"(\d)%")
 
 
 def typeset(text):
     """Prose as the book prints it: a negative number's hyphen becomes a minus sign (−) and a negative zero
-    loses its sign; hyphens inside words and names (MLP-128, 2026-12-05) stay.
+    loses its sign; hyphens inside words and names (MLP-128, 2026-12-05) stay; a percentage is written with a
+    space before its sign (82 %), as everywhere in the book.
 
-    >>> typeset("tau -0.25 (was -0.00); MLP-128, range 3-5")
-    'tau −0.25 (was 0.00); MLP-128, range 3-5'
+    >>> typeset("tau -0.25 (was -0.00); MLP-128, range 3-5, 82.2% of 12 %")
+    'tau −0.25 (was 0.00); MLP-128, range 3-5, 82.2 % of 12 %'
     """
-    return _NEGATIVE.sub(MINUS, _NEGATIVE_ZERO.sub(r"\1", text))
+    return _PERCENT.sub(r"\1 %", _NEGATIVE.sub(MINUS, _NEGATIVE_ZERO.sub(r"\1", text)))
 
 
 def show(text):

@@ -23,6 +23,8 @@ agreement_view
     That count as the page shows it, with and without the paper's suspect values.
 agreement_numbers
     How many of the paper's values ours come within tolerance of, for the landing page.
+suspect_view
+    The paper's suspect values as the page lists them.
 excerpts
     The raster excerpts of the widest MLP, one per condition (Figure 2).
 curve_numbers
@@ -37,9 +39,9 @@ import numpy as np
 
 from ..experiment.cellfiles import read_nodes
 from . import results
-from .labels import CONDITION_LABELS
+from .labels import CONDITION_LABELS, label
 
-__all__ = ["results_overview", "training_numbers", "paper_ks_marks", "table2_layout", "table2_numbers", "paper_agreement",
+__all__ = ["suspect_view", "results_overview", "training_numbers", "paper_ks_marks", "table2_layout", "table2_numbers", "paper_agreement",
            "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
 
 
@@ -186,3 +188,13 @@ def line_fit(x, y, x_name="MFR", y_name="MF"):
     slope, intercept = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
     sign = "−" if slope < 0 else "+"
     return float(slope), float(intercept), f"{y_name} = {intercept:.2f} {sign} {abs(slope):.2f} × {x_name}"
+
+
+def suspect_view(suspect):
+    """The paper's suspect values (:func:`spikelib.report.tables.suspect_paper_values`) with reader-facing names:
+    the quantity's label, whole widths, condition names."""
+    frame = suspect.copy()
+    frame["quantity"] = frame["quantity"].map(label)
+    frame["width"] = frame["width"].astype(int)
+    frame["condition"] = frame["condition"].map(lambda c: CONDITION_LABELS.get(c, c))
+    return frame

@@ -45,6 +45,11 @@ def _cell(passed, text):
     return f"{'✓' if passed else '✗'} {text}"
 
 
+def _scored(table, column):
+    """Whether a score table (possibly missing or empty: too few networks) has a row for ``column``."""
+    return table is not None and "column" in table and column in set(table["column"])
+
+
 def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
     """The papers' indicators test by test (each argument may be missing: its column is left out).
 
@@ -74,21 +79,21 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
     rows = []
     for item in by_family("paper", "followup"):
         row, passed = {"measure": item.label}, 0
-        if zoo_table is not None and item.column in set(zoo_table["column"]):
+        if _scored(zoo_table, item.column):
             z = zoo_table.set_index("column").loc[item.column]
             row["model zoo"] = _cell(bool(z["beats_controls"]), f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, …]")
             passed += bool(z["beats_controls"])
-        if clean_scores is not None and item.column in set(clean_scores["column"]):
+        if _scored(clean_scores, item.column):
             tau = clean_scores.set_index("column").loc[item.column, "tau_stratified"]
             ok = bool(np.isfinite(tau) and abs(tau) >= MIN_TAU)
             row["clean labels"] = _cell(ok, signed(tau))
             passed += ok
-        if adjacent is not None and len(adjacent) and item.column in set(adjacent["column"]):
+        if _scored(adjacent, item.column):
             weakest = adjacent[adjacent["column"] == item.column].sort_values("separation").iloc[0]
             ok = bool(weakest["separation"] >= MIN_SEPARATION)
             row["adjacent noise levels"] = _cell(ok, f"{weakest['separation']:.2f} ({weakest['pair']})")
             passed += ok
-        if matched is not None and len(matched) and item.column in set(matched["column"]):
+        if _scored(matched, item.column):
             value = matched.set_index("column").loc[item.column, "separation"]
             ok = bool(np.isfinite(value) and value >= MIN_SEPARATION)
             row["matched training accuracy"] = _cell(ok, f"{value:.2f}")
