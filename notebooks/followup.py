@@ -39,7 +39,7 @@ from myst_nb import glue
 from spikelib import paths
 from spikelib.correlation import HISTOGRAM_EDGES
 from spikelib.report import claims, depth, followup, plots, population, results
-from spikelib.report.render import caption, html_table, show_figure, show, provenance
+from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 provenance(root, "followup")
@@ -52,8 +52,8 @@ if len(page.weights):
 if len(page.fitted):
     glue(f"{profile}_fitted_fraction_range", f"{page.fitted['fraction'].min():.2f} to "
          f"{page.fitted['fraction'].max():.2f}", display=False)
-glue(f"{profile}_claims_tally", claims.tally(page.claims), display=False)
-glue(f"{profile}_penalty_summary", page.penalty_text or "no penalised network has been trained yet.", display=False)
+publish(profile, {"claims_tally": claims.tally(page.claims)})
+publish(profile, {"penalty_summary": page.penalty_text or "no penalised network has been trained yet."})
 if penalties_profile and len(page.penalties):
     glue(f"{profile}_penalty_minutes", results.computing_seconds(source) / 60, display=False)
 
@@ -193,7 +193,7 @@ if len(generalizing):
 
 # %% tags=["hide-input"]
 deep, depth_text = depth.deep_networks(results.layers(root))
-glue(f"{profile}_depth_summary", depth_text, display=False)
+publish(profile, {"depth_summary": depth_text})
 show(depth_text)
 if len(deep):
     deep.to_csv(csv_dir / "depth.csv", index=False)

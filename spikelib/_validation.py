@@ -76,9 +76,9 @@ def check_raster(spikes, name="spikes"):
         )
     if array.dtype == bool:
         return np.ascontiguousarray(array)
-    if not (np.issubdtype(array.dtype, np.number)):
+    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise RasterError(
-            f"`{name}` must hold booleans or 0/1 numbers; got {_describe(array)}. "
+            f"`{name}` must hold booleans or 0/1 real numbers; got {_describe(array)}. "
             "Binarize activations with spikelib.binarize first."
         )
     if np.issubdtype(array.dtype, np.inexact) and np.isnan(array).any():

@@ -89,7 +89,7 @@ def bernoulli_raster(rates, n_samples, seed=None):
     """
     rates = _check_rates(rates, allow_one=True)
     n_samples = check_positive_int(n_samples, "n_samples")
-    check_size(rates.size * n_samples, 9, f"A raster of {rates.size:,} x {n_samples:,} samples",
+    check_size(rates.size * n_samples, 9, f"`n_samples`={n_samples:,}: a raster of {rates.size:,} x {n_samples:,} samples",
                "draw it in blocks of samples.")
     rng = np.random.default_rng(seed)
     return rng.random((rates.size, n_samples)) < rates[:, np.newaxis]
@@ -136,7 +136,8 @@ def poisson_raster(rates, n_samples, seed=None):
 
     rates = _check_rates(rates, allow_one=False)
     n_samples = check_positive_int(n_samples, "n_samples")
-    check_size(rates.size * n_samples, 1, f"A raster of {rates.size:,} x {n_samples:,} samples", "ask for fewer.")
+    check_size(rates.size * n_samples, 1, f"`n_samples`={n_samples:,}: a raster of {rates.size:,} x {n_samples:,} samples",
+               "ask for fewer.")
     intensities = -np.log1p(-rates)
     saved = np.random.get_state()
     try:
@@ -204,7 +205,7 @@ def population_rates(n_nodes, fraction, base_rates, rare_max=0.05, seed=None):
     if not 0 < float(rare_max) <= 1:
         raise ParameterError(f"`rare_max` must lie in (0, 1]; got {rare_max!r}.", "rare_max")
     base = _check_rates(base_rates, allow_one=True)
-    check_size(n_nodes, 8, f"{n_nodes:,} rates", "ask for fewer nodes.")
+    check_size(n_nodes, 8, f"`n_nodes`={n_nodes:,} rates", "ask for fewer nodes.")
     rng = np.random.default_rng(seed)
     n_rare = int(round(fraction * n_nodes))
     return np.concatenate([rng.uniform(0, rare_max, n_rare), rng.choice(base, n_nodes - n_rare, replace=True)])
@@ -252,7 +253,8 @@ def population_raster(rates, n_samples, correlation=0.0, seed=None):
 
     rates = _check_rates(rates, allow_one=True)
     n_samples = check_positive_int(n_samples, "n_samples")
-    check_size((rates.size + 1) * n_samples, 16, f"A correlated raster of {rates.size:,} x {n_samples:,} samples",
+    check_size((rates.size + 1) * n_samples, 16,
+               f"`n_samples`={n_samples:,}: a correlated raster of {rates.size:,} x {n_samples:,} samples",
                "ask for fewer samples.")
     if not 0 <= float(correlation) < 1:
         raise ParameterError(f"`correlation` must lie in [0, 1); got {correlation!r}.", "correlation")

@@ -35,6 +35,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .. import paths
 from ..experiment.measures import MEASURES
 
 __all__ = ["audit_page", "audit_book", "RULES", "RESULTS_PAGES"]
@@ -45,6 +46,8 @@ RULES = ("raw identifier", "negative zero", "hyphen minus", "python boolean", "t
 RESULTS_PAGES = re.compile(r"book/executed/[^/]+/(results|zoo|benchmark|followup|hypotheses|binary|assumptions)\.html$")
 _KEYS = {m.column for m in MEASURES if "_" in m.column} | {"train_accuracy_evaluated", "generalization_gap",
                                                             "validation_gap", "label_noise", "weight_decay"}
+#: Names a reader types as they are: the profiles (``spikelib run --profile quick_zoo``).
+_PROFILE_NAMES = {path.stem for path in paths.PROFILES.glob("*.yaml")}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _LOG = re.compile(r"oneDNN|absl::|WARNING:|UserWarning|DeprecationWarning|RuntimeWarning|FutureWarning|Traceback")
 
@@ -121,6 +124,8 @@ def audit_page(html, name="page"):
     text = page.prose + page.cells
     for chunk in text:
         for word in _SNAKE.findall(chunk):
+            if word in _PROFILE_NAMES and word not in _KEYS:
+                continue
             if word in _KEYS or word.count("_") >= 1 and not re.search(r"\d", word):
                 findings.append(("raw identifier", word))
         for match in re.findall(r"[-−]0\.0+\b(?!\d)", chunk):
