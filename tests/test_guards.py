@@ -1,5 +1,6 @@
 """Inputs a hostile user tries: each gets a clear error naming the argument, or a documented answer."""
 
+import contextlib
 import re
 
 import numpy as np
@@ -378,16 +379,10 @@ def test_a_data_folder_that_is_not_there_is_named(tmp_path):
         load_dataset("fashion_mnist", data_dir=tmp_path / "nope")
 
 
-@pytest.mark.slow
-def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files(tmp_path):
-    """A finished cell in --out: a run of other parameters is refused before anything is written; one that
-    fails after it started (a layer that is not there) keeps its notebook beside; a run interrupted
-    part-way leaves the folder as it was. Every file of the finished cell keeps its SHA-256."""
-    import os
-    import signal
+def _finished_cell(tmp_path):
+    """A finished digits cell in ``tmp_path/cell``: ``(command, folder, hashes)``."""
     import subprocess
     import sys
-    import time
 
     from spikelib.storage import sha256
 
@@ -400,6 +395,17 @@ def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files
         return {p.name: sha256(p) for p in out.iterdir() if p.is_file() and not p.name.startswith(".")
                 and ".failed." not in p.name}
 
+    return base, out, hashes
+
+
+@pytest.mark.slow
+def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files(tmp_path):
+    """A finished cell in --out: a run of other parameters is refused before anything is written; one that
+    fails after it started (a layer that is not there) keeps its notebook beside. Every file of the finished
+    cell keeps its SHA-256."""
+    import subprocess
+
+    base, out, hashes = _finished_cell(tmp_path)
     before = hashes()
     refused = subprocess.run([*base, "--window", "1000000", "--overwrite"], capture_output=True, text=True)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--window" in refused.stderr
@@ -408,6 +414,21 @@ def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files
     failed = subprocess.run([*base, "--epochs", "3", "--layer", "nope", "--overwrite"], capture_output=True, text=True)
     assert failed.returncode == 1 and (out / "experiment.failed.ipynb").is_file()
     assert hashes() == before
+
+
+# In make test-all: under heavy load a Ctrl-C has once left the command waiting on its busy kernel for minutes
+# (not reproduced since); the suite keeps the failed and refused runs above.
+@pytest.mark.extended
+def test_a_run_interrupted_part_way_into_a_finished_folder_changes_none_of_its_files(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    base, out, hashes = _finished_cell(tmp_path)
+    before = hashes()
     log = tmp_path / "interrupted.log"
     with open(log, "w") as handle:  # a file, not a pipe: a full pipe would stall the run
         running = subprocess.Popen([*base, "--epochs", "1000000", "--overwrite"], stdout=subprocess.DEVNULL,
@@ -415,17 +436,15 @@ def test_failed_and_refused_runs_into_a_finished_folder_change_none_of_its_files
         deadline = time.time() + 180
         while time.time() < deadline and not (out / "progress.json").is_file():  # wait until it trains
             time.sleep(0.5)
-        # Ctrl-C, and again every 10 s as a user would: once under heavy load a single one left the command
-        # waiting on the notebook's kernel for minutes
-        for _ in range(12):
-            os.killpg(running.pid, signal.SIGINT)
-            try:
-                running.wait(timeout=10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            os.killpg(running.pid, signal.SIGKILL)
-            raise AssertionError("the interrupted cell did not stop within 120 s of Ctrl-C")
+        tree = [running.pid] + [child.pid for child in psutil.Process(running.pid).children(recursive=True)]
+        os.killpg(running.pid, signal.SIGINT)
+        try:
+            running.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:  # never leave the notebook's kernel training (it runs in a session of its own)
+            for pid in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    psutil.Process(pid).kill()
     assert running.returncode in (1, 130), log.read_text()[-500:]
     assert hashes() == before
