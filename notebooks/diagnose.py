@@ -33,6 +33,8 @@ provenance(root, "diagnose")
 reference, record = load_reference()
 examples = book.diagnose_examples(root, (reference, record), paths.EXAMPLES / samples_file)
 outcomes = leave_one_out(reference, record, RECORDING_MEASURES)
+
+# %% tags=["remove-input"]
 show("**Answer.** " + book.answer(examples, outcomes))
 
 # %% [markdown]
@@ -76,7 +78,7 @@ display(HTML(f'<pre class="terminal"><code>{typeset(text).replace("<", "&lt;")}<
 # %% tags=["remove-input"]
 clean_result = examples["clean"][2]
 display(HTML(html_table(book.measure_table(examples), digits=2, caption=(
-    "**Table 1.** Each measure of the two example networks, as a percentile among the comparable reference "
+    "Table 1. Each measure of the two example networks, as a percentile among the comparable reference "
     f"networks ({clean_result.comparable['clean']} trained on clean labels, {clean_result.comparable['memorizing']} "
     f"on shuffled ones), with the separation of the two groups at equal training fit found for it (a reading "
     f"needs {STRONG} or more). The network trained on shuffled labels was diagnosed without labels, so it has no training accuracy "
@@ -110,7 +112,7 @@ show(book.why_equal_fit(examples, reference, record, paths.EXAMPLES / samples_fi
 
 # %% tags=["remove-input"]
 display(HTML(html_table(book.detects_table(record), digits=2, caption=(
-    f"**Table 2.** What each measure detects on the reference networks (version {record['version']}, "
+    f"Table 2. What each measure detects on the reference networks (version {record['version']}, "
     f"{record['networks']} networks, SHA-256 {record['sha256'][:12]}): how well it separates networks that fit "
     "clean labels from those that fit shuffled ones at equal training accuracy, and on the label-noise benchmark "
     f"networks trained on clean labels from those trained on labels at least {record['memorizing_noise']:.0%} "

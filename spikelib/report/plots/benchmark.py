@@ -122,14 +122,15 @@ def matched_strata(frame, columns):
     for ax, (column, label) in zip(axes, columns):
         for position, stratum in enumerate(strata):
             rows = frame[frame["stratum"] == stratum]
-            for offset, memorized, colour in ((-0.15, False, "C0"), (0.15, True, "C1")):
+            for offset, memorized, colour, marker in ((-0.15, False, "C0", "o"), (0.15, True, "C1", "^")):
                 values = rows.loc[rows["memorized"] == memorized, column].to_numpy(float)
-                ax.scatter(np.full(len(values), position + offset), values, s=14, color=colour,
+                ax.scatter(np.full(len(values), position + offset), values, s=14, color=colour, marker=marker,
                            label=("shuffled labels (memorized)" if memorized else "clean labels")
                            if position == 0 else None)
-        ax.set_xticks(range(len(strata)), [s.replace(" samples", "").replace(", ", "\n") for s in strata],
-                      fontsize=7)
-        ax.set(ylabel=label)
+        # "MLP-1-128, 500 samples" -> "128\n500": the width over the training samples
+        ax.set_xticks(range(len(strata)), [s.split(",")[0].split("-")[-1] + "\n" + s.split(", ")[-1].split()[0]
+                                           for s in strata], fontsize=9)
+        ax.set(ylabel=label, xlabel="width / training samples")
     fig.legend(*axes[0].get_legend_handles_labels(), frameon=False, loc="lower center", ncol=2)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
