@@ -105,7 +105,7 @@ show(f"What the verdicts can be checked against: the network trained on clean la
 # ## Why the reference networks must fit their labels
 
 # %% tags=["remove-input"]
-show(book.why_equal_fit(examples, reference, record, paths.EXAMPLES / samples_file))
+show(book.why_equal_fit(root, reference, record, paths.EXAMPLES / samples_file))
 
 # %% [markdown]
 # ## What a verdict rests on

@@ -85,7 +85,7 @@ def answer(examples, outcomes):
     """The page's opening: what the diagnosis says of the two examples, and its leave-one-out record."""
     given = outcomes[outcomes["verdict"] != "cannot tell"]
     wrong = given[~given["right"].astype(bool)]
-    (m_given, m_all, m_right), (c_given, c_all, c_right) = _told(outcomes, True), _told(outcomes, False)
+    (m_given, m_all, _), (c_given, c_all, _) = _told(outcomes, True), _told(outcomes, False)
     verdicts = {name: result.verdict for name, (_, _, result) in examples.items()}
     right = {"shuffled": "memorizing-like", "clean": "clean-like"}
     misread = [name for name in verdicts if verdicts[name] not in (right[name], "cannot tell")]
@@ -167,14 +167,11 @@ def label_noise_only(reference, record):
     return kept, {**record, "detects": detects}
 
 
-def why_equal_fit(examples, reference, record, samples=SAMPLES):
-    """Why the memorizing reference networks must fit their labels: the examples diagnosed against the label-noise
-    networks alone, and how well those fitted, as a paragraph."""
+def why_equal_fit(root, reference, record, samples=SAMPLES):
+    """Why the memorizing reference networks must fit their labels: the example networks of ``root`` diagnosed
+    against the label-noise networks alone, and how well those fitted, as a paragraph."""
     alone = label_noise_only(reference, record)
-    x, y = load_samples(samples)
-    verdicts = {}
-    for name, (cell, _, _) in examples.items():
-        verdicts[name] = diagnose(cell / "model.keras", x, None if name == "shuffled" else y, reference=alone).verdict
+    verdicts = {name: result.verdict for name, (_, _, result) in diagnose_examples(root, alone, samples).items()}
     noisy = alone[0][alone[0]["memorizing"]]
     fitted = reference[reference["memorizing"] & (reference["source"] == "memorized")]
     fit = noisy["train_accuracy"].dropna()
