@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast test-all bench book lock timings
+.PHONY: help venv test test-fast test-all bench book lock timings stand-ins
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench  - time the statistics (against Elephant), training throughput and the recorders' cost"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 	@echo "make timings - time the install, make book and make test (wall and CPU seconds, per step and page)"
+	@echo "make stand-ins - run the embedded profiles in small again, for the book's tests (about 2 minutes)"
 
 venv: $(STAMP)
 
@@ -50,6 +51,11 @@ lock:
 # Runs the embedded profiles (quick, quick_zoo, quick_clean), executes every page, builds strictly.
 book: $(STAMP)
 	$(BIN)/python -m spikelib.report.book --strict
+
+# The small results the book's tests read (tests/stand_ins/): made by the real runner, committed; remade
+# after a change to what a cell records (tests/test_stand_ins.py says when).
+stand-ins: $(STAMP)
+	$(BIN)/python tests/make_stand_ins.py
 
 # The README's numbers: install, make book and make test, wall and CPU seconds, per step and per page.
 timings:

@@ -54,57 +54,14 @@ def tiny_color_npz(tmp_path_factory):
     return path
 
 
-#: The quick profile in small: the paper's grid at width 16, two conditions at width 32, an L2 pair, a
-#: label-noise sweep and a training curve (13 cells). No XLA: compiling costs more than these runs.
-STAND_IN = """name: quick
-defaults: {epochs: 3, max_memorize_epochs: 3, memorize_until: epochs, window: 20, trace_samples: 200, xla: false}
-grid:
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [random, generalizing, mem_retrain_last, mem_random_last], seeds: [0]}
-  - {datasets: [digits], models: [mlp], widths: [32], conditions: [generalizing, mem_random_last], seeds: [0]}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing, mem_random_last], seeds: [0], l2: 0.001}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 0.0, trace_every: 1, epochs: 12, generalize_until: epochs}
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], label_noise: 1.0, trace_every: 1, epochs: 12, generalize_until: epochs}
-curves:
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [mem_retrain_last], seeds: [0], epochs: 10, generalize_until: epochs, max_memorize_epochs: 5}
-"""
-
-
-#: The quick_zoo profile in small: a 2 x 2 x 2 factorial of tiny MLPs, each trained to the fitting criterion
-#: (all eight reach it within 420 epochs; the cap is 600).
-STAND_IN_ZOO = """name: quick_zoo
-defaults: {window: 20, trace_samples: 200, trace_every: 10, xla: false}
-grid:
-  - {datasets: [digits], models: [mlp], widths: [16, 32], conditions: [generalizing], seeds: [0], generalize_until: fit, epochs: 600, vary: {depth: [1, 2], learning_rate: [0.1, 0.3]}}
-"""
-
-#: The quick_clean profile in small: one MLP fitting two subset sizes, two seeds (all four reach the fitting
-#: criterion; at the default learning rate two stopped short at 300 epochs, too few to score).
-STAND_IN_CLEAN = """name: quick_clean
-defaults: {window: 20, trace_samples: 200, trace_every: 10, xla: false, generalize_until: fit, epochs: 600,
-           learning_rate: 0.3}
-grid:
-  - {datasets: [digits], models: [mlp], widths: [16], conditions: [generalizing], seeds: [0, 1], vary: {train_samples: [200, 600]}}
-"""
-
-#: Each embedded profile the book runs, in small.
-STAND_INS = {"quick": STAND_IN, "quick_zoo": STAND_IN_ZOO, "quick_clean": STAND_IN_CLEAN}
-
-
-def _run_stand_in(root, name):
-    from spikelib.pipeline.profiles import load_profile
-    from spikelib.pipeline.runner import run_profile
-
-    profile_file = root / f"{name}.yaml"
-    profile_file.write_text(STAND_INS[name])
-    summary = run_profile(load_profile(profile_file, results_root=root / name), workers=2, results_root=root / name,
-                          progress=False)
-    assert summary.ok, summary.failed
-
-
 @pytest.fixture(scope="session")
 def stand_in_results(tmp_path_factory):
-    """A results folder as `make book` sees it: the embedded profiles in small, run by the real runner (two
-    workers), beside the committed results of the other profiles (linked)."""
+    """A results folder as `make book` sees it: the embedded profiles in small, each with its profile file
+    (copies of tests/stand_ins/, which the real runner made: tests/make_stand_ins.py), beside the committed
+    results of the other profiles (linked)."""
+    import shutil
+
+    import make_stand_ins
     from spikelib import paths
     from spikelib.report.pages import profile_names
 
@@ -112,8 +69,9 @@ def stand_in_results(tmp_path_factory):
     committed = paths.ROOT / "results"
     assert (committed / "fashion" / "manifest.json").is_file(), "the committed fashion results are missing"
     for name in profile_names():
-        if name not in STAND_INS and (committed / name / "manifest.json").is_file():
+        if name not in make_stand_ins.NAMES and (committed / name / "manifest.json").is_file():
             (root / name).symlink_to(committed / name)
-    for name in STAND_INS:
-        _run_stand_in(root, name)
+    for name in make_stand_ins.NAMES:
+        shutil.copytree(make_stand_ins.results_root(name), root / name)
+        shutil.copy(make_stand_ins.profile_file(name), root / f"{name}.yaml")
     return root

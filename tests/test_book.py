@@ -2,7 +2,8 @@
 book of them builds strictly, offline, with its API reference.
 
 The whole book (every page on the full results, rendered strictly, audited) is built by `make book` itself;
-these tests prove the same pieces on stand-ins (``stand_in_results`` in conftest.py) in a fraction of the time.
+these tests prove the same pieces on stand-ins (``stand_in_results`` in conftest.py: the embedded profiles in
+small, committed in tests/stand_ins/) in a fraction of the time.
 """
 
 import json
@@ -16,7 +17,8 @@ from spikelib.report import book, pages
 
 import browser  # tests/browser.py: headless Chromium, where the machine has it
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]  # one stand-in run
+# One process executes the pages once for every test here (`make test` runs `--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]
 
 PAGES = pages.book_pages()
 
@@ -30,6 +32,13 @@ def test_readme_quick_start_is_the_two_make_commands():
     for target in ("book:", "test:", "bench:", "lock:", "timings:"):
         assert f"\n{target}" in makefile
     assert (paths.ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_the_page_tests_share_one_process(request):
+    """Under `--dist loadgroup` these tests run in one process, which executes each page once; pytest 9.2
+    silently broke that grouping (pytest-xdist issue 1386), and requirements.in keeps pytest below it."""
+    if request.config.getvalue("loadgroup"):
+        assert request.node.nodeid.endswith("@stand_in"), request.node.nodeid
 
 
 @pytest.fixture(scope="module")

@@ -32,30 +32,6 @@ def tiny_profile(tmp_path, dataset="digits", width=8, conditions="random, genera
     return path
 
 
-@pytest.mark.xdist_group("stand_in")  # in the process that made the stand-in for the book
-def test_run_skip_and_manifest(stand_in_results):
-    """The stand-in quick profile (conftest.py), run once by two Dask workers for the book's tests."""
-    root = stand_in_results / "quick"
-    profile = load_profile(stand_in_results / "quick.yaml", results_root=root)
-    manifest = json.loads((root / "manifest.json").read_text())
-    assert manifest["profile"] == "quick" and manifest["n_cells"] == len(profile.cells) == 13
-    assert manifest["scheduler"].startswith("LocalCluster (2 worker processes")
-    assert set(manifest["versions"]) >= {"python", "numpy", "keras", "spikelib"}
-    assert manifest["machine"]["cpus"] == os.cpu_count()
-    assert set(manifest["cells"]) == {c.id for c in profile.cells}
-    for identifier, record in manifest["cells"].items():
-        assert record["status"] == "ok" and record["wall_time_s"] > 0 and record["seed"] in (0, 1)
-        assert {"metrics.json", "spikes.npz", "nodes.npz", "experiment.ipynb", "cell.log"} <= set(record["files"])
-        assert all(len(digest) == 64 for digest in record["files"].values())
-    assert manifest["cells"]["digits-mlp-16-mem_retrain_last-seed0"]["depends_on"] == "digits-mlp-16-generalizing-seed0"
-    # A second run finds everything done and touches nothing.
-    stamps = {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
-    again = run_profile(profile, results_root=root, progress=False)
-    assert again.results == {} and len(again.skipped_done) == 13
-    assert stamps == {p: p.stat().st_mtime_ns for p in root.glob("cells/*/metrics.json")}
-    assert len(list((root / "runs").glob("run-*.json"))) >= 1
-
-
 def test_changed_parameters_rerun_the_cell(tmp_path):
     root = tmp_path / "results"
     run_profile(load_profile(tiny_profile(tmp_path, conditions="random"), results_root=root),
