@@ -35,6 +35,7 @@ from spikelib.report import results, tables
 from spikelib.report.render import html_table, show, provenance
 
 root, _ = paths.page_folders(profile, results_root)
+show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "assumptions")
 cells = results.collect(root)
 table = tables.assumption_table(cells)

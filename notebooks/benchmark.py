@@ -64,6 +64,7 @@ publish(profile, {"progress": progress, "cell_hours": results.computing_seconds(
 sentence, by_noise = benchmark.benchmark_overview(frame)
 show(progress)
 show(sentence)
+show(results.small_profile_note(root))  # empty on the full profiles
 display(HTML(html_table(by_noise, digits=1, index=True)))
 
 # %% [markdown]

@@ -42,6 +42,7 @@ train["network"] = train["model"] + "-" + train["width"].astype(str)
 nodes = followup.per_node(root)
 nodes = nodes[nodes["firing_rate"] > 0]
 show("**Answer.** " + followup.binary_answer(nodes, train))
+show(results.small_profile_note(root))  # empty on the full profiles
 
 # %% [markdown]
 # A node's train has one entry per sample: it fires or it does not. If it

@@ -42,6 +42,7 @@ from spikelib.report import claims, depth, followup, plots, population, results
 from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
+show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "followup")
 source = paths.results_dir() / penalties_profile if penalties_profile else root
 page = followup.page(root, source)

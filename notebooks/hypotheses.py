@@ -37,6 +37,7 @@ from spikelib.report import hypotheses, results, tables
 from spikelib.report.render import show, provenance
 
 root, _ = paths.page_folders(profile, results_root)
+show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "hypotheses")
 cells = results.collect(root)
 _, ks_tests = tables.ks_marks(cells)

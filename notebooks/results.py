@@ -46,6 +46,7 @@ tolerance = tables.TOLERANCES
 numbers, sentence = replication.results_overview(root, cells)
 publish(profile, numbers)
 show(sentence)
+show(results.small_profile_note(root))  # empty on the full profiles
 
 # %% [markdown]
 # ## Table 1: accuracy

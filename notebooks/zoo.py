@@ -54,6 +54,7 @@ publish(profile, answer)
 
 # %% tags=["remove-input"]
 show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"]]))
+show(results.small_profile_note(root))  # empty on the full profiles
 
 # %% [markdown]
 # The label-noise benchmark can be passed by any signal that moves with the

@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from spikelib.report.pages import EMBEDDED
+
 STAND_INS = Path(__file__).resolve().parent / "stand_ins"
 #: The embedded profiles `make book` runs, in the order their stand-ins are made.
-NAMES = ("quick", "quick_zoo", "quick_clean")
+NAMES = tuple(EMBEDDED)
 
 
 def profile_file(name):

@@ -133,6 +133,18 @@ def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, 
             assert not browser.layout(page, 390)["page"], file
 
 
+def test_a_small_profiles_pages_say_what_they_cannot_show(results, executed):
+    from spikelib.report.results import small_profile_note
+
+    note = small_profile_note(results / "quick")
+    assert "`quick` trains 13 networks" in note and "2 seeds" in note and "`fashion` and `noise` profiles" in note
+    assert "too few for its numbers to carry a verdict" in note
+    assert small_profile_note(results / "fashion") == ""
+    for page in PAGES:  # every page of the small profiles shows it, none of the full ones
+        shown = "A small profile." in _execute(page, results, executed).read_text()
+        assert shown == (page[2]["profile"] in pages.EMBEDDED if "profile" in page[2] else False), page[1]
+
+
 def test_hypotheses_are_judged_from_the_results(results):
     import pandas as pd
 

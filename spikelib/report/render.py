@@ -91,7 +91,8 @@ def show(text):
     """Display prose (Markdown) in an executed page, typeset (:func:`typeset`)."""
     from IPython.display import Markdown, display
 
-    display(Markdown(typeset(text)))
+    if text:  # an empty paragraph (a note that does not apply) shows nothing
+        display(Markdown(typeset(text)))
 
 
 def signed(value, digits=2):

@@ -18,6 +18,8 @@ layers
     The paper's indicators for every hidden ReLU layer of each network (the depth view).
 read_manifest
     A run's manifest.
+small_profile_note
+    What a page of an embedded (small) profile can and cannot show.
 completion
     How many of a profile's cells are finished.
 computing_seconds
@@ -43,7 +45,7 @@ from ..experiment.cellfiles import (
 from ..experiment.config import CONDITIONS
 from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES, network_name
 
-__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "small_profile_note", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -345,3 +347,21 @@ def computing_seconds(root):
         latest = metrics.get("wall_time_s") or 0.0
         total += latest if latest >= training else training + latest
     return total
+
+
+def small_profile_note(root):
+    """What the pages of an embedded profile (``make book`` trains it in minutes on the digits) can and cannot
+    show, in a paragraph; ``""`` for every other profile."""
+    from .pages import EMBEDDED
+
+    name = Path(root).name
+    if name not in EMBEDDED:
+        return ""
+    records = list(read_manifest(root)["cells"].values())
+    seeds = sorted({record["seed"] for record in records})
+    full = " and ".join(f"`{other}`" for other in EMBEDDED[name])
+    return (f"**A small profile.** `{name}` trains {len(records)} networks on scikit-learn's digits "
+            f"({len(seeds)} seed{'s' if len(seeds) > 1 else ''}) in minutes on two CPU cores, so that `make book` "
+            f"runs every analysis of this page afresh: enough to show that the analysis runs, too few for its "
+            f"numbers to carry a verdict. The evidence is on the pages of the {full} "
+            f"profile{'s' if len(EMBEDDED[name]) > 1 else ''} (Fashion-MNIST).")
