@@ -112,6 +112,7 @@ def test_mlp_retrain_last_equals_retrain_all(digits_grids):
 
 
 @pytest.mark.extended  # about 100 s per DenseNet121 cell on 2 cores, mostly graph compilation
+@pytest.mark.timeout(1800)
 def test_cells_on_an_npz_and_densenet_every_condition(tmp_path, tiny_color_npz):
     data = load_dataset(str(tiny_color_npz))
     results = _run_grid(tmp_path, tiny_color_npz, "densenet", epochs=1, max_memorize_epochs=1,
