@@ -15,11 +15,14 @@ execute_cell
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .. import paths
 from .._optional import soft_import
-from ..experiment.cellfiles import NOTEBOOK
+from ..exceptions import DataError
+from ..experiment.cellfiles import NOTEBOOK, PROGRESS
+from ..experiment.cellfolder import exclusive
 
 __all__ = ["execute_notebook", "execute_cell", "failed_copy", "EXPERIMENT_NOTEBOOK"]
 
@@ -155,5 +158,27 @@ def execute_cell(config, log_output=True):
         If the cell fails.
     """
     output_dir = paths.ROOT / config.output_dir  # absolute paths stay absolute
-    return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=config.recorded(),
-                            title=cell_title(config), log_output=log_output, cwd=paths.ROOT)
+    try:
+        return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=config.recorded(),
+                                title=cell_title(config), log_output=log_output, cwd=paths.ROOT)
+    except BaseException:
+        _clear_progress(output_dir)
+        raise
+
+
+def _clear_progress(output_dir, wait_s=5.0):
+    """Remove ``progress.json`` of a cell whose kernel was killed while it trained (on Ctrl-C the kernel is killed
+    at once, before it can remove it), once the dead kernel's lock is released; never while another run holds
+    the folder."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with exclusive(output_dir):
+                (output_dir / PROGRESS).unlink(missing_ok=True)
+            return
+        except DataError:  # the killed kernel's lock is released as it exits; another run's never is
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.1)
+        except OSError:  # the folder is gone or cannot be written: nothing to clear
+            return
