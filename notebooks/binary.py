@@ -41,8 +41,7 @@ train["network"] = train["model"] + "-" + train["width"].astype(str)
 # %% tags=["remove-input"]
 nodes = followup.per_node(root)
 nodes = nodes[nodes["firing_rate"] > 0]
-show("**Answer.** " + followup.binary_answer(nodes, train))
-show(results.small_profile_note(root))  # empty on the full profiles
+show(f"**Answer.** {followup.binary_answer(nodes, train)}\n\n{results.small_profile_note(root)}")
 
 # %% [markdown]
 # A node's train has one entry per sample: it fires or it does not. If it

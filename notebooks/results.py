@@ -45,8 +45,7 @@ tolerance = tables.TOLERANCES
 # %% tags=["hide-input"]
 numbers, sentence = replication.results_overview(root, cells)
 publish(profile, numbers)
-show(sentence)
-show(results.small_profile_note(root))  # empty on the full profiles
+show(f"{sentence}\n\n{results.small_profile_note(root)}")  # the note: small profiles only
 
 # %% [markdown]
 # ## Table 1: accuracy

@@ -53,8 +53,7 @@ answer = {"headline": zoo.zoo_headline(table, context), "clean": clean.clean_ver
 publish(profile, answer)
 
 # %% tags=["remove-input"]
-show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"]]))
-show(results.small_profile_note(root))  # empty on the full profiles
+show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"], results.small_profile_note(root)]))
 
 # %% [markdown]
 # The label-noise benchmark can be passed by any signal that moves with the

@@ -11,6 +11,7 @@
 """
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -136,16 +137,52 @@ def _stream_papermill_log():
     logger.setLevel(logging.INFO)
 
 
+def _interruptible(function, *args):
+    """Call ``function`` in a thread of its own, so that a Ctrl-C reaches this, the main, thread whatever the
+    notebook client does with signals (under load its own handler has let a Ctrl-C pass while the kernel went
+    on training); on Ctrl-C, kill this process's children (the notebook's kernel, in a session of its own) and
+    raise KeyboardInterrupt once the call has ended."""
+    import threading
+
+    import psutil
+
+    outcome = {}
+
+    def call():
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as error:  # handed to the main thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=call, name="notebook", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+        worker.join(60)  # the client sees its kernel dead, and the cell's progress.json is cleared
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run_cell_command(args):
     from ..experiment.cellfiles import METRICS, NOTEBOOK
-    from .notebook import execute_cell, failed_copy
+    from .notebook import clear_progress, execute_cell, failed_copy
 
     config = cell_config(args)
     output_dir = paths.ROOT / config.output_dir
     _stream_papermill_log()
     started = time.perf_counter()
     try:
-        notebook = execute_cell(config)
+        notebook = _interruptible(execute_cell, config)
+    except KeyboardInterrupt:
+        clear_progress(output_dir)  # its kernel was killed while it trained
+        raise
     except SpikelibError:
         raise
     except Exception as error:  # papermill's PapermillExecutionError carries the cell's traceback

@@ -162,11 +162,11 @@ def execute_cell(config, log_output=True):
         return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=config.recorded(),
                                 title=cell_title(config), log_output=log_output, cwd=paths.ROOT)
     except BaseException:
-        _clear_progress(output_dir)
+        clear_progress(output_dir)
         raise
 
 
-def _clear_progress(output_dir, wait_s=5.0):
+def clear_progress(output_dir, wait_s=5.0):
     """Remove ``progress.json`` of a cell whose kernel was killed while it trained (on Ctrl-C the kernel is killed
     at once, before it can remove it), once the dead kernel's lock is released; never while another run holds
     the folder."""
