@@ -138,10 +138,10 @@ def _stream_papermill_log():
 
 
 def _interruptible(function, *args):
-    """Call ``function`` in a thread of its own, so that a Ctrl-C reaches this, the main, thread whatever the
-    notebook client does with signals (under load its own handler has let a Ctrl-C pass while the kernel went
-    on training); on Ctrl-C, kill this process's children (the notebook's kernel, in a session of its own) and
-    raise KeyboardInterrupt once the call has ended."""
+    """Call ``function`` in a thread of its own, so that a Ctrl-C raises KeyboardInterrupt in this, the main,
+    thread (exit 130, "rerun to resume") instead of reaching the notebook client's own handler, which would
+    report a failed cell; on Ctrl-C, kill this process's children (the notebook's kernel, in a session of its
+    own) and raise once the call has ended."""
     import threading
 
     import psutil
@@ -151,7 +151,7 @@ def _interruptible(function, *args):
     def call():
         try:
             outcome["value"] = function(*args)
-        except BaseException as error:  # handed to the main thread
+        except BaseException as error:  # noqa: BLE001 -- handed to the main thread, raised there
             outcome["error"] = error
 
     worker = threading.Thread(target=call, name="notebook", daemon=True)
