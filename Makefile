@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
-	@echo "make test   - run the test suite (about 8 minutes on 2 cores)"
+	@echo "make test   - run the test suite (about 5 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time the statistics (against Elephant), training throughput and the recorders' cost"
