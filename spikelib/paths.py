@@ -8,6 +8,9 @@ file system that Dask workers share):
     An extra directory searched first for data set files.
 ``SPIKELIB_RESULTS_DIR``
     Where profile runs write their results (default ``results/`` in the repo).
+``SPIKELIB_CACHE_DIR``
+    Where ``spikelib diagnose`` keeps the controls it trained (default
+    ``$XDG_CACHE_HOME/spikelib``, else ``~/.cache/spikelib``).
 """
 
 import os
@@ -32,6 +35,13 @@ DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 def results_dir():
     """Root of run results: ``$SPIKELIB_RESULTS_DIR`` or ``results/`` in the repository."""
     return Path(os.environ.get("SPIKELIB_RESULTS_DIR", ROOT / "results"))
+
+
+def cache_dir():
+    """Where computed results a user may want again are kept: ``$SPIKELIB_CACHE_DIR``, else the user's cache."""
+    if os.environ.get("SPIKELIB_CACHE_DIR"):
+        return Path(os.environ["SPIKELIB_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spikelib"
 
 
 #: The folder of a results root that holds one folder per cell, named by its cell id.

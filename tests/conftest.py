@@ -5,6 +5,14 @@ import numpy as np
 import pytest
 
 SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """The suite keeps the controls `spikelib diagnose` trains in a folder of its own, never in the user's cache."""
+    import os
+
+    os.environ["SPIKELIB_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 RATES = [0.02, 0.3, 0.7]
 
 

@@ -11,6 +11,10 @@ record
     The raster of a layer on ``x``, and what the outputs say about the labels.
 measure
     The registry's measures of that recording, and the controls and margins where labels are given.
+check_data
+    The samples and labels, checked against the network before anything is recorded.
+correlation_sample
+    The nodes a very wide layer's correlation measures use.
 """
 
 import numpy as np
@@ -25,18 +29,33 @@ from ..experiment.diagnostics import margins as margins_of
 from ..raster import binarize
 from .models import BATCH
 
-__all__ = ["record", "measure", "check_data", "Recording", "RECORDING_MEASURES"]
+__all__ = ["record", "measure", "check_data", "correlation_sample", "Recording", "RECORDING_MEASURES",
+           "MAX_CORRELATION_NODES"]
 
 #: The measures a recording gives without labels (the registry's paper and follow-up families).
 RECORDING_MEASURES = tuple(m.column for m in by_family("paper", "followup"))
+
+
+#: The correlation measures of a wider layer are computed on a seeded sample of this many of its nodes (their
+#: pairwise matrix grows with the square of the nodes: 4,096 need 0.4 GB, 20,000 would need 9.6 GB).
+MAX_CORRELATION_NODES = 4096
+
+
+def correlation_sample(units, seed=0):
+    """The nodes the correlation measures use: all of them, or a seeded sample of :data:`MAX_CORRELATION_NODES`."""
+    if units <= MAX_CORRELATION_NODES:
+        return None
+    return np.sort(np.random.default_rng([seed, 43]).permutation(units)[:MAX_CORRELATION_NODES])
 
 
 class Recording:
     """What one pass over the samples gives: the raster (``n_nodes, n_samples``), the order of the samples, and,
     with labels, each sample's correct prediction and its output margin."""
 
-    def __init__(self, spikes, order, correct=None, margins=None, hidden_margins=None):
+    def __init__(self, spikes, order, correct=None, margins=None, hidden_margins=None, predictions=None):
         self.spikes, self.order, self.correct, self.margins = spikes, order, correct, margins
+        #: The network's predicted class of each sample, in the samples' own order (not the recording's).
+        self.predictions = predictions
         #: The distance of each sample's hidden representation to the nearest decision boundary, where the
         #: network's output layer reads the observed layer directly (else ``None``).
         self.hidden_margins = hidden_margins
@@ -126,10 +145,12 @@ def record(network, x, y=None, layer=None, seed=0, batch=BATCH):
     margins = np.zeros(len(x)) if y is not None else None
     head = network.head if (y is not None and chosen == network.layers[-1]) else None
     hidden_margins = np.zeros(len(x)) if head is not None else None
+    predictions = np.zeros(len(x), dtype=np.int64)
     for start in range(0, len(x), batch):
         index = order[start:start + batch]
         (hidden, output), = network.batches(x[index], chosen, batch=len(index))
         spikes[:, start:start + len(index)] = binarize(hidden)
+        predictions[index] = output.argmax(axis=1)
         if y is not None:
             labels = y[index]
             if output.shape[1] <= labels.max():
@@ -143,11 +164,14 @@ def record(network, x, y=None, layer=None, seed=0, batch=BATCH):
             log_p[np.arange(len(index)), labels] = -np.inf
             margins[start:start + len(index)] = true - log_p.max(axis=1)
             correct[start:start + len(index)] = output.argmax(axis=1) == labels
-    return Recording(spikes, order, correct, margins, hidden_margins)
+    return Recording(spikes, order, correct, margins, hidden_margins, predictions)
 
 
-def measure(recording, window=100, margin_percentile=MARGIN_PERCENTILE):
+def measure(recording, window=100, margin_percentile=MARGIN_PERCENTILE, seed=0):
     """The registry's measures of a recording, and with labels the training fit and the output margin.
+
+    A layer wider than :data:`MAX_CORRELATION_NODES` has its correlation measures computed on a seeded sample of
+    that many nodes (:func:`correlation_sample`); every other measure uses every node.
 
     Returns
     -------
@@ -162,7 +186,7 @@ def measure(recording, window=100, margin_percentile=MARGIN_PERCENTILE):
         If ``window`` leaves fewer than two windows of the samples.
     """
     check_window(window, recording.spikes.shape[1])
-    values = recording_measures(recording.spikes, window)
+    values = recording_measures(recording.spikes, window, correlation_sample(recording.spikes.shape[0], seed))
     if recording.correct is not None:
         values["train_accuracy"] = float(recording.correct.mean())
         values["output_margin"] = float(np.percentile(recording.margins, margin_percentile))

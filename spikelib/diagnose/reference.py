@@ -148,23 +148,48 @@ def write_reference(table, record, folder=REFERENCE):
     return folder
 
 
+#: What a reference table must hold besides the measures (the comparison and the figure read them).
+REQUIRED_COLUMNS = ("source", "cell_id", "model", "width", "recorded_samples", "label_noise", "memorizing")
+
+
 def load_reference(folder=REFERENCE):
     """The committed reference: ``(table, record)``.
 
     Raises
     ------
     DataError
-        If a file is missing or the table does not match the SHA-256 its record gives.
+        If a file is missing, ``reference.json`` is not the record this module writes, the table does not match
+        the SHA-256 its record gives, or the table lacks networks or the columns a diagnosis reads.
     """
     folder = Path(folder)
     csv, meta = folder / "networks.csv", folder / "reference.json"
+    where = paths.repository_relative(folder)
     if not csv.is_file() or not meta.is_file():
-        raise DataError(f"No reference networks in {folder}; build them with python -m spikelib.diagnose.reference.")
-    record = json.loads(meta.read_text())
+        raise DataError(f"`reference`: no reference networks in {where} (it needs networks.csv and reference.json); "
+                        "build them with python -m spikelib.diagnose.reference.")
+    try:
+        record = json.loads(meta.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise DataError(f"`reference`: {where}/reference.json is not readable JSON; rebuild the reference with "
+                        "python -m spikelib.diagnose.reference.") from None
+    missing = [key for key in ("sha256", "detects", "version", "networks") if not isinstance(record, dict)
+               or key not in record]
+    if missing or not isinstance(record.get("detects"), dict):
+        raise DataError(f"`reference`: {where}/reference.json is not a reference record (it lacks "
+                        f"{', '.join(missing) or 'detects as a mapping'}); rebuild it with "
+                        "python -m spikelib.diagnose.reference.")
     if sha256(csv) != record.get("sha256"):
-        raise DataError(f"{csv} does not match the SHA-256 in {meta.name}: the reference was changed by hand. "
-                        "Rebuild it with python -m spikelib.diagnose.reference.")
-    return pd.read_csv(csv), record
+        raise DataError(f"`reference`: {where}/networks.csv does not match the SHA-256 in reference.json: the "
+                        "reference was changed by hand. Rebuild it with python -m spikelib.diagnose.reference.")
+    try:
+        table = pd.read_csv(csv)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
+        raise DataError(f"`reference`: {where}/networks.csv is not a readable table.") from None
+    lacking = [c for c in REQUIRED_COLUMNS if c not in table]
+    if lacking or table.empty:
+        raise DataError(f"`reference`: {where}/networks.csv " + (f"lacks the columns {lacking}" if lacking else
+                        "holds no networks") + "; rebuild it with python -m spikelib.diagnose.reference.")
+    return table, record
 
 
 def main():

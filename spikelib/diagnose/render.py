@@ -42,21 +42,66 @@ def _rows(diagnosis):
                _number(row.separation, 2), row.reading)
 
 
+def _range(pair, digits=3):
+    low, high = pair
+    return f"{_number(low, digits)}–{_number(high, digits)}"
+
+
+def _calibrated_rows(calibrated):
+    for row in calibrated["readings"]:
+        yield (row["measure"], _number(row["value"]), _range(row["own_range"]), _range(row["permuted_range"]),
+               "–" if not row["clean_side"] else typeset(f"{row['distance']:+.1f}"))
+
+
+def _controls_line(calibrated):
+    controls = calibrated["controls"]
+    epochs = {group: [c["epochs"] for c in members] for group, members in controls["groups"].items()}
+    span = {group: f"{min(v)}–{max(v)}" if min(v) != max(v) else f"{v[0]}" for group, v in epochs.items()}
+    took = "read from the cache" if controls["cached"] else f"{controls['seconds']:.0f} s"
+    subset = (f" (a seeded subset of the samples; your network recorded on the same subset)" if calibrated["subset"]
+              else "")
+    return (f"controls: {len(epochs['own'])} own-label and {len(epochs['permuted'])} permuted, trained with "
+            f"{controls['optimizer']}, batch {controls['batch_size']}, to {controls['target']:.1%} of "
+            f"{controls['samples']:,} samples{subset}; own-label {span['own']} epochs, permuted {span['permuted']} "
+            f"epochs; {took}")
+
+
+def _wrap(text, width=100, indent="  "):
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
 def text_report(diagnosis):
-    """The diagnosis as the terminal shows it."""
-    lines = [f"spikelib diagnose: {diagnosis.model}",
-             f"  observed layer {diagnosis.layer} ({diagnosis.units} nodes), {diagnosis.n_samples:,} samples"
-             + (", with labels" if diagnosis.labelled else ", no labels") + f", {diagnosis.seconds:.1f} s",
-             "", typeset(diagnosis.sentence), "",
-             f"  {'measure':<34}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
+    """The diagnosis as the terminal shows it: on your own data first (where controls were trained), then
+    against the committed reference. Names read from the model file are printed with control characters
+    escaped."""
+    from .cli import printable
+
+    lines = [f"spikelib diagnose: {printable(diagnosis.model)}",
+             f"  observed layer {printable(diagnosis.layer)} ({diagnosis.units:,} nodes), {diagnosis.n_samples:,} "
+             "samples" + (", with labels" if diagnosis.labelled else ", no labels") + f", {diagnosis.seconds:.1f} s"]
+    calibrated = diagnosis.calibrated
+    if calibrated is not None:
+        lines += ["", "On your own data", _wrap(typeset(calibrated["sentence"]))]
+        if calibrated.get("readings"):
+            lines += ["", f"  {'measure':<26}{'this network':>13}{'own-label':>17}{'permuted':>17}{'distance':>10}"]
+            for measure, value, own, permuted, distance in _calibrated_rows(calibrated):
+                lines.append(f"  {measure[:25]:<26}{value:>13}{own:>17}{permuted:>17}{distance:>10}")
+            lines += ["", _wrap(typeset(_controls_line(calibrated))),
+                      _wrap("distance: from the permuted controls' mean, in seed-to-seed standard deviations of the "
+                            "controls, toward the side where the committed reference found networks fitting clean "
+                            "labels (– where it established no side).")]
+    lines += ["", "Against the committed reference", _wrap(typeset(diagnosis.sentence)), "",
+              f"  {'measure':<34}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
     for measure, value, clean, memorizing, separation, reading in _rows(diagnosis):
         lines.append(f"  {measure[:33]:<34}{value:>9}{clean:>11}{memorizing:>10}{separation:>7}  {reading}")
     reference = diagnosis.reference
-    lines += ["", f"  pct: percentile among {diagnosis.comparable['clean']} comparable clean and "
-                  f"{diagnosis.comparable['memorizing']} memorizing reference networks; sep.: how well the measure "
-                  "separated the reference networks trained on shuffled labels from the clean ones (0.5 is "
-                  "chance; at equal training accuracy where the reference has such networks).",
-              f"  {RULES}",
+    lines += ["", _wrap(f"pct: percentile among {diagnosis.comparable['clean']} comparable clean and "
+                        f"{diagnosis.comparable['memorizing']} memorizing reference networks; sep.: how well the "
+                        "measure separated the reference networks trained on shuffled labels from the clean ones "
+                        "(0.5 is chance; at equal training accuracy where the reference has such networks)."),
+              _wrap(RULES),
               f"  reference version {reference['version']}, {reference['networks']} networks, sha256 "
               f"{str(reference['sha256'])[:16]}"]
     return "\n".join(lines)
@@ -120,8 +165,21 @@ def html_report(diagnosis, reference):
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
     image = base64.b64encode(buffer.getvalue()).decode()
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-                   for row in _rows(diagnosis))
+    def table_rows(rows):
+        return "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+
+    rows = table_rows(_rows(diagnosis))
+    calibrated = diagnosis.calibrated
+    own_data = ""
+    if calibrated is not None:
+        own_rows = table_rows(_calibrated_rows(calibrated)) if calibrated.get("readings") else ""
+        own_table = (f"""<div class="wrap"><table><thead><tr><th>measure</th><th>this network</th><th>own-label
+controls</th><th>permuted controls</th><th>distance</th></tr></thead><tbody>{own_rows}</tbody></table></div>
+<p class="small">{html.escape(typeset(_controls_line(calibrated)))}. Distance: from the permuted controls' mean, in
+seed-to-seed standard deviations, toward the side where the committed reference found networks fitting clean
+labels.</p>""" if own_rows else "")
+        own_data = (f"<h2>On your own data</h2><p><strong>{html.escape(typeset(calibrated['sentence']))}</strong></p>"
+                    f"{own_table}<h2>Against the committed reference</h2>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Diagnosis of {html.escape(str(diagnosis.model))}</title>
@@ -130,6 +188,7 @@ table{{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.9re
 td,th{{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:right}}td:first-child,th:first-child{{text-align:left}}
 .wrap{{overflow-x:auto}}img{{max-width:100%}}.small{{font-size:.8rem;color:#555}}</style></head><body>
 <h1>Diagnosis of {html.escape(str(diagnosis.model))}</h1>
+{own_data}
 <p><strong>{html.escape(typeset(diagnosis.sentence))}</strong></p>
 <p>Observed layer {html.escape(diagnosis.layer)} ({diagnosis.units} nodes) on {diagnosis.n_samples:,} samples
 {'with' if diagnosis.labelled else 'without'} labels.</p>

@@ -11,8 +11,13 @@ Rules, printed with every diagnosis:
   network's value is then *memorizing-like* when it lies beyond every comparable clean network's value in
   the memorizing direction, *clean-like* when beyond every comparable memorizing network's value in the
   clean direction, and *in the overlap* otherwise.
+- A value beyond both groups' whole ranges reads *outside the reference*: the network is unlike every
+  comparable reference network, and their ranges say nothing about it; the verdict is then "cannot tell",
+  and the sentence names what the reference holds and suggests the calibrated diagnosis.
 - The verdict is memorizing-like (or clean-like) when at least one supporting measure reads so and none
   reads the other way; "cannot tell" otherwise.
+- The clean group holds networks trained on clean labels only; those trained on a little label noise (less
+  than the memorizing share) belong to neither group.
 - No verdict is given about the size of a generalization gap on clean labels: the sentence says what the
   model zoo found about it.
 
@@ -25,7 +30,10 @@ calibrate
 overall
     The verdict, or "cannot tell", and what it rests on.
 leave_one_out
-    Each reference network diagnosed against all the others: how often a verdict is given, and right.
+    Each reference network diagnosed against all the others (or all of other data sets): how often a verdict is
+    given, and right.
+expected_verdict
+    The verdict that is right for a network trained with a given share of shuffled labels.
 """
 
 import numpy as np
@@ -33,7 +41,8 @@ import pandas as pd
 
 from ..experiment.measures import measure as registered
 
-__all__ = ["comparable", "calibrate", "overall", "leave_one_out", "zoo_sentence", "WIDTH_FACTOR", "STRONG"]
+__all__ = ["comparable", "calibrate", "overall", "leave_one_out", "expected_verdict", "zoo_sentence", "WIDTH_FACTOR",
+           "STRONG", "HALF_NOISE"]
 
 #: Widths within this factor of the network's count as comparable.
 WIDTH_FACTOR = 2.0
@@ -41,10 +50,16 @@ WIDTH_FACTOR = 2.0
 STRONG = 0.9
 
 
-def comparable(reference, model, width, n_samples=None):
+def comparable(reference, model, width, n_samples=None, far=None):
     """The reference networks of the same family with a width within :data:`WIDTH_FACTOR` (else the nearest
     widths), and, given ``n_samples``, a training recording within the same factor of it (else the nearest
     lengths): a network's measures move with its width and with how many samples it fitted.
+
+    Parameters
+    ----------
+    far : list, optional
+        Receives a sentence for each rule that could not be kept (no network within the factor), naming how far
+        the nearest are.
 
     Returns
     -------
@@ -53,19 +68,25 @@ def comparable(reference, model, width, n_samples=None):
     family = reference[reference["model"].str.upper() == str(model).upper()]
     if family.empty:  # a family the reference lacks: every network, and the counts say so
         family = reference
-    near = _within(family, "width", width)
+    near = _within(family, "width", width, far, "width")
     if n_samples is not None and "recorded_samples" in near:
-        near = _within(near, "recorded_samples", n_samples)
+        near = _within(near, "recorded_samples", n_samples, far, "samples recorded")
     return near
 
 
-def _within(frame, column, value):
+def _within(frame, column, value, far=None, what=""):
     """The rows whose ``column`` lies within :data:`WIDTH_FACTOR` of ``value``, else those nearest it."""
     close = frame[(frame[column] >= value / WIDTH_FACTOR) & (frame[column] <= value * WIDTH_FACTOR)]
     if len(close):
         return close
     distance = (np.log(frame[column]) - np.log(value)).abs()
-    return frame[distance == distance.min()]
+    nearest = frame[distance == distance.min()]
+    if far is not None and len(nearest):
+        other = float(nearest[column].iloc[0])
+        factor = max(other, value) / min(other, value)
+        far.append(f"no reference network has {what} within a factor of {WIDTH_FACTOR:g} of {value:,.0f}: the nearest "
+                   f"have {other:,.0f}, {factor:.1f} times {'more' if other > value else 'fewer'}")
+    return nearest
 
 
 def _percentile(values, value):
@@ -90,8 +111,10 @@ def calibrate(values, reference, record, model, width, n_samples=None):
         ``reading`` (memorizing-like, clean-like, in the overlap, or no verdict), the clean-label ``tau``
         within architecture and whether it beat the controls on the zoo.
     """
-    near = comparable(reference, model, width, n_samples)
-    clean, memorizing = near[~near["memorizing"]], near[near["memorizing"]]
+    far = []
+    near = comparable(reference, model, width, n_samples, far)
+    # the clean group holds networks trained on clean labels only: those trained on some noise are neither group
+    clean, memorizing = near[(near["label_noise"] == 0) & ~near["memorizing"]], near[near["memorizing"]]
     rows = []
     for column, value in values.items():
         if column not in reference:  # a reference of an older version: the measure is shown, not placed
@@ -115,7 +138,10 @@ def calibrate(values, reference, record, model, width, n_samples=None):
             higher = direction == "higher"
             beyond_clean = value > high_c if higher else value < low_c
             beyond_memorizing = value < low_m if higher else value > high_m
-            reading = ("memorizing-like" if beyond_clean else "clean-like" if beyond_memorizing else "in the overlap")
+            # beyond both groups: outside what the reference holds, which says nothing about either side
+            outside = value > max(high_c, high_m) or value < min(low_c, low_m)
+            reading = ("outside the reference" if outside else "memorizing-like" if beyond_clean else
+                       "clean-like" if beyond_memorizing else "in the overlap")
         rows.append({
             "measure": registered(column).label, "column": column, "value": value,
             "percentile_clean": _percentile(clean[column], value),
@@ -131,7 +157,7 @@ def calibrate(values, reference, record, model, width, n_samples=None):
                                 "widths": sorted(near["width"].unique().tolist()), "same_family": same_family,
                                 "samples": (int(near["recorded_samples"].min()), int(near["recorded_samples"].max()))
                                 if "recorded_samples" in near and len(near) else None,
-                                "family": str(model)}
+                                "family": str(model), "far": far}
 
 
 def zoo_sentence(record):
@@ -172,6 +198,18 @@ def overall(calibration, counts, record):
     if not counts.get("same_family", True):
         rests += (f"; the reference holds no {counts.get('family')} networks, so these are of other families and "
                   "the comparison is weaker")
+    if counts.get("far"):
+        rests += "; " + "; ".join(counts["far"]) + ", so these are the nearest, not comparable ones"
+    outside = list(supporting.loc[supporting["reading"] == "outside the reference", "measure"])
+    if outside:
+        scope = record.get("scope", "networks trained on Fashion-MNIST with SGD")
+        verb = "lies" if len(outside) == 1 else "lie"
+        return "cannot tell", (f"Outside the reference: {', '.join(outside)} {verb} beyond every comparable reference "
+                               f"network, those trained on clean labels and those trained on shuffled labels alike; "
+                               f"among {rests}. The reference holds {scope}; a network trained on other data or in "
+                               "another way can lie outside all of them, and then their ranges say nothing about it. "
+                               "Calibrate on your own samples instead: without --reference, spikelib diagnose trains "
+                               "controls on them.")
     if supporting.empty:
         return "cannot tell", ("Cannot tell from activations alone: no measure separated clean from memorizing "
                                f"reference networks strongly enough on {rests}. A held-out labelled set would tell "
@@ -194,23 +232,45 @@ def overall(calibration, counts, record):
     return "cannot tell", (f"Cannot tell from activations alone: {readings}; among {rests}. A held-out labelled "
                            "set would tell.")
 
-def leave_one_out(reference, record, columns):
-    """Each reference network's verdict from ``columns`` of its own values, set against all the other networks.
+def expected_verdict(label_noise):
+    """The verdict that is right for a network trained on labels with this share shuffled: clean-like for clean
+    labels, memorizing-like from :data:`HALF_NOISE` on (it fits at least as many labels it cannot predict as
+    labels it can), ``None`` between (neither answer is right or wrong)."""
+    if label_noise == 0:
+        return "clean-like"
+    return "memorizing-like" if label_noise >= HALF_NOISE else None
+
+
+#: From this share of shuffled labels on, a network that fits them counts as memorizing when verdicts are scored.
+HALF_NOISE = 0.5
+
+
+def leave_one_out(reference, record, columns, by="network"):
+    """Each reference network's verdict from ``columns`` of its own values, set against the other networks.
+
+    Parameters
+    ----------
+    by : {"network", "dataset"}
+        Leave out the network alone, or every network of its data set (the test of a verdict on data the
+        reference never saw).
 
     Returns
     -------
     pandas.DataFrame
-        One row per reference network: ``source, cell_id, model, width, memorizing``, the ``verdict``, and
-        ``right`` (``None`` for "cannot tell"; else whether it names the network's own group).
+        One row per reference network: ``source, cell_id, model, width, memorizing, label_noise``, the
+        ``verdict``, and ``right`` (``None`` for "cannot tell" and for a network trained on a little label noise;
+        else whether the verdict is :func:`expected_verdict`).
     """
     rows = []
+    datasets = reference["dataset"] if "dataset" in reference else pd.Series("fashion_mnist", index=reference.index)
     for index, row in reference.iterrows():
         values = {column: row[column] for column in columns}
-        calibration, counts = calibrate(values, reference.drop(index), record, row["model"], row["width"],
-                                        row["recorded_samples"])
+        others = reference.drop(index) if by == "network" else reference[datasets != datasets[index]]
+        calibration, counts = calibrate(values, others, record, row["model"], row["width"], row["recorded_samples"])
         verdict, _ = overall(calibration, counts, record)
-        own = "memorizing-like" if row["memorizing"] else "clean-like"
+        expected = expected_verdict(float(row["label_noise"]))
         rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],
-                     "memorizing": bool(row["memorizing"]), "verdict": verdict,
-                     "right": None if verdict == "cannot tell" else verdict == own})
+                     "dataset": datasets[index], "memorizing": bool(row["memorizing"]),
+                     "label_noise": float(row["label_noise"]), "verdict": verdict,
+                     "right": None if verdict == "cannot tell" or expected is None else verdict == expected})
     return pd.DataFrame(rows)

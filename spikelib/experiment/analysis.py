@@ -119,10 +119,13 @@ def _mean(values):
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
-def recording_measures(spikes, window):
+def recording_measures(spikes, window, correlation_nodes=None):
     """The measures of the registry computed from a recording (its ``training recording`` measures): the
     paper's four indicators, the follow-up's activation probability and correlation, the Bernoulli null's
     excess Fano factor, by the functions a cell uses (so ``spikelib diagnose`` reports what a cell stores).
+
+    ``correlation_nodes`` (indices of rows) restricts the correlation measures to a sample of the nodes: the
+    pairwise matrix of a very wide layer would not fit in memory.
 
     Returns
     -------
@@ -131,7 +134,8 @@ def recording_measures(spikes, window):
     """
     summary = summarize(spikes, window=window)
     activation = activation_summary(spikes)
-    correlation = correlation_summary(spikes, correction="bonferroni")
+    rows = spikes if correlation_nodes is None else spikes[np.asarray(correlation_nodes)]
+    correlation = correlation_summary(rows, correction="bonferroni")
     return {"mfr": summary.mfr, "cv_fr": summary.cv_fr, "mf": summary.mf, "cv_mf": summary.cv_mf,
             "excess_fano_mean": _mean(excess_fano(spikes, window=window)), "share_rare_5": activation.share_rare_5,
             "mean_abs_r": correlation.mean_abs_r, "participation_ratio": correlation.participation_ratio}
@@ -184,7 +188,8 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
     seconds["activation_probability"] = time.perf_counter() - clock
     stats.update({("lambda_" + k if k.startswith("q") else k): v for k, v in activation.items()})
     clock = time.perf_counter()
-    correlation = correlation_summary(spikes, correction="bonferroni")
+    rows = spikes if correlation_nodes is None else spikes[np.asarray(correlation_nodes)]
+    correlation = correlation_summary(rows, correction="bonferroni")
     seconds["correlation"] = time.perf_counter() - clock
     stats.update(correlation.to_dict())
     clock = time.perf_counter()

@@ -273,7 +273,8 @@ def main(argv=None, parser=None):
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print(f"\nspikelib {args.command}: interrupted; rerun the same command to resume.", file=sys.stderr)
+        said = getattr(args, "on_interrupt", "rerun the same command to resume")
+        print(f"\nspikelib {args.command}: interrupted; {said}.", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
         sys.stderr.close()
