@@ -216,7 +216,7 @@ def test_bad_models_and_data_are_refused_by_name(trained, digits, tmp_path):
         record(network, bad)
     with pytest.raises(DataError, match="one class index"):
         record(network, x, y[:-1])
-    with pytest.raises(DataError, match="Label 12"):
+    with pytest.raises(DataError, match="label 12"):
         record(network, x, np.full(len(x), 12))
     with pytest.raises(ParameterError, match="at least 2 are needed"):
         measure(record(network, x[:50]), window=100)

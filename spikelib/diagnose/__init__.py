@@ -151,7 +151,7 @@ def diagnose(model, x, y=None, layer=None, window=100, seed=0, reference=None, c
     batch_size : int, optional
         The controls' batch size (default :data:`spikelib.diagnose.fit.BATCH_SIZE`).
     progress : callable, optional
-        ``progress(epoch, fits, training)`` while the controls train.
+        ``progress(epoch, fits, training, target)`` while the controls train.
 
     Returns
     -------
@@ -204,6 +204,8 @@ def diagnose(model, x, y=None, layer=None, window=100, seed=0, reference=None, c
 BUDGET_SECONDS = 20 * 60
 #: The controls train on at most this many samples by default (a seeded subset of more).
 CONTROL_SAMPLES = 10_000
+#: Fewer samples per class than this leave nothing for the controls to tell apart.
+MIN_SAMPLES_PER_CLASS = 10
 
 
 def _calibrated(network, chosen, x, y, recording, values, window, seed, record_info, n_controls, budget, cache,
@@ -213,7 +215,7 @@ def _calibrated(network, chosen, x, y, recording, values, window, seed, record_i
 
     from ..experiment.config import FIT_ACCURACY
     from ..storage import sha256
-    from .calibrated import calibrated_readings, calibrated_verdict
+    from .calibrated import MIN_FIT, calibrated_readings, calibrated_verdict
     from .controls import build_controls
     from .fit import BATCH_SIZE
     from .measure import measure, record
@@ -225,6 +227,14 @@ def _calibrated(network, chosen, x, y, recording, values, window, seed, record_i
                             "reference alone."}
     labels_source = "given" if y is not None else "predictions"
     labels = np.asarray(y) if y is not None else recording.predictions
+    classes = len(np.unique(labels))
+    if classes < 2 or len(x) < MIN_SAMPLES_PER_CLASS * classes:
+        why = (f"the {'labels' if y is not None else 'network’s predictions'} hold one class only, so permuting them "
+               "changes nothing" if classes < 2 else
+               f"{len(x):,} samples of {classes} classes are too few for the controls (at least "
+               f"{MIN_SAMPLES_PER_CLASS} per class): permuted and own-label controls could not be told apart")
+        return {"verdict": None, "fallback": why, "sentence": f"No data-matched controls: {why}. The diagnosis rests "
+                "on the committed reference alone."}
     n = len(x)
     limit = int(control_samples or CONTROL_SAMPLES)
     subset = np.sort(np.random.default_rng([seed, 41]).permutation(n)[:limit]) if n > limit else None
@@ -238,6 +248,12 @@ def _calibrated(network, chosen, x, y, recording, values, window, seed, record_i
         np.argsort(recording.order)][subset]
     fit = float(correct.mean()) if y is not None else 1.0
     target = min(fit, FIT_ACCURACY)
+    if fit < MIN_FIT:  # the premise fails: nothing to train controls for
+        why = (f"the network fits only {fit:.1%} of the labels it is given; the question is whether a network that "
+               f"fits its samples memorized them, and it needs a fit of at least {MIN_FIT:.0%} (are these the samples "
+               "and labels it was trained on, scaled as in its training?)")
+        return {"verdict": "cannot tell", "fallback": why, "fit": fit, "labels_source": labels_source,
+                "sentence": f"Cannot tell on your own data: {why}."}
 
     control_layer = network.layer_map.get(chosen.name, chosen.name)
 

@@ -4,9 +4,11 @@ The verdict stands on three things, each shown:
 
 1. **The network against the permuted controls**, a known memorizing anchor on
    *these* samples. Each measure whose direction the committed reference
-   established (it separated networks fitting shuffled labels from networks
-   fitting clean ones at equal training fit, :data:`spikelib.diagnose.verdict.STRONG`
-   or better) is read in that direction, as a distance from the permuted
+   established in every one of its domains (it separated networks fitting
+   shuffled labels from networks fitting clean ones at equal training fit,
+   :data:`spikelib.diagnose.verdict.STRONG` or better, on the same side for every
+   data set and optimizer; :func:`spikelib.diagnose.verdict.supporting_measures`)
+   is read in that direction, as a distance from the permuted
    controls' mean in units of the controls' seed-to-seed standard deviation
    (pooled over both groups). The network is *unlike the permuted controls*
    when the median distance over those measures is :data:`BEYOND` or more on
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.measures import measure as registered
-from .verdict import STRONG
+from .verdict import supporting_measures as established
 
 __all__ = ["calibrated_readings", "calibrated_verdict", "supporting_measures", "BEYOND", "WITHIN", "EPOCH_RATIO",
            "MIN_FIT"]
@@ -56,23 +58,17 @@ EPOCH_RATIO = 0.75
 MIN_FIT = 0.90
 
 
-def supporting_measures(record):
-    """The measures whose direction the committed reference established at equal training fit, with it.
+def supporting_measures(record, exclude=None):
+    """The measures whose side the committed reference established in every domain (but ``exclude``), with it.
 
     Returns
     -------
     dict
         Column -> +1 (higher on clean labels) or -1 (lower on clean labels).
     """
-    found = {}
-    for column, detects in record["detects"].items():
-        evidence = detects.get("matched_fit")
-        if registered(column).family == "control" or not evidence:
-            continue
-        if evidence.get("separation", 0) >= STRONG and evidence.get("direction") in ("higher", "lower"):
-            # "direction" is where memorizing networks lie: clean networks lie on the other side
-            found[column] = -1 if evidence["direction"] == "higher" else 1
-    return found
+    # "direction" is where memorizing networks lie: clean networks lie on the other side
+    return {column: -1 if direction == "higher" else 1
+            for column, (direction, _) in established(record, exclude).items()}
 
 
 def _pooled_sd(own, permuted):
@@ -83,7 +79,7 @@ def _pooled_sd(own, permuted):
     return float(np.sqrt(sum(v * d for v, d in parts) / sum(d for _, d in parts)))
 
 
-def calibrated_readings(values, controls, record):
+def calibrated_readings(values, controls, record, exclude=None):
     """Each measure of the network against its data-matched controls.
 
     Parameters
@@ -93,6 +89,8 @@ def calibrated_readings(values, controls, record):
     controls : Controls
     record : dict
         The committed reference's record (for the directions).
+    exclude : str, optional
+        A domain whose evidence is left out (scoring the verdict on a data set the reference did not see).
 
     Returns
     -------
@@ -101,7 +99,7 @@ def calibrated_readings(values, controls, record):
         ``sd`` (pooled), ``clean_side`` (+1 or -1, where the reference established one), ``distance`` (the network
         from the permuted mean, in pooled sds, toward the clean side) and ``own_distance`` (the own-label mean).
     """
-    directions = supporting_measures(record)
+    directions = supporting_measures(record, exclude)
     rows = []
     for column, value in values.items():
         if registered(column).family == "control" or column not in controls.groups["own"][0]["values"]:

@@ -12,8 +12,8 @@ Every output path is checked before any work starts: never an input, never a fol
 be written; outputs are written atomically.
 """
 
-import os
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -145,7 +145,11 @@ def load_samples(data, samples=None, data_dir=None):
         return x, y
     from ..experiment.data import load_dataset, training_subset
 
-    dataset = load_dataset(text, data_dir)
+    try:
+        dataset = load_dataset(text, data_dir)
+    except ParameterError as error:  # an unknown name: say it of --data
+        raise DataError(f"`data` {printable(text)!r} is neither an .npz file nor a data set the compendium knows "
+                        "(digits, mnist, fashion_mnist, cifar10).") from error
     if samples is not None:
         dataset = training_subset(dataset, samples)
     return dataset.x_train, dataset.y_train
@@ -188,8 +192,13 @@ def check_outputs(outputs, inputs):
             raise ParameterError(f"`{option}` {printable(target)} is a folder; give the path of a file in it.", option)
         if not path.parent.is_dir():
             raise ParameterError(f"`{option}`: the folder of {printable(target)} does not exist.", option)
-        if (path.exists() and not os.access(path, os.W_OK)) or not os.access(path.parent, os.W_OK | os.X_OK):
-            raise ParameterError(f"`{option}`: {printable(target)} cannot be written here (no permission).", option)
+        try:  # the output is written as a new file renamed over the target: try making one there now
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".check"):
+                pass
+        except OSError as error:
+            reason = error.strerror or "not allowed"
+            raise ParameterError(f"`{option}`: {printable(target)} cannot be written there ({reason}).", option) \
+                from None
 
 
 def _diagnose_parser(sub):
@@ -255,13 +264,14 @@ def _check_numbers(args):
 class _Progress:
     """A line on standard error while the controls train: epoch, the slowest fit, and an estimate of the time left."""
 
-    def __init__(self, target, stream=sys.stderr):
-        self.target, self.stream, self.started, self.last = target, stream, time.perf_counter(), 0.0
+    def __init__(self, stream=sys.stderr):
+        self.target, self.stream, self.started, self.last = 1.0, stream, time.perf_counter(), 0.0
         self.history = []
         self.tty = stream.isatty()
 
-    def __call__(self, epoch, fits, training):
+    def __call__(self, epoch, fits, training, target):
         now = time.perf_counter()
+        self.target = target
         slowest = float(np.min(np.where(training, fits, np.inf))) if training.any() else float(np.max(fits))
         self.history.append((now, slowest))
         if now - self.last < (0.5 if self.tty else 15) and training.any():
@@ -332,7 +342,7 @@ def diagnose_command(args):
           + (f"; then training {2 * args.controls} controls on "
              f"{min(len(x), args.control_samples):,} of them (at most {args.budget:g} min)" if calibrate else "")
           + " ...", file=sys.stderr)
-    progress = _Progress(0.99) if calibrate else None
+    progress = _Progress() if calibrate else None
     result = diagnose(network, x, y, layer=args.layer, window=args.window, seed=args.seed, reference=reference,
                       calibrate=calibrate, controls=args.controls, budget=args.budget * 60,
                       cache=False if args.no_cache else args.cache, control_samples=args.control_samples,

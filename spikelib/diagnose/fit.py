@@ -122,7 +122,8 @@ def train_to_fit(networks, x, labels, target, optimizer_config=None, batch_size=
     seed : int
         Each epoch's sample order per network: ``default_rng([seed, network, epoch])``.
     progress : callable, optional
-        Called after every epoch with ``(epoch, fits, active)``: each network's fit so far, and which still train.
+        Called after every epoch with ``(epoch, fits, training, target)``: each network's fit so far, which still
+        train, and the target.
 
     Returns
     -------
@@ -213,5 +214,5 @@ def train_to_fit(networks, x, labels, target, optimizer_config=None, batch_size=
                 results[i] = FitResult(bool(current[i] >= target), epoch, float(current[i]), elapsed)
                 training[i] = False
         if progress is not None:
-            progress(epoch, current.copy(), training.copy())
+            progress(epoch, current.copy(), training.copy(), target)
     return results

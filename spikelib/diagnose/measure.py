@@ -91,19 +91,20 @@ def check_data(x, y, network):
     """
     x = np.asarray(x)
     if x.ndim < 2 or len(x) == 0:
-        raise DataError(f"The data must hold samples along its first axis; got shape {x.shape}.")
+        raise DataError(f"`data` x must hold the samples along its first axis; got shape {x.shape}.")
     if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
-        raise DataError(f"The data must be real numbers; got dtype {x.dtype}.")
+        raise DataError(f"`data` x must hold real numbers; got dtype {x.dtype}.")
     if not np.isfinite(x).all():
-        raise DataError(f"The data hold {int((~np.isfinite(x)).sum())} NaN or infinite values; remove or repair "
+        raise DataError(f"`data` x holds {int((~np.isfinite(x)).sum())} NaN or infinite values; remove or repair "
                         "those samples.")
     expected = tuple(d for d in network.input_shape)
     if len(expected) != x.ndim - 1 or any(e is not None and e != s for e, s in zip(expected, x.shape[1:])):
-        raise DataError(f"The data's samples have shape {x.shape[1:]}; {network.path.name} takes {expected}.")
+        raise DataError(f"`data` x: its samples have shape {x.shape[1:]}; {network.path.name} takes {expected} "
+                        "(give the samples as the network takes them, scaled as in its training).")
     if y is not None:
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise DataError(f"The labels must be one class index (0, 1, ...) per sample; got shape {y.shape} and "
+            raise DataError(f"`data` y must hold one class index (0, 1, ...) per sample; got shape {y.shape} and "
                             f"dtype {y.dtype} for {len(x)} samples.")
     return x, y
 
@@ -154,7 +155,8 @@ def record(network, x, y=None, layer=None, seed=0, batch=BATCH):
         if y is not None:
             labels = y[index]
             if output.shape[1] <= labels.max():
-                raise DataError(f"Label {int(labels.max())} has no output among the network's {output.shape[1]}.")
+                raise DataError(f"`data` y: label {int(labels.max())} has no output among the network's "
+                                f"{output.shape[1]}; the labels must be the classes of its outputs.")
             log_p = _log_probabilities(output)
             if head is not None and start == 0 and not _head_agrees(head, hidden, log_p):
                 head = hidden_margins = None  # the outputs are not a dense layer of this one: no hidden margin

@@ -36,13 +36,16 @@ __all__ = ["build_reference", "write_reference", "load_reference", "REFERENCE", 
 
 #: Where the committed reference lives.
 REFERENCE = paths.REFERENCE
-#: Version of the table's layout (a diagnosis reports it).
-VERSION = 1
+#: Version of the table's layout (a diagnosis reports it). 2: the transfer networks, and each network's domain.
+VERSION = 2
 #: The profiles the reference is built from, and what each contributes.
 SOURCES = {"zoo": "model zoo (clean labels, trained to the fitting criterion)",
            "clean": "clean-label dose-response (clean labels, trained to the fitting criterion)",
            "memorized": "networks fitting shuffled labels (trained to the fitting criterion)",
-           "noise": "label noise", "fashion": "the paper's conditions"}
+           "noise": "label noise", "fashion": "the paper's conditions",
+           "transfer": "networks trained with Adam on digits, Fashion-MNIST and a synthetic task (to the fit)"}
+#: The compendium's own profiles' data set and optimizer.
+COMPENDIUM_DOMAIN = ("fashion_mnist", "SGD")
 #: The measures a diagnosis computes from a recording, and the label-using ones it adds with labels.
 MEASURES = RECORDING_MEASURES + ("train_accuracy", "output_margin", "hidden_margin")
 HISTOGRAM_BINS = 20
@@ -73,10 +76,14 @@ def build_reference(results=None):
     from ..report.networks import benchmark_set
     from ..report.zoo import zoo_networks, zoo_scores
 
+    from .transfer import FOLDER, domain, domain_evidence, reference_rows
+
     results = Path(results or paths.results_dir())
     frames = []
     for profile in SOURCES:
         root = results / profile
+        if profile == FOLDER:
+            continue
         if not paths.has_cells(root):
             raise DataError(f"The reference needs the results of the {profile} profile; run it first.")
         frame = network_table(root)
@@ -91,13 +98,17 @@ def build_reference(results=None):
     table = pd.concat(frames, ignore_index=True)
     table["label_noise"] = table["label_noise"].astype(float)
     table["memorizing"] = table["label_noise"] >= MEMORIZING_NOISE
+    table["dataset"], table["optimizer"] = COMPENDIUM_DOMAIN
     histograms = np.array([_histogram(d) for d in table["directory"]])
-    keep = ["source", "cell_id", "model", "architecture", "depth", "width", "train_samples", "recorded_samples", "seed",
-            "condition",
-            "label_noise", "memorizing", "test_accuracy", "gap", *MEASURES]
+    keep = ["source", "cell_id", "dataset", "optimizer", "model", "architecture", "depth", "width", "train_samples",
+            "recorded_samples", "seed", "condition", "label_noise", "memorizing", "test_accuracy", "gap", *MEASURES]
     out = table[keep].copy()
     for b in range(HISTOGRAM_BINS):
         out[f"rate_hist_{b}"] = histograms[:, b]
+    transfer = reference_rows(results / FOLDER) if (results / FOLDER).is_dir() else pd.DataFrame()
+    if not transfer.empty:
+        out = pd.concat([out, transfer[[c for c in out.columns if c in transfer]]], ignore_index=True)
+    out["domain"] = [domain(d, o) for d, o in zip(out["dataset"], out["optimizer"])]
     noisy = benchmark_set([results / "noise", results / "fashion"])
     separation = benchmark_scores(noisy, n_boot=200).set_index("column")
     clean = clean_scores(clean_networks_frame(results / "clean")).set_index("column")
@@ -105,6 +116,7 @@ def build_reference(results=None):
     matched_frame, _ = matched_networks(results / "clean", results / "memorized")
     matched = matched_scores(matched_frame, n_boot=200).set_index("column")
     zoo_table = zoo_table.set_index("column")
+    by_domain = domain_evidence(out[out["source"] == FOLDER], MEASURES) if not transfer.empty else {}
     detects = {}
     for column in MEASURES:
         entry = {}
@@ -118,6 +130,12 @@ def build_reference(results=None):
             entry["matched_fit"] = {"separation": float(row["separation"]), "direction": row["direction"],
                                     "auroc_low": float(row["auroc_low"]), "auroc_high": float(row["auroc_high"]),
                                     "networks": len(matched_frame), "strata": int(row["strata"])}
+            # the compendium's own domain's evidence is the matched comparison; the transfer domains' their own
+            entry["by_domain"] = {domain(*COMPENDIUM_DOMAIN): {"separation": float(row["separation"]),
+                                                               "direction": row["direction"],
+                                                               "networks": len(matched_frame),
+                                                               "strata": int(row["strata"])},
+                                  **by_domain.get(column, {})}
         if column in clean.index:
             entry["clean_label_gap"] = {"tau_within_architecture": float(clean.loc[column, "tau_stratified"]),
                                         "networks": int(clean.loc[column, "n"])}
@@ -126,10 +144,36 @@ def build_reference(results=None):
                                 "beats_controls": bool(zoo_table.loc[column, "beats_controls"]),
                                 "tau": float(zoo_table.loc[column, "tau"]), "networks": zoo_context["n_networks"]}
         detects[column] = entry
-    manifests = {p: sha256(paths.manifest_path(results / p))[:16] for p in SOURCES}
-    record = {"version": VERSION, "networks": len(out), "memorizing_noise": MEMORIZING_NOISE, "sources": {p: SOURCES[p] for p in SOURCES},
-              "manifests": manifests, "detects": detects}
+    manifests = {p: sha256(paths.manifest_path(results / p))[:16] for p in SOURCES if p != FOLDER}
+    if not transfer.empty:
+        manifests[FOLDER] = _folder_digest(results / FOLDER)
+    domains = sorted(out["domain"].unique())
+    record = {"version": VERSION, "networks": len(out), "memorizing_noise": MEMORIZING_NOISE,
+              "sources": {p: SOURCES[p] for p in SOURCES}, "manifests": manifests, "domains": domains,
+              "scope": _scope(out), "detects": detects}
     return out, record
+
+
+def _folder_digest(folder):
+    """A digest of the transfer networks' records (their ``network.json`` and ``diagnosis.json``)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).glob("*/*.json")):
+        digest.update(path.parent.name.encode() + path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _scope(table):
+    """What the reference holds, in words: its networks' families, widths and sizes, per data set and optimizer."""
+    names = {"fashion_mnist": "Fashion-MNIST", "digits": "scikit-learn's digits", "synthetic": "a synthetic task"}
+    parts = []
+    for (dataset, optimizer), frame in table.groupby(["dataset", "optimizer"], sort=False):
+        families = " and ".join(sorted(frame["model"].unique()))
+        parts.append(f"{len(frame)} {families} networks on {names.get(dataset, dataset)} trained with {optimizer} "
+                     f"(widths {frame['width'].min():,} to {frame['width'].max():,}, {frame['recorded_samples'].min():,} "
+                     f"to {frame['recorded_samples'].max():,} samples)")
+    return "; ".join(parts)
 
 
 def clean_networks_frame(root):

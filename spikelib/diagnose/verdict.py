@@ -6,8 +6,9 @@ Rules, printed with every diagnosis:
   :data:`WIDTH_FACTOR` of the network's, and a training recording within the same factor of the samples
   the network is diagnosed on (the nearest when none is that close).
 - A measure **supports** a verdict when it separated the reference networks trained on shuffled labels from
-  those trained on clean ones at :data:`STRONG` or more: at equal training accuracy where the reference
-  holds such networks (the profiles ``memorized`` and ``clean``), else on the label-noise benchmark. The
+  those trained on clean ones at :data:`STRONG` or more, in the same direction, in every domain (data set and
+  optimizer) of the reference: at equal training accuracy (the profiles ``memorized`` and ``clean`` on
+  Fashion-MNIST with SGD; the transfer networks on digits, Fashion-MNIST and a synthetic task with Adam). The
   network's value is then *memorizing-like* when it lies beyond every comparable clean network's value in
   the memorizing direction, *clean-like* when beyond every comparable memorizing network's value in the
   clean direction, and *in the overlap* otherwise.
@@ -25,6 +26,8 @@ Functions
 ---------
 comparable
     The reference networks comparable to a network.
+supporting_measures
+    The measures whose side is established in every domain of the reference.
 calibrate
     Each measure's percentile among comparable clean and memorizing networks, and what it supports.
 overall
@@ -41,8 +44,8 @@ import pandas as pd
 
 from ..experiment.measures import measure as registered
 
-__all__ = ["comparable", "calibrate", "overall", "leave_one_out", "expected_verdict", "zoo_sentence", "WIDTH_FACTOR",
-           "STRONG", "HALF_NOISE"]
+__all__ = ["comparable", "calibrate", "overall", "leave_one_out", "expected_verdict", "zoo_sentence",
+           "supporting_measures", "domain_separations", "WIDTH_FACTOR", "STRONG", "HALF_NOISE"]
 
 #: Widths within this factor of the network's count as comparable.
 WIDTH_FACTOR = 2.0
@@ -89,6 +92,42 @@ def _within(frame, column, value, far=None, what=""):
     return nearest
 
 
+def domain_separations(record, column, exclude=None):
+    """Each domain's evidence for ``column``: ``{domain: {"separation", "direction", ...}}`` (networks fitting
+    shuffled against clean labels at equal fit), without the domain ``exclude``. A record without domains gives
+    its one matched (else label-noise) comparison."""
+    detects = record["detects"].get(column, {})
+    if "by_domain" in detects:
+        return {name: found for name, found in detects["by_domain"].items() if name != exclude}
+    found = detects.get("matched_fit") or detects.get("label_noise")
+    return {"reference": found} if found else {}
+
+
+def supporting_measures(record, exclude=None):
+    """The measures that separated networks fitting shuffled labels from networks fitting clean ones at
+    :data:`STRONG` or more, in one direction, in every domain (data set and optimizer) of the reference but
+    ``exclude``: the only measures whose side a verdict may read.
+
+    Returns
+    -------
+    dict
+        Column -> ``(direction, separation)``: where the memorizing networks lie (``"higher"``/``"lower"``) and the
+        weakest domain's separation.
+    """
+    found = {}
+    for column in record["detects"]:
+        if registered(column).family == "control":
+            continue
+        domains = domain_separations(record, column, exclude)
+        directions = {d.get("direction") for d in domains.values()}
+        if not domains or len(directions) != 1 or directions - {"higher", "lower"}:
+            continue
+        weakest = min(d.get("separation", 0) for d in domains.values())
+        if weakest >= STRONG:
+            found[column] = (directions.pop(), weakest)
+    return found
+
+
 def _percentile(values, value):
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -97,7 +136,7 @@ def _percentile(values, value):
     return float(100 * ((values < value).sum() + 0.5 * (values == value).sum()) / values.size)
 
 
-def calibrate(values, reference, record, model, width, n_samples=None):
+def calibrate(values, reference, record, model, width, n_samples=None, exclude=None):
     """Each measure of the network among comparable reference networks.
 
     Returns
@@ -112,6 +151,7 @@ def calibrate(values, reference, record, model, width, n_samples=None):
         within architecture and whether it beat the controls on the zoo.
     """
     far = []
+    support = supporting_measures(record, exclude)
     near = comparable(reference, model, width, n_samples, far)
     # the clean group holds networks trained on clean labels only: those trained on some noise are neither group
     clean, memorizing = near[(near["label_noise"] == 0) & ~near["memorizing"]], near[near["memorizing"]]
@@ -121,16 +161,16 @@ def calibrate(values, reference, record, model, width, n_samples=None):
             reference = reference.assign(**{column: np.nan})
             near, clean, memorizing = (frame.assign(**{column: np.nan}) for frame in (near, clean, memorizing))
         detects = record["detects"].get(column, {})
-        # the evidence: memorizing against clean networks at equal training accuracy where the reference has it
-        # (a measure that only follows the training fit cannot pass it), else the label-noise benchmark
+        # the evidence: memorizing against clean networks at equal training accuracy, in every domain of the
+        # reference (a measure that only follows the training fit, or whose side changes with the data, cannot
+        # pass it); else the label-noise benchmark
         evidence = "matched_fit" if "matched_fit" in detects else "label_noise"
-        found = detects.get(evidence, {})
-        separation = found.get("separation", float("nan"))
-        direction = found.get("direction")
+        domains = domain_separations(record, column, exclude)
+        separation = min((d.get("separation", np.nan) for d in domains.values()), default=float("nan"))
+        direction = support[column][0] if column in support else detects.get(evidence, {}).get("direction")
         # a control (the training fit) is context, not evidence: it never gives a reading
         is_control = registered(column).family == "control"
-        supports = bool(not is_control and np.isfinite(separation) and separation >= STRONG and len(clean)
-                        and len(memorizing))
+        supports = bool(not is_control and column in support and len(clean) and len(memorizing))
         low_c, high_c = (clean[column].min(), clean[column].max()) if len(clean) else (np.nan, np.nan)
         low_m, high_m = (memorizing[column].min(), memorizing[column].max()) if len(memorizing) else (np.nan, np.nan)
         reading = "control" if is_control else "no verdict"
@@ -147,7 +187,8 @@ def calibrate(values, reference, record, model, width, n_samples=None):
             "percentile_clean": _percentile(clean[column], value),
             "percentile_memorizing": _percentile(memorizing[column], value),
             "clean_range": (low_c, high_c), "memorizing_range": (low_m, high_m),
-            "separation": separation, "direction": direction, "evidence": evidence, "supports": supports,
+            "separation": separation, "direction": direction, "evidence": evidence, "domains": len(domains),
+            "supports": supports,
             "reading": reading,
             "tau_clean_labels": detects.get("clean_label_gap", {}).get("tau_within_architecture", float("nan")),
             "beats_controls_zoo": detects.get("zoo_gap", {}).get("beats_controls", False),
@@ -251,8 +292,8 @@ def leave_one_out(reference, record, columns, by="network"):
     Parameters
     ----------
     by : {"network", "dataset"}
-        Leave out the network alone, or every network of its data set (the test of a verdict on data the
-        reference never saw).
+        Leave out the network alone, or every network of its domain, its data set and optimizer, and that
+        domain's evidence for the measures (the test of a verdict on data the reference never saw).
 
     Returns
     -------
@@ -262,11 +303,12 @@ def leave_one_out(reference, record, columns, by="network"):
         else whether the verdict is :func:`expected_verdict`).
     """
     rows = []
-    datasets = reference["dataset"] if "dataset" in reference else pd.Series("fashion_mnist", index=reference.index)
+    datasets = reference["domain"] if "domain" in reference else pd.Series("reference", index=reference.index)
     for index, row in reference.iterrows():
         values = {column: row[column] for column in columns}
         others = reference.drop(index) if by == "network" else reference[datasets != datasets[index]]
-        calibration, counts = calibrate(values, others, record, row["model"], row["width"], row["recorded_samples"])
+        calibration, counts = calibrate(values, others, record, row["model"], row["width"], row["recorded_samples"],
+                                        exclude=None if by == "network" else datasets[index])
         verdict, _ = overall(calibration, counts, record)
         expected = expected_verdict(float(row["label_noise"]))
         rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],

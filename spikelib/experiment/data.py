@@ -177,6 +177,13 @@ def _labels(labels, n_images, where):
 def _check_classes(y_train, y_test, source):
     """Classes must be 0..K-1, each seen in training; test labels must be among them."""
     present = np.unique(y_train)  # sorted; no allocation proportional to the largest label
+    if len(y_train) < 2:
+        raise DataError(f"{source} y_train: {len(y_train)} training sample; a network needs at least two to train "
+                        "on, and the paper's statistics thousands.")
+    if len(present) < 2:
+        raise DataError(f"{source} y_train: every training label is {int(present[0])}; with one class there is "
+                        "nothing to classify, and shuffling the labels changes nothing, so no condition of the paper "
+                        "can run. Give labels of at least two classes.")
     n_classes = int(present[-1]) + 1
     if n_classes > MAX_CLASSES:
         raise DataError(f"{source} y_train: the largest label is {n_classes - 1}, which would need an output "

@@ -11,6 +11,10 @@ execute_notebook
     Execute one notebook into an ``.ipynb``, atomically.
 execute_cell
     Execute the experiment notebook for one cell, next to its ``metrics.json``.
+failed_copy
+    Where a failed execution is kept.
+private_kernel_manager
+    The kernels run on Unix sockets only this user can reach, never on local TCP ports.
 """
 
 import os
@@ -24,7 +28,7 @@ from ..exceptions import DataError
 from ..experiment.cellfiles import NOTEBOOK, PROGRESS
 from ..experiment.cellfolder import exclusive
 
-__all__ = ["execute_notebook", "execute_cell", "failed_copy", "EXPERIMENT_NOTEBOOK"]
+__all__ = ["execute_notebook", "execute_cell", "failed_copy", "private_kernel_manager", "EXPERIMENT_NOTEBOOK"]
 
 EXPERIMENT_NOTEBOOK = paths.NOTEBOOKS / "experiment.py"
 #: Cell tags that keep a cell out of the rendered book (myst-nb's tag).
@@ -100,6 +104,7 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
             # The kernel's work is done when its last cell ends (every file is written by then); a graceful
             # shutdown waits about a second more per notebook, a tenth of a small cell's time.
             shutdown_kernel="immediate",
+            kernel_manager_class=private_kernel_manager(),
         )
     except BaseException:
         if Path(partial).exists():  # keep the failed notebook beside (it shows the error), never over a good one
@@ -110,6 +115,29 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
     os.replace(partial, output)
     failed_copy(output).unlink(missing_ok=True)
     return output
+
+
+def private_kernel_manager():
+    """A kernel manager whose kernel listens on Unix sockets in a folder only this user may open.
+
+    Jupyter's default transport is TCP on the loopback interface, in plain text: any local user could connect
+    to a kernel that runs the compendium's notebooks (ipykernel warns about it at every start). Jupyter's IPC
+    transport puts the kernel's five channels on sockets in the file system instead; they are made in a fresh
+    folder of mode 0700 (``tempfile.mkdtemp``), removed when the manager is.
+    """
+    import shutil
+    import weakref
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class PrivateKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            folder = tempfile.mkdtemp(prefix="spikelib-kernel-")
+            kwargs.update(transport="ipc", ip=os.path.join(folder, "kernel"))
+            super().__init__(**kwargs)
+            weakref.finalize(self, shutil.rmtree, folder, True)
+
+    return PrivateKernelManager
 
 
 def failed_copy(output):
