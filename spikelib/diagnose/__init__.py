@@ -97,7 +97,8 @@ class Diagnosis:
 
     def to_dict(self):
         """A JSON-ready record of the diagnosis."""
-        return {"model": self.model, "layer": self.layer, "units": self.units, "family": self.family, "n_samples": self.n_samples,
+        return {"model": self.model, "layer": self.layer, "units": self.units, "family": self.family,
+                "n_samples": self.n_samples,
                 "labelled": self.labelled, "verdict": self.verdict, "sentence": self.sentence,
                 "reference": self.reference, "comparable": self.comparable,
                 "measures": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()}
@@ -192,7 +193,8 @@ def diagnose(model, x, y=None, layer=None, window=100, seed=0, reference=None, c
     if calibrate:
         calibrated = _calibrated(network, chosen, x, y, recording, values, window, seed, info, controls, budget, cache,
                                  control_samples, batch_size, progress)
-    return Diagnosis(model=str(getattr(network, "path", model)), layer=chosen.name, units=chosen.units, family=network.family,
+    return Diagnosis(model=str(getattr(network, "path", model)), layer=chosen.name, units=chosen.units,
+                     family=network.family,
                      n_samples=int(np.shape(x)[0]), labelled=y is not None, values=values, calibration=calibration,
                      comparable=counts, verdict=verdict, sentence=sentence,
                      reference={"version": info.get("version", VERSION), "sha256": info.get("sha256"),

@@ -40,9 +40,9 @@ training), and y, their class indices (0, 1, ...), if you have them:
 
 EXAMPLES = """\
 examples:
-  spikelib diagnose model.keras --data train.npz                 # calibrated on your samples (controls), and the reference
+  spikelib diagnose model.keras --data train.npz              # calibrated on your samples, and the reference
   spikelib diagnose model.onnx --data train.npz --no-labels --json diagnosis.json
-  spikelib diagnose model.keras --data train.npz --reference     # the committed reference only: seconds, no training
+  spikelib diagnose model.keras --data train.npz --reference  # the committed reference only: no training
 
 """ + MAKING_DATA
 
@@ -186,8 +186,9 @@ def check_outputs(outputs, inputs):
         seen[where] = option
         for source in resolved_inputs:
             if where == source or source in where.parents:
-                raise ParameterError(f"`{option}` {printable(target)} is {'an input' if where == source else 'inside an input folder'} "
-                                     "of this command; it would be overwritten. Give another path.", option)
+                what = "an input" if where == source else "inside an input folder"
+                raise ParameterError(f"`{option}` {printable(target)} is {what} of this command; it would be "
+                                     "overwritten. Give another path.", option)
         if path.is_dir():
             raise ParameterError(f"`{option}` {printable(target)} is a folder; give the path of a file in it.", option)
         if not path.parent.is_dir():
@@ -236,8 +237,8 @@ def _diagnose_parser(sub):
                           help=f"the controls train on a seeded subset of this many samples when there are more "
                                f"(default {CONTROL_SAMPLES:,})")
     diagnose.add_argument("--batch-size", type=int, default=BATCH_SIZE,
-                          help=f"the controls' batch size (default {BATCH_SIZE}; a model file does not record the batch "
-                               "size it was trained with: give yours if you know it)")
+                          help=f"the controls' batch size (default {BATCH_SIZE}; a model file does not record "
+                               "the batch size it was trained with: give yours if you know it)")
     diagnose.add_argument("--cache", help="where controls are kept for the next run (default: controls/ in "
                                           "$SPIKELIB_CACHE_DIR, else in ~/.cache/spikelib)")
     diagnose.add_argument("--no-cache", action="store_true", help="neither read nor keep controls")
@@ -304,6 +305,7 @@ def diagnose_command(args):
     from . import diagnose
     from .._validation import check_window
     from ..storage import write_atomically
+    from .controls import GROUPS
     from .measure import MAX_CORRELATION_NODES, check_data
     from .models import open_network
     from .reference import REFERENCE, load_reference
@@ -339,7 +341,7 @@ def diagnose_command(args):
               "would not fit in memory), every other measure on all.", file=sys.stderr)
     calibrate = args.controls > 0 and args.reference is None
     print(f"spikelib diagnose: recording {printable(chosen.name)} on {len(x):,} samples"
-          + (f"; then training {2 * args.controls} controls on "
+          + (f"; then training {len(GROUPS) * args.controls} controls on "
              f"{min(len(x), args.control_samples):,} of them (at most {args.budget:g} min)" if calibrate else "")
           + " ...", file=sys.stderr)
     progress = _Progress() if calibrate else None

@@ -8,8 +8,12 @@ researcher's own data instead:
 - **own-label controls**: the architecture, re-initialized, trained on the
   labels as given (under ``--no-labels``, the network's own predictions on its
   samples: the labels it fits);
-- **permuted controls**: the same, on those labels permuted, a network known
-  to memorize on *these* samples.
+- **teacher controls**: the same, on labels that another re-initialized copy of
+  the architecture assigns to the samples (:func:`teacher_labels`): labels the
+  architecture can learn by construction, a network known to generalize on
+  *these* samples;
+- **permuted controls**: the same, on the given labels permuted, a network
+  known to memorize on *these* samples.
 
 Each is trained until it fits the samples as well as the researcher's network
 does (:func:`spikelib.diagnose.fit.train_to_fit`), with the optimizer saved in
@@ -31,6 +35,8 @@ build_controls
     Train, record and measure the controls (or read them from the cache).
 control_key
     The cache key of a set of controls.
+teacher_labels
+    Labels a re-initialized copy of the architecture assigns, in the classes' proportions.
 """
 
 import hashlib
@@ -47,19 +53,20 @@ from ..exceptions import DataError
 from ..storage import write_json
 from .fit import BATCH_SIZE, optimizer_from_config, train_to_fit
 
-__all__ = ["Controls", "control_models", "build_controls", "control_key", "GROUPS", "CONTROLS", "MAX_EPOCHS",
-           "VERSION"]
+__all__ = ["Controls", "control_models", "build_controls", "control_key", "teacher_labels", "GROUPS", "CONTROLS",
+           "MAX_EPOCHS", "VERSION"]
 
-#: The two groups of controls.
-GROUPS = ("own", "permuted")
+#: The groups of controls: the given labels, labels the architecture can learn, the given labels permuted.
+GROUPS = ("own", "teacher", "permuted")
 #: Controls per group by default (``--controls``).
 CONTROLS = 3
 #: The epoch cap of a control (a permuted MLP-128 on 1,347 digits needed about 600 epochs of batch 32).
 MAX_EPOCHS = 5000
-#: Version of what a cached control set holds: another version is trained again.
-VERSION = 1
-#: The label seed stream of the permuted controls (apart from the weights' and the order's).
-_PERMUTATION_STREAM = 31
+#: Version of what a cached control set holds: another version is trained again (2: the teacher controls;
+#: 3: their weight seeds).
+VERSION = 3
+#: The label seed streams of the permuted and teacher controls (apart from the weights' and the order's).
+_PERMUTATION_STREAM, _TEACHER_SEED = 31, 7919
 
 
 @dataclass
@@ -69,7 +76,8 @@ class Controls:
     Attributes
     ----------
     groups : dict
-        ``{"own": [...], "permuted": [...]}``: per control ``seed, reached, epochs, fit, values`` (the measures).
+        ``{"own": [...], "teacher": [...], "permuted": [...]}``: per control ``seed, reached, epochs, fit, values``
+        (the measures).
     target : float
         The training fit each control trained to.
     optimizer : str
@@ -112,8 +120,14 @@ class Controls:
         return asdict(self)
 
 
+#: Added to the controls' weight seeds, so that no control starts from the weights a network built with a small
+#: seed of its own started from (Keras' ``set_random_seed(0)`` is a common choice).
+_WEIGHT_SEED = 100_003
+
+
 def control_models(model, k, seed=0):
-    """``k`` copies of a Keras model's architecture with fresh weights (seeds ``seed .. seed + k - 1``).
+    """``k`` copies of a Keras model's architecture with fresh weights (Keras seeds
+    ``_WEIGHT_SEED + 1000 * seed + i``).
 
     Raises
     ------
@@ -123,13 +137,41 @@ def control_models(model, k, seed=0):
     keras = soft_import("keras", "re-initializing the network")
     copies = []
     for index in range(k):
-        keras.utils.set_random_seed(int(seed) * 1000 + index)
+        keras.utils.set_random_seed(_WEIGHT_SEED + int(seed) * 1000 + index)
         try:
             copies.append(keras.models.clone_model(model))
         except Exception as error:  # Keras raises several types for a layer it cannot rebuild
             raise DataError(f"the architecture cannot be re-initialized by Keras ({type(error).__name__}: "
                             f"{str(error)[:120]}), so no controls can be trained on your samples.") from None
     return copies
+
+
+def teacher_labels(model, x, labels, seed=0):
+    """Labels a re-initialized copy of ``model`` assigns to ``x``, in the proportions of ``labels``' classes.
+
+    A network of the same architecture with fresh weights is a function of the inputs that the architecture can
+    represent exactly, so networks trained on its labels learn a rule, not a list: on the same samples they are
+    the known generalizing anchor, as networks trained on permuted labels are the known memorizing one. Its
+    outputs are standardized per class and offset per class (a few hundred steps of a simple balancing) so
+    that each class gets the share of samples it has in ``labels``: a fresh network otherwise gives most samples
+    to one or two classes.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    teacher = control_models(model, 1, seed=_TEACHER_SEED + int(seed))[0]
+    outputs = np.concatenate([np.asarray(teacher(x[start:start + 4096], training=False), dtype=np.float64)
+                              for start in range(0, len(x), 4096)])
+    scores = np.log(np.clip(outputs, 1e-30, None)) if outputs.min() >= 0 else outputs  # probabilities or logits
+    scores = (scores - scores.mean(axis=0)) / (scores.std(axis=0) + 1e-12)
+    classes = scores.shape[1]
+    share = np.bincount(labels, minlength=classes)[:classes] / len(labels)
+    offset = np.zeros(classes)
+    for _ in range(500):
+        got = np.bincount((scores + offset).argmax(axis=1), minlength=classes) / len(labels)
+        offset -= 0.5 * (got - share)
+    return (scores + offset).argmax(axis=1).astype(np.int64)
 
 
 def _digest(*arrays):
@@ -179,7 +221,8 @@ def build_controls(model, optimizer_config, x, labels, record_values, *, model_s
     x : numpy.ndarray
         The samples the controls train on, and are recorded on.
     labels : numpy.ndarray of int
-        The own-label controls' labels; the permuted controls train on seeded permutations of them.
+        The own-label controls' labels; the permuted controls train on seeded permutations of them, the teacher
+        controls on :func:`teacher_labels` in their classes' proportions.
     record_values : callable
         ``record_values(keras_model) -> dict`` of measures: the recording the researcher's network had (same
         layer, samples, order, window).
@@ -213,16 +256,18 @@ def build_controls(model, optimizer_config, x, labels, record_values, *, model_s
         if found is not None:
             return found
     started = time.perf_counter()
-    networks = control_models(model, 2 * n_controls, seed)
-    rows = [labels] * n_controls + [np.random.default_rng([seed, _PERMUTATION_STREAM, i]).permutation(labels)
-                                    for i in range(n_controls)]
+    networks = control_models(model, len(GROUPS) * n_controls, seed)
+    taught = teacher_labels(model, x, labels, seed)
+    rows = ([labels] * n_controls + [taught] * n_controls
+            + [np.random.default_rng([seed, _PERMUTATION_STREAM, i]).permutation(labels) for i in range(n_controls)])
     results = train_to_fit(networks, x, np.stack(rows), target, optimizer_config, batch_size=batch_size,
                            max_epochs=max_epochs, budget_seconds=budget_seconds, seed=seed, progress=progress)
     groups = {group: [] for group in GROUPS}
     for index, (network, result) in enumerate(zip(networks, results)):
         group = GROUPS[index // n_controls]
-        groups[group].append({"seed": int(seed) * 1000 + index, "reached": result.reached, "epochs": result.epochs,
-                              "fit": result.fit, "values": {k: float(v) for k, v in record_values(network).items()}})
+        groups[group].append({"seed": _WEIGHT_SEED + int(seed) * 1000 + index, "reached": result.reached,
+                              "epochs": result.epochs, "fit": result.fit,
+                              "values": {k: float(v) for k, v in record_values(network).items()}})
     controls = Controls(groups=groups, target=float(target), optimizer=optimizer_from_config(optimizer_config)[1],
                         batch_size=int(batch_size), seconds=time.perf_counter() - started, samples=len(x), key=key,
                         budget_seconds=budget_seconds)

@@ -316,8 +316,8 @@ def _keras_from_onnx(model, relus, input_shape):
 
     others = sorted({node.op_type for node in model.graph.node} - set(ONNX_REBUILDS))
     if others:
-        return None, {}, (f"the ONNX graph holds {', '.join(others)}, which the compendium does not rebuild in Keras, so "
-                          "no controls can be trained on your samples")
+        return None, {}, (f"the ONNX graph holds {', '.join(others)}, which the compendium does not rebuild in "
+                          "Keras, so no controls can be trained on your samples")
     if any(d is None for d in input_shape):
         return None, {}, "the ONNX graph leaves its input's size open, so its architecture cannot be rebuilt"
     keras = soft_import("keras", "rebuilding an ONNX network in Keras")

@@ -171,8 +171,8 @@ def _scope(table):
     for (dataset, optimizer), frame in table.groupby(["dataset", "optimizer"], sort=False):
         families = " and ".join(sorted(frame["model"].unique()))
         parts.append(f"{len(frame)} {families} networks on {names.get(dataset, dataset)} trained with {optimizer} "
-                     f"(widths {frame['width'].min():,} to {frame['width'].max():,}, {frame['recorded_samples'].min():,} "
-                     f"to {frame['recorded_samples'].max():,} samples)")
+                     f"(widths {frame['width'].min():,} to {frame['width'].max():,}, "
+                     f"{frame['recorded_samples'].min():,} to {frame['recorded_samples'].max():,} samples)")
     return "; ".join(parts)
 
 

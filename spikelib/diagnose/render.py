@@ -32,6 +32,12 @@ RULES = (f"Comparable reference networks: same family, width and samples recorde
          "generalization gap of a network trained on clean labels.")
 
 
+#: What the calibrated table's columns mean, as every report prints it.
+POSITION_NOTE = ("sep.: how far apart the teacher and the permuted controls lie, in seed-to-seed standard "
+                 "deviations; position: the network between the permuted controls' mean (0) and the teacher controls' "
+                 "mean (1), shown for the measures that count (established by the reference, and sep. 3 or more).")
+
+
 def _number(value, digits=3):
     return "–" if value is None or not np.isfinite(value) else typeset(f"{value:.{digits}f}")
 
@@ -49,8 +55,10 @@ def _range(pair, digits=3):
 
 def _calibrated_rows(calibrated):
     for row in calibrated["readings"]:
-        yield (row["measure"], _number(row["value"]), _range(row["own_range"]), _range(row["permuted_range"]),
-               "–" if not row["clean_side"] else typeset(f"{row['distance']:+.1f}"))
+        counted = row["counts"]
+        yield (row["measure"], _number(row["value"]), _range(row["own_range"]), _range(row["teacher_range"]),
+               _range(row["permuted_range"]), _number(row["separation"], 1),
+               typeset(f"{row['position']:.2f}") if counted else "–")
 
 
 def _controls_line(calibrated):
@@ -58,12 +66,11 @@ def _controls_line(calibrated):
     epochs = {group: [c["epochs"] for c in members] for group, members in controls["groups"].items()}
     span = {group: f"{min(v)}–{max(v)}" if min(v) != max(v) else f"{v[0]}" for group, v in epochs.items()}
     took = "read from the cache" if controls["cached"] else f"{controls['seconds']:.0f} s"
-    subset = (f" (a seeded subset of the samples; your network recorded on the same subset)" if calibrated["subset"]
+    subset = (" (a seeded subset of the samples; your network recorded on the same subset)" if calibrated["subset"]
               else "")
-    return (f"controls: {len(epochs['own'])} own-label and {len(epochs['permuted'])} permuted, trained with "
-            f"{controls['optimizer']}, batch {controls['batch_size']}, to {controls['target']:.1%} of "
-            f"{controls['samples']:,} samples{subset}; own-label {span['own']} epochs, permuted {span['permuted']} "
-            f"epochs; {took}")
+    return (f"controls: {len(epochs['own'])} per group, trained with {controls['optimizer']}, batch "
+            f"{controls['batch_size']}, to {controls['target']:.1%} of {controls['samples']:,} samples{subset}; epochs: "
+            f"own-label {span['own']}, teacher {span['teacher']}, permuted {span['permuted']}; {took}")
 
 
 def _wrap(text, width=100, indent="  "):
@@ -85,13 +92,12 @@ def text_report(diagnosis):
     if calibrated is not None:
         lines += ["", "On your own data", _wrap(typeset(calibrated["sentence"]))]
         if calibrated.get("readings"):
-            lines += ["", f"  {'measure':<26}{'this network':>13}{'own-label':>17}{'permuted':>17}{'distance':>10}"]
-            for measure, value, own, permuted, distance in _calibrated_rows(calibrated):
-                lines.append(f"  {measure[:25]:<26}{value:>13}{own:>17}{permuted:>17}{distance:>10}")
-            lines += ["", _wrap(typeset(_controls_line(calibrated))),
-                      _wrap("distance: from the permuted controls' mean, in seed-to-seed standard deviations of the "
-                            "controls, toward the side where the committed reference found networks fitting clean "
-                            "labels (– where it established no side).")]
+            lines += ["", f"  {'measure':<22}{'network':>9}{'own-label':>17}{'teacher':>17}{'permuted':>17}"
+                          f"{'sep.':>7}{'position':>10}"]
+            for measure, value, own, teacher, permuted, separation, position in _calibrated_rows(calibrated):
+                lines.append(f"  {measure[:21]:<22}{value:>9}{own:>17}{teacher:>17}{permuted:>17}{separation:>7}"
+                             f"{position:>10}")
+            lines += ["", _wrap(typeset(_controls_line(calibrated))), _wrap(POSITION_NOTE)]
     lines += ["", "Against the committed reference", _wrap(typeset(diagnosis.sentence)), "",
               f"  {'measure':<34}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
     for measure, value, clean, memorizing, separation, reading in _rows(diagnosis):
@@ -174,10 +180,10 @@ def html_report(diagnosis, reference):
     if calibrated is not None:
         own_rows = table_rows(_calibrated_rows(calibrated)) if calibrated.get("readings") else ""
         own_table = (f"""<div class="wrap"><table><thead><tr><th>measure</th><th>this network</th><th>own-label
-controls</th><th>permuted controls</th><th>distance</th></tr></thead><tbody>{own_rows}</tbody></table></div>
-<p class="small">{html.escape(typeset(_controls_line(calibrated)))}. Distance: from the permuted controls' mean, in
-seed-to-seed standard deviations, toward the side where the committed reference found networks fitting clean
-labels.</p>""" if own_rows else "")
+controls</th><th>teacher controls</th><th>permuted controls</th><th>sep.</th><th>position</th></tr></thead>
+<tbody>{own_rows}</tbody></table></div>
+<p class="small">{html.escape(typeset(_controls_line(calibrated)))}. {html.escape(POSITION_NOTE)}</p>"""
+                     if own_rows else "")
         own_data = (f"<h2>On your own data</h2><p><strong>{html.escape(typeset(calibrated['sentence']))}</strong></p>"
                     f"{own_table}<h2>Against the committed reference</h2>")
     return f"""<!DOCTYPE html>

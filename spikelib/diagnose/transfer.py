@@ -384,7 +384,7 @@ def transfer_scores(table, record, root=None):
                          "width": network["width"], "samples": network["samples"], "noise": network["noise"],
                          "truth": network["truth"], "fit": network["fit"], "test_accuracy": network["test_accuracy"],
                          "mode": mode, "verdict": verdict, "outcome": outcome,
-                         "distance": calibrated["distance"], "own_distance": calibrated["own_distance"],
+                         "position": calibrated["position"], "own_position": calibrated["own_position"],
                          "epoch_ratio": calibrated["epochs"]["ratio"]})
     return pd.DataFrame(rows)
 

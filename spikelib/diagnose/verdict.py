@@ -6,9 +6,9 @@ Rules, printed with every diagnosis:
   :data:`WIDTH_FACTOR` of the network's, and a training recording within the same factor of the samples
   the network is diagnosed on (the nearest when none is that close).
 - A measure **supports** a verdict when it separated the reference networks trained on shuffled labels from
-  those trained on clean ones at :data:`STRONG` or more, in the same direction, in every domain (data set and
-  optimizer) of the reference: at equal training accuracy (the profiles ``memorized`` and ``clean`` on
-  Fashion-MNIST with SGD; the transfer networks on digits, Fashion-MNIST and a synthetic task with Adam). The
+  those trained on clean ones at equal training accuracy at :data:`STRONG` or more (the profiles ``memorized``
+  and ``clean``, Fashion-MNIST with SGD), and no other domain of the reference (the transfer networks: digits,
+  Fashion-MNIST and a synthetic task with Adam) found it on the other side. The
   network's value is then *memorizing-like* when it lies beyond every comparable clean network's value in
   the memorizing direction, *clean-like* when beyond every comparable memorizing network's value in the
   clean direction, and *in the overlap* otherwise.
@@ -27,7 +27,7 @@ Functions
 comparable
     The reference networks comparable to a network.
 supporting_measures
-    The measures whose side is established in every domain of the reference.
+    The measures whose side the reference established, and no domain of it contradicts.
 calibrate
     Each measure's percentile among comparable clean and memorizing networks, and what it supports.
 overall
@@ -104,27 +104,30 @@ def domain_separations(record, column, exclude=None):
 
 
 def supporting_measures(record, exclude=None):
-    """The measures that separated networks fitting shuffled labels from networks fitting clean ones at
-    :data:`STRONG` or more, in one direction, in every domain (data set and optimizer) of the reference but
-    ``exclude``: the only measures whose side a verdict may read.
+    """The measures a verdict may read: those that separated networks fitting shuffled labels from networks
+    fitting clean ones at equal training fit on the compendium's own networks at :data:`STRONG` or more, and
+    that no other domain (data set and optimizer) of the reference, but ``exclude``, found on the other side.
+
+    A domain where a measure does not separate the groups at all (a tie) neither confirms nor contradicts it; one
+    that puts the memorizing networks on the other side rules the measure out: its side depends on the data.
 
     Returns
     -------
     dict
         Column -> ``(direction, separation)``: where the memorizing networks lie (``"higher"``/``"lower"``) and the
-        weakest domain's separation.
+        separation on the compendium's own networks.
     """
     found = {}
-    for column in record["detects"]:
+    for column, detects in record["detects"].items():
         if registered(column).family == "control":
             continue
-        domains = domain_separations(record, column, exclude)
-        directions = {d.get("direction") for d in domains.values()}
-        if not domains or len(directions) != 1 or directions - {"higher", "lower"}:
+        main = detects.get("matched_fit") or {}
+        if main.get("separation", 0) < STRONG or main.get("direction") not in ("higher", "lower"):
             continue
-        weakest = min(d.get("separation", 0) for d in domains.values())
-        if weakest >= STRONG:
-            found[column] = (directions.pop(), weakest)
+        sides = {d.get("direction") for d in domain_separations(record, column, exclude).values()
+                 if d.get("separation", 0.5) > 0.5 and d.get("direction") in ("higher", "lower")}
+        if sides <= {main["direction"]}:
+            found[column] = (main["direction"], main["separation"])
     return found
 
 
@@ -166,7 +169,7 @@ def calibrate(values, reference, record, model, width, n_samples=None, exclude=N
         # pass it); else the label-noise benchmark
         evidence = "matched_fit" if "matched_fit" in detects else "label_noise"
         domains = domain_separations(record, column, exclude)
-        separation = min((d.get("separation", np.nan) for d in domains.values()), default=float("nan"))
+        separation = detects.get(evidence, {}).get("separation", float("nan"))
         direction = support[column][0] if column in support else detects.get(evidence, {}).get("direction")
         # a control (the training fit) is context, not evidence: it never gives a reading
         is_control = registered(column).family == "control"
