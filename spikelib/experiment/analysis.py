@@ -188,8 +188,7 @@ def split_statistics(spikes, config, stationarity, labels=None, magnitude=None):
     seconds["activation_probability"] = time.perf_counter() - clock
     stats.update({("lambda_" + k if k.startswith("q") else k): v for k, v in activation.items()})
     clock = time.perf_counter()
-    rows = spikes if correlation_nodes is None else spikes[np.asarray(correlation_nodes)]
-    correlation = correlation_summary(rows, correction="bonferroni")
+    correlation = correlation_summary(spikes, correction="bonferroni")
     seconds["correlation"] = time.perf_counter() - clock
     stats.update(correlation.to_dict())
     clock = time.perf_counter()
