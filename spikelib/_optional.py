@@ -8,6 +8,7 @@ install it, instead of a bare ``ImportError``.
 
 import contextlib
 import importlib
+import logging
 import os
 import sys
 
@@ -18,6 +19,8 @@ __all__ = ["soft_import", "quiet_tensorflow"]
 #: TensorFlow's start-up notices (oneDNN, absl) are written by its C++ runtime before its own log level applies;
 #: they are not progress, and an executed page must not show them. Python exceptions still surface.
 _QUIET = ("tensorflow", "keras")
+#: Packages that log notices while they import, and the logger they use: kept at ERROR from before the import.
+_QUIET_LOGGERS = {"weightwatcher": "weightwatcher"}
 
 # Import name -> (distribution name, the extra of spikelib that installs it; pyproject.toml defines
 # each, and a test keeps them in step). The core's own dependencies (pandas, ruptures, ...) are
@@ -67,6 +70,13 @@ def soft_import(name, purpose):
         if name.split(".")[0] in _QUIET and name not in sys.modules:
             with quiet_tensorflow():
                 return importlib.import_module(name)
+        if name in _QUIET_LOGGERS and name not in sys.modules:
+            # its notices (weightwatcher: "Import error No module named 'torch', reetting to svd") are logged
+            # while it imports, before a caller could lower its logger's level
+            logging.getLogger(_QUIET_LOGGERS[name]).setLevel(logging.ERROR)
+            module = importlib.import_module(name)
+            logging.getLogger(_QUIET_LOGGERS[name]).setLevel(logging.ERROR)  # it sets WARNING on import
+            return module
         return importlib.import_module(name)
     except ImportError as error:
         top = name.split(".")[0]

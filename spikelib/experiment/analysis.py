@@ -60,7 +60,7 @@ from ..variability import fano_factor, fano_test
 from ..weights import node_norms, rank_correlation, weight_moments
 from . import streams
 from .config import ANALYSIS_VERSION  # noqa: F401 - declared beside TRAINING_VERSION
-from .models import observed_activations
+from .models import forward, observed_activations
 from .training import fit_count
 
 __all__ = ["record_layer", "recording_measures", "split_statistics", "weight_statistics", "few_sample_indicators", "layer_indicators",
@@ -305,7 +305,7 @@ def weight_statistics(network, layer, rates, inputs=None):
     stats["rho_bias_rate"] = rank_correlation(bias, rates)[0]
     if inputs is not None:
         keras = soft_import("keras", "the pre-activations of the observed layer")
-        hidden = np.asarray(keras.Model(network.inputs, target.input).predict(inputs, batch_size=2048, verbose=0))
+        hidden = forward(keras.Model(network.input, target.input), inputs)
         hidden = hidden.reshape(len(hidden), -1)
         pre = hidden @ incoming + bias
         mean, std = pre.mean(axis=0), pre.std(axis=0)

@@ -58,6 +58,7 @@ import numpy as np
 
 from .._optional import soft_import
 from ..exceptions import ParameterError
+from .models import forward
 
 __all__ = ["weightwatcher_metrics", "ablation_curve", "weight_norms", "perturbation_sharpness", "margins",
            "mixup_davies_bouldin", "network_diagnostics", "MARGIN_PERCENTILE", "MIXUP_PER_CLASS", "WEIGHTWATCHER_METRICS", "ABLATION_FRACTIONS", "SHARPNESS_SIGMA"]
@@ -428,8 +429,8 @@ def network_diagnostics(network, x, labels, layer, initial_weights=None, seed=0)
     seconds["weightwatcher"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    upto = keras.Model(network.inputs, network.get_layer(layer).output)
-    activations = np.asarray(upto.predict(x, batch_size=2048, verbose=0))
+    upto = keras.Model(network.input, network.get_layer(layer).output)
+    activations = forward(upto, x)
     if activations.ndim == 2:
         curve, area = ablation_curve(activations, _head(network, layer), labels, seed=seed)
         values.update(ablation_area=area, ablation_curve=curve.tolist())
@@ -451,7 +452,7 @@ def network_diagnostics(network, x, labels, layer, initial_weights=None, seed=0)
 
     start = time.perf_counter()
     values["mixup_davies_bouldin"] = mixup_davies_bouldin(
-        lambda inputs: upto.predict(inputs, batch_size=2048, verbose=0), x, labels, seed=seed)
+        lambda inputs: forward(upto, inputs), x, labels, seed=seed)
     seconds["mixup_davies_bouldin"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from .._optional import soft_import
 from ..exceptions import ParameterError
 from .config import DENSENET_WEIGHTS, MODELS, OBSERVED_LAYER
 
-__all__ = [
+__all__ = ["forward", 
     "build_model",
     "compile_model",
     "freeze_all_but_last_two",
@@ -178,12 +178,24 @@ def observed_activations(network, inputs, layer=OBSERVED_LAYER, batch_size=1024)
     except ValueError:
         names = [lay.name for lay in network.layers]
         raise ParameterError(f"`layer`={layer!r} is not in the model; its layers are {names}.", "layer") from None
-    # One sub-model per (network, layer): building a new one per call retraces predict each time.
+    # One sub-model per (network, layer), called batch by batch: no tf.function is traced for it, so calls on
+    # arrays of other sizes, or on other networks, trace nothing again (Keras' predict would).
     probes = _PROBES.setdefault(network, {})
     if layer not in probes:
-        probes[layer] = keras.Model(network.inputs, target.output)
-    values = probes[layer].predict(inputs, batch_size=batch_size, verbose=0)
+        probes[layer] = keras.Model(network.input, target.output)
+    values = forward(probes[layer], inputs, batch_size)
     return values.reshape(len(values), -1)
+
+
+def forward(model, inputs, batch_size=2048):
+    """``model``'s outputs on ``inputs`` in inference mode, batch by batch, as a numpy array.
+
+    A plain call per batch: unlike ``model.predict``, it traces no ``tf.function``, so a few calls on arrays of
+    other sizes or on other sub-models cost no retracing (TensorFlow warned of it on every cell).
+    """
+    parts = [np.asarray(model(inputs[start:start + batch_size], training=False))
+             for start in range(0, len(inputs), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0,), dtype=np.float32)
 
 
 _PROBES = weakref.WeakKeyDictionary()

@@ -48,6 +48,7 @@ from .measures import PAPER_INDICATORS
 from .probes import rate_function
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
+           "eta_seconds", "eta_words",
            "epoch_order", "fingerprints_match", "HISTORY_KEYS", "FIT_KEYS", "TRACE_KEYS"]
 
 HISTORY_KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -459,14 +460,34 @@ def load_checkpoint(path, network, fingerprint):
     return [PhaseRecord.from_dict(r) for r in state["records"]], state["phase"]
 
 
-def eta_seconds(record, rule, seconds_per_epoch):
-    """An estimate of the phase's time left: to the target at the recent pace, else to the cap."""
+def eta_seconds(record, rule, seconds_per_epoch, with_basis=False):
+    """An estimate of the phase's time left: to the target at the recent pace, else to the cap.
+
+    With ``with_basis``, returns ``(seconds, basis)``: ``"to the target at the pace of the last 20 epochs"`` or
+    ``"to the cap of N epochs"`` (no pace toward the target yet, or a phase of a fixed number of epochs).
+    """
     done = record.epochs
     left = rule.max_epochs - done
+    basis = f"to the cap of {rule.max_epochs:,} epochs"
     values = record.history[rule.monitor]
     if not isinstance(rule.until, str) and len(values) >= 10:
         recent = values[-20:]
         slope = (recent[-1] - recent[0]) / max(1, len(recent) - 1)
-        if slope > 0:
-            left = min(left, math.ceil((rule.until - values[-1]) / slope))
-    return max(0, left) * seconds_per_epoch
+        if slope > 0 and math.ceil((rule.until - values[-1]) / slope) < left:
+            left = math.ceil((rule.until - values[-1]) / slope)
+            basis = f"to the target at the pace of the last {len(recent)} epochs"
+    seconds = max(0, left) * seconds_per_epoch
+    return (seconds, basis) if with_basis else seconds
+
+
+def eta_words(seconds):
+    """An estimate of time left in words: ``"under a minute"``, ``"about 3 min"``, ``"about 2.5 h"``.
+
+    >>> eta_words(20), eta_words(170), eta_words(9000)
+    ('under a minute', 'about 3 min', 'about 2.5 h')
+    """
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 5400:
+        return f"about {round(seconds / 60):.0f} min"
+    return f"about {seconds / 3600:.1f} h"

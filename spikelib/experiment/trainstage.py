@@ -40,6 +40,7 @@ from .training import (
     Trainer,
     epoch_order,
     eta_seconds,
+    eta_words,
     fingerprints_match,
     load_checkpoint,
     save_checkpoint,
@@ -156,7 +157,7 @@ class _Progress:
 
     def epoch(self, phase, record, rule, seconds_per_epoch, force=False):
         values = record.history[rule.monitor]
-        eta = eta_seconds(record, rule, seconds_per_epoch)
+        eta, basis = eta_seconds(record, rule, seconds_per_epoch, with_basis=True)
         now = time.perf_counter()
         if force or now - self.written > _PROGRESS_SECONDS:  # short epochs: not a file write each
             self.written = now
@@ -169,7 +170,7 @@ class _Progress:
             target = "" if isinstance(rule.until, str) else f" (target {rule.until:.4f})"
             value = "" if values[-1] is None else f"{values[-1]:.4f}"
             self.emit(f"{phase.name}: epoch {record.epochs}/{rule.max_epochs}, {rule.monitor} {value}{target}, "
-                      f"{seconds_per_epoch:.2f} s/epoch, about {eta / 60:.0f} min left at most")
+                      f"{seconds_per_epoch:.2f} s/epoch; estimate: {eta_words(eta)} left {basis}")
 
 
 def _train(plan, network, progress):

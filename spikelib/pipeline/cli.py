@@ -12,7 +12,6 @@
 
 import argparse
 import contextlib
-import logging
 import sys
 import time
 from pathlib import Path
@@ -128,15 +127,6 @@ def _refuse_another_cell(config):
         f"--overwrite to replace it once this cell ({cell_id(config)}) has finished.", "output_dir")
 
 
-def _stream_papermill_log():
-    # papermill streams the kernel's output through its logger; show it as progress.
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = logging.getLogger("papermill")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
 def _interruptible(function, *args):
     """Call ``function`` in a thread of its own, so that a Ctrl-C raises KeyboardInterrupt in this, the main,
     thread (exit 130, "rerun to resume") instead of reaching the notebook client's own handler, which would
@@ -176,10 +166,9 @@ def run_cell_command(args):
 
     config = cell_config(args)
     output_dir = paths.ROOT / config.output_dir
-    _stream_papermill_log()
     started = time.perf_counter()
-    try:
-        notebook = _interruptible(execute_cell, config)
+    try:  # what the notebook prints is the cell's progress; its tables and figures stay in the notebook
+        notebook = _interruptible(lambda: execute_cell(config, log_output=False, stream=sys.stderr))
     except KeyboardInterrupt:
         clear_progress(output_dir)  # its kernel was killed while it trained
         raise

@@ -35,7 +35,7 @@ EXPERIMENT_NOTEBOOK = paths.NOTEBOOKS / "experiment.py"
 HIDDEN = "remove-cell"
 
 
-def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_output=False):
+def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_output=False, stream=None):
     """Execute a jupytext notebook with papermill and write the executed ``.ipynb``.
 
     The executed notebook is written next to ``output`` first and renamed into
@@ -58,7 +58,10 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
     cwd : str or Path, optional
         Working directory of the kernel (default: the notebook's folder).
     log_output : bool
-        Stream the kernel's output through papermill's logger.
+        Stream the kernel's output through papermill's logger (every output, tables and figures included).
+    stream : file, optional
+        Write what the notebook prints (its stdout and stderr, not its tables or figures) here as it runs: the
+        progress a person at the terminal reads.
 
     Returns
     -------
@@ -101,6 +104,8 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
             cwd=str(cwd or source.parent),
             progress_bar=False,
             log_output=log_output,
+            stdout_file=stream,
+            stderr_file=stream,
             # The kernel's work is done when its last cell ends (every file is written by then); a graceful
             # shutdown waits about a second more per notebook, a tenth of a small cell's time.
             shutdown_kernel="immediate",
@@ -167,7 +172,7 @@ def cell_title(config):
     return f"Cell: {config.dataset_name}, {config.model}-{config.width}, {config.condition}, seed {config.seed}"
 
 
-def execute_cell(config, log_output=True):
+def execute_cell(config, log_output=True, stream=None):
     """Execute the experiment notebook for one cell; return the executed notebook's path.
 
     Parameters
@@ -188,7 +193,8 @@ def execute_cell(config, log_output=True):
     output_dir = paths.ROOT / config.output_dir  # absolute paths stay absolute
     try:
         return execute_notebook(EXPERIMENT_NOTEBOOK, output_dir / NOTEBOOK, parameters=config.recorded(),
-                                title=cell_title(config), log_output=log_output, cwd=paths.ROOT)
+                                title=cell_title(config), log_output=log_output, cwd=paths.ROOT,
+                                stream=stream)
     except BaseException:
         clear_progress(output_dir)
         raise

@@ -42,6 +42,7 @@ from ..experiment.config import (
     declared,
 )
 from ..experiment.provenance import machine, package_versions
+from ..experiment.training import eta_words
 from ..storage import sha256, write_json
 from .profiles import load_profile
 
@@ -249,17 +250,8 @@ def _running(cells, since):
         aim = f"->{target:.3f}" if isinstance(target, (int, float)) else ""
         parts.append(f"{cell.id}: {state['phase']} {state['epoch']}/{state['max_epochs']}"
                      + (f" acc {value:.3f}{aim}" if isinstance(value, (int, float)) else "")
-                     + f", {_minutes_left(state['eta_s'])}")
+                     + f", estimate {eta_words(state['eta_s'])} left")
     return "; ".join(parts)
-
-
-def _minutes_left(seconds):
-    """An upper estimate of the time left, in whole minutes ("<1 min" below one).
-
-    >>> _minutes_left(20), _minutes_left(61)
-    ('<1 min', '<=2 min')
-    """
-    return "<1 min" if seconds < 60 else f"<={math.ceil(seconds / 60)} min"
 
 
 def _previous_records(path):
