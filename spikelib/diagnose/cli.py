@@ -364,8 +364,10 @@ def diagnose_command(args):
 
 
 def build_parser():
-    """The ``spikelib`` parser with ``diagnose`` beside the pipeline's commands."""
-    return pipeline_cli.build_parser(_diagnose_parser)
+    """The ``spikelib`` parser: the pipeline's commands, ``show`` (the report's) and ``diagnose``."""
+    from ..report.show import add_show_parser
+
+    return pipeline_cli.build_parser(add_show_parser, _diagnose_parser)
 
 
 def main(argv=None):

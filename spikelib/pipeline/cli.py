@@ -212,7 +212,12 @@ def run_profile_command(args):
             print(f"{'todo' if cell.id in pending else 'done':>5}  {cell.id}"
                   + (f"  ({pending[cell.id]})" if cell.id in pending else ""))
         return 0
-    print(f"profile {profile.name}: {len(profile.cells)} cells ({profile.expected_cost})", flush=True)
+    todo = len(pending_cells(profile))
+    where = (f"on the Dask scheduler at {args.scheduler}" if args.scheduler else
+             f"{args.workers} at a time on this machine (--workers)")
+    print(f"profile {profile.name}: {len(profile.cells)} cells, {len(profile.cells) - todo} done before, {todo} to run "
+          f"{where}" + (f"; the profile's own estimate: {profile.expected_cost}" if profile.expected_cost else ""),
+          flush=True)
     summary = run_profile(profile, workers=args.workers, scheduler=args.scheduler, results_root=args.results)
     ran = len(summary.results)
     print(f"\n{ran} cell(s) run, {len(summary.skipped_done)} already done, "

@@ -254,6 +254,24 @@ def _running(cells, since):
     return "; ".join(parts)
 
 
+def _time_left(cell_ids, previous, measured, workers):
+    """An estimate of the time the cells ``cell_ids`` still need: each cell's wall time in the profile's last
+    manifest where it has one, else the mean of the cells this run has finished; over ``workers``.
+
+    Returns ``""`` before there is anything to estimate from, else ``"; estimate: about 12 min left (...)"``.
+    """
+    if not cell_ids:
+        return ""
+    mean = sum(measured) / len(measured) if measured else None
+    known = [previous.get(c, {}).get("wall_time_s") if isinstance(previous.get(c), dict) else None for c in cell_ids]
+    if mean is None and not any(known):
+        return ""
+    total = sum(k if k else (mean or 0) for k in known) / max(1, workers)
+    basis = ("this run's mean cell" if not any(known) else "the last run's times" if all(known)
+             else "the last run's times and this run's mean cell")
+    return f"; estimate: {eta_words(total)} left ({basis}, {workers} at a time)"
+
+
 def _previous_records(path):
     """Cell records of an earlier manifest (to keep their wall times); empty if unreadable."""
     try:
@@ -327,6 +345,7 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
                 futures[cell.id] = future
                 by_future[future.key] = cell
             remaining = dict(by_future)
+            measured = []
             while remaining:
                 finished = [key for key in remaining if futures[remaining[key].id].done()]
                 if not finished:
@@ -348,8 +367,15 @@ def run_profile(profile, workers=1, scheduler=None, results_root=None, progress=
                                     workers)
                     mark = {"ok": "done", "failed": "FAILED", "skipped": "skipped"}[outcome["status"]]
                     seconds = outcome.get("wall_time_s") or 0
-                    bar.write(f"{mark:>7}  {cell.id}  ({seconds:.0f} s)"
-                              + (f": {outcome['error']}" if outcome["error"] else ""))
+                    if seconds:
+                        measured.append(seconds)
+                    finished_count = len(summary.skipped_done) + len(summary.results)
+                    failures = sum(o["status"] != "ok" for o in summary.results.values())
+                    left = _time_left([c.id for c in remaining.values()], previous, measured,
+                                      1 if scheduler else workers)
+                    bar.write(f"[{finished_count}/{len(profile.cells)}] {mark} {cell.id} ({seconds:.0f} s)"
+                              + (f": {outcome['error']}" if outcome["error"] else "")
+                              + (f"; {failures} not finished so far" if failures else "") + left)
                     bar.update(1)
         finally:
             client.close()
