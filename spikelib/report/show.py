@@ -58,23 +58,29 @@ def profile_rows(root):
     DataError
         If the folder holds no finished cell.
     """
-    from .results import collect
+    from .results import DESIGNS, collect
 
-    cells = collect(root)
+    cells = collect(root, designs=DESIGNS)
     train = cells[cells["split"] == "train"].copy()
     train["condition"] = train["condition"].astype(str)
     lookup = _paper_lookup()
     rows = []
-    for (dataset, model, width, condition), group in train.groupby(["dataset", "model", "width", "condition"],
-                                                                   sort=True, observed=True):
+    keys = ["dataset", "model", "width", "condition", "design", "label_noise"]
+    for (dataset, model, width, condition, design, noise), group in train.groupby(keys, sort=True, observed=True):
         paper_fit = _paper_value(lookup, "table1", model, width, dataset, "train", condition)
-        rows.append({"network": f"{dataset} {model}-{width} {condition}", "seeds": int(group["seed"].nunique()),
+        if design != "paper":  # the paper's values are for its own conditions only
+            paper_fit = None
+        extra = "" if design == "paper" else f", {design} {noise:g}" if design == "label noise" else f", {design}"
+        rows.append({"network": f"{dataset} {model}-{width} {condition}{extra}",
+                     "seeds": int(group["seed"].nunique()),
                      "fit": float(group["train_accuracy_evaluated"].mean()),
                      "fit_paper": None if paper_fit is None else paper_fit / 100,
                      "test_accuracy": float(group["test_accuracy"].mean()), "mfr": float(group["mfr"].mean()),
-                     "mfr_paper": _paper_value(lookup, "table2", model, width, dataset, "train", condition),
+                     "mfr_paper": _paper_value(lookup, "table2", model, width, dataset, "train", condition)
+                     if design == "paper" else None,
                      "mf": float(group["mf"].mean()),
-                     "mf_paper": _paper_value(lookup, "table5", model, width, dataset, "train", condition)})
+                     "mf_paper": _paper_value(lookup, "table5", model, width, dataset, "train", condition)
+                     if design == "paper" else None})
     return rows
 
 
