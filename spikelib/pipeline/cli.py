@@ -47,9 +47,35 @@ def _optional_float(text):
 _CONVERTERS = {"int": int, "float": float, "str": str, "path": str, "bool": _boolean, "until": _until}
 
 
+def _with_default(help_text, shown):
+    """A help line with its default said once: the declaration's own words where its help gives one."""
+    return help_text if "default" in help_text else f"{help_text} (default: {shown})"
+
+
+CELL_EXAMPLES = """\
+examples:
+  spikelib cell --dataset digits --width 64 --epochs 20            # seconds, no data to fetch
+  spikelib cell --dataset fashion_mnist --condition mem_retrain_last --out results/cells/my-cell
+  spikelib cell --dataset data/my-set.npz --model cnn               # your own x_train, y_train, x_test, y_test
+
+Fashion-MNIST is read from --data-dir, $SPIKELIB_DATA_DIR, data/ or Debian's dataset-fashion-mnist, else Keras
+downloads it; the README's "Running experiments" says where every data set comes from."""
+
+RUN_EXAMPLES = """\
+examples:
+  spikelib run --profile quick --workers 2          # the embedded digits grid, about 2 minutes
+  spikelib run --profile fashion --list             # which cells are done, and why the others are not
+  spikelib run --profile zoo --scheduler tcp://scheduler-host:8786
+
+A run writes results/<profile>/manifest.json: every cell's parameters, status, wall time, host and the SHA-256 of
+each file it wrote; the book reads only cells the manifest lists as finished. Rerunning resumes: finished cells
+are skipped, an interrupted one restarts from its last checkpoint."""
+
+
 def _cell_parser(sub):
     cell = sub.add_parser(
-        "cell", help="run one experimental cell with papermill",
+        "cell", help="run one experimental cell with papermill", epilog=CELL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run one experimental cell (data set x model x width x condition x seed). Every option "
                     "is a parameter of the cell; its default is the declared one.")
     for spec in parameter_specs():
@@ -59,7 +85,7 @@ def _cell_parser(sub):
         listed = spec.choices if spec.kind != "until" else None  # words or a number: checked by CellConfig
         metavar = None if listed else ("WORD|ACCURACY" if spec.kind == "until" else spec.kind.upper())
         cell.add_argument(spec.cli, dest=spec.name, default=default, type=converter, choices=listed,
-                          metavar=metavar, help=f"{spec.help} (default: {shown})")
+                          metavar=metavar, help=_with_default(spec.help, shown))
     cell.add_argument("--overwrite", action="store_true",
                       help="replace a finished cell of other parameters in --out (only once this one has finished)")
     cell.set_defaults(handler=run_cell_command)
@@ -190,12 +216,16 @@ def _run_parser(sub):
     from .runner import RunOptions
 
     known = ", ".join(sorted(p.stem for p in paths.PROFILES.glob("*.yaml")))
-    run = sub.add_parser("run", help="run or resume a profile's grid of cells",
-                         description="Run every cell of a profile; finished cells are skipped.")
+    run = sub.add_parser("run", help="run or resume a profile's grid of cells", epilog=RUN_EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Run every cell of a profile; finished cells are skipped. A profile is a "
+                                     "YAML file (the book's page 'Profiles' documents the format).")
     run.add_argument("--profile", required=True, help=f"one of {known}, or a path to a .yaml profile")
     for spec in parameter_specs(RunOptions):
         run.add_argument(spec.cli, dest=spec.name, default=spec.default, type=_CONVERTERS[spec.kind],
-                         metavar=spec.kind.upper(), help=f"{spec.help} (default: {spec.default!r})")
+                         metavar=spec.kind.upper(),
+                         help=spec.help if spec.default is None and "default" in spec.help else
+                         _with_default(spec.help, "none" if spec.default is None else spec.default))
     run.add_argument("--list", action="store_true", help="list the cells, whether they are done and why not; run nothing")
     run.set_defaults(handler=run_profile_command)
 
@@ -231,7 +261,13 @@ def run_profile_command(args):
 
 def build_parser(*commands):
     """The ``spikelib`` parser: ``cell``, ``run``, and the ``commands`` of layers above (each adds its subparser)."""
-    parser = argparse.ArgumentParser(prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.")
+    parser = argparse.ArgumentParser(
+        prog="spikelib", description="Spike-train statistics of ReLU layers: the replication's commands.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  spikelib run --profile quick --workers 2     # the embedded grid on scikit-learn's digits\n"
+               "  spikelib show fashion                        # a profile's headline results\n"
+               "  spikelib diagnose model.keras --data train.npz   # is my network memorizing?\n\n"
+               "spikelib COMMAND --help shows each command's options and examples.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_cell_parser, _run_parser, *commands):
