@@ -30,7 +30,7 @@ import numpy as np
 from ._validation import Instance, PathLike, constrained
 from .exceptions import DataError, ParameterError
 
-__all__ = ["write_atomically", "write_json", "write_npz", "read_npz", "sha256"]
+__all__ = ["write_atomically", "write_json", "write_npz", "read_npz", "sha256", "FILE_MODE"]
 
 
 @constrained({"path": PathLike(), "write": Instance(Callable, what='a function of a binary file handle')})
@@ -61,6 +61,7 @@ def write_atomically(path, write):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; a written file gets the mode any other file would
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -70,6 +71,16 @@ def write_atomically(path, write):
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: The mode of the files written here: what ``open`` would give under the process's umask (0644 under 022).
+FILE_MODE = 0o666 & ~_umask()
 
 
 def _json_default(value):

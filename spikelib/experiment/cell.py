@@ -210,7 +210,8 @@ def _metrics(plan, training, statistics, started):
         "versions": package_versions(),
         "machine": machine(),
         "training_wall_time_s": training["training_wall_time_s"],
-        "wall_time_s": time.perf_counter() - started,
+        # across resumes: the epochs trained by the interrupted runs this one resumed count too
+        "wall_time_s": time.perf_counter() - started + training.get("resumed_seconds", 0.0),
     }
 
 

@@ -117,6 +117,9 @@ def exclusive(output_dir):
     handle = open(path, "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # the lock file is removed when its holder is done: a lock taken on a file already removed is no lock
+        if not path.exists() or os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
+            raise BlockingIOError
     except BlockingIOError:
         handle.close()
         raise DataError(f"Another run is writing to {output_dir} (it holds {path.name}). Wait for it to finish, "
@@ -124,6 +127,7 @@ def exclusive(output_dir):
     try:
         yield
     finally:
+        path.unlink(missing_ok=True)  # while still held: no lock file is left after a clean exit
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 

@@ -242,6 +242,8 @@ class Trainer:
         self.jit = bool(xla) and all(type(item).__name__ in _XLA_LAYERS for item in network.layers)
         self.y_fit = self.y_val = None
         self._step = self._epoch = None
+        #: Seconds of the epochs a resumed run's checkpoint holds (trained by the run it resumes).
+        self.earlier_seconds = 0.0
 
     def set_labels(self, labels):
         """Labels of the whole training array (fit part, then validation tail)."""

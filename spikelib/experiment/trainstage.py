@@ -186,6 +186,8 @@ def _train(plan, network, progress):
     checkpoint = plan.folder.new(CHECKPOINT)
     resumed = load_checkpoint(checkpoint, network, plan.fingerprint)
     records, start = resumed if resumed else ([], 0)
+    # the epochs an interrupted run trained before this one took: counted in the training's wall time
+    trainer.earlier_seconds = sum(sum(r.history.get("seconds", [])) for r in records)
     if resumed:
         progress(f"resuming from the checkpoint: phase {start + 1} of {len(phases)} ({phases[start].name}), "
                  f"epoch {records[start].epochs if start < len(records) else 0}")
@@ -328,7 +330,9 @@ def training_stage(plan, progress):
         "base_model": paths.repository_relative(plan.base_model),
         "trainable_layers": [item.name for item in network.layers if item.trainable and item.weights],
         "frozen_layers": [item.name for item in network.layers if not item.trainable and item.weights],
-        "training_wall_time_s": time.perf_counter() - started,
+        # this run's time, and the epochs of the runs it resumed (a resumed cell's time is the whole training's)
+        "training_wall_time_s": time.perf_counter() - started + trainer.earlier_seconds,
+        "resumed_seconds": trainer.earlier_seconds,
         "model_sha256": sha256(folder.new(MODEL)),
     }
     write_json(folder.new(TRAINING), training)

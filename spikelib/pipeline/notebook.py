@@ -25,6 +25,7 @@ from pathlib import Path
 from .. import paths
 from .._optional import soft_import
 from ..exceptions import DataError
+from ..storage import FILE_MODE
 from ..experiment.cellfiles import NOTEBOOK, PROGRESS
 from ..experiment.cellfolder import exclusive
 
@@ -94,6 +95,7 @@ def execute_notebook(source, output, parameters=None, title=None, cwd=None, log_
     for stale in output.parent.glob(f".{output.stem}.*.ipynb"):
         stale.unlink()  # left by a run killed outright (SIGKILL), which no handler sees
     fd, partial = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".ipynb")
+    os.fchmod(fd, FILE_MODE)  # the mode of every other file the compendium writes, not mkstemp's 0600
     os.close(fd)
     try:
         papermill.execute_notebook(
