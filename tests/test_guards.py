@@ -451,3 +451,26 @@ def test_a_run_interrupted_part_way_into_a_finished_folder_changes_none_of_its_f
                     psutil.Process(pid).kill()
     assert running.returncode in (1, 130), log.read_text()[-500:]
     assert hashes() == before
+
+
+@pytest.mark.slow
+def test_the_gpu_extra_resolves_to_the_cuda_build_alone(tmp_path):
+    """`pip install '.[gpu]'` resolves (a dry run against the package index): TensorFlow's CUDA build, never
+    beside its CPU build. Skipped where the index cannot be reached."""
+    import json
+    import subprocess
+    import sys
+
+    from spikelib import paths
+
+    report = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                           "--report", str(report), f"{paths.ROOT}[gpu]"], capture_output=True, text=True,
+                          timeout=280)
+    if done.returncode != 0 and ("Could not find" in done.stderr or "connection" in done.stderr.lower()):
+        pytest.skip(f"the package index cannot be reached: {done.stderr.strip().splitlines()[-1][:200]}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    installed = {item["metadata"]["name"].lower(): item for item in json.loads(report.read_text())["install"]}
+    assert "tensorflow" in installed and "tensorflow-cpu" not in installed
+    assert any(name.startswith("nvidia-cudnn") for name in installed)  # the CUDA libraries come with it
+    assert {"keras", "papermill", "jupyter-book"} <= set(installed)
