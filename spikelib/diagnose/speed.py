@@ -113,27 +113,55 @@ def calibrated_speed(width, n_samples, seed=0):
             "train_s": trained}
 
 
+def benchmarks(args):
+    """The diagnosis benchmarks as ``(name, function)`` (see :func:`spikelib.pipeline.speed.run_benchmarks`)."""
+    from ..pipeline.speed import Skipped
+
+    items = []
+
+    def calibrated(width, n_samples):
+        from ..exceptions import DataError
+
+        try:
+            row = calibrated_speed(width, n_samples)
+        except DataError as error:
+            raise Skipped(str(error)) from None
+        print(f"  controls' epochs: own-label {row['epochs']['own']}, teacher {row['epochs']['teacher']}, permuted "
+              f"{row['epochs']['permuted']}; verdict {row['verdict']}; the network's own training took "
+              f"{row['train_s']:.0f} s (not part of the diagnosis)")
+        return f"{row['first_s']:.0f} s with its controls trained, {row['cached_s']:.1f} s again from the cache"
+
+    for item in args.calibrated:
+        width, n_samples = (int(v) for v in item.split(":"))
+        items.append((f"spikelib diagnose, calibrated: MLP-{width} fitting {n_samples:,} Fashion-MNIST samples",
+                      lambda w=width, n=n_samples: calibrated(w, n)))
+
+    def reference_only(n_samples):
+        row = diagnose_speed(args.width, n_samples)
+        print(f"  opening {row['open_s']:.1f} s, recording {row['record_s']:.1f} s, measures {row['measure_s']:.1f} s, "
+              f"placement {row['place_s']:.2f} s; raster {row['shape']}")
+        return f"{row['total_s']:.1f} s, peak memory {row['memory_mib']:.0f} MiB above the start of the recording"
+
+    for n_samples in args.reference_samples:
+        items.append((f"spikelib diagnose --reference: MLP-{args.width} on {n_samples:,} samples",
+                      lambda n=n_samples: reference_only(n)))
+    return items
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spikelib.diagnose.speed", description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=int, default=512)
-    parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])
+    """``make bench``: the statistics, the training and the diagnosis, with a summary of every figure."""
+    from ..pipeline import speed
+
+    parser = argparse.ArgumentParser(prog="python -m spikelib.diagnose.speed", description="make bench: " +
+                                     speed.__doc__.splitlines()[0])
+    speed.add_arguments(parser)
+    parser.add_argument("--width", type=int, default=512, help="the reference-only diagnosis's MLP width")
+    parser.add_argument("--reference-samples", type=int, nargs="+", default=[10_000, 60_000])
     parser.add_argument("--calibrated", nargs="*", default=["128:2000", "512:10000"], metavar="WIDTH:SAMPLES",
                         help="calibrated diagnoses to time (default 128:2000 512:10000)")
     args = parser.parse_args(argv)
-    for item in args.calibrated:
-        width, n_samples = (int(v) for v in item.split(":"))
-        row = calibrated_speed(width, n_samples)
-        print(f"\nspikelib diagnose calibrated, MLP-{width} fitting {n_samples:,} Fashion-MNIST samples (Adam): "
-              f"{row['first_s']:.0f} s with its {sum(map(len, row['epochs'].values()))} controls trained "
-              f"(own-label epochs {row['epochs']['own']}, permuted {row['epochs']['permuted']}), "
-              f"{row['cached_s']:.1f} s again from the cache; verdict {row['verdict']}")
-    for n_samples in args.samples:
-        row = diagnose_speed(args.width, n_samples)
-        print(f"\nspikelib diagnose, MLP-{args.width} on {n_samples:,} samples with labels (raster {row['shape']}): "
-              f"{row['total_s']:.1f} s: opening the file {row['open_s']:.1f} s, recording {row['record_s']:.1f} s, "
-              f"the measures {row['measure_s']:.1f} s, the placement {row['place_s']:.2f} s; peak memory "
-              f"{row['memory_mib']:.0f} MiB above the start of the recording")
+    return speed.run_benchmarks(speed.benchmarks(args) + benchmarks(args))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

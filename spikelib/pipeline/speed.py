@@ -349,74 +349,139 @@ def correlation_speed(n_nodes=512, n_samples=60_000, rate=0.3, seed=0):
     return {"shape": f"{n_nodes} x {n_samples}", **timings}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.speed", description=__doc__.splitlines()[0])
+class Skipped(Exception):
+    """A benchmark that could not run here, and why (its data set is missing, say)."""
+
+
+def _row_or_skip(row):
+    if "skipped" in row:
+        raise Skipped(row["skipped"])
+    return row
+
+
+def _overhead(fraction):
+    """An overhead in words: a negative or tiny one is timing noise, and says so."""
+    text = f"{100 * fraction:+.1f} %".replace("-", "−")
+    return text + (" (within the timing noise: the runs with and without vary by more)" if fraction < 0.02 else "")
+
+
+def benchmarks(args):
+    """The benchmarks of the statistics and the training, as ``(name, function)``; each function prints its
+    details and returns its headline figure, or raises :class:`Skipped` with the reason."""
+    items = []
+
+    def elephant(n_samples):
+        row = compare_with_elephant(args.nodes, n_samples, args.rate, args.elephant_nodes)
+        note = "" if row["elephant_nodes"] == args.nodes else f" (Elephant timed on {row['elephant_nodes']} nodes, scaled)"
+        print(f"  {row['shape']}: spikelib {row['spikelib_s']:.3f} s, Elephant {row['elephant_s']:.1f} s, "
+              f"largest difference {row['max_abs_difference']:.1e}{note}")
+        return f"{row['ratio']:.0f}× faster than Elephant's object route, largest difference {row['max_abs_difference']:.0e}"
+
+    for n_samples in args.samples:
+        items.append((f"rate, Fano and ISI CV on {args.nodes} × {n_samples:,}", lambda n=n_samples: elephant(n)))
+
+    def budget():
+        row = network_budget(args.nodes, max(args.samples), args.rate)
+        return (f"{row['seconds']:.3f} s, peak memory {row['peak_bytes'] / row['raster_bytes']:.2f}× the raster "
+                f"({row['raster_bytes'] / 2**20:.1f} MiB)")
+
+    items.append((f"summarize + fano_test + ljung_box on {args.nodes} × {max(args.samples):,}", budget))
+
+    def followup():
+        speeds = correlation_speed(args.nodes, max(args.samples), args.rate)
+        speeds.pop("shape")
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in speeds.items())
+
+    items.append((f"the follow-up's statistics on {args.nodes} × {max(args.samples):,}", followup))
+    if args.skip_training:
+        return items
+    state = {}
+
+    def matmul():
+        state["gflops"] = matmul_throughput()
+        return f"{state['gflops']:.0f} GFLOP/s (2048 × 2048, float32)"
+
+    items.append(("matrix multiply, TensorFlow", matmul))
+
+    def training(model, width):
+        row = _row_or_skip(training_throughput(model, width))
+        share = f", {row['loop_gflops'] / state['gflops']:.0%} of the matrix-multiply rate" if "gflops" in state else ""
+        return (f"the compendium's loop {row['speed_up']:.2f}× model.fit ({row['loop_samples_per_s']:,.0f} against "
+                f"{row['fit_samples_per_s']:,.0f} samples/s){share}")
+
+    for model, width in (("mlp", 64), ("mlp", 128), ("mlp", 256), ("mlp", 512), ("cnn", 64)):
+        items.append((f"training {model.upper()}-{width}, one epoch of Fashion-MNIST",
+                      lambda m=model, w=width: training(m, w)))
+
+    def stacked():
+        row = _row_or_skip(stacked_speedup())
+        return (f"{row['n_networks']} MLP-{row['width']}s: one after another {row['sequential_s']:.2f} s, stacked "
+                f"{row['stacked_s']:.2f} s ({row['speed_up']:.2f}×)")
+
+    items.append(("stacked training", stacked))
+
+    def recorder():
+        row = _row_or_skip(callback_overhead())
+        print(f"  every {row['stride']}th batch and each epoch's last: callback "
+              f"{_overhead(row['fit_strided_overhead'])}, inside the step {_overhead(row['loop_strided_overhead'])}")
+        return (f"after every batch (the paper's protocol): Keras callback {_overhead(row['fit_overhead'])}, inside "
+                f"the compendium's step {_overhead(row['loop_overhead'])}")
+
+    items.append(("firing-rate recorder, MLP-512", recorder))
+
+    def monitor():
+        row = _row_or_skip(monitor_overhead())
+        return f"{_overhead(row['overhead'])} on {row['epochs']} epochs of model.fit"
+
+    items.append(("online memorization monitor, MLP-512", monitor))
+    return items
+
+
+def run_benchmarks(items, out=print):
+    """Run each benchmark, then print a summary table: each with its figure, or SKIPPED or FAILED and the whole
+    reason. Returns the exit status: 0, or 1 when a benchmark asked for could not run."""
+    import traceback
+
+    results = []
+    for name, function in items:
+        out(f"\n{name}", flush=True)
+        started = time.perf_counter()
+        try:
+            figure = function()
+            results.append((name, "ok", figure, time.perf_counter() - started))
+            out(f"  {figure}")
+        except Skipped as reason:
+            results.append((name, "SKIPPED", str(reason), 0.0))
+            out(f"  SKIPPED: {reason}")
+        except Exception as error:  # noqa: BLE001 - a failed benchmark is reported, the others still run
+            results.append((name, "FAILED", f"{type(error).__name__}: {error}", 0.0))
+            out(f"  FAILED: {traceback.format_exc(limit=3)}")
+    out("\nSummary")
+    width = max(len(name) for name, *_ in results)
+    for name, status, figure, seconds in results:
+        said = figure if status == "ok" else f"{status}: {figure}"
+        out(f"  {name:<{width}}  {said}")
+    missing = [name for name, status, *_ in results if status != "ok"]
+    if missing:
+        out(f"\n{len(missing)} of {len(results)} benchmarks did not run (see above): exit status 1")
+    return 1 if missing else 0
+
+
+def add_arguments(parser):
+    """The options of the statistics and training benchmarks."""
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--nodes", type=int, default=512)
     parser.add_argument("--samples", type=int, nargs="+", default=[10_000, 60_000])
     parser.add_argument("--elephant-nodes", type=int, default=None,
                         help="time Elephant on the first N nodes and scale to all (default: all)")
-    parser.add_argument("--skip-training", action="store_true", help="skip the callback-overhead row")
-    args = parser.parse_args(argv)
+    parser.add_argument("--skip-training", action="store_true", help="skip the training benchmarks")
 
-    print(f"spikelib vs Elephant object route: firing rate + Fano (window {WINDOW}) + ISI CV,"
-          f" Bernoulli rate {args.rate}")
-    print(f"{'raster':>14} {'spikelib':>10} {'Elephant':>10} {'ratio':>8} {'max |diff|':>11}")
-    for n_samples in args.samples:
-        row = compare_with_elephant(args.nodes, n_samples, args.rate, args.elephant_nodes)
-        note = "" if row["elephant_nodes"] == args.nodes else f"  (Elephant timed on {row['elephant_nodes']} nodes, scaled)"
-        print(f"{row['shape']:>14} {row['spikelib_s']:>9.3f}s {row['elephant_s']:>9.1f}s "
-              f"{row['ratio']:>7.0f}x {row['max_abs_difference']:>11.1e}{note}", flush=True)
 
-    budget = network_budget(args.nodes, max(args.samples), args.rate)
-    print(f"\nsummarize + fano_test + ljung_box(lags=10) on {budget['shape']}: "
-          f"{budget['seconds']:.3f} s; peak traced memory {budget['peak_bytes'] / 2**20:.1f} MiB"
-          f" = {budget['peak_bytes'] / budget['raster_bytes']:.2f} x the raster"
-          f" ({budget['raster_bytes'] / 2**20:.1f} MiB)")
-
-    speeds = correlation_speed(args.nodes, max(args.samples), args.rate)
-    print(f"\nthe follow-up's statistics on {speeds.pop('shape')}: "
-          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in speeds.items()))
-
-    if not args.skip_training:
-        gflops = matmul_throughput()
-        print(f"\ndense float32 matrix multiply (2048 x 2048, TensorFlow): {gflops:.0f} GFLOP/s on this machine")
-        # the small networks of the zoo and the dose-response as well as the paper's widest: the compendium's
-        # loop pays off (or not) differently at each width
-        for model, width in (("mlp", 64), ("mlp", 128), ("mlp", 256), ("mlp", 512), ("cnn", 64)):
-            row = training_throughput(model, width)
-            if "skipped" in row:
-                print(f"training throughput: skipped ({row['skipped'][:120]})")
-                break
-            print(f"training {row['model']} on Fashion-MNIST, one epoch of 54,000 samples: model.fit "
-                  f"{row['fit_seconds']:.2f} s ({row['fit_samples_per_s']:,.0f} samples/s), the compendium's loop "
-                  f"{row['loop_seconds']:.2f} s ({row['loop_samples_per_s']:,.0f} samples/s): {row['speed_up']:.2f}x; "
-                  f"the loop reaches {row['loop_gflops']:.0f} GFLOP/s, {row['loop_gflops'] / gflops:.0%} of the "
-                  "matrix-multiply throughput")
-        row = stacked_speedup()
-        if "skipped" not in row:
-            print(f"{row['n_networks']} MLP-{row['width']}s, one epoch each: one after another "
-                  f"{row['sequential_s']:.2f} s, stacked in one compiled graph {row['stacked_s']:.2f} s: "
-                  f"{row['speed_up']:.2f}x")
-        row = callback_overhead()
-        if "skipped" not in row:
-            counts = row["measurements"]
-            print(f"\nfiring rate of MLP-{row['width']} on 100 + 100 probe samples, {row['epochs']} epochs: "
-                  f"after every batch (the paper's protocol, {counts['fit_recorder']} measurements): Keras callback "
-                  f"with model.fit {row['fit_s']:.1f} s -> {row['fit_recorder_s']:.1f} s "
-                  f"({100 * row['fit_overhead']:+.1f}%), inside the compendium's compiled step {row['loop_s']:.1f} s "
-                  f"-> {row['loop_probe_s']:.1f} s ({100 * row['loop_overhead']:+.1f}%); the probe is "
-                  f"{row['probe_share']:.0%} of a training step's FLOPs")
-            print(f"after every {row['stride']}th batch and each epoch's last ({counts['fit_recorder_strided']} "
-                  f"measurements): callback {row['fit_recorder_strided_s']:.1f} s "
-                  f"({100 * row['fit_strided_overhead']:+.1f}%), inside the step {row['loop_probe_strided_s']:.1f} s "
-                  f"({100 * row['loop_strided_overhead']:+.1f}%)")
-        row = monitor_overhead()
-        if "skipped" not in row:
-            print(f"online memorization monitor (firing rate on {row['probe_size']} samples every epoch), "
-                  f"MLP-{row['width']}, {row['epochs']} epochs of model.fit: {row['without_s']:.1f} s without, "
-                  f"{row['with_s']:.1f} s with ({100 * row['overhead']:+.1f}%)")
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m spikelib.pipeline.speed", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run_benchmarks(benchmarks(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
