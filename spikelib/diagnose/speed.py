@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._optional import soft_import
+
 __all__ = ["diagnose_speed", "calibrated_speed"]
 
 
@@ -88,7 +90,7 @@ def calibrated_speed(width, n_samples, seed=0):
 
     data = training_subset(load_dataset("fashion_mnist"), n_samples)
     network = build_model("mlp", width, data.input_shape, seed=seed)
-    import keras
+    keras = soft_import("keras", "timing training")
 
     network.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy")
     started = time.perf_counter()

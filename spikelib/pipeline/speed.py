@@ -22,6 +22,7 @@ import tracemalloc
 import numpy as np
 import quantities as pq
 
+from .._optional import soft_import
 from ..assumptions import ljung_box
 from ..intervals import isi_cv
 from ..neo_io import to_spiketrains
@@ -102,7 +103,7 @@ def _fashion_or_skip():
 
 def matmul_throughput(size=2048, repeats=5):
     """Dense float32 matrix-multiply throughput of this machine through TensorFlow, in GFLOP/s."""
-    import tensorflow as tf
+    tf = soft_import("tensorflow", "timing the matrix multiply")
 
     a = tf.random.uniform((size, size))
     b = tf.random.uniform((size, size))
@@ -153,7 +154,7 @@ def training_throughput(model="mlp", width=512, epochs=2, seed=0):
     the compendium's loop as a cell runs it (deterministic kernels). Each is
     timed over ``epochs`` epochs after one epoch of warm-up (compilation).
     """
-    import keras
+    keras = soft_import("keras", "timing training")
 
     from ..experiment.cell import seed_everything
     from ..experiment.models import build_model, compile_model
