@@ -17,6 +17,8 @@ load_profile
     Read and validate a profile by name or path; return a :class:`Profile`.
 build_cell
     The one place a cell's configuration is built from parameters (profiles and ``spikelib cell``).
+profile_format
+    The format, as tables, from the declarations that validate it (the book's "Profiles" page).
 """
 
 import hashlib
@@ -29,12 +31,30 @@ from .._optional import soft_import
 from ..exceptions import ParameterError, ProfileError
 from ..experiment.config import CellConfig, cell_id, parameter_specs
 
-__all__ = ["Profile", "Cell", "load_profile", "build_cell", "ProfileError", "CELL_FIELDS", "MAX_PROFILE_BYTES", "MAX_CELLS"]
+__all__ = ["Profile", "Cell", "load_profile", "build_cell", "profile_format", "ProfileError", "CELL_FIELDS",
+           "PROFILE_KEYS", "BLOCK_AXES", "MAX_PROFILE_BYTES", "MAX_CELLS"]
 
-TOP_KEYS = {"name", "description", "expected_cost", "defaults", "grid", "curves", "shuffle"}
-# Each axis of a block sets one parameter of the cells it expands into.
+#: The keys of a profile, whether each is required, and what it holds: the declaration that validates a
+#: profile and that the book's "Profiles" page prints.
+PROFILE_KEYS = {
+    "name": (True, "a plain word (letters, digits, - and _): the results go to results/<name>"),
+    "description": (False, "what the profile is for, in words"),
+    "expected_cost": (False, "how long it takes, in words (printed when a run starts)"),
+    "defaults": (False, "cell parameters shared by every block (the table of parameters below)"),
+    "grid": (True, "a list of blocks, each expanding into the product of its lists: the cells of the paper's "
+                   "protocol (train, then record)"),
+    "curves": (False, "blocks as in grid, run with the curve protocol: the firing rate recorded after every batch "
+                      "on true, then shuffled labels (the paper's Figure 5)"),
+    "shuffle": (False, "a seed: the cells run in a seeded random order (dependencies first), so that a run stopped "
+                       "part-way holds an unbiased sample of the grid"),
+}
+TOP_KEYS = set(PROFILE_KEYS)
+#: Each axis of a block sets one parameter of the cells it expands into.
 BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "conditions": "condition",
               "seeds": "seed"}
+#: What a block holds besides its axes.
+BLOCK_EXTRAS = {"vary": "cell parameter -> a list of values, which join the product (a factorial design)",
+                "<parameter>": "any cell parameter a profile may set: it overrides defaults for this block"}
 #: The cell parameters a profile may set, derived from the declaration: the axes set the
 #: cell's identity, and the runner decides where outputs go and which protocol runs.
 CELL_FIELDS = {spec.name for spec in parameter_specs() if spec.profile}
@@ -161,7 +181,7 @@ def load_profile(name_or_path, results_root=None):
         raise ProfileError(f"{path} is nested too deeply to be a profile (a profile is a few levels of keys and "
                            "lists).") from None
     _check_keys(path, "", spec, TOP_KEYS)
-    for key in ("name", "grid"):
+    for key in (key for key, (required, _) in PROFILE_KEYS.items() if required):
         if key not in spec:
             _fail(path, key, "is required.")
     name = spec["name"]
@@ -207,6 +227,43 @@ def load_profile(name_or_path, results_root=None):
     return Profile(name=name, description=str(spec.get("description", "")).strip(),
                    expected_cost=str(spec.get("expected_cost", "")), path=path,
                    sha256=hashlib.sha256(raw).hexdigest(), cells=_order(path, cells))
+
+
+def profile_format():
+    """The profile format, from the declarations that validate profiles: three tables.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``"keys"`` (top-level key, required, what it holds), ``"block"`` (a block's keys), ``"parameters"`` (every
+        cell parameter a profile may set: name, kind, default, allowed values, what it does).
+    """
+    import pandas as pd
+
+    keys = pd.DataFrame([{"key": key, "required": "yes" if required else "no", "holds": text}
+                         for key, (required, text) in PROFILE_KEYS.items()])
+    block = pd.DataFrame([{"key": axis, "required": "yes", "holds": f"a list of values of the cell parameter "
+                                                                    f"`{field}`"} for axis, field in BLOCK_AXES.items()]
+                         + [{"key": key, "required": "no", "holds": text} for key, text in BLOCK_EXTRAS.items()])
+    rows = []
+    for spec in parameter_specs():
+        if not spec.profile:
+            continue
+        allowed = (", ".join(map(str, spec.choices)) if spec.choices and spec.kind != "until" else
+                   "one of the words its description names, or an accuracy in (0, 1]" if spec.kind == "until" else
+                   _bounds(spec))
+        rows.append({"parameter": spec.name, "kind": spec.kind,
+                     "default": "decided by the cell" if spec.default is None else str(spec.default),
+                     "allowed": allowed, "what": spec.help})
+    return {"keys": keys, "block": block, "parameters": pd.DataFrame(rows)}
+
+
+def _bounds(spec):
+    if spec.minimum is None and spec.maximum is None:
+        return "any" if spec.kind != "bool" else "yes or no"
+    low = "" if spec.minimum is None else f"{'>' if spec.open_minimum else '≥'} {spec.minimum:g}"
+    high = "" if spec.maximum is None else f"{'<' if spec.open_maximum else '≤'} {spec.maximum:g}"
+    return ", ".join(part for part in (low, high) if part)
 
 
 def build_cell(values, root=None, where=None):
