@@ -15,6 +15,12 @@ reference_sentence, limits
     What the reference holds; what a diagnosis cannot tell.
 label_noise_only, why_equal_fit
     The reference without the networks that fit shuffled labels; what the examples read against it.
+transfer_evidence, transfer_answer, transfer_view, reference_record_view
+    The transfer networks diagnosed every way, scored; the sentences and tables that report it.
+calibrated_demo
+    ``spikelib diagnose`` calibrated on a committed transfer network's samples, as the page shows it.
+positions_figure
+    Each transfer network's position and its own-label controls' between the anchors.
 """
 
 import contextlib
@@ -33,7 +39,8 @@ from .measure import RECORDING_MEASURES
 from .verdict import STRONG, WIDTH_FACTOR, zoo_sentence
 
 __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "detects_table", "reference_sentence",
-           "limits", "label_noise_only", "why_equal_fit", "SAMPLES"]
+           "limits", "label_noise_only", "why_equal_fit", "transfer_evidence", "transfer_answer", "transfer_view",
+           "reference_record_view", "calibrated_demo", "positions_figure", "SAMPLES", "DEMO_NETWORK"]
 
 #: The example networks' samples (the 2,000 Fashion-MNIST training samples they were trained on).
 SAMPLES = paths.EXAMPLES / "fashion_mnist-2000.npz"
@@ -58,8 +65,9 @@ def diagnose_examples(root, reference, samples=SAMPLES):
     return examples
 
 
-def terminal_report(model, samples=SAMPLES, labels=False):
-    """The text ``spikelib diagnose MODEL --data SAMPLES [--no-labels]`` prints, paths relative to the repository.
+def terminal_report(model, samples=SAMPLES, labels=False, extra=("--reference",)):
+    """The text ``spikelib diagnose MODEL --data SAMPLES [--no-labels] [EXTRA]`` prints, paths relative to the
+    repository (by default against the committed reference alone).
 
     Raises
     ------
@@ -67,7 +75,7 @@ def terminal_report(model, samples=SAMPLES, labels=False):
         If the command exits with an error (its message is on standard error).
     """
     report = io.StringIO()
-    args = ["diagnose", str(model), "--data", str(samples), *([] if labels else ["--no-labels"])]
+    args = ["diagnose", str(model), "--data", str(samples), *([] if labels else ["--no-labels"]), *extra]
     with contextlib.redirect_stdout(report), contextlib.redirect_stderr(io.StringIO()):
         status = spikelib_command(args)
     if status != 0:
@@ -114,18 +122,26 @@ def measure_table(examples):
 
 
 def detects_table(record):
-    """What each recording measure detects on the reference networks (from the reference's record)."""
+    """What each recording measure detects on the reference networks (from the reference's record): at equal fit
+    on the compendium's networks and in each transfer domain, on the label-noise benchmark, on clean labels."""
+    from .verdict import supporting_measures
+
+    allowed = supporting_measures(record)
     rows = []
     for column in RECORDING_MEASURES:
         entry = record["detects"].get(column, {})
         noise, matched, clean_gap, zoo_gap = (entry.get(k, {}) for k in ("label_noise", "matched_fit",
                                                                             "clean_label_gap", "zoo_gap"))
         evidence = matched or noise
+        domains = {name: found for name, found in entry.get("by_domain", {}).items() if "SGD" not in name}
+        sides = "; ".join(f"{name.split(',')[0].replace('fashion_mnist', 'Fashion-MNIST')} "
+                          f"{found['separation']:.2f} {found['direction']}" for name, found in domains.items())
         rows.append({"measure": registered(column).label,
                      "separation at equal training fit": matched.get("separation", float("nan")),
-                     "label-noise separation": noise.get("separation", float("nan")),
                      "direction when memorizing": evidence.get("direction", "–"),
-                     "may give a reading": "yes" if evidence.get("separation", 0) >= STRONG else "no",
+                     "transfer data sets (Adam)": sides or "–",
+                     "label-noise separation": noise.get("separation", float("nan")),
+                     "may give a reading": "yes" if column in allowed else "no",
                      "τ with the gap on clean labels, within architecture":
                          clean_gap.get("tau_within_architecture", float("nan")),
                      "beat the controls on the model zoo": "yes" if zoo_gap.get("beats_controls") else "no"})
@@ -134,26 +150,48 @@ def detects_table(record):
 
 def reference_sentence(reference):
     """What the reference holds, and what comparable means."""
-    sources = reference.groupby(["source", "memorizing"]).size()
+    own = reference[reference["source"] != "transfer"] if "source" in reference else reference
+    sources = own.groupby(["source", "memorizing"]).size()
     held = and_list([f"{n} from the {source} profile ({'shuffled' if flag else 'clean'} labels)"
                      for (source, flag), n in sources.items()])
+    transfer = len(reference) - len(own)
     return (f"Comparable means the same family (MLP or CNN), a width within a factor of {WIDTH_FACTOR:g}, and a "
             f"recording of the training samples within the same factor of the samples diagnosed. The "
-            f"reference holds {len(reference)} networks, all on Fashion-MNIST: {held}; widths "
+            f"reference holds {len(reference)} networks: {len(own)} of the compendium's, on Fashion-MNIST with SGD "
+            f"({held}), and the {transfer} transfer networks (Adam; digits, Fashion-MNIST, a synthetic task); widths "
             f"{and_list(map(str, sorted(reference['width'].unique())))}.")
 
 
 def limits(reference, record):
     """What a diagnosis cannot tell, as a Markdown list."""
+    from .calibrated import SENSITIVE
+
     return "\n".join([
+        "- **How your network was trained.** A model file records its optimizer but not its batch size, its "
+        "schedule or how long it trained past the fit; the controls train with the saved optimizer, batches of "
+        "64 (`--batch-size`) and stop at the fit. A network trained very differently can sit away from its "
+        "own-label controls; the two positions must agree for a verdict, so that shows as \"cannot tell\".",
+        "- **What the teacher anchor assumes.** Labels a fresh copy of the architecture assigns are a rule it can "
+        "learn, but not a natural one: where natural labels are much easier or harder to learn than such a rule, "
+        "the scale between the anchors stretches or shrinks. Half-shuffled labels already sit close to the "
+        "permuted anchor, so the verdict says memorizing-like of a network that fits many labels it cannot predict, "
+        "not of one that fits a few.",
+        f"- **Data on which the activations cannot see it.** Where no established measure separates the anchors by "
+        f"{SENSITIVE:g} seed standard deviations (the synthetic task here), the answer is \"cannot tell\", and "
+        "the training signal beside it is the better guide.",
         f"- **The size of a generalization gap on clean labels.** {zoo_sentence(record)[0].upper()}"
         f"{zoo_sentence(record)[1:]}. A clean-like reading says the network does not look like one trained on "
         "shuffled labels, not that it generalizes well; a held-out labelled set tells that.",
-        "- **Samples it was not trained on.** The reference networks were recorded on their own training samples; "
-        "a network diagnosed on other samples is not comparable with them.",
-        f"- **Networks far from the reference.** The reference holds {and_list(sorted(reference['model'].unique()))} "
-        "networks on Fashion-MNIST; the percentiles of, say, a ResNet on ImageNet against them mean little, and "
-        "\"cannot tell\" is then the honest answer even where a reading is printed.",
+        "- **Samples it was not trained on.** Every network here was recorded on its own training samples; a "
+        "network diagnosed on other samples is compared with controls that fit theirs.",
+        f"- **Networks far from the reference, with `--reference`.** The reference holds "
+        f"{and_list(sorted(reference['model'].unique()))} networks on small image and synthetic data; the percentiles "
+        "of, say, a ResNet on ImageNet against them mean little: \"outside the reference\" and \"cannot tell\" "
+        "are then the honest answers, and the calibrated diagnosis the one to run.",
+        "- **The cost.** The controls are nine trainings of your architecture on your samples (three of each kind): "
+        "minutes for an MLP on thousands of samples on two cores, more for a large network; a subset "
+        "(`--control-samples`, 10,000 by default) and a budget (`--budget`) bound them, and the report says when "
+        "either applied.",
     ])
 
 
@@ -185,3 +223,165 @@ def why_equal_fit(root, reference, record, samples=SAMPLES):
                  "reading only if it separated the two groups at equal training fit: a network that memorized its "
                  "labels completely does not look like one that failed to fit noisy labels.")
     return text
+
+
+#: The transfer network whose calibrated diagnosis the page runs live (its model is committed: 0.1 MB).
+DEMO_NETWORK = "digits-mlp-128-n500-noise1-seed2"
+
+
+def transfer_evidence(reference, record, root=None):
+    """Every transfer network scored four ways, the counts, and the reference's own leave-one-out records.
+
+    Returns
+    -------
+    dict
+        ``scores`` and ``summary`` (:func:`spikelib.diagnose.transfer.transfer_scores` and ``transfer_summary``),
+        ``loo`` and ``lodo``: every reference network diagnosed against the others, and against the other data
+        sets and optimizers (:func:`spikelib.diagnose.verdict.leave_one_out`).
+    """
+    from .transfer import transfer_scores, transfer_summary
+    from .verdict import leave_one_out
+
+    loo = leave_one_out(reference, record, RECORDING_MEASURES)
+    lodo = leave_one_out(reference, record, RECORDING_MEASURES, by="dataset")
+    scores = transfer_scores(reference, record, root, outcomes={"reference, leave one out": loo,
+                                                               "reference, leave one data set out": lodo})
+    return {"scores": scores, "summary": transfer_summary(scores), "loo": loo, "lodo": lodo}
+
+
+def _counts(frame):
+    given = frame[frame["verdict"] != "cannot tell"]
+    scored = given[given["right"].notna()]
+    return len(frame), int(scored["right"].astype(bool).sum()), int((~scored["right"].astype(bool)).sum()), \
+        int((frame["verdict"] == "cannot tell").sum())
+
+
+def transfer_answer(evidence):
+    """The page's opening: how often each way of diagnosing was right, wrong, or could not tell."""
+    summary = evidence["summary"]
+    n = int(summary.iloc[0]["networks"])
+    datasets = evidence["scores"]["dataset"].nunique()
+
+    def said(mode):
+        row = summary.loc[mode]
+        return f"right on {row['right']}, wrong on {row['wrong']}, cannot tell on {row['cannot tell']}"
+
+    calibrated = summary.loc["calibrated"]
+    loo_n, loo_right, loo_wrong, loo_cannot = _counts(evidence["loo"])
+    return (f"Is a network memorizing? On {n} networks trained the way a researcher might (Adam, until they fit "
+            f"their samples) on {datasets} data sets the compendium's own networks never saw, clean, half-shuffled "
+            f"and shuffled labels, calibrated on each network's own samples the diagnosis was "
+            f"**{said('calibrated')}** ({calibrated['right share']:.0%} right). Against the committed reference "
+            f"alone, with the network's data set left out, it was {said('reference, leave one data set out')}. The "
+            f"training signal beside the verdict (how much faster the network's labels fit than the same labels "
+            f"permuted) was {said('training signal')}. Within the reference itself, each of its {loo_n} networks "
+            f"diagnosed against the others was right on {loo_right}, wrong on {loo_wrong}, cannot tell on "
+            f"{loo_cannot}.").replace("%", " %")
+
+
+def transfer_view(summary):
+    """The counts per mode as the page's table."""
+    from .transfer import MODES
+
+    view = summary.reset_index()
+    view["how"] = view["mode"].map(MODES)
+    return view[["mode", "how", "networks", "right", "wrong", "cannot tell", "right (clean)",
+                 "right (half-shuffled)", "right (shuffled)"]]
+
+
+def transfer_reading(evidence):
+    """What Table 1 and Figure 1 show, by data set and by label condition, and how the training signal agreed."""
+    scores = evidence["scores"]
+    calibrated = scores[scores["mode"] == "calibrated"].set_index("network")
+    signal = scores[scores["mode"] == "training signal"].set_index("network")
+    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "the synthetic task"}
+    parts = []
+    for dataset, group in calibrated.groupby("dataset", sort=False):
+        counts = group["outcome"].value_counts()
+        parts.append(f"{names.get(dataset, dataset)}: {counts.get('right', 0)} right, {counts.get('wrong', 0)} wrong, "
+                     f"{counts.get('cannot tell', 0)} cannot tell of {len(group)}")
+    undecided = calibrated[calibrated["outcome"] == "cannot tell"]
+    blind = int(undecided["reason"].fillna("").str.contains("cannot see").sum())
+    unfit = int(undecided["reason"].fillna("").str.contains("did not reach").sum())
+    between = len(undecided) - blind - unfit
+    both = calibrated[calibrated["verdict"] != "cannot tell"].index
+    agree = int((calibrated.loc[both, "verdict"] == signal.loc[both, "verdict"]).sum())
+    text = (f"By data set, calibrated: {'; '.join(parts)}. Of the {len(undecided)} networks it could not tell, "
+            f"{blind} were networks on whose samples no established measure told the anchors apart, {unfit} had "
+            f"controls that did not reach the fit within the time budget, and {between} fell between the "
+            f"thresholds or had the network and its own-label controls disagree. Where the calibrated diagnosis gave "
+            f"a verdict, the training signal said the same on {agree} of {len(both)} networks.")
+    wrong = calibrated[calibrated["outcome"] == "wrong"]
+    if len(wrong):
+        text += (f" It was wrong on {and_list(wrong.index)}: read each verdict with that in mind.")
+    return text
+
+
+def reference_reading(evidence, record):
+    """What Table 2 shows: the committed reference diagnoses its own data sets, not others."""
+    loo, lodo = evidence["loo"], evidence["lodo"]
+    transfer = lodo[lodo["source"] == "transfer"]
+    n, right, wrong, cannot = _counts(transfer)
+    outside = 0
+    return (f"Left out one at a time, the reference's networks are mostly read right or \"cannot tell\" (Table 2): "
+            f"they are compared with networks of their own data set. Left out with their whole data set and optimizer, "
+            f"the {n} transfer networks were read right {right} times, wrong {wrong} times and \"cannot tell\" "
+            f"{cannot} times: a value beyond every comparable network of the other data sets reads \"outside the "
+            "reference\", and within them the ranges of another data set say little. That is why the default is "
+            "the calibrated diagnosis.")
+
+
+def reference_record_view(evidence):
+    """Leave one out and leave one data set out over the whole reference, per domain."""
+    rows = []
+    for label, frame in (("leave one out", evidence["loo"]), ("leave one data set out", evidence["lodo"])):
+        for domain, group in frame.groupby("dataset", sort=False):
+            n, right, wrong, cannot = _counts(group)
+            rows.append({"left out": label, "networks of": domain, "networks": n, "right": right, "wrong": wrong,
+                         "cannot tell": cannot})
+    return pd.DataFrame(rows)
+
+
+def calibrated_demo(root=None, cache=None):
+    """``spikelib diagnose`` as a researcher runs it on :data:`DEMO_NETWORK`: its samples written to an ``.npz``,
+    the controls trained (or read from ``cache``); returns ``(command, report)``."""
+    import tempfile
+
+    import numpy as np
+
+    from .transfer import FOLDER, networks, samples
+
+    root = paths.results_dir() / FOLDER if root is None else root
+    network = next(n for n in networks() if n.id == DEMO_NETWORK)
+    x, y, _, _ = samples(network)
+    with tempfile.TemporaryDirectory() as folder:
+        np.savez(f"{folder}/train.npz", x=x, y=y)
+        model = root / DEMO_NETWORK / "model.keras"
+        report = terminal_report(model, f"{folder}/train.npz", labels=True,
+                                 extra=("--cache", str(cache or f"{folder}/cache")))
+        report = report.replace(f"{folder}/", "")
+    command = f"spikelib diagnose {paths.repository_relative(model)} --data train.npz"
+    return command, report
+
+
+def positions_figure(scores):
+    """Each transfer network's position between the anchors (0: permuted controls, 1: teacher controls) against
+    its own-label controls' position, by the truth of its labels."""
+    import matplotlib.pyplot as plt
+
+    from ..report.plots.style import PAGE_WIDTH, style
+    from .calibrated import CLEAN, MEMORIZING
+
+    frame = scores[scores["mode"] == "calibrated"]
+    fig, ax = plt.subplots(figsize=(min(PAGE_WIDTH, 6.0), 4.2))
+    names = {0.0: "clean labels", 0.5: "half-shuffled labels", 1.0: "shuffled labels"}
+    for noise, group in frame.groupby("noise"):
+        ax.scatter(group["own_position"], group["position"], label=f"{names[noise]} ({len(group)})", s=28,
+                   alpha=0.85, **style("labels", names[noise]))
+    for value in (MEMORIZING, CLEAN):
+        ax.axhline(value, color="0.6", lw=0.8, ls=":")
+        ax.axvline(value, color="0.6", lw=0.8, ls=":")
+    ax.set(xlabel="own-label controls' position", ylabel="the network's position")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig

@@ -48,6 +48,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +231,7 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
     todo = [n for n in networks() if only is None or only in n.id]
     reference = load_reference()
     started = time.perf_counter()
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for index, network in enumerate(todo, 1):
         folder = root / network.id
         step = time.perf_counter()
@@ -243,7 +245,25 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
         elapsed = time.perf_counter() - started
         log(f"[{index}/{len(todo)}] {network.id}: {', '.join(did) or 'done before'} "
             f"({time.perf_counter() - step:.0f} s; {elapsed / 60:.1f} min in all)", flush=True)
+        write_manifest(root, started_at)
     return root
+
+
+def write_manifest(root, started_at=None):
+    """``manifest.json``: every transfer network's files with their SHA-256, the machine and the versions.
+
+    The models are not committed (they are remade by ``python -m spikelib.diagnose.transfer``); their SHA-256 is
+    recorded all the same.
+    """
+    from ..experiment.provenance import machine, package_versions
+    from ..storage import sha256
+
+    entries = {}
+    for folder in sorted(p for p in Path(root).iterdir() if (p / "network.json").is_file()):
+        entries[folder.name] = {"files": {f.name: sha256(f) for f in sorted(folder.iterdir()) if f.is_file()}}
+    write_json(paths.manifest_path(root), {"set": FOLDER, "started": started_at, "networks": entries,
+                                           "command": "python -m spikelib.diagnose.transfer",
+                                           "machine": machine(), "versions": package_versions()})
 
 
 def transfer_table(root=None):
@@ -341,13 +361,15 @@ MODES = {"reference, leave one out": "against the reference without the network 
          "training signal": "epochs to fit, own labels against permuted (beside the verdict, not in it)"}
 
 
-def transfer_scores(table, record, root=None):
+def transfer_scores(table, record, root=None, outcomes=None):
     """Every transfer network diagnosed four ways (:data:`MODES`), each verdict scored against its truth.
 
     Parameters
     ----------
     table, record
         The reference (:func:`spikelib.diagnose.reference.load_reference`), which holds the transfer networks.
+    outcomes : dict, optional
+        The reference's leave-one-out and leave-one-data-set-out outcomes, if already computed (keyed by mode).
 
     Returns
     -------
@@ -362,10 +384,9 @@ def transfer_scores(table, record, root=None):
     from .measure import RECORDING_MEASURES
     from .verdict import leave_one_out
 
-    mine = table["source"] == FOLDER
-    outcomes = {"reference, leave one out": leave_one_out(table, record, RECORDING_MEASURES).loc[mine.to_numpy()],
-                "reference, leave one data set out": leave_one_out(table, record, RECORDING_MEASURES, by="dataset")
-                .loc[mine.to_numpy()]}
+    outcomes = outcomes or {"reference, leave one out": leave_one_out(table, record, RECORDING_MEASURES),
+                            "reference, leave one data set out": leave_one_out(table, record, RECORDING_MEASURES,
+                                                                               by="dataset")}
     verdicts = {mode: dict(zip(frame["cell_id"], frame["verdict"])) for mode, frame in outcomes.items()}
     rows = []
     for item in transfer_table(root).itertuples():
@@ -385,6 +406,8 @@ def transfer_scores(table, record, root=None):
                          "truth": network["truth"], "fit": network["fit"], "test_accuracy": network["test_accuracy"],
                          "mode": mode, "verdict": verdict, "outcome": outcome,
                          "position": calibrated["position"], "own_position": calibrated["own_position"],
+                         "network_reading": calibrated["network"], "labels_reading": calibrated["labels"],
+                         "reason": calibrated["reason"], "measures": len(calibrated["measures"]),
                          "epoch_ratio": calibrated["epochs"]["ratio"]})
     return pd.DataFrame(rows)
 

@@ -164,7 +164,9 @@ class _Progress:
             write_json(self.path, {"cell": cell_id(self.config), "phase": phase.name, "epoch": record.epochs,
                                    "max_epochs": rule.max_epochs, "monitor": rule.monitor,
                                    "value": values[-1] if values else None, "target": rule.until,
-                                   "seconds_per_epoch": seconds_per_epoch, "eta_s": eta, "time": time.time()})
+                                   "seconds_per_epoch": seconds_per_epoch, "eta_s": eta,
+                                   "eta_basis": "to the cap" if basis.startswith("to the cap") else "at the recent pace",
+                                   "time": time.time()})
         if force or (record.epochs % _LOG_EPOCHS == 0 and now - self.last > 5) or now - self.last > _LOG_SECONDS:
             self.last = now
             target = "" if isinstance(rule.until, str) else f" (target {rule.until:.4f})"

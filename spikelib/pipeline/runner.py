@@ -250,7 +250,7 @@ def _running(cells, since):
         aim = f"->{target:.3f}" if isinstance(target, (int, float)) else ""
         parts.append(f"{cell.id}: {state['phase']} {state['epoch']}/{state['max_epochs']}"
                      + (f" acc {value:.3f}{aim}" if isinstance(value, (int, float)) else "")
-                     + f", estimate {eta_words(state['eta_s'])} left")
+                     + f", estimate {eta_words(state['eta_s'])} left {state.get('eta_basis', '')}".rstrip())
     return "; ".join(parts)
 
 

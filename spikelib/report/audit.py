@@ -22,6 +22,18 @@ answer missing
     A results page whose first paragraph under its title holds no number.
 log line
     A library's log line or warning in a cell's output (TensorFlow's start-up notices, a Python warning).
+whole number with decimals
+    A table column of counts, widths or seeds (:func:`spikelib.report.labels.column_kind`) printed with a
+    decimal point (``64.000``), or a column whose every number ends in zeros after the point.
+literal role
+    A MyST role or directive printed as text (``{download}`...```, ``{glue:text}``): the page shows markup.
+row labels missing
+    A table (a part of a split one among them) whose first column is numbers: its rows have no names.
+mixed units
+    One page printing percentages both as ``10 %`` and ``10%``, or accuracies both in percent and as fractions.
+negative margin
+    A style of the book's CSS that pulls an element up by a negative margin (it slides under a scrolling box
+    above it, and is clipped).
 
 Functions
 ---------
@@ -38,10 +50,14 @@ from pathlib import Path
 from .. import paths
 from ..experiment.measures import MEASURES
 
-__all__ = ["audit_page", "audit_book", "RULES", "RESULTS_PAGES"]
+__all__ = ["audit_page", "audit_book", "audit_css", "RULES", "RESULTS_PAGES"]
 
 RULES = ("raw identifier", "negative zero", "hyphen minus", "python boolean", "table without header",
-         "figure without caption", "answer missing", "log line")
+         "figure without caption", "answer missing", "log line", "whole number with decimals", "literal role",
+         "row labels missing", "mixed units", "negative margin")
+_ROLE = re.compile(r"\{(?:download|glue:text|glue|ref|doc|numref|eq|term|cite)\}`")
+_DECIMAL_ZEROS = re.compile(r"^[−-]?\d[\d,]*\.0+$")
+_NUMBER = re.compile(r"^[−-]?\d[\d,]*(?:\.\d+)?(?: ?%)?$")
 #: Executed pages that state results: each must open with its answer (a number in its first paragraph).
 RESULTS_PAGES = re.compile(r"book/executed/[^/]+/(results|zoo|benchmark|followup|hypotheses|binary|assumptions)\.html$")
 _KEYS = {m.column for m in MEASURES if "_" in m.column} | {"train_accuracy_evaluated", "generalization_gap",
@@ -66,7 +82,18 @@ class _Page(HTMLParser):
         classes = attrs.get("class", "") or ""
         self.stack.append((tag, classes))
         if tag == "table":
-            self.tables.append({"thead": False, "first_header": None, "rows": 0})
+            self.tables.append({"thead": False, "first_header": None, "rows": 0, "headers": [], "columns": {},
+                                "first_cells": []})
+        elif tag in ("td", "th") and self.tables:
+            table = self.tables[-1]
+            if self._inside("thead"):
+                table["position"] = len(table["headers"])
+                table["headers"].append("")
+            else:
+                table["position"] = table.get("position_in_row", 0)
+                table["position_in_row"] = table["position"] + 1
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["position_in_row"] = 0
         elif tag == "thead" and self.tables:
             self.tables[-1]["thead"] = True
         elif tag == "img":
@@ -103,6 +130,12 @@ class _Page(HTMLParser):
             self.cells.append(text)
             if self._inside("thead") and self.tables and self.tables[-1]["first_header"] is None:
                 self.tables[-1]["first_header"] = text
+            if self.tables and "position" in self.tables[-1]:
+                table = self.tables[-1]
+                if self._inside("thead") and table["headers"]:
+                    table["headers"][-1] = (table["headers"][-1] + " " + text).strip()
+                elif not self._inside("thead"):
+                    table["columns"].setdefault(table["position"], []).append(text)
         elif not self._inside("code"):
             self.prose.append(text)
         self.events.append(("text", text))
@@ -149,13 +182,52 @@ def audit_page(html, name="page"):
     for output in page.outputs:
         if _LOG.search(output):
             findings.append(("log line", output[:80]))
+    findings.extend(_table_findings(page))
+    for chunk in page.prose + page.cells:
+        for match in _ROLE.findall(chunk):
+            findings.append(("literal role", chunk[:80]))
+    joined = " ".join(page.prose + page.cells)
+    if re.search(r"\d%", joined) and re.search(r"\d %", joined):
+        findings.append(("mixed units", re.search(r"\S*\d%\S*", joined).group(0)[:40]))
     return findings
 
 
+def _table_findings(page):
+    """Whole numbers printed with decimals, and tables whose rows have no names."""
+    from .labels import column_kind
+
+    findings = []
+    for table in page.tables:
+        columns = table["columns"]
+        for position, values in columns.items():
+            header = table["headers"][position] if position < len(table["headers"]) else ""
+            numbers = [v for v in values if _NUMBER.match(v)]
+            kind = column_kind(header)
+            if kind in ("count", "integer") and any("." in v for v in numbers):
+                findings.append(("whole number with decimals", f"{header}: {next(v for v in numbers if '.' in v)}"))
+            elif numbers and len(numbers) >= 2 and all(_DECIMAL_ZEROS.match(v) for v in numbers):
+                findings.append(("whole number with decimals", f"{header}: {numbers[0]}"))
+        first = columns.get(0, [])
+        if first and all(_NUMBER.match(v) for v in first) and table["headers"]:
+            header = table["headers"][0]
+            if column_kind(header) not in ("integer",):  # a width or a seed names a row well enough
+                findings.append(("row labels missing", f"first column {header!r}: {first[0]}"))
+    return findings
+
+
+def audit_css(css):
+    """The findings on the book's style sheet: negative margins (see the module's rules)."""
+    return [("negative margin", match.strip()) for match in re.findall(r"[^{}]*\{[^}]*margin[^:]*:\s*-[^;]*;",
+                                                                         css)]
+
+
 def audit_book(html_folder):
-    """The findings on every page of a built book: a list of ``(page, rule, excerpt)``."""
+    """The findings on every page of a built book, and on its style sheet: a list of ``(page, rule, excerpt)``."""
     html_folder = Path(html_folder)
     findings = []
+    for css in sorted(html_folder.glob("_static/compendium*.css")):
+        findings.extend((css.relative_to(html_folder).as_posix(), rule, excerpt) for rule, excerpt in audit_css(
+            css.read_text()))
     for path in sorted(html_folder.rglob("*.html")):
         name = path.relative_to(html_folder).as_posix()
         if name.startswith(("_static", "genindex", "search", "py-modindex", "_sources")) or name == "book/api.html":

@@ -18,7 +18,7 @@ CONDITION_LABELS, MODEL_NAMES, DATASET_NAMES
 from ..experiment.measures import labels
 
 __all__ = ["MEASURE_LABELS", "FACTOR_LABELS", "COLUMN_LABELS", "CONDITION_LABELS", "MODEL_NAMES", "DATASET_NAMES",
-           "label", "network_name"]
+           "label", "network_name", "column_kind", "ROW_KEYS", "COLUMN_KINDS"]
 
 CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetrainLast",
                     "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
@@ -60,6 +60,48 @@ COLUMN_LABELS = {
     "ljung_box_pearson_p": "Ljung-Box p (Pearson)", "ljung_box_rejected_fraction": "Ljung-Box, share rejected",
     "n_silent": "silent nodes", "n_always_on": "always-on nodes",
 }
+
+
+#: What kind of number each column holds, and so how every table prints it: ``count`` (a whole number,
+#: thousands separated), ``integer`` (a whole number that names something: a width, a seed), ``p`` (a p-value:
+#: ``< 0.001`` below it), ``fraction_percent`` (a fraction printed in percent), ``percent`` (already in percent).
+#: Columns not named here print with the table's digits; the names a page shows (labels) are looked up as well.
+COLUMN_KINDS = {
+    **{name: "count" for name in (
+        "networks", "cells", "n", "n_networks", "n_cells", "pairs", "strata", "nodes", "n_nodes", "n_varying",
+        "n_samples", "samples", "train_samples", "recorded_samples", "epochs", "epochs_true", "epochs_shuffled",
+        "right", "wrong", "cannot tell", "passed", "failed", "seeds", "n_silent", "n_always_on", "fano_below",
+        "fano_above", "fano_compatible", "change_point_nodes", "alarm_epoch", "median_alarm_epoch",
+        "switch_epoch", "windows", "tests", "rejected", "compatible", "significant pairs", "controls")},
+    **{name: "integer" for name in ("width", "seed", "depth", "batch_size", "window", "lags")},
+    **{name: "p" for name in ("p", "p_value", "pvalue", "ljung_box_fisher_p", "ljung_box_pearson_p", "adf_max_pvalue",
+                              "p (Bonferroni)", "combined p")},
+    **{name: "fraction_percent" for name in ("train_accuracy", "test_accuracy", "validation_accuracy",
+                                             "train_accuracy_evaluated", "right share", "fit")},
+    **{name: "percent" for name in ("accuracy", "accuracy_paper")},
+}
+#: Columns that name a row (a network, a measure): a table split across the page repeats them in every part.
+ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", "family", "dataset", "width", "depth",
+            "condition", "split", "label_noise", "seed", "measure", "statistic", "indicator", "stratum", "mode",
+            "left out", "networks of", "group", "parameter", "key", "hypothesis", "control")
+
+
+def column_kind(column):
+    """How a column's numbers print (:data:`COLUMN_KINDS`), by its key or its label; ``None`` for measures.
+
+    >>> column_kind("width"), column_kind("networks"), column_kind("ljung_box_fisher_p"), column_kind("mfr")
+    ('integer', 'count', 'p', None)
+    """
+    if not isinstance(column, str):
+        return None
+    kind = COLUMN_KINDS.get(column)
+    if kind is None:
+        lowered = column.lower()
+        if lowered.startswith("n_") or lowered.startswith("number of "):
+            kind = "count"
+        elif lowered.endswith(" p") or lowered.endswith("_p") or lowered.startswith("p-value") or " p-value" in lowered:
+            kind = "p"
+    return kind
 
 
 def label(column):

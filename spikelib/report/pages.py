@@ -102,7 +102,7 @@ EMBEDDED = {"quick": ("fashion", "noise"), "quick_zoo": ("zoo",), "quick_clean":
 
 #: The pages executed without a profile of their own, each a chapter: the demo of a spike train, and the
 #: diagnosis of the committed example networks (page -> papermill parameters; a ``*_profile`` names results read).
-DEMOS = {"spikes_on_digits": {}, "diagnose": {"examples_profile": "examples"}, "profiles": {}}
+DEMOS = {"spikes_on_digits": {}, "diagnose": {"examples_profile": "examples", "transfer_profile": "transfer"}, "profiles": {}}
 
 #: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
 PARTS = (

@@ -33,7 +33,7 @@ import re
 
 import numpy as np
 
-from .labels import CONDITION_LABELS, label
+from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, label
 
 __all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
@@ -145,13 +145,13 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     shown = frame if index else frame.reset_index(drop=not _named_index(frame))
     keep = [c for c in shown.columns if not (c in drop_single and shown[c].nunique() == 1)]
     shown = shown[keep]
-    keys = []  # the leading text columns (at most three) name the rows
-    for column in shown.columns[:3]:
-        if shown[column].dtype.kind != "O":
+    keys = []  # the leading columns that name a row (text, or a registered key such as a width): at most four
+    for column in shown.columns[:4]:
+        if shown[column].dtype.kind != "O" and column not in ROW_KEYS:
             break
         keys.append(column)
     if not keys and not index and len(shown.columns):
-        keys = [shown.columns[0]]  # without text columns, the first names the rows in every part
+        keys = [shown.columns[0]]  # without such columns, the first names the rows in every part
     values = [c for c in shown.columns if c not in keys]
     if marked is None and len(values) > max_columns:
         size = -(-len(values) // -(-len(values) // max_columns))  # as even as the parts can be
@@ -171,6 +171,11 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     if text_columns:
         styler = styler.format(lambda value: typeset(value) if isinstance(value, str) else typeset_number(value, digits),
                                subset=text_columns, na_rep="–")
+    for column in shown.columns:  # a column of a registered kind prints as its kind says, whatever its dtype
+        kind = column_kind(column) or column_kind(label(column))
+        if kind is not None:
+            styler = styler.format(lambda value, kind=kind: format_kind(value, kind, digits), subset=[column],
+                                   na_rep="–")
     if "condition" in shown.columns:
         styler = styler.format(lambda value: CONDITION_LABELS.get(value, value), subset=["condition"])
     named = [c for c in ("statistic", "measure", "indicator") if c in shown.columns]
@@ -192,6 +197,31 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     if caption:
         styler = styler.set_caption(html.escape(typeset(caption)))
     return f'<div class="compendium-table-wrap">{styler.to_html()}</div>{_PROVENANCE["line"]}'
+
+
+def format_kind(value, kind, digits=2):
+    """A value of a column of a registered kind (:func:`spikelib.report.labels.column_kind`) as a table shows it.
+
+    >>> format_kind(64.0, "integer"), format_kind(21632.0, "count"), format_kind(0.0004, "p")
+    ('64', '21,632', '< 0.001')
+    >>> format_kind(0.918, "fraction_percent"), format_kind(91.8, "percent"), format_kind("all", "count")
+    ('91.8 %', '91.8 %', 'all')
+    """
+    if isinstance(value, str) or isinstance(value, (bool, np.bool_)):
+        return typeset(value) if isinstance(value, str) else typeset_number(value)
+    if value is None or not np.isfinite(value):
+        return "–"
+    if kind in ("count", "integer"):
+        if float(value) != round(float(value)):  # a mean of counts: say its decimals
+            return typeset_number(value, 1)
+        return f"{int(round(value)):,}" if kind == "count" else str(int(round(value)))
+    if kind == "p":
+        return "< 0.001" if value < 0.001 else typeset_number(value, 3)
+    if kind == "fraction_percent":
+        return f"{typeset_number(100 * value, 1)} %"
+    if kind == "percent":
+        return f"{typeset_number(value, 1)} %"
+    return typeset_number(value, digits)
 
 
 def _whole(column):
@@ -219,7 +249,7 @@ def caption(number, text):
 _PROVENANCE = {"line": ""}
 
 
-def provenance(roots, notebook):
+def provenance(roots, notebook, rerun=None):
     """Set the line every table and figure of this page shows under it: the results it was computed from
     (profile, finished cells, the manifest's SHA-256 prefix) and the notebook that draws it.
 
@@ -229,6 +259,8 @@ def provenance(roots, notebook):
         The results folders the page reads; the first is the page's profile.
     notebook : str
         The notebook's name in ``notebooks/`` (without ``.py``).
+    rerun : str, optional
+        The command that makes the first folder's results again (default ``spikelib run --profile NAME``).
 
     Returns
     -------
@@ -244,12 +276,16 @@ def provenance(roots, notebook):
     parts = []
     for root in roots:
         manifest = paths.manifest_path(root)
-        cells = sum(1 for _ in paths.cells_dir(root).glob("*/metrics.json")) if paths.has_cells(root) else 0
+        if paths.has_cells(root):
+            held = f"{sum(1 for _ in paths.cells_dir(root).glob('*/metrics.json'))} cells"
+        else:  # a folder of networks (the transfer set): one folder each
+            held = f"{sum(1 for _ in root.glob('*/network.json'))} networks"
         digest = sha256(manifest)[:10] if manifest.is_file() else "none"
-        parts.append(f"results/{root.name} ({cells} cells, manifest {digest})")
+        parts.append(f"results/{root.name} ({held}, manifest {digest})")
+    rerun = rerun or f"spikelib run --profile {roots[0].name}"
     _PROVENANCE["line"] = (f'<p class="provenance">From {html.escape(", ".join(parts))}; drawn by '
-                           f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with <code>spikelib run "
-                           f"--profile {html.escape(roots[0].name)}</code> and <code>make book</code>.</p>")
+                           f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with <code>{html.escape(rerun)}"
+                           "</code> and <code>make book</code>.</p>")
     return _PROVENANCE["line"]
 
 

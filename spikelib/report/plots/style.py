@@ -14,17 +14,56 @@ from ..labels import label as column_label
 from ..results import CONDITION_ORDER
 
 __all__ = ["PAGE_WIDTH", "PERCENT", "INDICATORS", "COLOURS", "GROUP_COLOURS", "MARKERS", "LINESTYLES", "FONT_SIZE",
-           "grid", "in_percent", "group_legend", "FOLLOWUP_COLOURS"]
+           "grid", "in_percent", "group_legend", "FOLLOWUP_COLOURS", "STYLES", "style", "SAME_MEANING"]
 
 #: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
 PERCENT = ("cv_fr", "cv_mf")
 #: The paper's four indicators with their axis labels (the labels of :mod:`spikelib.report.labels`, with units).
 INDICATORS = [(column, column_label(column) + (" (%)" if column in PERCENT else ""))
               for column in PAPER_INDICATORS]
-COLOURS = {c: f"C{i}" for i, c in enumerate(CONDITION_ORDER)}
-GROUP_COLOURS = {"generalizing": COLOURS["generalizing"], "memorizing": COLOURS["mem_retrain_last"]}
+#: The one palette of the book: each value of each dimension (what a network was trained on, its condition, its
+#: architecture, its width, its data set) has one colour and one marker, and no colour means two things
+#: (a test checks it). Aliases name the same thing twice (a generalizing network is one trained on clean labels).
+STYLES = {
+    "labels": {"clean labels": ("#0072B2", "o"), "half-shuffled labels": ("#E69F00", "^"),
+               "shuffled labels": ("#D55E00", "s"), "untrained": ("#888888", "x")},
+    "condition": {"generalizing": ("#0072B2", "o"), "mem_retrain_last": ("#AA3377", "s"),
+                  "mem_retrain_all": ("#EE6677", "D"), "mem_random_last": ("#997700", "v"),
+                  "random": ("#888888", "x")},
+    "architecture": {"MLP-1": ("#009E73", "o"), "MLP-2": ("#117733", "s"), "MLP-3": ("#44AA99", "^"),
+                     "CNN": ("#332288", "D"), "DenseNet": ("#661100", "P")},
+    "width": {64: ("#fde725", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
+    "dataset": {"digits": ("#88CCEE", "o"), "fashion_mnist": ("#882255", "s"), "synthetic": ("#DDCC77", "^"),
+                "mnist": ("#6699CC", "D"), "cifar10": ("#CC6677", "P")},
+}
+#: Names that mean the same as a registered one.
+ALIASES = {("labels", "generalizing"): ("labels", "clean labels"), ("labels", "clean"): ("labels", "clean labels"),
+           ("labels", "memorizing"): ("labels", "shuffled labels"), ("labels", "shuffled"): ("labels", "shuffled labels"),
+           ("labels", "random"): ("labels", "untrained"), ("condition", "clean labels"): ("labels", "clean labels")}
+#: Colours that two entries share because they mean the same: a generalizing network is one trained on clean
+#: labels, and an untrained network is the random condition.
+SAME_MEANING = {("condition", "generalizing"): ("labels", "clean labels"), ("condition", "random"): ("labels", "untrained")}
+
+
+def style(dimension, value):
+    """``{"color", "marker"}`` of ``value`` along ``dimension`` ("labels", "condition", "architecture", "width",
+    "dataset").
+
+    Raises
+    ------
+    KeyError
+        For a value the registry does not hold: a figure may not invent a colour.
+    """
+    dimension, value = ALIASES.get((dimension, value), (dimension, value))
+    colour, marker = STYLES[dimension][value]
+    return {"color": colour, "marker": marker}
+
+
+COLOURS = {c: STYLES["condition"][c][0] for c in CONDITION_ORDER}
+GROUP_COLOURS = {"generalizing": STYLES["labels"]["clean labels"][0],
+                 "memorizing": STYLES["labels"]["shuffled labels"][0]}
 #: Colours of the follow-up's three groups of networks.
-FOLLOWUP_COLOURS = {**GROUP_COLOURS, "random": "0.5"}
+FOLLOWUP_COLOURS = {**GROUP_COLOURS, "random": STYLES["labels"]["untrained"][0]}
 #: Markers and line styles, so that series stay apart without colour.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 LINESTYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
