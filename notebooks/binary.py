@@ -28,6 +28,7 @@ from myst_nb import glue
 from spikelib import paths
 from spikelib.report import followup, plots, results
 from spikelib.report.networks import network_table
+from spikelib.report.plots.style import style
 from spikelib.report.render import caption, html_table, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
@@ -64,13 +65,13 @@ show(f"**Answer.** {followup.binary_answer(nodes, train)}\n\n{results.small_prof
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.6))
-colours = {"generalizing": "C0", "memorizing": "C1", "random": "0.5", "noisy": "C2"}
+colours = {name: style("labels", name)["color"] for name in ("generalizing", "memorizing", "random", "noisy")}
 for name, rows in nodes.groupby("group"):
     sample = rows.sample(min(len(rows), 4000), random_state=0)
     axes[0].scatter(sample["firing_rate"], sample["fano"], s=3, alpha=0.3, color=colours[name], label=name)
     axes[1].scatter(sample["firing_rate"], sample["excess_fano"], s=3, alpha=0.3, color=colours[name], label=name)
 axes[0].plot([0, 1], [1, 0], color="0.2", lw=1, ls="--", label=r"$1 - \lambda$")
-axes[0].axhline(1, color="C3", lw=0.8, ls=":", label="Poisson: 1")
+axes[0].axhline(1, color=style("reference", "Poisson")["color"], lw=0.8, ls=":", label="Poisson: 1")
 axes[1].axhline(0, color="0.2", lw=1, ls="--")
 axes[0].set(xlabel=r"activation probability $\lambda$", ylabel="Fano factor (window of the profile)")
 axes[1].set(xlabel=r"activation probability $\lambda$", ylabel=r"excess Fano $F - (1 - \lambda)$")

@@ -122,7 +122,7 @@ display(HTML(html_table(book.reference_record_view(evidence), caption=(
     "out). Right and wrong count the networks trained on clean labels and on labels at least half shuffled."))))
 
 # %% tags=["remove-input"]
-show(book.reference_reading(evidence, record))
+show(book.reference_reading(evidence))
 
 # %% [markdown]
 # The two example networks below are MLP-128s trained on 2,000 Fashion-MNIST

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from spikelib import paths
 from spikelib.exceptions import ProfileError
 from spikelib.pipeline.profiles import MAX_CELLS, load_profile, profile_format
 from spikelib.report.render import html_table, show

@@ -36,6 +36,7 @@ import spikelib as sl
 from spikelib.experiment.data import load_dataset
 from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.experiment.models import build_model, compile_model, observed_activations
+from spikelib.report.plots.style import style
 from spikelib.report.render import caption
 
 # %% [markdown]
@@ -93,8 +94,8 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 axes[0].hist(rates, bins=20, color="0.4")
 axes[0].set(xlabel="firing rate (spikes per sample)", ylabel="nodes")
 axes[1].scatter(rates, fano, s=12, color="0.2", label="observed")
-axes[1].plot([0, 1], [1, 0], color="C1", label="Bernoulli: $1 - p$")
-axes[1].axhline(1, color="C0", ls=":", label="Poisson: 1")
+axes[1].plot([0, 1], [1, 0], color=style("reference", "Bernoulli")["color"], label="Bernoulli: $1 - p$")
+axes[1].axhline(1, color=style("reference", "Poisson")["color"], ls=":", label="Poisson: 1")
 axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
 axes[1].legend(frameon=False)
 fig.tight_layout()

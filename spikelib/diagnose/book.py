@@ -36,7 +36,7 @@ from . import diagnose
 from .cli import load_samples
 from .cli import main as spikelib_command
 from .measure import RECORDING_MEASURES
-from .verdict import STRONG, WIDTH_FACTOR, zoo_sentence
+from .verdict import WIDTH_FACTOR, zoo_sentence
 
 __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "detects_table", "reference_sentence",
            "limits", "label_noise_only", "why_equal_fit", "transfer_evidence", "transfer_answer", "transfer_view",
@@ -317,12 +317,10 @@ def transfer_reading(evidence):
     return text
 
 
-def reference_reading(evidence, record):
+def reference_reading(evidence):
     """What Table 2 shows: the committed reference diagnoses its own data sets, not others."""
-    loo, lodo = evidence["loo"], evidence["lodo"]
-    transfer = lodo[lodo["source"] == "transfer"]
-    n, right, wrong, cannot = _counts(transfer)
-    outside = 0
+    lodo = evidence["lodo"]
+    n, right, wrong, cannot = _counts(lodo[lodo["source"] == "transfer"])
     return (f"Left out one at a time, the reference's networks are mostly read right or \"cannot tell\" (Table 2): "
             f"they are compared with networks of their own data set. Left out with their whole data set and optimizer, "
             f"the {n} transfer networks were read right {right} times, wrong {wrong} times and \"cannot tell\" "

@@ -133,32 +133,34 @@ def figure(diagnosis, reference):
     """The network's node firing rates beside the comparable reference networks', clean and memorizing."""
     import matplotlib.pyplot as plt
 
-    from ..report.plots.style import GROUP_COLOURS, PAGE_WIDTH
+    from ..report.plots.style import PAGE_WIDTH, legend_outside, style
 
     near = comparable(reference, diagnosis.family, diagnosis.units, diagnosis.n_samples)
     edges = np.linspace(0, 1, HISTOGRAM_BINS + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     columns = [f"rate_hist_{b}" for b in range(HISTOGRAM_BINS)]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
-    for group, label, style in ((False, "reference, clean labels", "-"), (True, "reference, shuffled labels", "--")):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.8))
+    names = {False: "clean labels", True: "shuffled labels"}
+    this = style("reference", "this network")
+    for group, dashes in ((False, "-"), (True, "--")):
         rows = near[near["memorizing"] == group]
         if len(rows):
             share = rows[columns].to_numpy().mean(axis=0)
-            left.plot(centres, share, ls=style, color=GROUP_COLOURS["memorizing" if group else "generalizing"],
-                      label=f"{label} ({len(rows)})")
+            left.plot(centres, share, ls=dashes, color=style("labels", names[group])["color"],
+                      label=f"reference, {names[group]} ({len(rows)})")
     mine, _ = np.histogram(diagnosis.rates, bins=edges)
-    left.step(centres, mine / max(1, mine.sum()), where="mid", color="black", lw=1.6, label="this network")
+    left.step(centres, mine / max(1, mine.sum()), where="mid", color=this["color"], lw=1.6, label="this network")
     left.set(xlabel="node firing rate", ylabel="share of nodes")
-    left.legend(frameon=False)
-    for group, marker in ((False, "o"), (True, "s")):
+    for group in (False, True):
         rows = near[near["memorizing"] == group]
-        right.scatter(rows["width"], rows["mfr"], marker=marker, s=16, alpha=0.6,
-                      color=GROUP_COLOURS["memorizing" if group else "generalizing"],
-                      label="shuffled labels" if group else "clean labels")
-    right.scatter([diagnosis.units], [diagnosis.values["mfr"]], marker="*", s=160, color="black", label="this network")
+        right.scatter(rows["width"], rows["mfr"], s=16, alpha=0.6, **style("labels", names[group]))
+    right.scatter([diagnosis.units], [diagnosis.values["mfr"]], s=160, **this)
+    widths = sorted({int(w) for w in near["width"]} | {int(diagnosis.units)})
     right.set(xscale="log", xlabel="width of the observed layer", ylabel="MFR")
-    right.legend(frameon=False)
-    fig.tight_layout()
+    right.set_xticks(widths, [f"{w:,}" for w in widths])
+    right.minorticks_off()
+    plt.setp(right.get_xticklabels(), rotation=45 if len(widths) > 4 else 0, ha="right" if len(widths) > 4 else "center")
+    legend_outside(fig, left, ncol=3)
     return fig
 
 

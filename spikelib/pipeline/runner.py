@@ -23,7 +23,6 @@ pending_cells
 
 import json
 import logging
-import math
 import os
 import socket
 import time

@@ -16,7 +16,6 @@ show_command
 """
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np

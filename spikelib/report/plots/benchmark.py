@@ -15,15 +15,16 @@ matched_strata
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import PAGE_WIDTH, grid
+from .style import PAGE_WIDTH, grid, legend_outside, style
 
 __all__ = ["forest", "noise_response", "monitor_run", "matched_strata"]
 
 
 #: How the forest plot draws each family: (marker, colour, filled, legend label).
-_FAMILY_STYLE = {"paper": ("o", "C0", True, "the paper's indicators"),
-                 "followup": ("D", "C2", True, "the follow-up's indicators"),
-                 "rival": ("s", "C1", False, "rivals"), "control": ("x", "0.3", True, "controls (training fit)")}
+_FAMILY_STYLE = {family: (style("family", family)["marker"], style("family", family)["color"], filled, label)
+                 for family, filled, label in (("paper", True, "the paper's indicators"),
+                                               ("followup", True, "the follow-up's indicators"),
+                                               ("rival", False, "rivals"), ("control", True, "controls (training fit)"))}
 
 
 def forest(table):
@@ -74,15 +75,16 @@ def noise_response(frame, columns):
     widths = sorted(frame["width"].unique())
     levels = sorted(frame["label_noise"].unique())
     for ax, (column, label) in zip(axes, columns):
-        for i, width in enumerate(widths):
+        for width in widths:
             # Every level measured at any width: a level this width lacks breaks its line (no line across it).
             rows = frame[frame["width"] == width].groupby("label_noise")[column]
             mean, sem, count = (values.reindex(levels) for values in (rows.mean(), rows.sem(), rows.count()))
             half = 1.96 * sem.where(count > 1, 0)
-            ax.plot(mean.index, mean, marker="o", ms=3, color=f"C{i}", label=f"width {width}")
-            ax.fill_between(mean.index, mean - half, mean + half, color=f"C{i}", alpha=0.2, lw=0)
+            look = style("width", width)
+            ax.plot(mean.index, mean, marker=look["marker"], ms=3, color=look["color"], label=f"width {width}")
+            ax.fill_between(mean.index, mean - half, mean + half, color=look["color"], alpha=0.2, lw=0)
         ax.set(xlabel="label noise", ylabel=label)
-    axes[0].legend(frameon=False)
+    legend_outside(fig, axes[0])
     fig.tight_layout()
     return fig
 
@@ -97,10 +99,13 @@ def monitor_run(run):
     """
     values = np.asarray(run["values"])
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH / 1.4, 3.2))
-    ax.plot(np.arange(1, len(values) + 1), values, marker=".", color="C0", label="MFR on the probe, end of each epoch")
-    ax.axvline(run["switch_epoch"] + 0.5, color="0.3", ls="--", lw=1, label="labels shuffled")
+    ax.plot(np.arange(1, len(values) + 1), values, marker=".", color=style("indicator", "mfr")["color"],
+            label="MFR on the probe, end of each epoch")
+    ax.axvline(run["switch_epoch"] + 0.5, color=style("labels", "shuffled labels")["color"], ls="--", lw=1,
+               label="labels shuffled")
     if np.isfinite(run["alarm_epoch"]):
-        ax.axvline(run["alarm_epoch"], color="C3", lw=1.5, label=f"alarm (epoch {run['alarm_epoch']:.0f})")
+        ax.axvline(run["alarm_epoch"], color=style("reference", "alarm")["color"], lw=1.5,
+                   label=f"alarm (epoch {run['alarm_epoch']:.0f})")
     ax.set(xlabel="epoch", ylabel="MFR")
     ax.legend(frameon=False)
     fig.tight_layout()
@@ -122,9 +127,10 @@ def matched_strata(frame, columns):
     for ax, (column, label) in zip(axes, columns):
         for position, stratum in enumerate(strata):
             rows = frame[frame["stratum"] == stratum]
-            for offset, memorized, colour, marker in ((-0.15, False, "C0", "o"), (0.15, True, "C1", "^")):
+            for offset, memorized in ((-0.15, False), (0.15, True)):
                 values = rows.loc[rows["memorized"] == memorized, column].to_numpy(float)
-                ax.scatter(np.full(len(values), position + offset), values, s=14, color=colour, marker=marker,
+                ax.scatter(np.full(len(values), position + offset), values, s=14,
+                           **style("labels", "shuffled labels" if memorized else "clean labels"),
                            label=("shuffled labels (memorized)" if memorized else "clean labels")
                            if position == 0 else None)
         # "MLP-1-128, 500 samples" -> "128\n500": the width over the training samples

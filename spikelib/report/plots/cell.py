@@ -13,7 +13,7 @@ raster_excerpt
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import PAGE_WIDTH
+from .style import PAGE_WIDTH, style
 
 __all__ = ["training_history", "rates_and_fano", "raster_excerpt"]
 
@@ -56,7 +56,8 @@ def rates_and_fano(rates, fanos, window):
     """
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.5))
     bins = np.linspace(0, 1, 26)
-    for (split, rate), colour in zip(rates.items(), ("C0", "C1")):
+    for split, rate in rates.items():
+        colour = style("split", split)["color"]
         axes[0].hist(rate, bins=bins, alpha=0.6, color=colour, label=split)
         if fanos.get(split) is not None:
             axes[1].scatter(rate, fanos[split], s=8, color=colour, label=split)

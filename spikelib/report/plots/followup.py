@@ -17,14 +17,13 @@ import pandas as pd
 from ..labels import CONDITION_LABELS
 from ..labels import label as column_label
 from .style import (
-    COLOURS,
     FOLLOWUP_COLOURS,
-    GROUP_COLOURS,
     INDICATORS,
     PAGE_WIDTH,
     grid,
     group_legend,
     in_percent,
+    style,
 )
 
 __all__ = ["penalty_sweep", "depth_view", "activation_ecdfs", "correlation_spectra", "weights_vs_rate", "population_model"]
@@ -47,17 +46,17 @@ def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_acc
     strengths = table.loc[table["strength"] > 0, "strength"]
     zero = strengths.min() / 10 if len(strengths) else 1e-6
     fig, axes = grid(len(columns), height_per_row=2.6)
-    conditions = {"generalizing": GROUP_COLOURS["generalizing"], "mem_random_last": GROUP_COLOURS["memorizing"]}
+    conditions = {c: style("condition", c)["color"] for c in ("generalizing", "mem_random_last")}
     for ax, (column, label) in zip(axes, columns):
         for condition, colour in conditions.items():
             rows = table[table["condition"] == condition]
             none = rows[rows["kind"] == "none"]
-            for kind, style in (("L1", "-"), ("L2", "--")):
+            for kind, dashes in (("L1", "-"), ("L2", "--")):
                 line = pd.concat([none, rows[rows["kind"] == kind]]).sort_values("strength")
                 if len(line) < 2:
                     continue
                 x = np.where(line["strength"] > 0, line["strength"], zero)
-                ax.plot(x, line[column], ls=style, marker="o", ms=3, color=colour,
+                ax.plot(x, line[column], ls=dashes, marker="o", ms=3, color=colour,
                         label=f"{CONDITION_LABELS.get(condition, condition)}, {kind}")
         ax.set_xscale("log")
         ticks = [zero, *sorted(strengths.unique())]
@@ -89,7 +88,7 @@ def depth_view(layers, indicators=INDICATORS[:3]):
         for ax, (column, label) in zip(row, indicators):
             for condition, line in rows.groupby("condition", observed=True, sort=True):
                 line = line.sort_values("position")
-                ax.plot(line["position"], line[column], marker="o", color=COLOURS[condition],
+                ax.plot(line["position"], line[column], **style("condition", condition),
                         label=CONDITION_LABELS[condition])
             ax.set_xticks(names["position"], [f"{n}\n({k:,} nodes)" for n, k in zip(names["layer"], names["n_nodes"])])
             ax.set(ylabel=label, title=f"{model}-{width}" + (f", seed {seed}" if deep["seed"].nunique() > 1 else ""))
@@ -186,15 +185,17 @@ def population_model(sweep, fitted):
     """
     names = {"mfr": "MFR", "cv_fr": "CV of FR", "mf": "MF", "cv_mf": "CV of MF", "mean_r": "mean r"}
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
-    for (correlation, rows), style in zip(sweep.groupby("correlation"), ("-", "--")):
-        for column, colour in (("mfr", "C0"), ("cv_fr", "C1"), ("mf", "C2"), ("mean_r", "C3")):
-            axes[0].plot(rows["fraction"], rows[column], ls=style, color=colour,
+    for (correlation, rows), dashes in zip(sweep.groupby("correlation"), ("-", "--")):
+        for column in ("mfr", "cv_fr", "mf", "mean_r"):
+            colour = style("indicator", column)["color"]
+            axes[0].plot(rows["fraction"], rows[column], ls=dashes, color=colour,
                          label=names[column] + (f" (latent correlation {correlation:g})" if correlation else ""))
     axes[0].set(xlabel="fraction of memorizing nodes f", ylabel="predicted indicator")
     axes[0].legend(frameon=False)
     if len(fitted):
-        for column, colour in (("mfr", "C0"), ("cv_fr", "C1"), ("mf", "C2"), ("cv_mf", "C4")):
-            axes[1].scatter(fitted[column], fitted[f"{column}_predicted"], color=colour, s=18, label=names[column])
+        for column in ("mfr", "cv_fr", "mf", "cv_mf"):
+            axes[1].scatter(fitted[column], fitted[f"{column}_predicted"], s=18, label=names[column],
+                            **style("indicator", column))
         top = float(np.nanmax(fitted[[c for c in fitted if c.endswith("_predicted")]].to_numpy()))
         axes[1].plot([0, top], [0, top], color="0.4", lw=0.8, ls="--")
         axes[1].legend(frameon=False)

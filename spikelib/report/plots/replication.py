@@ -26,14 +26,17 @@ from ...simulate import poisson_raster
 from ..labels import CONDITION_LABELS
 from ..results import CONDITION_ORDER
 from .style import (
-    COLOURS,
     GROUP_COLOURS,
     INDICATORS,
-    MARKERS,
     PAGE_WIDTH,
     grid,
     in_percent,
+    style,
 )
+
+#: The paper's spelling of a data set (as the results tables carry it) -> the palette's key.
+_DATASET_KEYS = {"FashionMNIST": "fashion_mnist", "MNIST": "mnist", "CIFAR10": "cifar10", "Digits": "digits",
+                 "digits": "digits"}
 
 __all__ = ["figure2", "figure3", "group_counts", "figure4", "figure5", "figure6", "dose_response"]
 
@@ -59,8 +62,9 @@ def figure2(excerpts, n_simulated=200, seed=0):
         if 0 < mfr < 1:
             simulated = np.cumsum(poisson_raster(np.full(n_simulated, mfr), raster.shape[1], seed=seed), axis=1)
             low, high = np.percentile(simulated, [2.5, 97.5], axis=0)
-            ax.fill_between(steps, low, high, color="C3", alpha=0.25, lw=0, label="Poisson 95% band")
-            ax.plot(steps, simulated.mean(axis=0), color="C3", lw=1.5, label=f"Poisson at MFR {mfr:.2f}")
+            poisson = style("reference", "Poisson")["color"]
+            ax.fill_between(steps, low, high, color=poisson, alpha=0.25, lw=0, label="Poisson 95 % band")
+            ax.plot(steps, simulated.mean(axis=0), color=poisson, lw=1.5, label=f"Poisson at MFR {mfr:.2f}")
         ax.set(title=CONDITION_LABELS.get(condition, condition), xlabel="sample", ylabel="cumulative spikes")
         ax.legend(frameon=False, loc="upper left")
     fig.tight_layout()
@@ -69,10 +73,13 @@ def figure2(excerpts, n_simulated=200, seed=0):
 
 def _condition_scatter(ax, frame, x, y, datasets):
     for condition in CONDITION_ORDER:
-        for marker, dataset in zip(MARKERS, datasets):
+        for dataset in datasets:
             rows = frame[(frame["condition"] == condition) & (frame["dataset"] == dataset)]
             if len(rows):
-                ax.scatter(rows[x], rows[y], color=COLOURS[condition], marker=marker, s=30,
+                # colour: the condition; marker: the condition's, or the data set's where several are drawn
+                marker = style("dataset", _DATASET_KEYS.get(dataset, dataset))["marker"] if len(datasets) > 1 \
+                    else style("condition", condition)["marker"]
+                ax.scatter(rows[x], rows[y], color=style("condition", condition)["color"], marker=marker, s=30,
                            edgecolor="white", lw=0.5,
                            label=f"{CONDITION_LABELS[condition]}, {dataset}" if len(datasets) > 1
                            else CONDITION_LABELS[condition])
@@ -159,7 +166,8 @@ def figure5(curve_frame, smooth=10):
         if len(rows) == 0:
             ax.text(0.5, 0.5, "no run of this condition\nin this profile", ha="center", va="center",
                     transform=ax.transAxes, color="0.4")
-        for split, colour in (("train", "C0"), ("test", "C1")):
+        for split in ("train", "test"):
+            colour = style("split", split)["color"]
             if len(rows) == 0:
                 break
             table = rows.pivot_table(index="batch", columns="cell_id", values=f"mfr_{split}")

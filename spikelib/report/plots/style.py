@@ -14,7 +14,8 @@ from ..labels import label as column_label
 from ..results import CONDITION_ORDER
 
 __all__ = ["PAGE_WIDTH", "PERCENT", "INDICATORS", "COLOURS", "GROUP_COLOURS", "MARKERS", "LINESTYLES", "FONT_SIZE",
-           "grid", "in_percent", "group_legend", "FOLLOWUP_COLOURS", "STYLES", "style", "SAME_MEANING"]
+           "grid", "in_percent", "group_legend", "legend_outside", "level_styles", "FOLLOWUP_COLOURS", "STYLES", "style",
+           "SAME_MEANING"]
 
 #: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
 PERCENT = ("cv_fr", "cv_mf")
@@ -25,7 +26,7 @@ INDICATORS = [(column, column_label(column) + (" (%)" if column in PERCENT else 
 #: architecture, its width, its data set) has one colour and one marker, and no colour means two things
 #: (a test checks it). Aliases name the same thing twice (a generalizing network is one trained on clean labels).
 STYLES = {
-    "labels": {"clean labels": ("#0072B2", "o"), "half-shuffled labels": ("#E69F00", "^"),
+    "labels": {"clean labels": ("#0072B2", "o"), "partly shuffled labels": ("#E69F00", "^"),
                "shuffled labels": ("#D55E00", "s"), "untrained": ("#888888", "x")},
     "condition": {"generalizing": ("#0072B2", "o"), "mem_retrain_last": ("#AA3377", "s"),
                   "mem_retrain_all": ("#EE6677", "D"), "mem_random_last": ("#997700", "v"),
@@ -35,11 +36,24 @@ STYLES = {
     "width": {64: ("#fde725", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
     "dataset": {"digits": ("#88CCEE", "o"), "fashion_mnist": ("#882255", "s"), "synthetic": ("#DDCC77", "^"),
                 "mnist": ("#6699CC", "D"), "cifar10": ("#CC6677", "P")},
+    # the split a network is recorded on
+    "split": {"train": ("#1B1B1B", "o"), "test": ("#A0A0A0", "s")},
+    # the families of measures in the benchmarks
+    "family": {"paper": ("#4477AA", "o"), "followup": ("#228833", "D"), "rival": ("#EE7733", "s"),
+               "control": ("#555555", "x")},
+    # the paper's indicators and the follow-up's, drawn as lines of one network
+    "indicator": {"mfr": ("#1F78B4", "o"), "cv_fr": ("#A6CEE3", "s"), "mf": ("#B2DF8A", "^"),
+                  "cv_mf": ("#33A02C", "D"), "mean_r": ("#FB9A99", "v")},
+    # what a figure draws for comparison: the null models and the monitor's alarm
+    "reference": {"Poisson": ("#CC3311", "None"), "Bernoulli": ("#009988", "None"), "alarm": ("#EE3377", "None"),
+                  "this network": ("#000000", "*")},
 }
 #: Names that mean the same as a registered one.
 ALIASES = {("labels", "generalizing"): ("labels", "clean labels"), ("labels", "clean"): ("labels", "clean labels"),
            ("labels", "memorizing"): ("labels", "shuffled labels"), ("labels", "shuffled"): ("labels", "shuffled labels"),
-           ("labels", "random"): ("labels", "untrained"), ("condition", "clean labels"): ("labels", "clean labels")}
+           ("labels", "random"): ("labels", "untrained"), ("condition", "clean labels"): ("labels", "clean labels"),
+           ("labels", "half-shuffled labels"): ("labels", "partly shuffled labels"),
+           ("labels", "noisy"): ("labels", "partly shuffled labels")}
 #: Colours that two entries share because they mean the same: a generalizing network is one trained on clean
 #: labels, and an untrained network is the random condition.
 SAME_MEANING = {("condition", "generalizing"): ("labels", "clean labels"), ("condition", "random"): ("labels", "untrained")}
@@ -92,6 +106,34 @@ def grid(n_panels, height_per_row=3.3):
     for ax in axes.flat[n_panels:]:
         ax.set_visible(False)
     return fig, list(axes.flat)
+
+
+def level_styles(dimension, levels):
+    """``{level: {"color", "marker"}}``: the palette's where it holds the dimension (an architecture, a width),
+    else ordered shades of one sequential map (a hyperparameter's levels: light for the lowest, dark for the
+    highest), each with its own marker. A sequential shade means "more", never a category."""
+    if dimension in STYLES:
+        return {level: style(dimension, level) for level in levels}
+    ordered = list(levels)
+    shades = plt.get_cmap("cividis_r")(np.linspace(0.25, 0.95, max(2, len(ordered))))
+    return {level: {"color": mpl.colors.to_hex(shades[i]), "marker": MARKERS[i % len(MARKERS)]}
+            for i, level in enumerate(ordered)}
+
+
+def legend_outside(fig, ax, ncol=None, **kwargs):
+    """One legend for the figure, below its panels, where it covers no data; the figure keeps room for it.
+
+    The book's one style of legend: centred under the axes, without a frame, as many columns as fit.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    if not unique:
+        return None
+    ncol = ncol or min(len(unique), 4)
+    rows = -(-len(unique) // ncol)
+    legend = fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=ncol, frameon=False, **kwargs)
+    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
+    return legend
 
 
 def group_legend(ax, **kwargs):

@@ -21,7 +21,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import LINESTYLES, MARKERS, PAGE_WIDTH, grid
+from .style import LINESTYLES, MARKERS, PAGE_WIDTH, grid, legend_outside, level_styles, style
 
 __all__ = ["measure_vs_gap", "clean_dose_response", "gap_traces", "switch_traces", "SUBSET_COLOURS"]
 
@@ -55,15 +55,14 @@ def measure_vs_gap(frame, columns, colour_by, labels=None):
     labels = labels or {}
     fig, axes = grid(len(columns), height_per_row=3.0)
     levels = sorted(frame[colour_by].dropna().unique(), key=str)
+    looks = level_styles(colour_by, levels)
     for ax, column in zip(axes, columns):
-        for i, level in enumerate(levels):
+        for level in levels:
             part = frame[frame[colour_by] == level]
-            ax.scatter(part["gap"] * 100, part[column], s=16, alpha=0.75, color=f"C{i}",
-                       marker=MARKERS[i % len(MARKERS)], label=str(level))
-        ax.set_xlabel("generalization gap (points)")
+            ax.scatter(part["gap"] * 100, part[column], s=16, alpha=0.75, label=str(level), **looks[level])
+        ax.set_xlabel("generalization gap (percentage points)")
         ax.set_ylabel(labels.get(column, column))
-    axes[0].legend(title=labels.get(colour_by, colour_by), frameon=False)
-    fig.tight_layout()
+    legend_outside(fig, axes[0], title=labels.get(colour_by, colour_by))
     return fig
 
 
@@ -120,7 +119,7 @@ def gap_traces(course, indicator="mfr", label="MFR (probe of training samples)",
             group = group.sort_values("epoch")
             gap = group["gap"].rolling(smooth, min_periods=1, center=True).mean() * 100
             ax.plot(gap, group[indicator], color=colours(norm(group["train_samples"].iloc[0])), lw=0.9, alpha=0.8)
-        ax.set(title=stratum, xlabel="gap while training (points)")
+        ax.set(title=stratum, xlabel="gap while training (percentage points)")
     axes[0].set_ylabel(label)
     _subset_colorbar(fig, axes, norm)
     return fig
@@ -144,11 +143,13 @@ def switch_traces(traces, indicator="mfr", label="MFR (probe of training samples
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.2), sharey=True)
     for i, (cell, group) in enumerate(shuffled.groupby("cell_id", sort=True)):
         group = group.sort_values("epoch")
-        style = {"color": f"C{i % 10}", "ls": LINESTYLES[i % len(LINESTYLES)], "lw": 1.2}
+        # colour: the network's condition (the palette's); line style: which network of that condition
+        look = {"color": style("condition", str(group["condition"].iloc[0]))["color"],
+                "ls": LINESTYLES[i % len(LINESTYLES)], "lw": 1.2}
         accuracy = group["accuracy"].to_numpy(float) * 100
         accuracy[0] = np.nan if len(accuracy) > 1 else accuracy[0]  # before the phase: no epoch yet
-        axes[0].plot(group["epoch"], group[indicator], label=network_name(group.iloc[0]), **style)
-        axes[1].plot(accuracy, group[indicator], marker=".", ms=3, **style)
+        axes[0].plot(group["epoch"], group[indicator], label=network_name(group.iloc[0]), **look)
+        axes[1].plot(accuracy, group[indicator], marker=".", ms=3, **look)
     axes[0].set_xscale("symlog", linthresh=10)
     axes[0].set(xlabel="epoch on shuffled labels", ylabel=label)
     axes[1].set_xlabel("running training accuracy on shuffled labels (%)")
