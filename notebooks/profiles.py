@@ -27,6 +27,12 @@ from spikelib.pipeline.profiles import MAX_CELLS, load_profile, profile_format
 from spikelib.report.render import html_table, show
 
 tables = profile_format()
+for name in ("keys", "block"):  # the keys a reader types, shown as code
+    tables[name]["key"] = [f"<code>{key}</code>" for key in tables[name]["key"]]
+tables["parameters"]["parameter"] = [f"<code>{key}</code>" for key in tables["parameters"]["parameter"]]
+for column in ("what", "allowed", "default"):  # parameter names and words a profile holds, inside the prose
+    tables["parameters"][column] = tables["parameters"][column].str.replace(
+        r"\b([a-z]+(?:_[a-z0-9]+)+)\b", r"<code>\1</code>", regex=True)
 profile = load_profile(example)
 text = profile.path.read_text()
 

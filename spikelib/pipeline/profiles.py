@@ -243,7 +243,7 @@ def profile_format():
     keys = pd.DataFrame([{"key": key, "required": "yes" if required else "no", "holds": text}
                          for key, (required, text) in PROFILE_KEYS.items()])
     block = pd.DataFrame([{"key": axis, "required": "yes", "holds": f"a list of values of the cell parameter "
-                                                                    f"`{field}`"} for axis, field in BLOCK_AXES.items()]
+                                                                    f"{field}"} for axis, field in BLOCK_AXES.items()]
                          + [{"key": key, "required": "no", "holds": text} for key, text in BLOCK_EXTRAS.items()])
     rows = []
     for spec in parameter_specs():
@@ -252,8 +252,9 @@ def profile_format():
         allowed = (", ".join(map(str, spec.choices)) if spec.choices and spec.kind != "until" else
                    "one of the words its description names, or an accuracy in (0, 1]" if spec.kind == "until" else
                    _bounds(spec))
-        rows.append({"parameter": spec.name, "kind": spec.kind,
-                     "default": "decided by the cell" if spec.default is None else str(spec.default),
+        default = ("decided by the cell" if spec.default is None else
+                   ("yes" if spec.default else "no") if isinstance(spec.default, bool) else str(spec.default))
+        rows.append({"parameter": spec.name, "kind": spec.kind, "default": default,
                      "allowed": allowed, "what": spec.help})
     return {"keys": keys, "block": block, "parameters": pd.DataFrame(rows)}
 

@@ -75,6 +75,7 @@ class _Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack, self.prose, self.cells, self.outputs = [], [], [], []
         self.tables, self.events, self.first_paragraph, self.title_seen = [], [], None, False
+        self.code_cells = set()
         self._paragraph = None
 
     def handle_starttag(self, tag, attrs):
@@ -82,18 +83,17 @@ class _Page(HTMLParser):
         classes = attrs.get("class", "") or ""
         self.stack.append((tag, classes))
         if tag == "table":
-            self.tables.append({"thead": False, "first_header": None, "rows": 0, "headers": [], "columns": {},
-                                "first_cells": []})
+            self.tables.append({"thead": False, "first_header": None, "rows": 0, "header_rows": [], "columns": {}})
         elif tag in ("td", "th") and self.tables:
             table = self.tables[-1]
-            if self._inside("thead"):
-                table["position"] = len(table["headers"])
-                table["headers"].append("")
-            else:
-                table["position"] = table.get("position_in_row", 0)
-                table["position_in_row"] = table["position"] + 1
+            table["position"] = table.get("position_in_row", 0)
+            table["position_in_row"] = table["position"] + int(attrs.get("colspan") or 1)
+            if self._inside("thead") and table["header_rows"]:
+                table["header_rows"][-1][table["position"]] = ""
         elif tag == "tr" and self.tables:
             self.tables[-1]["position_in_row"] = 0
+            if self._inside("thead"):
+                self.tables[-1]["header_rows"].append({})
         elif tag == "thead" and self.tables:
             self.tables[-1]["thead"] = True
         elif tag == "img":
@@ -128,12 +128,15 @@ class _Page(HTMLParser):
             self.outputs.append(text)
         if self._inside("table"):
             self.cells.append(text)
+            if self._inside("code"):
+                self.code_cells.add(text)
             if self._inside("thead") and self.tables and self.tables[-1]["first_header"] is None:
                 self.tables[-1]["first_header"] = text
             if self.tables and "position" in self.tables[-1]:
                 table = self.tables[-1]
-                if self._inside("thead") and table["headers"]:
-                    table["headers"][-1] = (table["headers"][-1] + " " + text).strip()
+                if self._inside("thead") and table["header_rows"]:
+                    row = table["header_rows"][-1]
+                    row[table["position"]] = (row.get(table["position"], "") + " " + text).strip()
                 elif not self._inside("thead"):
                     table["columns"].setdefault(table["position"], []).append(text)
         elif not self._inside("code"):
@@ -156,6 +159,8 @@ def audit_page(html, name="page"):
     findings = []
     text = page.prose + page.cells
     for chunk in text:
+        if chunk in page.code_cells:
+            continue
         for word in _SNAKE.findall(chunk):
             if word in _PROFILE_NAMES and word not in _KEYS:
                 continue
@@ -169,7 +174,7 @@ def audit_page(html, name="page"):
         if cell in ("True", "False"):
             findings.append(("python boolean", cell))
     for table in page.tables:
-        if not table["thead"] or not table["first_header"]:
+        if not table["thead"] or not (table["first_header"] or any(row for row in table["header_rows"])):
             findings.append(("table without header", f"a table of {name}"))
     events = page.events
     for index, (kind, value) in enumerate(events):
@@ -196,22 +201,32 @@ def _table_findings(page):
     """Whole numbers printed with decimals, and tables whose rows have no names."""
     from .labels import column_kind
 
+    from .labels import ROW_KEYS, label
+
+    keys = {label(key) for key in ROW_KEYS} | set(ROW_KEYS)
     findings = []
     for table in page.tables:
         columns = table["columns"]
+
+        def header(position):  # every header row's text over the column: a pivot's index name sits below
+            return " ".join(row[position] for row in table["header_rows"] if row.get(position)).strip()
+
         for position, values in columns.items():
-            header = table["headers"][position] if position < len(table["headers"]) else ""
+            name = header(position)
             numbers = [v for v in values if _NUMBER.match(v)]
-            kind = column_kind(header)
+            kind = column_kind(name)
             if kind in ("count", "integer") and any("." in v for v in numbers):
-                findings.append(("whole number with decimals", f"{header}: {next(v for v in numbers if '.' in v)}"))
-            elif numbers and len(numbers) >= 2 and all(_DECIMAL_ZEROS.match(v) for v in numbers):
-                findings.append(("whole number with decimals", f"{header}: {numbers[0]}"))
+                findings.append(("whole number with decimals", f"{name}: {next(v for v in numbers if '.' in v)}"))
+            elif len(numbers) >= 2 and all(_DECIMAL_ZEROS.match(v) for v in numbers) and any(
+                    abs(float(v.replace(",", "").replace("−", "-").rstrip(" %"))) >= 2 for v in numbers):
+                findings.append(("whole number with decimals", f"{name}: {numbers[0]}"))
         first = columns.get(0, [])
-        if first and all(_NUMBER.match(v) for v in first) and table["headers"]:
-            header = table["headers"][0]
-            if column_kind(header) not in ("integer",):  # a width or a seed names a row well enough
-                findings.append(("row labels missing", f"first column {header!r}: {first[0]}"))
+        if first and all(_NUMBER.match(v) for v in first) and table["header_rows"]:
+            name = header(0)
+            names_rows = column_kind(name) in ("integer", "count") or any(part in keys for part in (
+                name, *(row.get(0, "") for row in table["header_rows"])))
+            if not names_rows:  # a width, a subset size or a label noise names a row well enough
+                findings.append(("row labels missing", f"first column {name!r}: {first[0]}"))
     return findings
 
 

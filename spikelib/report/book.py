@@ -56,7 +56,7 @@ def check_results(profiles=None):
     profiles = profiles or pages.profile_names()
     missing = [p for p in profiles if not paths.manifest_path(paths.results_dir() / p).is_file()]
     if missing:
-        commands = "; ".join(f"spikelib run --profile {p}" for p in missing)
+        commands = "; ".join(pages.NOT_PROFILES.get(p, f"spikelib run --profile {p}") for p in missing)
         raise DataError(f"The book reads profiles {list(profiles)}, but {missing} have no results in "
                         f"{paths.results_dir()}. Run: {commands}")
 

@@ -94,14 +94,25 @@ def column_kind(column):
     """
     if not isinstance(column, str):
         return None
-    kind = COLUMN_KINDS.get(column)
+    kind = COLUMN_KINDS.get(column) or _KINDS_BY_LABEL.get(column)
     if kind is None:
         lowered = column.lower()
-        if lowered.startswith("n_") or lowered.startswith("number of "):
+        first = lowered.split(" ")[0].split("(")[0]
+        if lowered.startswith("n_") or lowered.startswith("number of ") or first in _COUNT_WORDS \
+                or lowered.startswith("ours within"):
             kind = "count"
         elif lowered.endswith(" p") or lowered.endswith("_p") or lowered.startswith("p-value") or " p-value" in lowered:
             kind = "p"
     return kind
+
+
+#: A column whose heading starts with one of these words counts things.
+_COUNT_WORDS = {"windows", "nodes", "networks", "cells", "samples", "epochs", "runs", "alarms", "values", "tests",
+                "passed", "failed", "seeds", "strata"}
+
+
+def _kinds_by_label():
+    return {label(column): kind for column, kind in COLUMN_KINDS.items() if label(column) != column}
 
 
 def label(column):
@@ -142,3 +153,7 @@ def network_name(parameters):
     if condition and condition != "generalizing":
         name += f" {CONDITION_LABELS.get(condition, condition)}"
     return name if get("seed") is None else f"{name}, seed {get('seed')}"
+
+
+#: The kinds of :data:`COLUMN_KINDS` by the labels a page prints (``training samples`` for ``train_samples``).
+_KINDS_BY_LABEL = _kinds_by_label()

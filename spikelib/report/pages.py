@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from .. import paths
 
-__all__ = ["BookProfile", "Analysis", "PROFILES", "EMBEDDED", "ANALYSES", "PARTS", "DEMOS", "book_pages", "toc", "page_paths",
-           "profile_names"]
+__all__ = ["BookProfile", "Analysis", "PROFILES", "EMBEDDED", "ANALYSES", "PARTS", "DEMOS", "NOT_PROFILES", "book_pages",
+           "toc", "page_paths", "profile_names"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ EMBEDDED = {"quick": ("fashion", "noise"), "quick_zoo": ("zoo",), "quick_clean":
 #: diagnosis of the committed example networks (page -> papermill parameters; a ``*_profile`` names results read).
 DEMOS = {"spikes_on_digits": {}, "diagnose": {"examples_profile": "examples", "transfer_profile": "transfer"}, "profiles": {}}
 
+#: Results folders the book reads that no profile makes, and the command that makes each.
+NOT_PROFILES = {"transfer": "python -m spikelib.diagnose.transfer"}
 #: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
 PARTS = (
     ("The replication", ("method", "spikes_on_digits", "results_fashion", "results_quick", "assumptions", "hypotheses")),

@@ -79,8 +79,9 @@ def _condition_scatter(ax, frame, x, y, datasets):
                 # colour: the condition; marker: the condition's, or the data set's where several are drawn
                 marker = style("dataset", _DATASET_KEYS.get(dataset, dataset))["marker"] if len(datasets) > 1 \
                     else style("condition", condition)["marker"]
+                filled = marker not in ("x", "+", "1", "2", "3", "4", "|", "_")  # a line marker has no face
                 ax.scatter(rows[x], rows[y], color=style("condition", condition)["color"], marker=marker, s=30,
-                           edgecolor="white", lw=0.5,
+                           **({"edgecolor": "white", "lw": 0.5} if filled else {"lw": 1.2}),
                            label=f"{CONDITION_LABELS[condition]}, {dataset}" if len(datasets) > 1
                            else CONDITION_LABELS[condition])
 
