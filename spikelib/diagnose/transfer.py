@@ -196,22 +196,29 @@ def _save(model, handle):
             handle.write(source.read())
 
 
-def diagnose_network(network, root, reference=None, n_controls=3, cache=None):
+#: The diagnoses each network gets: the file, and the controls' batch size (``None``: the command's default; an
+#: int; ``"own"``: the batch size the network was trained with, as a researcher who knows it would give it).
+DIAGNOSES = {"diagnosis.json": None, "diagnosis-own-batch.json": "own"}
+
+
+def diagnose_network(network, root, reference=None, n_controls=3, cache=None, name="diagnosis.json"):
     """Diagnose one trained transfer network against the committed reference and against its controls.
 
     Returns
     -------
     dict
-        What ``diagnosis.json`` holds: the network's measures, the committed-reference verdict, the controls.
+        What ``diagnosis.json`` (or ``name``) holds: the network's measures, the committed-reference verdict, the
+        controls.
     """
     from . import diagnose
 
     folder = Path(root) / network.id
     x, y, _, _ = samples(network)
+    batch = DIAGNOSES[name]
     result = diagnose(folder / "model.keras", x, y, reference=reference, calibrate=True, controls=n_controls,
-                      cache=cache)
+                      cache=cache, batch_size=network.batch_size if batch == "own" else batch)
     payload = result.to_dict()
-    write_json(folder / "diagnosis.json", payload)
+    write_json(folder / name, payload)
     return payload
 
 
@@ -239,9 +246,10 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
         if not (folder / "network.json").is_file() or not (folder / "model.keras").is_file():
             record = train_network(network, root)
             did.append(f"trained in {record['epochs']} epochs to fit {record['fit']:.1%}")
-        if not (folder / "diagnosis.json").is_file():
-            diagnose_network(network, root, reference, n_controls=n_controls, cache=cache)
-            did.append("diagnosed")
+        for name in DIAGNOSES:
+            if not (folder / name).is_file():
+                diagnose_network(network, root, reference, n_controls=n_controls, cache=cache, name=name)
+                did.append(f"diagnosed ({name})")
         elapsed = time.perf_counter() - started
         log(f"[{index}/{len(todo)}] {network.id}: {', '.join(did) or 'done before'} "
             f"({time.perf_counter() - step:.0f} s; {elapsed / 60:.1f} min in all)", flush=True)
@@ -357,7 +365,9 @@ def domain_evidence(table, columns, n_boot=200):
 #: How each diagnosis is scored in :func:`transfer_scores`, in the order the tables show them.
 MODES = {"reference, leave one out": "against the reference without the network itself",
          "reference, leave one data set out": "against the reference without the network's data set and optimizer",
-         "calibrated": "against controls trained on its own samples; directions from the other data sets only",
+         "calibrated": "against controls trained on its own samples (the command's defaults: batches of 64); "
+                       "measures established without its data set",
+         "calibrated, its batch size": "the same, with --batch-size the network was trained with (32 or 128)",
          "training signal": "epochs to fit, own labels against permuted (beside the verdict, not in it)"}
 
 
@@ -388,16 +398,22 @@ def transfer_scores(table, record, root=None, outcomes=None):
                             "reference, leave one data set out": leave_one_out(table, record, RECORDING_MEASURES,
                                                                                by="dataset")}
     verdicts = {mode: dict(zip(frame["cell_id"], frame["verdict"])) for mode, frame in outcomes.items()}
-    rows = []
-    for item in transfer_table(root).itertuples():
-        network, diagnosis = item.network, item.diagnosis
-        stored = diagnosis["calibrated"]
+    def calibrated_of(stored, network):
         controls = Controls(**stored["controls"])
         readings = calibrated_readings(stored["values"], controls, record,
                                        exclude=domain(network["dataset"], OPTIMIZER))
-        calibrated = calibrated_verdict(readings, controls, stored["fit"], stored["labels_source"])
+        return calibrated_verdict(readings, controls, stored["fit"], stored["labels_source"])
+
+    rows = []
+    root = Path(root or paths.results_dir() / FOLDER)
+    for item in transfer_table(root).itertuples():
+        network, diagnosis = item.network, item.diagnosis
+        calibrated = calibrated_of(diagnosis["calibrated"], network)
+        own_batch = root / network["id"] / "diagnosis-own-batch.json"
+        with_batch = (calibrated_of(json.loads(own_batch.read_text())["calibrated"], network)["verdict"]
+                      if own_batch.is_file() else "cannot tell")
         said = {**{mode: verdicts[mode].get(network["id"], "cannot tell") for mode in verdicts},
-                "calibrated": calibrated["verdict"],
+                "calibrated": calibrated["verdict"], "calibrated, its batch size": with_batch,
                 "training signal": "clean-like" if calibrated["epochs"]["reading"] == "structure" else "memorizing-like"}
         for mode, verdict in said.items():
             outcome = "cannot tell" if verdict == "cannot tell" else "right" if verdict == network["truth"] else "wrong"

@@ -103,7 +103,7 @@ def domain_separations(record, column, exclude=None):
     return {"reference": found} if found else {}
 
 
-def supporting_measures(record, exclude=None):
+def supporting_measures(record, exclude=None, domain=None):
     """The measures a verdict may read: those that separated networks fitting shuffled labels from networks
     fitting clean ones at equal training fit on the compendium's own networks at :data:`STRONG` or more, and
     that no other domain (data set and optimizer) of the reference, but ``exclude``, found on the other side.
@@ -111,15 +111,23 @@ def supporting_measures(record, exclude=None):
     A domain where a measure does not separate the groups at all (a tie) neither confirms nor contradicts it; one
     that puts the memorizing networks on the other side rules the measure out: its side depends on the data.
 
+    With ``domain`` (a network whose data set and optimizer the reference holds), the measures that separated the
+    two groups at :data:`STRONG` or more in that domain alone: on its own data a measure needs no other.
+
     Returns
     -------
     dict
         Column -> ``(direction, separation)``: where the memorizing networks lie (``"higher"``/``"lower"``) and the
-        separation on the compendium's own networks.
+        separation on the compendium's own networks (or in ``domain``).
     """
     found = {}
     for column, detects in record["detects"].items():
         if registered(column).family == "control":
+            continue
+        if domain is not None and domain in detects.get("by_domain", {}):
+            own = detects["by_domain"][domain]
+            if own.get("separation", 0) >= STRONG and own.get("direction") in ("higher", "lower"):
+                found[column] = (own["direction"], own["separation"])
             continue
         main = detects.get("matched_fit") or {}
         if main.get("separation", 0) < STRONG or main.get("direction") not in ("higher", "lower"):
@@ -139,7 +147,7 @@ def _percentile(values, value):
     return float(100 * ((values < value).sum() + 0.5 * (values == value).sum()) / values.size)
 
 
-def calibrate(values, reference, record, model, width, n_samples=None, exclude=None):
+def calibrate(values, reference, record, model, width, n_samples=None, exclude=None, domain=None):
     """Each measure of the network among comparable reference networks.
 
     Returns
@@ -154,7 +162,13 @@ def calibrate(values, reference, record, model, width, n_samples=None, exclude=N
         within architecture and whether it beat the controls on the zoo.
     """
     far = []
-    support = supporting_measures(record, exclude)
+    if domain is not None and "domain" in reference:  # a network whose data set is known: its own first
+        own = reference[reference["domain"] == domain]
+        if own["memorizing"].any() and ((own["label_noise"] == 0) & ~own["memorizing"]).any():
+            reference = own
+        else:
+            domain = None
+    support = supporting_measures(record, exclude, domain)
     near = comparable(reference, model, width, n_samples, far)
     # the clean group holds networks trained on clean labels only: those trained on some noise are neither group
     clean, memorizing = near[(near["label_noise"] == 0) & ~near["memorizing"]], near[near["memorizing"]]
@@ -295,7 +309,8 @@ def leave_one_out(reference, record, columns, by="network"):
     Parameters
     ----------
     by : {"network", "dataset"}
-        Leave out the network alone, or every network of its domain, its data set and optimizer, and that
+        Leave out the network alone, and compare it with the networks of its own domain (its data set and
+        optimizer) where that domain holds both groups; or leave out every network of its domain, and that
         domain's evidence for the measures (the test of a verdict on data the reference never saw).
 
     Returns
@@ -311,7 +326,8 @@ def leave_one_out(reference, record, columns, by="network"):
         values = {column: row[column] for column in columns}
         others = reference.drop(index) if by == "network" else reference[datasets != datasets[index]]
         calibration, counts = calibrate(values, others, record, row["model"], row["width"], row["recorded_samples"],
-                                        exclude=None if by == "network" else datasets[index])
+                                        exclude=None if by == "network" else datasets[index],
+                                        domain=datasets[index] if by == "network" and "domain" in reference else None)
         verdict, _ = overall(calibration, counts, record)
         expected = expected_verdict(float(row["label_noise"]))
         rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],
