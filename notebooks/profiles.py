@@ -17,6 +17,7 @@
 example = "quick"
 
 # %% tags=["remove-cell"]
+import html
 import tempfile
 from pathlib import Path
 
@@ -27,8 +28,12 @@ from spikelib.pipeline.profiles import MAX_CELLS, load_profile, profile_format
 from spikelib.report.render import html_table, show
 
 tables = profile_format()
+for frame in tables.values():  # the tables are HTML: their text is escaped first, then names marked as code
+    for column in frame.columns:
+        if frame[column].dtype.kind == "O":
+            frame[column] = frame[column].map(lambda value: html.escape(str(value)))
 for name in ("keys", "block"):  # the keys a reader types, shown as code
-    tables[name]["key"] = [f"<code>{key}</code>" for key in tables[name]["key"]]
+    tables[name]["key"] = [f"<code>{key}</code>" if key != "any cell parameter" else key for key in tables[name]["key"]]
 tables["parameters"]["parameter"] = [f"<code>{key}</code>" for key in tables["parameters"]["parameter"]]
 for column in ("what", "allowed", "default"):  # parameter names and words a profile holds, inside the prose
     tables["parameters"][column] = tables["parameters"][column].str.replace(
@@ -37,7 +42,7 @@ profile = load_profile(example)
 text = profile.path.read_text()
 
 # %% tags=["remove-input"]
-show(f"**Answer.** A profile is a YAML file in `profiles/` that `spikelib run --profile NAME` expands into a grid "
+show(f"A profile is a YAML file in `profiles/` that `spikelib run --profile NAME` expands into a grid "
      f"of cells: {len(tables['keys'])} top-level keys, blocks whose five lists multiply into cells, and "
      f"{len(tables['parameters'])} cell parameters it may set. Everything on this page is printed from the "
      "declarations that check a profile before any cell runs (`spikelib.pipeline.profiles` and "
@@ -71,8 +76,8 @@ display(HTML(html_table(tables["block"], caption=(
 
 # %% tags=["remove-input"]
 display(HTML(html_table(tables["parameters"], caption=(
-    "Table 3. Every cell parameter a profile may set, its kind, default and allowed values, as "
-    "`spikelib cell --help` prints them."))))
+    "Table 3. Every cell parameter a profile may set, its kind, default and allowed values, as the help of "
+    "spikelib cell prints them."))))
 
 # %% [markdown]
 # ## What a mistake looks like

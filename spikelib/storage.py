@@ -79,7 +79,7 @@ def _umask():
     return mask
 
 
-#: The mode of the files written here: what ``open`` would give under the process's umask (0644 under 022).
+#: The mode of every file written here, what ``open`` would give under the process's umask (0o644 under 0o022).
 FILE_MODE = 0o666 & ~_umask()
 
 

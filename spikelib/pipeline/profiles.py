@@ -37,7 +37,7 @@ __all__ = ["Profile", "Cell", "load_profile", "build_cell", "profile_format", "P
 #: The keys of a profile, whether each is required, and what it holds: the declaration that validates a
 #: profile and that the book's "Profiles" page prints.
 PROFILE_KEYS = {
-    "name": (True, "a plain word (letters, digits, - and _): the results go to results/<name>"),
+    "name": (True, "a plain word (letters, digits, - and _): the results go to results/NAME"),
     "description": (False, "what the profile is for, in words"),
     "expected_cost": (False, "how long it takes, in words (printed when a run starts)"),
     "defaults": (False, "cell parameters shared by every block (the table of parameters below)"),
@@ -54,7 +54,8 @@ BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "cond
               "seeds": "seed"}
 #: What a block holds besides its axes.
 BLOCK_EXTRAS = {"vary": "cell parameter -> a list of values, which join the product (a factorial design)",
-                "<parameter>": "any cell parameter a profile may set: it overrides defaults for this block"}
+                "any cell parameter": "any cell parameter a profile may set (Table 3): it overrides defaults for this "
+                                      "block"}
 #: The cell parameters a profile may set, derived from the declaration: the axes set the
 #: cell's identity, and the runner decides where outputs go and which protocol runs.
 CELL_FIELDS = {spec.name for spec in parameter_specs() if spec.profile}
@@ -262,8 +263,11 @@ def profile_format():
 def _bounds(spec):
     if spec.minimum is None and spec.maximum is None:
         return "any" if spec.kind != "bool" else "yes or no"
-    low = "" if spec.minimum is None else f"{'>' if spec.open_minimum else '≥'} {spec.minimum:g}"
-    high = "" if spec.maximum is None else f"{'<' if spec.open_maximum else '≤'} {spec.maximum:g}"
+    def number(value):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+    low = "" if spec.minimum is None else f"{'>' if spec.open_minimum else '≥'} {number(spec.minimum)}"
+    high = "" if spec.maximum is None else f"{'<' if spec.open_maximum else '≤'} {number(spec.maximum)}"
     return ", ".join(part for part in (low, high) if part)
 
 

@@ -193,6 +193,8 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     text = [c for c in shown.columns if shown[c].dtype.kind == "O"]
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        styler = styler.set_table_styles({column: [{"selector": "th", "props": "text-align: left"}]
+                                          for column in text}, overwrite=False)
     styler = styler.set_table_attributes('class="compendium-table"')
     if caption:
         styler = styler.set_caption(html.escape(typeset(caption)))
