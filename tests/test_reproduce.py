@@ -35,7 +35,7 @@ def test_the_papermill_command_lines_on_the_reproduce_page_run(tmp_path):
     binaries = Path(sys.executable).parent
     environment = {**os.environ, "PATH": f"{binaries}{os.pathsep}{os.environ.get('PATH', '')}",
                    "PYTHONPATH": str(paths.ROOT)}
-    for line in block.strip().splitlines():
+    for line in block.replace("\\\n", " ").strip().splitlines():
         subprocess.run(shlex.split(line), cwd=tmp_path, env=environment, check=True, capture_output=True)
     assert json.loads((tmp_path / "results/cells/my-cell/metrics.json").read_text())["parameters"]["epochs"] == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "results"]
