@@ -77,13 +77,14 @@ COLUMN_KINDS = {
     **{name: "p" for name in ("p", "p_value", "pvalue", "ljung_box_fisher_p", "ljung_box_pearson_p", "adf_max_pvalue",
                               "p (Bonferroni)", "combined p")},
     **{name: "fraction_percent" for name in ("train_accuracy", "test_accuracy", "validation_accuracy",
-                                             "train_accuracy_evaluated", "right share", "fit")},
+                                             "train_accuracy_evaluated", "right share", "fit", "cv_fr", "cv_mf")},
     **{name: "percent" for name in ("accuracy", "accuracy_paper")},
 }
 #: Columns that name a row (a network, a measure): a table split across the page repeats them in every part.
 ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", "family", "dataset", "width", "depth",
-            "condition", "split", "label_noise", "seed", "measure", "statistic", "indicator", "stratum", "mode",
-            "left out", "networks of", "group", "parameter", "key", "hypothesis", "control")
+            "condition", "split", "label_noise", "seed", "layer", "position", "penalty", "kind", "strength", "measure",
+            "statistic", "indicator", "stratum", "mode", "left out", "networks of", "group", "parameter", "key",
+            "hypothesis", "control", "claim")
 
 
 def column_kind(column):
@@ -103,6 +104,8 @@ def column_kind(column):
             kind = "count"
         elif lowered.endswith(" p") or lowered.endswith("_p") or lowered.startswith("p-value") or " p-value" in lowered:
             kind = "p"
+        elif "share" in lowered.replace("_", " ").replace(",", " ").split():  # a share prints in percent, as prose
+            kind = "fraction_percent"
     return kind
 
 
