@@ -287,7 +287,7 @@ def provenance(roots, notebook, rerun=None):
     for root in roots:
         manifest = paths.manifest_path(root)
         if paths.has_cells(root):
-            held = f"{sum(1 for _ in paths.cells_dir(root).glob('*/metrics.json'))} cells"
+            held = _cells_held(root)
         else:  # a folder of networks (the transfer set): one folder each
             held = f"{sum(1 for _ in root.glob('*/network.json'))} networks"
         digest = sha256(manifest)[:10] if manifest.is_file() else "none"
@@ -297,6 +297,26 @@ def provenance(roots, notebook, rerun=None):
                            f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with <code>{html.escape(rerun)}"
                            "</code> and <code>make book</code>.</p>")
     return _PROVENANCE["line"]
+
+
+def _cells_held(root):
+    """``"22 cells: 21 networks and 1 training curve"``: the finished cells of a results folder, by protocol (a
+    curve cell records one network's firing rate while it trains; the tables count networks)."""
+    import json
+
+    from .. import paths
+
+    protocols = []
+    for path in paths.cells_dir(root).glob("*/metrics.json"):
+        try:
+            protocols.append(json.loads(path.read_text()).get("parameters", {}).get("protocol", "cell"))
+        except (OSError, ValueError):
+            continue
+    curves = protocols.count("curve")
+    if not curves:
+        return f"{len(protocols)} cells"
+    return (f"{len(protocols)} cells: {len(protocols) - curves} networks and {curves} training "
+            f"curve{'s' if curves > 1 else ''}")
 
 
 def show_figure(fig):

@@ -23,6 +23,7 @@ from .style import (
     grid,
     group_legend,
     in_percent,
+    legend_outside,
     style,
 )
 
@@ -63,8 +64,7 @@ def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_acc
         ax.set_xticks(ticks, ["0", *[f"{t:g}" for t in ticks[1:]]])
         ax.minorticks_off()
         ax.set(xlabel="penalty strength", ylabel=label)
-    axes[0].legend(frameon=False)
-    fig.tight_layout()
+    legend_outside(fig, axes[0])
     return fig
 
 
@@ -92,8 +92,7 @@ def depth_view(layers, indicators=INDICATORS[:3]):
                         label=CONDITION_LABELS[condition])
             ax.set_xticks(names["position"], [f"{n}\n({k:,} nodes)" for n, k in zip(names["layer"], names["n_nodes"])])
             ax.set(ylabel=label, title=f"{model}-{width}" + (f", seed {seed}" if deep["seed"].nunique() > 1 else ""))
-    axes[0][0].legend(frameon=False)
-    fig.tight_layout()
+    legend_outside(fig, axes[0][0])
     return fig
 
 
@@ -191,14 +190,20 @@ def population_model(sweep, fitted):
             axes[0].plot(rows["fraction"], rows[column], ls=dashes, color=colour,
                          label=names[column] + (f" (latent correlation {correlation:g})" if correlation else ""))
     axes[0].set(xlabel="fraction of memorizing nodes f", ylabel="predicted indicator")
-    axes[0].legend(frameon=False)
     if len(fitted):
         for column in ("mfr", "cv_fr", "mf", "cv_mf"):
             axes[1].scatter(fitted[column], fitted[f"{column}_predicted"], s=18, label=names[column],
                             **style("indicator", column))
         top = float(np.nanmax(fitted[[c for c in fitted if c.endswith("_predicted")]].to_numpy()))
         axes[1].plot([0, top], [0, top], color="0.4", lw=0.8, ls="--")
-        axes[1].legend(frameon=False)
     axes[1].set(xlabel="observed", ylabel="predicted by the model with the fitted f")
-    fig.tight_layout()
+    # one legend for both panels: the colour is the indicator in either, the line style the latent correlation
+    handles, names_ = axes[0].get_legend_handles_labels()
+    more, more_names = axes[1].get_legend_handles_labels()
+    for handle, name in zip(more, more_names):
+        if name not in names_:
+            handles.append(handle)
+            names_.append(name)
+    fig.legend(handles, names_, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 * -(-len(names_) // 3) + 0.02, 1, 1))
     return fig
