@@ -21,10 +21,7 @@
 # regularisation. This page computes each of these on the profile's
 # networks, all from the training recordings; `spikelib` computes them in
 # every cell (`spikelib.activation`, `spikelib.correlation`,
-# `spikelib.weights`). The follow-up trained on MNIST, which cannot be had
-# here; these networks learned Fashion-MNIST (or, in the quick profile,
-# scikit-learn's digits), so its numbers are not expected to recur, only its
-# claims tested.
+# `spikelib.weights`).
 
 # %% tags=["parameters", "remove-cell"]
 profile = "quick"
@@ -44,6 +41,9 @@ from spikelib.report.render import caption, html_table, provenance, publish, sho
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "followup")
+learned = results.dataset_names(root)
+show(f"The follow-up trained on MNIST, which cannot be had here; these networks learned {learned}, so its "
+     "numbers are not expected to recur, only its claims tested.")
 source = paths.results_dir() / penalties_profile if penalties_profile else root
 page = followup.page(root, source)
 for name, table in page.tables().items():
@@ -83,11 +83,11 @@ caption("F1", f"Empirical distribution of the activation probability over the no
 display(HTML(html_table(page.activation, digits=3)))
 
 # %% [markdown]
-# The Beta law is fitted to the nodes with $0 < \lambda < 1$; `beta_ks` is the
-# Kolmogorov-Smirnov distance between their rates and the fitted law
-# (descriptive: with fitted parameters the usual KS p-value does not apply).
-# `mean_positive_activation` is the mean activation over the samples on
-# which a node is active, averaged over the nodes.
+# The Beta law is fitted to the nodes with $0 < \lambda < 1$; the Beta fit's
+# KS distance is the Kolmogorov-Smirnov distance between their rates and the
+# fitted law (descriptive: with fitted parameters the usual KS p-value does
+# not apply). The mean positive activation is the mean activation over the
+# samples on which a node is active, averaged over the nodes.
 #
 # ## Intra-layer correlation
 #
@@ -116,8 +116,8 @@ display(HTML(html_table(page.correlation, digits=3)))
 # $\mu$ and standard deviation $\sigma$ over the data, the node fires with
 # probability $\lambda = \Phi(\mu/\sigma)$, and a rare node ($\lambda < 0.05$)
 # has $\mu/\sigma < -1.64$. The table checks the relation on every network
-# (`gaussian_rate_mae`: mean absolute difference between $\Phi(\mu/\sigma)$
-# and the observed rate). The relation alone does not say whether the bias
+# (the column "Gaussian λ, mean abs. error": the mean absolute difference
+# between $\Phi(\mu/\sigma)$ and the observed rate). The relation alone does not say whether the bias
 # or the incoming weights make a node rare; the rank correlations in the
 # table say how each goes with $\lambda$ in these networks.
 
@@ -142,6 +142,7 @@ else:
 
 # %% tags=["hide-input"]
 if len(page.penalties) and (page.penalties["kind"] != "none").any():
+    provenance(source, "followup")  # this section's tables and figure come from the penalties' results
     show(f"From the `{source.name}` profile. {page.penalty_text}")
     display(HTML(html_table(page.penalties.drop(columns=["strength", "kind"]), digits=3)))
     show_figure(plots.penalty_sweep(page.penalties))
@@ -152,6 +153,7 @@ if len(page.penalties) and (page.penalties["kind"] != "none").any():
             "layer whose nodes are all silent).")
 else:
     show("This profile trained no penalised networks.")
+provenance(root, "followup")
 
 # %% [markdown]
 # ## A population model of memorizing nodes

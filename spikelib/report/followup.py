@@ -231,8 +231,8 @@ def penalty_table(root):
         if parameters.get("protocol", "cell") != "cell" or parameters["condition"] not in ("generalizing",
                                                                                             "mem_random_last"):
             continue
-        if metrics["labels"]["noise"] not in (0.0, 1.0):
-            continue
+        if metrics["labels"]["noise"] not in (0.0, 1.0) or results.design(parameters) not in ("paper", "penalty"):
+            continue  # a label-noise sweep's or a subset's network is not an unpenalised sibling
         l1, l2 = parameters.get("l1", 0.0), parameters.get("l2", 0.0)
         penalty = "none" if not (l1 or l2) else ("L1 " if l1 else "L2 ") + f"{l1 or l2:g}"
         train = metrics["splits"]["train"]

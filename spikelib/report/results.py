@@ -45,7 +45,7 @@ from ..experiment.cellfiles import (
 from ..experiment.config import CONDITIONS
 from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES, network_name
 
-__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "small_profile_note", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "small_profile_note", "dataset_names", "DATASET_PROSE", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -347,6 +347,22 @@ def computing_seconds(root):
         latest = metrics.get("wall_time_s") or 0.0
         total += latest if latest >= training else training + latest
     return total
+
+
+#: How the book names each data set in prose.
+DATASET_PROSE = {"digits": "scikit-learn's digits", "fashion_mnist": "Fashion-MNIST", "mnist": "MNIST",
+                 "cifar10": "CIFAR-10", "synthetic": "a synthetic task"}
+
+
+def dataset_names(root):
+    """The data sets a profile's networks learned, in words ("Fashion-MNIST", "scikit-learn's digits")."""
+    from .render import and_list
+
+    names = []
+    for _, metrics in finished_cells(root):
+        name = metrics.get("dataset", {}).get("name", "")
+        names.append(DATASET_PROSE.get(name, name))
+    return and_list(sorted(set(names))) or "no data set yet"
 
 
 def small_profile_note(root):
