@@ -74,8 +74,13 @@ def _rare_nodes(separation):
         median = separation.loc["lambda_q50", "AUROC memorizing vs generalizing"]
         text += (f" The median activation probability separates at AUROC {median:.2f}: memorizing nodes fire "
                  "less often overall, which is the paper's MFR again, not a count of rare nodes.")
+    verdict = _separation_word(auc)
+    if np.isfinite(auc) and auc < 0.5 and verdict != "does not hold":
+        # the claim has a side: memorizing networks hold *more* rare nodes; a separation the other way refutes it
+        verdict = "does not hold"
+        text += " Memorizing networks hold fewer rare nodes here, not more: a separation, but the other way."
     return ("Activation probability, read as the share of rarely active nodes, distinguishes memorizing from "
-            "generalizing networks.", text, _separation_word(auc))
+            "generalizing networks.", text, verdict)
 
 
 def _rare_by_condition(activation):
@@ -86,8 +91,10 @@ def _rare_by_condition(activation):
     ceiling = float(generalizing.max())
     above = memorizing[memorizing["share_rare_5"] > ceiling]
     conditions = sorted({CONDITION_LABELS.get(c, c) for c in above["condition"]})
-    text = (f"{len(above)} of {len(memorizing)} memorizing networks have more rare nodes than the most of any "
-            f"generalizing network ({ceiling:.2f})" + (f"; all of them {', '.join(conditions)}." if len(
+    have = "has" if len(above) == 1 else "have"
+    which = ("it" if len(above) == 1 else "all of them") if len(conditions) == 1 else ""
+    text = (f"{len(above)} of {len(memorizing)} memorizing networks {have} more rare nodes than the most of any "
+            f"generalizing network ({ceiling:.2f})" + (f"; {which} {', '.join(conditions)}." if len(
                 conditions) == 1 else (f": {', '.join(conditions)}." if conditions else ".")))
     verdict = "holds" if len(above) == len(memorizing) else ("partly holds" if len(above) else "does not hold")
     return ("Memorization is the learning of rare features: memorizing networks have many rarely active nodes.",
@@ -160,9 +167,11 @@ def _penalties(penalties):
     if "share_silent" in penalties and len(general) and general["share_rare_5"].max() > 0:
         rarest = general.loc[general["share_rare_5"].idxmax()]
         silent = float(rarest["share_silent"]) / float(rarest["share_rare_5"])
+        reading = ("most of them nodes the penalty switched off, not rare features" if silent >= 0.5 else
+                   "most of them still firing now and then: rare, not switched off")
         sentences.append(f"the generalizing {rarest['network']} with the most rare nodes, "
                          f"{100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, has "
-                         f"{100 * silent:.0f} % of them silent: nodes the penalty switched off, not rare features")
+                         f"{100 * silent:.0f} % of them silent: {reading}")
     if not verdicts:
         return None
     text = "; ".join(sentences) + "."

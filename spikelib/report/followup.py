@@ -295,20 +295,22 @@ def penalty_contrast(table):
     >>> table = pd.DataFrame({"network": ["MLP-8"] * 2, "condition": ["generalizing", "mem_random_last"],
     ...                       "kind": ["L1", "none"], "penalty": ["L1 0.001", "none"], "share_rare_5": [0.59, 0.02]})
     >>> penalty_contrast(table)
-    'Under L1 0.001 the generalizing MLP-8 has 59 % rare nodes, more than the 2 % of the unpenalised memorizing one: a high share of rare nodes is not by itself a sign of memorization.'
+    'Under L1 0.001 the generalizing MLP-8 has 59 % rare nodes, more than the 2 % of the unpenalised memorizing MLP-8: a high share of rare nodes is not by itself a sign of memorization.'
     """
     if table is None or len(table) == 0:
         return ""
     general = table[(table["condition"] == "generalizing") & (table["kind"] != "none")]
-    free = table[(table["condition"] == "mem_random_last") & (table["kind"] == "none")]
-    if general.empty or free.empty:
+    if general.empty:
         return ""
     rarest = general.loc[general["share_rare_5"].idxmax()]
-    if rarest["share_rare_5"] <= free["share_rare_5"].iloc[0]:
+    # the unpenalised memorizing network of the same architecture: the comparison the sentence makes
+    free = table[(table["condition"] == "mem_random_last") & (table["kind"] == "none")
+                 & (table["network"] == rarest["network"])]
+    if free.empty or rarest["share_rare_5"] <= free["share_rare_5"].iloc[0]:
         return ""
     return (f"Under {rarest['penalty']} the generalizing {rarest['network']} has {100 * rarest['share_rare_5']:.0f} % "
-            f"rare nodes, more than the {100 * free['share_rare_5'].iloc[0]:.0f} % of the unpenalised memorizing one: "
-            "a high share of rare nodes is not by itself a sign of memorization.")
+            f"rare nodes, more than the {100 * free['share_rare_5'].iloc[0]:.0f} % of the unpenalised memorizing "
+            f"{rarest['network']}: a high share of rare nodes is not by itself a sign of memorization.")
 
 
 def beyond_rate(frame, columns, rate="mfr"):
