@@ -64,7 +64,8 @@ COLUMN_LABELS = {
 
 #: What kind of number each column holds, and so how every table prints it: ``count`` (a whole number,
 #: thousands separated), ``integer`` (a whole number that names something: a width, a seed), ``p`` (a p-value:
-#: ``< 0.001`` below it), ``fraction_percent`` (a fraction printed in percent), ``percent`` (already in percent).
+#: ``< 0.001`` below it), ``fraction_percent`` (a fraction printed in percent), ``percent`` (already in percent),
+#: ``level`` (a setting such as a label noise or a dropout rate: as few digits as it has, 0.6 not 0.600).
 #: Columns not named here print with the table's digits; the names a page shows (labels) are looked up as well.
 COLUMN_KINDS = {
     **{name: "count" for name in (
@@ -74,6 +75,8 @@ COLUMN_KINDS = {
         "fano_above", "fano_compatible", "change_point_nodes", "alarm_epoch", "median_alarm_epoch",
         "switch_epoch", "windows", "tests", "rejected", "compatible", "significant pairs", "controls")},
     **{name: "integer" for name in ("width", "seed", "depth", "batch_size", "window", "lags")},
+    **{name: "level" for name in ("label_noise", "noise", "dropout", "weight_decay", "learning_rate", "strength",
+                                  "l1", "l2")},
     **{name: "p" for name in ("p", "p_value", "pvalue", "ljung_box_fisher_p", "ljung_box_pearson_p", "adf_max_pvalue",
                               "p (Bonferroni)", "combined p")},
     **{name: "fraction_percent" for name in ("train_accuracy", "test_accuracy", "validation_accuracy",
@@ -82,7 +85,9 @@ COLUMN_KINDS = {
 }
 #: Columns that name a row (a network, a measure): a table split across the page repeats them in every part.
 ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", "family", "dataset", "width", "depth",
-            "condition", "split", "label_noise", "seed", "layer", "position", "penalty", "kind", "strength", "measure",
+            "condition", "split", "label_noise", "seed", "layer", "position", "penalty", "kind", "strength",
+            "train_samples", "samples", "recorded_samples", "subset", "design", "dropout", "weight_decay",
+            "learning_rate", "measure",
             "statistic", "indicator", "stratum", "mode", "left out", "networks of", "group", "parameter", "key",
             "hypothesis", "control", "claim")
 

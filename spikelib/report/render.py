@@ -229,6 +229,8 @@ def format_kind(value, kind, digits=2):
         return "< 0.001" if value < 0.001 else typeset_number(value, 3)
     if kind == "fraction_percent":
         return f"{typeset_number(100 * value, 1)} %"
+    if kind == "level":
+        return typeset(f"{value:g}")
     if kind == "percent":
         return f"{typeset_number(value, 1)} %"
     return typeset_number(value, digits)

@@ -31,15 +31,15 @@ STYLES = {
     "condition": {"generalizing": ("#0072B2", "o"), "mem_retrain_last": ("#AA3377", "s"),
                   "mem_retrain_all": ("#EE6677", "D"), "mem_random_last": ("#997700", "v"),
                   "random": ("#888888", "x")},
-    "architecture": {"MLP-1": ("#009E73", "o"), "MLP-2": ("#117733", "s"), "MLP-3": ("#44AA99", "^"),
-                     "CNN": ("#332288", "D"), "DenseNet": ("#661100", "P")},
-    "width": {64: ("#fde725", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
+    "architecture": {"MLP-1": ("#009E73", "o"), "MLP-2": ("#56B4E9", "s"), "MLP-3": ("#332288", "^"),
+                     "CNN": ("#661100", "D"), "DenseNet": ("#AA4499", "P")},
+    "width": {64: ("#c2b30a", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
     "dataset": {"digits": ("#88CCEE", "o"), "fashion_mnist": ("#882255", "s"), "synthetic": ("#DDCC77", "^"),
                 "mnist": ("#6699CC", "D"), "cifar10": ("#CC6677", "P")},
     # the split a network is recorded on
     "split": {"train": ("#1B1B1B", "o"), "test": ("#A0A0A0", "s")},
     # the families of measures in the benchmarks
-    "family": {"paper": ("#4477AA", "o"), "followup": ("#228833", "D"), "rival": ("#EE7733", "s"),
+    "family": {"paper": ("#4477AA", "o"), "followup": ("#228833", "D"), "rival": ("#77AADD", "s"),
                "control": ("#555555", "x")},
     # the paper's indicators and the follow-up's, drawn as lines of one network
     "indicator": {"mfr": ("#1F78B4", "o"), "cv_fr": ("#A6CEE3", "s"), "mf": ("#B2DF8A", "^"),
