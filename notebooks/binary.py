@@ -129,7 +129,7 @@ glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]
 #
 # For each statistic, a straight line in the mean firing rate (across the
 # networks) takes out what the rate explains; the remainder's separation of
-# memorizing from generalizing networks (max of AUROC and 1 - AUROC) is what
+# memorizing from generalizing networks (max of AUROC and 1 − AUROC) is what
 # the statistic adds. A statistic that only re-measures the rate has a
 # remainder that separates no better than chance (0.5). With few networks,
 # separations above 0.5 happen by chance too: read them against the number of

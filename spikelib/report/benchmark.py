@@ -287,7 +287,7 @@ def benchmark_overview(frame):
     table = frame.groupby("label_noise")[["train_accuracy", "test_accuracy", "gap"]].mean().mul(100)
     table.index = pd.Index([f"{n:g}" for n in table.index], name="label noise")
     return sentence, table.rename(columns={"train_accuracy": "training accuracy, labels trained with (%)",
-                                           "test_accuracy": "test accuracy (%)", "gap": "gap (points)"})
+                                           "test_accuracy": "test accuracy (%)", "gap": "gap (percentage points)"})
 
 
 def _direction_text(row):

@@ -179,7 +179,7 @@ def recording_effect(root):
         a, f = everything[key]["splits"]["train"], fitted[key]["splits"]["train"]
         validation = fitted[key].get("validation_recording", {})
         row = {"training samples": key[0], "width": key[1], "seed": key[2],
-               "gap (points)": 100 * everything[key]["generalization_gap"]}
+               "gap (percentage points)": 100 * everything[key]["generalization_gap"]}
         for column in ("mfr", "cv_fr", "mf"):
             name = MEASURE_LABELS[column]
             row[f"{name}, all"], row[f"{name}, fitted"] = a[column], f[column]

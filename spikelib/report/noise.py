@@ -37,7 +37,7 @@ __all__ = ["noise_groups", "memorizing_by_gap", "adjacent_separation", "matched_
 GROUP_COLUMNS = {"model": "model", "width": "width", "label_noise": "label noise", "n": "networks",
                  "train_accuracy": "training accuracy, labels trained with (%)",
                  "train_accuracy_true_labels": "training accuracy, true labels (%)", "test_accuracy": "test accuracy (%)",
-                 "gap": "gap (points)", "clean_gap": "gap of the clean networks", "memorizing": "memorizing by its gap"}
+                 "gap": "gap (percentage points)", "clean_gap": "gap of the clean networks", "memorizing": "memorizing by its gap"}
 
 
 def noise_groups(frame):

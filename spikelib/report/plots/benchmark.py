@@ -15,7 +15,7 @@ matched_strata
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import PAGE_WIDTH, grid, legend_outside, style
+from .style import PAGE_WIDTH, axis_label, grid, legend_outside, style
 
 __all__ = ["forest", "noise_response", "monitor_run", "matched_strata"]
 
@@ -83,7 +83,7 @@ def noise_response(frame, columns):
             look = style("width", width)
             ax.plot(mean.index, mean, marker=look["marker"], ms=3, color=look["color"], label=f"width {width}")
             ax.fill_between(mean.index, mean - half, mean + half, color=look["color"], alpha=0.2, lw=0)
-        ax.set(xlabel="label noise", ylabel=label)
+        ax.set(xlabel="label noise", ylabel=axis_label(label))
     legend_outside(fig, axes[0])
     fig.tight_layout()
     return fig

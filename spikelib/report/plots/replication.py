@@ -31,6 +31,7 @@ from .style import (
     PAGE_WIDTH,
     grid,
     in_percent,
+    legend_outside,
     style,
 )
 
@@ -89,13 +90,13 @@ def _condition_scatter(ax, frame, x, y, datasets):
 def figure3(cells):
     """The four indicators (training split) against the generalization gap."""
     frame = in_percent(cells[cells["split"] == "train"])
+    frame = frame.assign(generalization_gap=100 * frame["generalization_gap"])  # percentage points, as the tables
     datasets = sorted(frame["dataset"].unique())
     fig, axes = grid(4)
     for ax, (column, label) in zip(axes, INDICATORS):
         _condition_scatter(ax, frame, "generalization_gap", column, datasets)
-        ax.set(xlabel="generalization gap (train - validation accuracy)", ylabel=label)
-    axes[0].legend(frameon=False)
-    fig.tight_layout()
+        ax.set(xlabel="gap: training − validation accuracy (percentage points)", ylabel=label)
+    legend_outside(fig, axes[0])
     return fig
 
 
@@ -195,7 +196,7 @@ def figure6(cells):
     fig, ax = plt.subplots(figsize=(PAGE_WIDTH / 1.6, 4.4))
     datasets = sorted(cells["dataset"].unique())
     _condition_scatter(ax, cells, "mfr", "mf", datasets)
-    ax.plot([0, 1], [1, 0], color="0.3", lw=1, ls="--", label="1 - MFR (independent binary train)")
+    ax.plot([0, 1], [1, 0], color="0.3", lw=1, ls="--", label="1 − MFR (independent binary train)")
     window = int(cells["window"].iloc[0])
     ax.set(xlabel="MFR", ylabel=f"MF (window {window})", xlim=(0, 1), ylim=(0, 1.1))
     ax.legend(frameon=False)
@@ -223,17 +224,20 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
     rows = in_percent(traces[(traces["model"] == model) & (traces["phase"] == "shuffled labels")])
     if rows.empty:
         return None
-    widths = sorted(rows["width"].unique())
-    colours = {w: plt.cm.viridis(i / max(1, len(widths) - 1) * 0.85) for i, w in enumerate(widths)}
-    styles = {"mem_retrain_last": "-", "mem_random_last": "--", "mem_retrain_all": ":"}
-    fig, axes = plt.subplots(1, len(indicators), figsize=(PAGE_WIDTH, 3.2), squeeze=False)
+    # colour: the width (the palette's); line style: the condition; one line per run (a run is a cell: a profile
+    # may hold several runs of one width and condition, which must not be joined into one line)
+    dashes = {"mem_retrain_last": "-", "mem_random_last": "--", "mem_retrain_all": ":"}
+    fig, axes = plt.subplots(1, len(indicators), figsize=(PAGE_WIDTH, 3.4), squeeze=False)
+    runs = rows.groupby(["width", "condition", "cell_id"], observed=True)
+    several = rows.groupby(["width", "condition"], observed=True)["cell_id"].nunique()
     for ax, (column, label) in zip(axes[0], indicators):
-        for (width, condition), line in rows.groupby(["width", "condition"]):
+        for (width, condition, cell), line in runs:
             line = line.sort_values("epoch")
-            ax.plot(100 * line["probe_accuracy"], line[column], color=colours[width],
-                    ls=styles.get(condition, "-"), lw=1.2, marker=".", ms=3,
-                    label=f"{model}-{width}, {CONDITION_LABELS[condition]}")
+            name = f"{model}-{width}, {CONDITION_LABELS[condition]}"
+            if several.loc[(width, condition)] > 1:
+                name += f" ({several.loc[(width, condition)]} runs)"
+            ax.plot(100 * line["probe_accuracy"], line[column], color=style("width", int(width))["color"],
+                    ls=dashes.get(condition, "-"), lw=1.2, marker=".", ms=3, label=name)
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
-    axes[0][0].legend(frameon=False)
-    fig.tight_layout()
+    legend_outside(fig, axes[0][0], ncol=3)
     return fig

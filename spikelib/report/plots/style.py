@@ -14,7 +14,7 @@ from ..labels import label as column_label
 from ..results import CONDITION_ORDER
 
 __all__ = ["PAGE_WIDTH", "PERCENT", "INDICATORS", "COLOURS", "GROUP_COLOURS", "MARKERS", "LINESTYLES", "FONT_SIZE",
-           "grid", "in_percent", "group_legend", "legend_outside", "level_styles", "FOLLOWUP_COLOURS", "STYLES", "style",
+           "grid", "in_percent", "group_legend", "legend_outside", "level_styles", "axis_label", "FOLLOWUP_COLOURS", "STYLES", "style",
            "SAME_MEANING"]
 
 #: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
@@ -118,6 +118,13 @@ def level_styles(dimension, levels):
     shades = plt.get_cmap("cividis_r")(np.linspace(0.25, 0.95, max(2, len(ordered))))
     return {level: {"color": mpl.colors.to_hex(shades[i]), "marker": MARKERS[i % len(MARKERS)]}
             for i, level in enumerate(ordered)}
+
+
+def axis_label(text, width=30):
+    """An axis label broken into lines of at most ``width`` characters, so a long one stays beside its panel."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
 def legend_outside(fig, ax, ncol=None, **kwargs):

@@ -21,7 +21,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import LINESTYLES, MARKERS, PAGE_WIDTH, grid, legend_outside, level_styles, style
+from .style import LINESTYLES, MARKERS, PAGE_WIDTH, axis_label, grid, legend_outside, level_styles, style
 
 __all__ = ["measure_vs_gap", "clean_dose_response", "gap_traces", "switch_traces", "SUBSET_COLOURS"]
 
@@ -61,7 +61,7 @@ def measure_vs_gap(frame, columns, colour_by, labels=None):
             part = frame[frame[colour_by] == level]
             ax.scatter(part["gap"] * 100, part[column], s=16, alpha=0.75, label=str(level), **looks[level])
         ax.set_xlabel("generalization gap (percentage points)")
-        ax.set_ylabel(labels.get(column, column))
+        ax.set_ylabel(axis_label(labels.get(column, column)))
     legend_outside(fig, axes[0], title=labels.get(colour_by, colour_by))
     return fig
 
@@ -75,7 +75,7 @@ def clean_dose_response(frame, columns, labels=None):
     line and the between-architecture differences off the lines' offsets.
     """
     labels = labels or {}
-    fig, axes = plt.subplots(1, len(columns), figsize=(PAGE_WIDTH, 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(columns), figsize=(PAGE_WIDTH, 4.4), squeeze=False)
     axes = list(axes.flat)
     norm = _subset_norm(frame["train_samples"].unique())
     architectures = sorted(frame["stratum"].unique(), key=_stratum_order)
@@ -87,8 +87,11 @@ def clean_dose_response(frame, columns, labels=None):
                     marker=MARKERS[i % len(MARKERS)], mfc="none", ms=6, label=architecture)
             ax.scatter(part["gap"] * 100, part[column], c=part["train_samples"], cmap=SUBSET_COLOURS, norm=norm,
                        marker=MARKERS[i % len(MARKERS)], s=18, alpha=0.85, linewidths=0)
-        ax.set(xlabel="generalization gap (points)", ylabel=labels.get(column, column))
-    axes[0].legend(title="architecture (line: mean over seeds)", frameon=False)
+        ax.set(xlabel="gap (percentage points)", ylabel=axis_label(labels.get(column, column)))
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, title="architecture; its line runs through the means over seeds", frameon=False,
+               loc="lower center", ncol=len(names))
+    fig.subplots_adjust(left=0.08, right=0.86, bottom=0.3, top=0.95, wspace=0.5)
     _subset_colorbar(fig, axes, norm)
     return fig
 
@@ -119,8 +122,10 @@ def gap_traces(course, indicator="mfr", label="MFR (probe of training samples)",
             group = group.sort_values("epoch")
             gap = group["gap"].rolling(smooth, min_periods=1, center=True).mean() * 100
             ax.plot(gap, group[indicator], color=colours(norm(group["train_samples"].iloc[0])), lw=0.9, alpha=0.8)
-        ax.set(title=stratum, xlabel="gap while training (percentage points)")
-    axes[0].set_ylabel(label)
+        ax.set(title=stratum)
+    axes[0].set_ylabel(axis_label(label))
+    fig.supxlabel("gap while training (percentage points)", fontsize=10)
+    fig.subplots_adjust(left=0.1, right=0.86, bottom=0.18, top=0.9, wspace=0.15)
     _subset_colorbar(fig, axes, norm)
     return fig
 
@@ -140,16 +145,21 @@ def switch_traces(traces, indicator="mfr", label="MFR (probe of training samples
     shuffled = traces[traces["phase"] == "shuffled labels"] if len(traces) else traces
     if not len(shuffled):
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.2), sharey=True)
-    for i, (cell, group) in enumerate(shuffled.groupby("cell_id", sort=True)):
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 4.6), sharey=True)
+    cells = list(shuffled.groupby("cell_id", sort=True))
+    names = [network_name(group.iloc[0]) for _, group in cells]
+    for i, ((cell, group), name) in enumerate(zip(cells, names)):
         group = group.sort_values("epoch")
-        # colour: the network's condition (the palette's); line style: which network of that condition
+        if names.count(name) > 1:  # networks a name does not tell apart: say which run
+            name = f"{name}, run {names[:i + 1].count(name)}"
+        # colour: the network's condition (the palette's); line style and marker: which network of that condition
         look = {"color": style("condition", str(group["condition"].iloc[0]))["color"],
-                "ls": LINESTYLES[i % len(LINESTYLES)], "lw": 1.2}
+                "ls": LINESTYLES[i % len(LINESTYLES)], "lw": 1.2, "marker": MARKERS[i % len(MARKERS)],
+                "ms": 4, "markevery": max(1, len(group) // 6)}
         accuracy = group["accuracy"].to_numpy(float) * 100
         accuracy[0] = np.nan if len(accuracy) > 1 else accuracy[0]  # before the phase: no epoch yet
-        axes[0].plot(group["epoch"], group[indicator], label=network_name(group.iloc[0]), **look)
-        axes[1].plot(accuracy, group[indicator], marker=".", ms=3, **look)
+        axes[0].plot(group["epoch"], group[indicator], label=name, **look)
+        axes[1].plot(accuracy, group[indicator], **look)
     axes[0].set_xscale("symlog", linthresh=10)
     axes[0].set(xlabel="epoch on shuffled labels", ylabel=label)
     axes[1].set_xlabel("running training accuracy on shuffled labels (%)")
