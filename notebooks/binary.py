@@ -139,7 +139,8 @@ glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]
 if benchmark_profile and paths.has_cells(paths.results_dir() / benchmark_profile):
     source = network_table(paths.results_dir() / benchmark_profile)
     source["group"] = [followup.group(c, n) for c, n in zip(source["condition"], source["label_noise"])]
-    where = f"the {len(source)} networks of the `{benchmark_profile}` profile"
+    where = f"the {len(source)} networks of the {benchmark_profile} profile"
+    provenance(paths.results_dir() / benchmark_profile, "binary")  # this table's networks are that profile's
 else:
     source = train
     where = f"the {len(train)} networks of this profile"
@@ -147,10 +148,13 @@ statistics = [("cv_fr", "CV of FR"), ("mf", "MF"), ("cv_mf", "CV of MF"), ("exce
               ("dispersion_ratio_mean", "dispersion ratio"), ("share_rare_5", "share of rare nodes"),
               ("mean_abs_r", "mean |r|"), ("participation_ratio", "participation ratio"),
               ("mean_positive_activation", "mean positive activation")]
-table = followup.beyond_rate(source, [(c, label) for c, label in statistics if c in source])
+table = followup.beyond_rate(source[source["group"].isin(["generalizing", "memorizing"])],
+                             [(c, label) for c, label in statistics if c in source])
 table.to_csv(csv_dir / "beyond_rate.csv", index=False)
-show(f"On {where} (generalizing: clean labels; memorizing: shuffled labels or label noise of at least "
-                 "0.6).")
+kept = source["group"].isin(["generalizing", "memorizing"])
+show(f"On {where}, the {int(kept.sum())} trained on clean labels (generalizing) or on shuffled labels or label "
+     f"noise of at least 0.6 (memorizing); the {int((~kept).sum())} on a little label noise or untrained are left "
+     "out (n below counts the networks a statistic could be computed on).")
 display(HTML(html_table(table, digits=3)))
 if len(table):
     glue(f"{profile}_beyond_best", table.iloc[0]["statistic"], display=False)

@@ -58,7 +58,7 @@ show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"], resu
 # %% [markdown]
 # The label-noise benchmark can be passed by any signal that moves with the
 # noise. This page asks more of the indicators. A **model zoo** on clean
-# labels varies five hyperparameters; every network is trained until it fits
+# labels varies its hyperparameters (listed below); every network is trained until it fits
 # its training samples (99 % training accuracy, evaluated on them after each
 # epoch: the criterion of Jiang et al. 2020, who used a loss instead), so the
 # generalization gap varies for reasons other than label noise. **Clean-label
@@ -95,10 +95,14 @@ if len(short):
 
 # %% tags=["remove-input"]
 display(HTML(html_table(zoo.zoo_view(table))))
-show(f"{{download}}`Every score of every measure (CSV) <zoo_scores.csv>`. For reference, the "
-                 f"competition's winning measure scored {PGDL_PUBLISHED['overall']} overall and "
-                 f"{PGDL_PUBLISHED['fashion_mnist_task8']} on its Fashion-MNIST task: another zoo, not a like-for-like "
-                 "comparison.")
+show(f"For reference, the PGDL competition's winning measure scored {PGDL_PUBLISHED['overall']} overall and "
+     f"{PGDL_PUBLISHED['fashion_mnist_task8']} on its Fashion-MNIST task: another zoo, not a like-for-like "
+     "comparison.")
+
+# %% [markdown]
+# {download}`Every score of every measure (CSV) <zoo_scores.csv>`
+
+# %% tags=["remove-input"]
 shown = zoo.figure_measures(table)
 show_figure(plots.measure_vs_gap(scored, shown, "architecture", MEASURE_LABELS))
 caption("Z1", f"{', '.join(MEASURE_LABELS[c] for c in shown)} against the generalization gap, one point per network "
@@ -137,9 +141,16 @@ if fig is not None:
 
 # %% [markdown]
 # ## Label noise: adjacent levels and matched accuracy
+#
+# The label-noise networks by noise level (mean gap and the networks at each),
+# then how well each measure separates networks of adjacent noise levels, and
+# memorizing networks from others of the same training accuracy.
 
 # %% tags=["remove-input"]
-display(HTML(html_table(noise.noise_groups(noisy).rename(columns=noise.GROUP_COLUMNS), digits=1)))
+provenance([paths.results_dir() / name for name in noise_profiles if paths.has_cells(paths.results_dir() / name)],
+           "zoo", rerun=" and ".join(f"spikelib run --profile {name}" for name in noise_profiles))
+display(HTML(html_table(noise.noise_groups(noisy).rename(columns=noise.GROUP_COLUMNS), digits=1,
+                        caption="The label-noise networks by noise level")))
 display(HTML(html_table(noise.noise_separation_view(adjacent, matched, len(pairs)), index=True,
                         caption="Separation (the larger of AUROC and 1 − AUROC) of adjacent noise levels and of "
                                 "memorizing against non-memorizing networks of matched training accuracy")))
@@ -148,6 +159,7 @@ display(HTML(html_table(noise.noise_separation_view(adjacent, matched, len(pairs
 # ## What MFR does at the switch to shuffled labels
 
 # %% tags=["remove-input"]
+provenance(paths.results_dir() / switch_profile, "zoo")
 show(answer["switch"])
 fig = plots.switch_traces(results.traces(paths.results_dir() / switch_profile))
 if fig is not None:
@@ -159,6 +171,7 @@ if fig is not None:
 # ## The papers' indicators, test by test
 
 # %% tags=["remove-input"]
+provenance([root, clean_root], "zoo")
 show("Rules: " + "; ".join(f"**{test}**: {rule}" for test, rule in scorecard.RULES.items()) + ".")
 display(HTML(html_table(card)))
 
@@ -171,7 +184,10 @@ display(HTML(html_table(card)))
 
 # %% tags=["remove-input"]
 if recording_profile and paths.has_cells(paths.results_dir() / recording_profile):
+    provenance(paths.results_dir() / recording_profile, "zoo")
     effect, sentence = courses.recording_effect(paths.results_dir() / recording_profile)
     publish(profile, {"recording": sentence})
     show(sentence)
     display(HTML(html_table(effect, digits=3)))
+else:
+    show("This page's profiles have no such recording: the recording profile has not been run for them.")
