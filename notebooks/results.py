@@ -38,7 +38,7 @@ publish(profile, numbers)
 t1 = tables.table1(cells, paper)
 with_paper = bool(t1["accuracy_paper"].notna().any())  # does the paper report any network of this profile?
 show(f"{sentence}\n\n{results.small_profile_note(root)}")  # the note: small profiles only
-show("The paper's Tables 1, 2 and 5 and Figures 2-6, rebuilt from this profile's results files only (each "
+show("The paper's Tables 1, 2 and 5 and Figures 2–6, rebuilt from this profile's results files only (each "
      "cell's `metrics.json`, `nodes.npz` and `curve.npz`), laid out as the paper prints them: one row per model, "
      "width and split, the conditions as columns. "
      + ("Each cell shows our value and, in brackets, the paper's where the paper reports the same network; a cell "
@@ -54,11 +54,12 @@ show("The paper's Tables 1, 2 and 5 and Figures 2-6, rebuilt from this profile's
 #
 # Training and validation accuracy in percent, on the labels each network was
 # trained with (shuffled labels for the memorizing networks, whose validation
-# accuracy is therefore near chance, 10 %). A value of the paper's marked ‡ is
-# likely an error in the paper itself (listed, with the reason, under "How
-# much of the paper was reproduced"); it is never counted as a departure.
+# accuracy is therefore near chance, 10 %).
 
 # %% tags=["hide-input"]
+if with_paper:
+    show("A value of the paper's marked ‡ is likely an error in the paper itself (listed, with the reason, under "
+         "\"How much of the paper was reproduced\"); it is never counted as a departure.")
 show_paper_table(t1, csv_dir / "table1.csv", tables.paper_layout(t1, "accuracy", tolerance["accuracy"], digits=1),
                  f"Marked †: more than {tolerance['accuracy']:.0f} percentage points from the paper." if with_paper
                  else "")
@@ -68,17 +69,19 @@ show_paper_table(t1, csv_dir / "table1.csv", tables.paper_layout(t1, "accuracy",
 #
 # ### How each network was trained
 #
-# The paper does not give its epochs. Here each phase stopped on a rule: the
-# true-label phase when validation accuracy reached the paper's or stopped
-# rising, the shuffled-label phase when the running training accuracy reached
-# the paper's Table 1 value or stopped rising (a plateau), or at the profile's
-# cap. `running` is Keras' running accuracy over the last epoch, which the
-# paper's Table 1 most likely shows and which the stop rule watches;
-# `evaluated` is an evaluation pass after training. A memorizing network
-# stopped by a plateau or the cap short of the paper's accuracy has memorized
-# less than the paper's.
+# The paper does not give its epochs. Here each phase stopped on a rule, the
+# profile's; the table says which rule stopped each network. "Running" is
+# Keras' running accuracy over the last epoch, which the paper's Table 1 most
+# likely shows and which the stop rule watches; "evaluated" is an evaluation
+# pass after training.
 
 # %% tags=["hide-input"]
+show("The true-label phase stopped when validation accuracy reached the paper's or stopped rising, the "
+     "shuffled-label phase when the running training accuracy reached the paper's Table 1 value or stopped rising "
+     "(a plateau), or at the profile's cap. A memorizing network stopped by a plateau or the cap short of the "
+     "paper's accuracy has memorized less than the paper's." if with_paper else
+     "The paper has no value for these networks to train to: each phase ran to the profile's own target or "
+     f"number of epochs: the memorizing networks trained on shuffled labels {results.memorize_target(root)}.")
 record = tables.training_table(cells, paper)
 record.to_csv(csv_dir / "training.csv", index=False)
 display(HTML(html_table(record, digits=1)))
@@ -90,9 +93,8 @@ publish(profile, replication.training_numbers(cells, record))
 # ## Table 2: mean firing rate and its spread
 #
 # MFR: mean over the nodes of their firing rates (spikes per sample). The last
-# column holds the KS-test marks (explained below), ours with the paper's in
-# brackets. ‡ marks a value of the paper's that is likely an error in the
-# paper (listed below).
+# column holds the KS-test marks (explained below), with the paper's in
+# brackets where it reports the network.
 
 # %% tags=["hide-input"]
 t2 = tables.table2(cells, paper)
@@ -120,9 +122,9 @@ show_paper_table(t2, csv_dir / "table2.csv", tables.paper_layout(t2, "cv_fr", to
 # and memorizing similar; `*` when a ♢ or ♠ holds only for MemRetrainAll.
 # "Similar" means that equality is *not rejected* at α = 0.05 after Bonferroni
 # correction over every comparison made for this profile. Not rejecting is not
-# proof of equality: with 64-512 nodes per distribution the tests have little
-# power against small differences. The table above shows these marks; the
-# one below adds the marks under the paper's own threshold (p > 0.00027).
+# proof of equality: with a few hundred nodes per distribution the tests have
+# little power against small differences. The table above shows these marks;
+# the one below adds the marks under the paper's own threshold (p > 0.00027).
 
 # %% tags=["hide-input"]
 marks.to_csv(csv_dir / "ks_marks.csv", index=False)

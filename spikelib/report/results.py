@@ -45,7 +45,7 @@ from ..experiment.cellfiles import (
 from ..experiment.config import CONDITIONS
 from .labels import CONDITION_LABELS, DATASET_NAMES, MODEL_NAMES, network_name
 
-__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "small_profile_note", "dataset_names", "DATASET_PROSE", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
+__all__ = ["finished_cells", "collect", "design", "DESIGNS", "curves", "traces", "layers", "read_manifest", "small_profile_note", "dataset_names", "DATASET_PROSE", "memorize_target", "completion", "computing_seconds", "CONDITION_ORDER", "CONDITION_LABELS", "MODEL_NAMES",
            "DATASET_NAMES"]
 
 #: The paper's order of the conditions in its tables.
@@ -347,6 +347,18 @@ def computing_seconds(root):
         latest = metrics.get("wall_time_s") or 0.0
         total += latest if latest >= training else training + latest
     return total
+
+
+def memorize_target(root):
+    """How the memorizing networks of a profile were told to stop, in words: ``"until they fit 50 % of them"``
+    where the profile sets one target accuracy, else ``"for the profile's number of epochs or to a plateau"``."""
+    targets = {metrics["parameters"].get("memorize_until") for _, metrics in finished_cells(root)
+               if str(metrics["parameters"].get("condition", "")).startswith("mem_")}
+    numbers = {t for t in targets if isinstance(t, (int, float)) and not isinstance(t, bool)}
+    if len(numbers) == 1:
+        fit = f"until they fit {100 * numbers.pop():.0f} % of them"
+        return fit if len(targets) == 1 else f"{fit} (some for a fixed number of epochs)"
+    return "for the profile's number of epochs or to a plateau"
 
 
 #: How the book names each data set in prose.
