@@ -28,7 +28,7 @@ from spikelib.diagnose.reference import load_reference
 from spikelib.diagnose.render import RULES, figure
 from spikelib.diagnose.verdict import STRONG, supporting_measures
 from spikelib.experiment.measures import measure as registered
-from spikelib.report.render import and_list, caption, html_table, provenance, show, show_figure, typeset
+from spikelib.report.render import and_list, caption, html_table, provenance, publish, show, show_figure, typeset
 
 root = paths.results_dir() / examples_profile
 transfer_root = paths.results_dir() / transfer_profile
@@ -40,6 +40,9 @@ established = and_list(registered(c).label for c in supporting_measures(record))
 
 # %% tags=["remove-input"]
 show("**Answer.** " + book.transfer_answer(evidence))
+calibrated_row = evidence["summary"].loc["calibrated"]
+publish("diagnose", {"networks": int(calibrated_row["networks"]), "right": int(calibrated_row["right"]),
+                     "wrong": int(calibrated_row["wrong"]), "cannot": int(calibrated_row["cannot tell"])})
 
 # %% [markdown]
 # `spikelib diagnose` takes a trained network (a Keras file, or an ONNX export
