@@ -36,6 +36,10 @@ pgdl
     The PGDL competition's conditional-mutual-information score.
 audit
     The page audit: what a reader must never meet in the built book.
+layout
+    The built book in headless Chromium at 1300 and 390 px: what is cut off or runs off the screen.
+show
+    ``spikelib show``: a cell's or a profile's headline results in the terminal.
 resampling
     Bootstrap intervals of rank statistics for every resample at once.
 labels

@@ -235,8 +235,22 @@ def main(argv=None):
     findings = audit_book(html)
     for page, rule, excerpt in findings:
         print(f"  audit: {page}: {rule}: {excerpt}", file=sys.stderr)
-    print(f"\nThe book is in {where}/ ; open {where}/index.html ({len(findings)} audit finding(s))")
-    return 1 if findings and args.strict else 0
+    laid_out = _layout(html)
+    print(f"\nThe book is in {where}/ ; open {where}/index.html ({len(findings)} audit finding(s); {laid_out})")
+    return 1 if (findings or laid_out.startswith("layout:") and "0 finding" not in laid_out) and args.strict else 0
+
+
+def _layout(html):
+    """The layout check of the built pages (:mod:`spikelib.report.layout`) where Chromium is installed."""
+    from . import layout
+
+    if layout.chromium() is None:
+        return "layout not checked: Chromium is not installed here"
+    start = time.perf_counter()
+    found = layout.check_book(html)
+    for page, width, rule, detail in found:
+        print(f"  layout: {page} at {width} px: {rule}: {detail}", file=sys.stderr)
+    return f"layout: {len(found)} finding(s) at {' and '.join(map(str, layout.WIDTHS))} px, {time.perf_counter() - start:.0f} s"
 
 
 if __name__ == "__main__":
