@@ -15,7 +15,6 @@ import spikelib as sl_errors
 from spikelib import paths
 from spikelib.report import book, pages
 
-import browser  # tests/browser.py: headless Chromium, where the machine has it
 
 # One process executes the pages once for every test here (`make test` runs `--dist loadgroup`).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("stand_in")]
@@ -126,11 +125,11 @@ def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, 
     from spikelib.report.audit import audit_book
 
     assert audit_book(html) == []  # what make book checks on every page
-    if browser.chromium():  # what a reader sees: no table cut off at 1300 px, no page wider than a phone
-        for file in files:
-            page = html / f"{file}.html"
-            assert browser.layout(page, 1300)["tables"] == [], file
-            assert not browser.layout(page, 390)["page"], file
+    from spikelib.report import layout
+
+    if layout.chromium():  # what a reader sees at 1300 and at 390 px: nothing cut, clipped or off the screen
+        found = layout.check_book(html, pages=[f"{file}.html" for file in [*files, "book/api"]])
+        assert found == [], "\n".join(map(str, found))
 
 
 def test_a_small_profiles_pages_say_what_they_cannot_show(results, executed):
