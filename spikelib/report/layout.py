@@ -51,7 +51,8 @@ function culprits(doc) {{
   const out = [];
   for (const el of doc.body.querySelectorAll('*')) {{
     const r = el.getBoundingClientRect();
-    if (r.right <= width + 2 || r.width === 0) continue;
+    const right = Math.max(r.right, r.left + el.scrollWidth);  // a box, or the text that runs out of it
+    if (right <= width + 2 || r.width === 0) continue;
     // the theme's drawers wait off the screen until a reader opens them
     if (el.closest('.bd-sidebar-secondary, .bd-sidebar-primary, .sidebar-secondary-items')) continue;
     if (getComputedStyle(el).visibility === 'hidden') continue;
@@ -62,7 +63,7 @@ function culprits(doc) {{
         boxed = true; break;
       }}
     }}
-    if (!boxed) out.push([Math.round(r.right), el.tagName.toLowerCase() + (el.className && typeof el.className
+    if (!boxed) out.push([Math.round(right), el.tagName.toLowerCase() + (el.className && typeof el.className
       === 'string' ? '.' + el.className.split(' ')[0] : ''), (el.innerText || '').slice(0, 50).replace(/\\s+/g, ' ')]);
   }}
   out.sort((a, b) => b[0] - a[0]);
@@ -100,7 +101,11 @@ function next(i) {{
   frame.onload = () => setTimeout(() => {{
     const doc = frame.contentDocument;
     const result = {{}};
-    if (doc.documentElement.scrollWidth > width + 2) result['page wider than the window'] = culprits(doc);
+    if (doc.documentElement.scrollWidth > width + 2) {{
+      const named = culprits(doc);
+      result['page wider than the window'] = named.length ? named :
+        [[doc.documentElement.scrollWidth, 'the page', 'no single element to name']];
+    }}
     const hidden = clipped(doc);
     if (hidden.length) result['clipped'] = hidden;
     if (width >= 1000) {{ const wide = cut(doc); if (wide.length) result['cut at the desktop width'] = wide; }}
