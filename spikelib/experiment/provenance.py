@@ -11,10 +11,11 @@ machine
 import importlib.metadata as metadata
 import os
 import platform
+from pathlib import Path
 
 from .. import __version__
 
-__all__ = ["package_versions", "machine"]
+__all__ = ["cpu_model", "package_versions", "machine"]
 
 _PACKAGES = ["numpy", "scipy", "statsmodels", "elephant", "neo", "quantities", "keras", "tensorflow-cpu",
              "tensorflow", "scikit-learn", "ruptures", "papermill", "dask"]
@@ -34,3 +35,14 @@ def package_versions():
 def machine():
     """Platform, processor and CPU count of this machine."""
     return {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()}
+
+
+def cpu_model():
+    """The CPU's model name (Linux: ``/proc/cpuinfo``), else the processor's architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -259,6 +259,79 @@ def run_profile_command(args):
     return 0 if summary.ok else 1
 
 
+VERIFY_EXAMPLES = """\
+examples:
+  spikelib verify                         # 3 cells drawn from every committed profile (seed 0), about 5 minutes
+  spikelib verify --cells 5 --seed 7      # another sample
+  spikelib verify --profile zoo --profile clean
+
+Each drawn cell is rerun from its recorded parameters and seed in a temporary folder and every stored value of its
+metrics.json and nodes.npz is compared with the committed one. Nothing under results/ is written; the record goes
+to verification/latest.json (and verification/history/), which the book's reproduce and cite pages show."""
+
+
+def _verify_parser(sub):
+    from .verify import MAX_SECONDS
+
+    verify = sub.add_parser("verify", help="rerun a seeded sample of the committed cells and compare every value",
+                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=VERIFY_EXAMPLES,
+                            description="Check the committed results by rerunning a few of them.")
+    verify.add_argument("--cells", type=int, default=3, help="cells to draw (default 3)")
+    verify.add_argument("--seed", type=int, default=0, help="the draw's seed (default 0)")
+    verify.add_argument("--profile", action="append", help="draw from this profile only (repeatable; default: all)")
+    verify.add_argument("--results", help="the results root (default: results/, or $SPIKELIB_RESULTS_DIR)")
+    verify.add_argument("--max-seconds", type=float, default=MAX_SECONDS,
+                        help=f"draw only cells that took at most this long to train (default {MAX_SECONDS:g})")
+    verify.add_argument("--no-record", action="store_true", help="do not write verification/latest.json")
+    verify.set_defaults(handler=verify_command, option_of={"cells": "--cells", "seed": "--seed",
+                                                           "results": "--results"}.get,
+                        on_interrupt="nothing was written; the reruns' temporary folder is removed")
+
+
+def verify_command(args):
+    """``spikelib verify``: the drawn cells, a table per cell, the record. Exit 0 when every cell reproduced."""
+    from ..experiment.training import eta_words
+    from .verify import RECORD, TOLERANCE, verify
+
+    if args.cells < 1:
+        raise ParameterError(f"`cells`={args.cells}; give 1 or more.", "cells")
+    tqdm = __import__("spikelib._optional", fromlist=["soft_import"]).soft_import("tqdm.auto", "verify").tqdm
+    state = {}
+
+    def progress(done, drawn):
+        if "bar" not in state:
+            total = sum(c["wall_time_s"] for c in drawn)
+            print(f"spikelib verify: {len(drawn)} cells drawn (seed {args.seed}): "
+                  + ", ".join(f"{c['profile']}/{c['cell_id']}" for c in drawn)
+                  + f"; their committed runs took {eta_words(total).replace('about ', 'about ')} in all",
+                  file=sys.stderr)
+            state["bar"] = tqdm(total=len(drawn), unit="cell", desc="verify", file=sys.stderr)
+            state["drawn"] = drawn
+        bar = state["bar"]
+        if done:
+            bar.update(done - bar.n)
+        left = sum(c["wall_time_s"] for c in drawn[done:])
+        bar.set_postfix_str(f"estimate {eta_words(left)} left (the committed runs' times)" if left else "")
+        if done == len(drawn):
+            bar.close()
+
+    record = verify(args.cells, args.seed, set(args.profile) if args.profile else None, args.results,
+                    args.max_seconds, record=None if args.no_record else RECORD, progress=progress)
+    for cell in record["cells"]:
+        reproduced = cell["largest"] <= TOLERANCE
+        print(f"\n{cell['profile']}/{cell['cell_id']}: {'reproduced' if reproduced else 'NOT REPRODUCED'}"
+              f" ({cell['seconds']:.0f} s)")
+        print(f"  fields compared {cell['fields']:,}, identical {cell['identical']:,}, largest absolute difference "
+              f"{cell['largest']:.3g}" + (f" in {cell['where']}" if cell["where"] else "")
+              + (f"; {cell['added']} values the committed analysis did not compute yet" if cell["added"] else ""))
+        if not reproduced:
+            for item in cell["differing"]:
+                print(f"    {item['field']}: committed {item['committed']!r}, rerun {item['rerun']!r}")
+    print(f"\n{record['result']}; tolerance {TOLERANCE:g} (bit for bit on this kind of machine with these versions)"
+          + ("" if args.no_record else "; record: verification/latest.json"))
+    return 0 if record["reproduced"] == len(record["cells"]) else FAILED
+
+
 def build_parser(*commands):
     """The ``spikelib`` parser: ``cell``, ``run``, and the ``commands`` of layers above (each adds its subparser)."""
     parser = argparse.ArgumentParser(
@@ -270,7 +343,7 @@ def build_parser(*commands):
                "spikelib COMMAND --help shows each command's options and examples.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_cell_parser, _run_parser, *commands):
+    for add in (_cell_parser, _run_parser, _verify_parser, *commands):
         add(sub)
     return parser
 
