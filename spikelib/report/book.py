@@ -135,7 +135,9 @@ def _git(*args):
 
 
 def write_citation(output=None, cff=None):
-    """Write the cite page's record of this version (``book/executed/citation.md``) from ``CITATION.cff``.
+    """Write the cite page's record of this version (``book/executed/citation.md``) from ``CITATION.cff``: the
+    BibTeX entry, the commit and whether the tree held changes, what the RO-Crate describes, and the latest
+    verification record.
 
     The BibTeX entry and the sentence name the version, the commit the book
     was built from and that commit's date, so that a citation points at the
@@ -144,9 +146,12 @@ def write_citation(output=None, cff=None):
     """
     import yaml
 
+    from .crate import CRATE, crate_metadata
+
     record = yaml.safe_load(Path(cff or paths.ROOT / "CITATION.cff").read_text())
     commit = _git("rev-parse", "HEAD")
     date = _git("log", "-1", "--format=%cs") or str(record.get("date-released", ""))
+    changed = bool(_git("status", "--porcelain", "--untracked-files=no"))
     authors = " and ".join(a.get("name") or f"{a.get('family-names')}, {a.get('given-names')}"
                            for a in record["authors"])
     built = f"commit {commit}" if commit else "commit unknown (not built from a git checkout)"
@@ -155,8 +160,29 @@ def write_citation(output=None, cff=None):
              f"  note    = {{{built}, {date}}},", f"  license = {{{record['license']}}},"]
     if record.get("repository-code"):
         lines.append(f"  url     = {{{record['repository-code']}}},")
+    stamp = f"`{commit}`" if commit else "an unknown commit"
     lines += ["}", "```", "",
-              f"This book was built from {built} of {date}, version {record['version']} of the compendium."]
+              f"This book was built from {stamp} of {date.replace('-', '‑')}, version {record['version']} of the "
+              "compendium" + (", with changes to tracked files not yet committed: cite a commit, not this build."
+                              if changed else ".")]
+    graph = crate_metadata()["@graph"]
+    files = [e for e in graph if e.get("@type") == "File" and e.get("sha256")]
+    runs = [e for e in graph if e.get("@type") == "CreateAction"]
+    lines += ["", f"**The artifact, for machines.** `{CRATE.name}` at the repository's root describes the compendium "
+              f"as an RO-Crate: {len(files)} files with their SHA-256 (the data sets, the profiles, the results' "
+              f"manifests, the lock), {len(runs)} runs that made the committed results, each with its profile, "
+              "its parameters and its results folder, the book and the software; `codemeta.json` describes the "
+              "software. Both are written from the code's registries when the book is built."]
+    from ..pipeline.verify import latest
+
+    verification = latest()
+    if verification:
+        cells = ", ".join(f"{c['profile']}/{c['cell_id']}" for c in verification["cells"])
+        lines += ["", f"**Checked by rerunning.** `spikelib verify` on {verification['date'][:10]}: "
+                  f"{verification['result']} ({cells}; tolerance {verification['tolerance']:g}); the record is "
+                  "`verification/latest.json`."]
+    else:
+        lines += ["", "**Checked by rerunning.** No verification record yet: run `spikelib verify`."]
     output = Path(output or paths.BOOK_EXECUTED / "citation.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines) + "\n")
@@ -175,6 +201,10 @@ def build_html(strict=False, output=paths.ROOT, source=paths.ROOT):
         If Jupyter Book fails (or, with ``strict``, warns).
     """
     output = Path(output)
+    if source == paths.ROOT:
+        from .crate import write_metadata
+
+        write_metadata()  # ro-crate-metadata.json and codemeta.json, from the registries
     write_citation()
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(output)]
     if strict:
