@@ -175,18 +175,23 @@ def write_citation(output=None, cff=None):
               "software. Both are written from the code's registries when the book is built."]
     from ..pipeline.verify import latest
 
-    verification = latest()
-    if verification:
-        cells = ", ".join(f"{c['profile']}/{c['cell_id']}" for c in verification["cells"])
-        lines += ["", f"**Checked by rerunning.** `spikelib verify` on {verification['date'][:10]}: "
-                  f"{verification['result']} ({cells}; tolerance {verification['tolerance']:g}); the record is "
-                  "`verification/latest.json`."]
-    else:
-        lines += ["", "**Checked by rerunning.** No verification record yet: run `spikelib verify`."]
+    checked = verification_sentence(latest())
+    lines += ["", checked]
     output = Path(output or paths.BOOK_EXECUTED / "citation.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines) + "\n")
+    (output.parent / "verification.md").write_text(checked + "\n")  # the reproduce and landing pages include it
     return output
+
+
+def verification_sentence(record):
+    """The latest ``spikelib verify`` record in a sentence (Markdown), or what to run where there is none."""
+    if not record:
+        return "**Checked by rerunning.** No verification record yet: run `spikelib verify`."
+    cells = ", ".join(f"{c['profile']}/{c['cell_id']}" for c in record["cells"])
+    return (f"**Checked by rerunning.** `spikelib verify` on {record['date'][:10]}: {record['result']} ({cells}; "
+            f"tolerance {record['tolerance']:g}, with {', '.join(f'{k} {v}' for k, v in record['versions'].items() if k in ('tensorflow-cpu', 'numpy', 'keras'))}); "
+            "the record is `verification/latest.json`.")
 
 
 def build_html(strict=False, output=paths.ROOT, source=paths.ROOT):
