@@ -211,7 +211,9 @@ def build_html(strict=False, output=paths.ROOT, source=paths.ROOT):
 
         write_metadata()  # ro-crate-metadata.json and codemeta.json, from the registries
     write_citation()
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(output)]
+    # --quiet: Sphinx's progress lines are not the book's; its warnings still print (and fail a strict build)
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output", str(output),
+               "--quiet"]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     subprocess.run(command, check=True)
