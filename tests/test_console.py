@@ -27,6 +27,16 @@ def test_a_cell_prints_only_its_own_lines(tmp_path):
     lines = _lines(done)
     assert any(line.startswith("spikelib cell: done") for line in lines)
     assert not [line for line in lines if NOISE.search(line)], "\n".join(lines)
+    # loose ends: no lock file after a clean exit, every file with the mode open gives under the umask
+    import os
+    import stat
+
+    from spikelib.storage import FILE_MODE
+
+    folder = tmp_path / "cell"
+    assert not (folder / ".lock").exists()
+    modes = {path.name: stat.S_IMODE(os.stat(path).st_mode) for path in folder.iterdir() if path.is_file()}
+    assert set(modes.values()) == {FILE_MODE}, modes
 
 
 def test_a_run_prints_only_its_own_lines(tmp_path):

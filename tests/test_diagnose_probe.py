@@ -31,3 +31,36 @@ def test_no_raw_lost_or_unsafe_answer(tmp_path, monkeypatch):
     assert not unexpected, unexpected
     groups = {r[0] for r in results}
     assert {"model", "onnx", "data", "output", "reference", "controls", "interrupt"} <= groups
+
+
+@pytest.mark.slow
+def test_the_readmes_diagnose_lines_run_as_written(tmp_path):
+    """Each `spikelib diagnose` line of the README, run in a folder holding a model.keras, a model.onnx and the
+    train.npz the README says how to make."""
+    import re
+    import shlex
+    import subprocess
+
+    import numpy as np
+
+    from diagnose_probe import make_files
+    from spikelib import paths
+
+    made = tmp_path / "made"
+    made.mkdir()
+    make_files(made)
+    (tmp_path / "model.keras").write_bytes((made / "good.keras").read_bytes())
+    (tmp_path / "model.onnx").write_bytes((made / "mlp.onnx").read_bytes())
+    with np.load(made / "train.npz") as data:
+        np.savez(tmp_path / "train.npz", x=data["x"], y=data["y"])  # the README's own recipe
+    readme = (paths.ROOT / "README.md").read_text()
+    lines = [line.split("#")[0].strip() for line in re.findall(r"^spikelib diagnose .*$", readme, re.M)]
+    assert len(lines) >= 3
+    for line in lines:
+        done = subprocess.run([sys.executable, "-m", "spikelib.diagnose.cli", *shlex.split(line)[1:],
+                               "--control-samples", "300", "--controls", "2", "--budget", "0.3"], cwd=tmp_path,
+                              capture_output=True,
+                              text=True, timeout=280, env={**__import__("os").environ,
+                                                           "SPIKELIB_CACHE_DIR": str(tmp_path / "cache")})
+        assert done.returncode == 0, (line, done.stderr[-1500:])
+        assert "Traceback" not in done.stderr
