@@ -45,3 +45,19 @@ def test_a_cell_without_its_accuracies_is_named(tmp_path):
     folder = _cell(tmp_path, metrics={"cell_id": "c", "train_accuracy": 0.9})
     with pytest.raises(DataError, match="train_accuracy_evaluated"):
         migrate_cell(folder)
+
+
+def test_a_manifest_rewritten_with_the_pre_migration_hash_is_brought_in_line(tmp_path):
+    migrated, untouched = _cell(tmp_path, "migrated"), _cell(tmp_path, "untouched")
+    stale = sha256(migrated / "metrics.json")
+    migrate_cell(migrated)
+    manifest = {"cells": {"migrated": {"files": {"metrics.json": stale}},
+                          "untouched": {"files": {"metrics.json": "0" * 64}}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (untouched / "metrics.json").write_text(json.dumps({**OLD, "schema": 2, "migrations": []}))
+    assert "untouched" in migrate_profile(tmp_path)  # its gaps were recomputed now
+    files = {cell: record["files"]["metrics.json"]
+             for cell, record in json.loads((tmp_path / "manifest.json").read_text())["cells"].items()}
+    assert files == {"migrated": sha256(migrated / "metrics.json"), "untouched": sha256(untouched / "metrics.json")}
+    before = (tmp_path / "manifest.json").read_bytes()
+    assert migrate_profile(tmp_path) == {} and (tmp_path / "manifest.json").read_bytes() == before
