@@ -323,7 +323,8 @@ def verify_command(args):
               f" ({cell['seconds']:.0f} s)")
         print(f"  fields compared {cell['fields']:,}, identical {cell['identical']:,}, largest absolute difference "
               f"{cell['largest']:.3g}" + (f" in {cell['where']}" if cell["where"] else "")
-              + (f"; {cell['added']} values the committed analysis did not compute yet" if cell["added"] else ""))
+              + (f"; {cell['added']} {'value' if cell['added'] == 1 else 'values'} the committed analysis did "
+                 "not compute yet" if cell["added"] else ""))
         if not reproduced:
             for item in cell["differing"]:
                 print(f"    {item['field']}: committed {item['committed']!r}, rerun {item['rerun']!r}")
