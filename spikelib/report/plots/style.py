@@ -33,7 +33,7 @@ STYLES = {
                   "random": ("#888888", "x")},
     "architecture": {"MLP-1": ("#009E73", "o"), "MLP-2": ("#56B4E9", "s"), "MLP-3": ("#332288", "^"),
                      "CNN": ("#661100", "D"), "DenseNet": ("#AA4499", "P")},
-    "width": {64: ("#c2b30a", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
+    "width": {16: ("#8c510a", "P"), 32: ("#d08c2b", "^"), 64: ("#c2b30a", "v"), 128: ("#5ec962", "o"), 256: ("#21918c", "s"), 512: ("#3b528b", "D")},
     "dataset": {"digits": ("#88CCEE", "o"), "fashion_mnist": ("#882255", "s"), "synthetic": ("#DDCC77", "^"),
                 "mnist": ("#6699CC", "D"), "cifar10": ("#CC6677", "P")},
     # the split a network is recorded on
