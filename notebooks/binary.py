@@ -20,16 +20,13 @@ benchmark_profile = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML, display
 from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import followup, plots, results
-from spikelib.report.networks import network_table
-from spikelib.report.plots.style import style
-from spikelib.report.render import caption, html_table, show, provenance
+from spikelib.report.render import caption, html_table, provenance, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 provenance(root, "binary")
@@ -64,22 +61,7 @@ show(f"**Answer.** {followup.binary_answer(nodes, train)}\n\n{results.small_prof
 # ## The Bernoulli identity, node by node
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(plots.PAGE_WIDTH, 3.6))
-colours = {name: style("labels", name)["color"] for name in ("generalizing", "memorizing", "random", "noisy")}
-for name, rows in nodes.groupby("group"):
-    sample = rows.sample(min(len(rows), 4000), random_state=0)
-    axes[0].scatter(sample["firing_rate"], sample["fano"], s=3, alpha=0.3, color=colours[name], label=name)
-    axes[1].scatter(sample["firing_rate"], sample["excess_fano"], s=3, alpha=0.3, color=colours[name], label=name)
-axes[0].plot([0, 1], [1, 0], color="0.2", lw=1, ls="--", label=r"$1 - \lambda$")
-axes[0].axhline(1, color=style("reference", "Poisson")["color"], lw=0.8, ls=":", label="Poisson: 1")
-axes[1].axhline(0, color="0.2", lw=1, ls="--")
-axes[0].set(xlabel=r"activation probability $\lambda$", ylabel="Fano factor (window of the profile)")
-axes[1].set(xlabel=r"activation probability $\lambda$", ylabel=r"excess Fano $F - (1 - \lambda)$")
-for ax in axes:
-    ax.legend(frameon=False, fontsize=8, markerscale=4)
-fig.tight_layout()
-plt.show()
-plt.close(fig)
+show_figure(plots.binary_fano(nodes))
 deviation = float(np.median(np.abs(nodes["fano"] - (1 - nodes["firing_rate"]))))
 glue(f"{profile}_node_fano_deviation", deviation, display=False)
 glue(f"{profile}_n_nodes_total", len(nodes), display=False)
@@ -136,25 +118,13 @@ glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]
 # networks.
 
 # %% tags=["hide-input"]
-if benchmark_profile and paths.has_cells(paths.results_dir() / benchmark_profile):
-    source = network_table(paths.results_dir() / benchmark_profile)
-    source["group"] = [followup.group(c, n) for c, n in zip(source["condition"], source["label_noise"])]
-    where = f"the {len(source)} networks of the {benchmark_profile} profile"
-    provenance(paths.results_dir() / benchmark_profile, "binary")  # this table's networks are that profile's
-else:
-    source = train
-    where = f"the {len(train)} networks of this profile"
-statistics = [("cv_fr", "CV of FR"), ("mf", "MF"), ("cv_mf", "CV of MF"), ("excess_fano_mean", "excess Fano"),
-              ("dispersion_ratio_mean", "dispersion ratio"), ("share_rare_5", "share of rare nodes"),
-              ("mean_abs_r", "mean |r|"), ("participation_ratio", "participation ratio"),
-              ("mean_positive_activation", "mean positive activation")]
-table = followup.beyond_rate(source[source["group"].isin(["generalizing", "memorizing"])],
-                             [(c, label) for c, label in statistics if c in source])
+benchmark_root = paths.results_dir() / benchmark_profile if benchmark_profile else None
+source, sentence = followup.beyond_rate_networks(train, benchmark_root)
+if source is not train:
+    provenance(benchmark_root, "binary")  # this table's networks are that profile's
+table = followup.beyond_rate(source, [(c, name) for c, name in followup.BEYOND_RATE_STATISTICS if c in source])
 table.to_csv(csv_dir / "beyond_rate.csv", index=False)
-kept = source["group"].isin(["generalizing", "memorizing"])
-show(f"On {where}, the {int(kept.sum())} trained on clean labels (generalizing) or on shuffled labels or label "
-     f"noise of at least 0.6 (memorizing); the {int((~kept).sum())} on a little label noise or untrained are left "
-     "out (n below counts the networks a statistic could be computed on).")
+show(sentence)
 display(HTML(html_table(table, digits=3)))
 if len(table):
     glue(f"{profile}_beyond_best", table.iloc[0]["statistic"], display=False)

@@ -23,12 +23,10 @@ from IPython.display import HTML, display
 
 from spikelib import paths
 from spikelib.diagnose import book
-from spikelib.diagnose.calibrated import CLEAN, EPOCH_RATIO, MEMORIZING, MIN_FIT, SENSITIVE
 from spikelib.diagnose.reference import load_reference
 from spikelib.diagnose.render import RULES, figure
-from spikelib.diagnose.verdict import STRONG, supporting_measures
-from spikelib.experiment.measures import measure as registered
-from spikelib.report.render import and_list, caption, html_table, provenance, publish, show, show_figure, typeset
+from spikelib.diagnose.verdict import STRONG
+from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure, typeset
 
 root = paths.results_dir() / examples_profile
 transfer_root = paths.results_dir() / transfer_profile
@@ -36,7 +34,6 @@ provenance([transfer_root, root], "diagnose", rerun="python -m spikelib.diagnose
 reference, record = load_reference()
 evidence = book.transfer_evidence(reference, record, transfer_root)
 examples = book.diagnose_examples(root, (reference, record), paths.EXAMPLES / samples_file)
-established = and_list(registered(c).label for c in supporting_measures(record))
 
 # %% tags=["remove-input"]
 show("**Answer.** " + book.transfer_answer(evidence))
@@ -53,26 +50,7 @@ publish("diagnose", {"networks": int(calibrated_row["networks"]), "right": int(c
 # ## How it decides, in plain words
 
 # %% tags=["remove-input"]
-show(f"""The values of these measures do not carry over from one data set to another: a network that learned
-scikit-learn's digits fires at rates a Fashion-MNIST network that memorized its labels never reaches, and on a
-synthetic task clean and shuffled labels give the same firing rates. So the diagnosis builds its yardstick on
-your own samples. It trains fresh copies of your architecture three ways, each until it fits the samples as well
-as your network does, with the optimizer saved in your file (else Adam):
-
-- **permuted**: on your labels permuted, so that they are noise: networks known to *memorize* these samples;
-- **teacher**: on labels that another fresh copy of your architecture assigns to the samples: a rule it can
-  represent, so networks known to *learn a rule* on these samples;
-- **own-label**: on your labels as given: what any network of this architecture does with them.
-
-On each measure the permuted controls sit at 0 and the teacher controls at 1, and your network gets a position
-between them. A measure counts where the committed reference found it on one side in every data set it
-separated ({established}) and where the two anchors lie at least {SENSITIVE:g} seed standard deviations apart on
-your samples. Your network reads clean-like from a median position of {CLEAN:.2f} and memorizing-like below
-{MEMORIZING:.2f}; the own-label controls are read the same way, and the verdict is given only where the two
-agree. No verdict is given on controls that did not reach the fit, or on a network that fits fewer than
-{MIN_FIT:.0%} of its labels. Beside the verdict, not inside it, it reports how many epochs each group needed: labels
-with structure fit faster than the same labels permuted (the label-randomization test of Zhang et al. 2017);
-a ratio below {EPOCH_RATIO:g} reads "structure".""".replace("%", " %"))
+show(book.procedure(record))
 
 # %% [markdown]
 # ## The command

@@ -35,7 +35,7 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.correlation import HISTOGRAM_EDGES
-from spikelib.report import claims, depth, followup, plots, population, results
+from spikelib.report import claims, depth, followup, plots, results
 from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
@@ -48,13 +48,7 @@ source = paths.results_dir() / penalties_profile if penalties_profile else root
 page = followup.page(root, source)
 for name, table in page.tables().items():
     table.to_csv(csv_dir / f"{name}.csv", index=False)
-if len(page.weights):
-    glue(f"{profile}_gaussian_mae_max", float(page.weights["gaussian_rate_mae"].max()), display=False)
-if len(page.fitted):
-    glue(f"{profile}_fitted_fraction_range", f"{page.fitted['fraction'].min():.2f} to "
-         f"{page.fitted['fraction'].max():.2f}", display=False)
-publish(profile, {"claims_tally": claims.tally(page.claims)})
-publish(profile, {"penalty_summary": page.penalty_text or "no penalised network has been trained yet."})
+publish(profile, page.numbers())
 if penalties_profile and len(page.penalties):
     glue(f"{profile}_penalty_minutes", results.computing_seconds(source) / 60, display=False)
 
@@ -170,11 +164,8 @@ provenance(root, "followup")
 # predicts beside the observed ones.
 
 # %% tags=["hide-input"]
-generalizing = page.networks[page.networks["condition"] == "generalizing"].sort_values("width")
-if len(generalizing):
-    base = generalizing.iloc[-1]
-    sweep = population.simulate_fractions(page.nodes[base.name]["train"]["firing_rate"], int(base["n_nodes"]),
-                                          window=int(base["window"]))
+sweep, base = page.simulation()
+if sweep is not None:
     sweep.to_csv(csv_dir / "simulation.csv", index=False)
     show_figure(plots.population_model(sweep, page.fitted))
     caption("F5", f"Left: the population model's MFR, CV of FR, MF and mean pairwise correlation as the fraction of "

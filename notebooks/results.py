@@ -19,7 +19,7 @@ results_root = None
 tables_dir = None
 
 # %% tags=["remove-cell"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from spikelib import paths
 from spikelib.report import plots, replication, results, tables
@@ -38,16 +38,7 @@ publish(profile, numbers)
 t1 = tables.table1(cells, paper)
 with_paper = bool(t1["accuracy_paper"].notna().any())  # does the paper report any network of this profile?
 show(f"{sentence}\n\n{results.small_profile_note(root)}")  # the note: small profiles only
-show("The paper's Tables 1, 2 and 5 and Figures 2–6, rebuilt from this profile's results files only (each "
-     "cell's `metrics.json`, `nodes.npz` and `curve.npz`), laid out as the paper prints them: one row per model, "
-     "width and split, the conditions as columns. "
-     + ("Each cell shows our value and, in brackets, the paper's where the paper reports the same network; a cell "
-        "marked † departs from the paper's value by more than the tolerance stated above the table. "
-        if with_paper else
-        "The paper reports no network of this profile, so the tables show our values alone: there is nothing of "
-        "the paper's to compare them with here. ")
-     + "Accuracies and coefficients of variation are in percent, as the paper prints them. Every table's long "
-       "form can be downloaded as CSV.")
+show(replication.page_intro(with_paper))
 
 # %% [markdown]
 # ## Table 1: accuracy
@@ -61,8 +52,7 @@ if with_paper:
     show("A value of the paper's marked ‡ is likely an error in the paper itself (listed, with the reason, under "
          "\"How much of the paper was reproduced\"); it is never counted as a departure.")
 show_paper_table(t1, csv_dir / "table1.csv", tables.paper_layout(t1, "accuracy", tolerance["accuracy"], digits=1),
-                 f"Marked †: more than {tolerance['accuracy']:.0f} percentage points from the paper." if with_paper
-                 else "")
+                 replication.departure_note("accuracy", tolerance, with_paper))
 
 # %% [markdown]
 # {download}`Table 1, long form (CSV) <table1.csv>`
@@ -76,12 +66,7 @@ show_paper_table(t1, csv_dir / "table1.csv", tables.paper_layout(t1, "accuracy",
 # pass after training.
 
 # %% tags=["hide-input"]
-show("The true-label phase stopped when validation accuracy reached the paper's or stopped rising, the "
-     "shuffled-label phase when the running training accuracy reached the paper's Table 1 value or stopped rising "
-     "(a plateau), or at the profile's cap. A memorizing network stopped by a plateau or the cap short of the "
-     "paper's accuracy has memorized less than the paper's." if with_paper else
-     "The paper has no value for these networks to train to: each phase ran to the profile's own target or "
-     f"number of epochs: the memorizing networks trained on shuffled labels {results.memorize_target(root)}.")
+show(replication.training_rule(with_paper, root))
 record = tables.training_table(cells, paper)
 record.to_csv(csv_dir / "training.csv", index=False)
 display(HTML(html_table(record, digits=1)))
@@ -100,7 +85,7 @@ publish(profile, replication.training_numbers(cells, record))
 t2 = tables.table2(cells, paper)
 marks, ks_tests = replication.paper_ks_marks(cells, paper)
 show_paper_table(t2, csv_dir / "table2.csv", replication.table2_layout(t2, marks, tolerance["mfr"]),
-                 f"Marked †: more than {tolerance['mfr']} from the paper's MFR." if with_paper else "")
+                 replication.departure_note("mfr", tolerance, with_paper))
 publish(profile, replication.table2_numbers(t2))
 
 # %% [markdown]
@@ -108,8 +93,7 @@ publish(profile, replication.table2_numbers(t2))
 
 # %% tags=["hide-input"]
 show_paper_table(t2, csv_dir / "table2.csv", tables.paper_layout(t2, "cv_fr", tolerance["cv_fr"], digits=1),
-                 f"Marked †: more than {tolerance['cv_fr']:.0f} percentage points from the paper." if with_paper
-                 else "")
+                 replication.departure_note("cv_fr", tolerance, with_paper))
 
 # %% [markdown]
 # {download}`Table 2, long form (CSV) <table2.csv>`
@@ -130,8 +114,7 @@ show_paper_table(t2, csv_dir / "table2.csv", tables.paper_layout(t2, "cv_fr", to
 marks.to_csv(csv_dir / "ks_marks.csv", index=False)
 ks_tests.to_csv(csv_dir / "ks_tests.csv", index=False)
 display(HTML(html_table(marks)))
-publish(profile, {"ks_family_size": len(ks_tests),
-         "ks_train_test_similar": float(ks_tests[ks_tests["kind"] == "train/test"]["similar"].mean())})
+publish(profile, replication.ks_numbers(ks_tests))
 
 # %% [markdown]
 # {download}`KS marks (CSV) <ks_marks.csv>` and {download}`every KS test (CSV) <ks_tests.csv>`
@@ -147,7 +130,7 @@ publish(profile, {"ks_family_size": len(ks_tests),
 # %% tags=["hide-input"]
 t5 = tables.table5(cells, paper)
 show_paper_table(t5, csv_dir / "table5.csv", tables.paper_layout(t5, "mf", tolerance["mf"], star="significant"),
-                 f"Marked †: more than {tolerance['mf']} from the paper's MF." if with_paper else "")
+                 replication.departure_note("mf", tolerance, with_paper))
 publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]).abs().median())})
 
 # %% [markdown]
@@ -167,13 +150,7 @@ publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]
 summary = replication.paper_agreement(t1, t2, t5, tolerance)
 summary.to_csv(csv_dir / "agreement.csv", index=False)
 publish(profile, replication.agreement_numbers(summary))
-if with_paper and summary["paired"].sum():
-    display(HTML(html_table(replication.agreement_view(summary))))
-    display(HTML(html_table(replication.suspect_view(tables.suspect_paper_values(paper)),
-                            caption="the paper's suspect values (‡)")))
-else:  # no paper table on a profile the paper did not run
-    display(Markdown("The paper reports no network of this profile, so nothing of it is reproduced or departed "
-                     "from here; the full Fashion-MNIST page holds the comparison."))
+display(HTML(replication.agreement_html(summary, paper, with_paper)))
 
 # %% [markdown]
 # ## Figure 2: observed cumulative spike trains and a Poisson process
@@ -198,11 +175,7 @@ caption(3, f"The four indicators of the {numbers['n_networks']} networks of this
 
 # %% tags=["hide-input"]
 show_figure(plots.figure4(cells))
-groups = plots.group_counts(cells)
-caption(4, "Rain clouds of the four indicators (training split) by width of the observed layer: "
-           f"{groups.get('generalizing', 0)} generalizing networks (left halves) and "
-           f"{groups.get('memorizing', 0)} memorizing networks of every memorizing condition (right halves); "
-           "each shows a density, a box (quartiles) and the networks as points.")
+caption(4, replication.figure4_caption(cells))
 
 # %% [markdown]
 # ## Figure 5: mean firing rate during training

@@ -31,8 +31,7 @@ from spikelib.report import clean, courses, noise, plots, results, scorecard, zo
 from spikelib.experiment.measures import by_family
 from spikelib.report.labels import MEASURE_LABELS
 from spikelib.report.networks import benchmark_set
-from spikelib.report.render import caption, html_table, publish, show_figure, show, provenance
-from spikelib.report.pgdl import PGDL_PUBLISHED
+from spikelib.report.render import caption, html_table, provenance, publish, show, show_captioned, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 provenance([root, clean_root := paths.results_dir() / clean_profile], "zoo")
@@ -95,9 +94,7 @@ if len(short):
 
 # %% tags=["remove-input"]
 display(HTML(html_table(zoo.zoo_view(table))))
-show(f"For reference, the PGDL competition's winning measure scored {PGDL_PUBLISHED['overall']} overall and "
-     f"{PGDL_PUBLISHED['fashion_mnist_task8']} on its Fashion-MNIST task: another zoo, not a like-for-like "
-     "comparison.")
+show(zoo.pgdl_note())
 
 # %% [markdown]
 # {download}`Every score of every measure (CSV) <zoo_scores.csv>`
@@ -132,12 +129,10 @@ show_figure(plots.clean_dose_response(dose, ["mfr", "cv_mf", "train_cross_entrop
 caption("Z2", "MFR, CV of MF and the training cross-entropy (a control) against the gap on the clean-label "
               "dose-response: one point per network, coloured by its number of training samples; one line per "
               "architecture through the means over seeds.")
-fig = plots.gap_traces(courses.gap_course(clean_root))
-if fig is not None:
-    show_figure(fig)
-    caption("Z3", "The probe's MFR against the gap while each network trained (training minus validation accuracy "
-                  "of the traced epoch, running mean of five traces), one panel per architecture, one line per "
-                  "network, coloured by its number of training samples as in Figure Z2.")
+show_captioned(plots.gap_traces(courses.gap_course(clean_root)), "Z3",
+               "The probe's MFR against the gap while each network trained (training minus validation accuracy of "
+               "the traced epoch, running mean of five traces), one panel per architecture, one line per network, "
+               "coloured by its number of training samples as in Figure Z2.")
 
 # %% [markdown]
 # ## Label noise: adjacent levels and matched accuracy
@@ -161,11 +156,9 @@ display(HTML(html_table(noise.noise_separation_view(adjacent, matched, len(pairs
 # %% tags=["remove-input"]
 provenance(paths.results_dir() / switch_profile, "zoo")
 show(answer["switch"])
-fig = plots.switch_traces(results.traces(paths.results_dir() / switch_profile))
-if fig is not None:
-    show_figure(fig)
-    caption("Z4", "The probe's MFR after the switch to shuffled labels: left against the epoch on shuffled labels, "
-                  "right against the running training accuracy reached on them; one line per network.")
+show_captioned(plots.switch_traces(results.traces(paths.results_dir() / switch_profile)), "Z4",
+               "The probe's MFR after the switch to shuffled labels: left against the epoch on shuffled labels, "
+               "right against the running training accuracy reached on them; one line per network.")
 
 # %% [markdown]
 # ## The papers' indicators, test by test

@@ -83,3 +83,11 @@ def test_shares_settings_and_named_rows_are_not_defects():
     assert audit_page(page) == []
     assert audit_css("p.provenance { margin: -0.6rem 0 1rem 0; }")[0][0] == "negative margin"
     assert audit_css("p.provenance { margin: 0.2rem 0 1rem 0; }") == []
+
+
+def test_a_hidden_cells_toggle_is_not_the_answer():
+    toggle = ('<h1>Results</h1><div class="cell tag_hide-input"><details><summary><p>Show code cell source</p>'
+              '</summary><div class="cell_input"><pre>show(x)</pre></div></details>')
+    assert audit_page(toggle + "<p>On 12 networks MFR falls (tau −0.30).</p>", "book/executed/zoo/zoo.html") == []
+    found = audit_page(toggle + "<p>This page shows the tables.</p>", "book/executed/zoo/zoo.html")
+    assert [rule for rule, _ in found] == ["answer missing"]

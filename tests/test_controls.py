@@ -104,7 +104,7 @@ def test_controls_are_cached_and_read_back(digits, tmp_path):
     assert second.groups == first.groups and len(calls) == 6  # three groups of two, recorded once
     assert set(first.groups) == {"own", "teacher", "permuted"} and first.all_reached
     other = build_controls(model, None, x, y, values, model_sha256="another", target=0.6, n_controls=2,
-                           cache=tmp_path)
+                           cache=tmp_path, budget_seconds=0.0)
     assert not other.cached  # another model file is another key
     # controls that ran out of their budget are trained again when more time is given
     short = build_controls(model, None, x, y, values, model_sha256="m", target=1.0, n_controls=2, cache=tmp_path,

@@ -139,7 +139,7 @@ def test_tables_show_reader_labels_whole_numbers_and_condition_names():
     frame = pd.DataFrame({"condition": ["mem_retrain_last"], "epochs": [1373.0], "share_rare_5": [1.0],
                           "lambda_q05": [0.25]})
     text = html_table(frame)
-    assert "MemRetrainLast" in text and "1,373<" in text and "1.00" in text
+    assert "MemRetrainLast" in text and "1,373<" in text and "100.0 %" in text  # a share in percent
     assert "share of rare nodes" in text and "λ, 5th percentile" in text
     assert "mem_retrain_last" not in text and "lambda_q05" not in text
 

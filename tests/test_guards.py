@@ -453,7 +453,7 @@ def test_a_run_interrupted_part_way_into_a_finished_folder_changes_none_of_its_f
     assert hashes() == before
 
 
-@pytest.mark.slow
+@pytest.mark.extended  # reaches the package index: left to make test-all
 def test_the_gpu_extra_resolves_to_the_cuda_build_alone(tmp_path):
     """`pip install '.[gpu]'` resolves (a dry run against the package index): TensorFlow's CUDA build, never
     beside its CPU build. Skipped where the index cannot be reached."""

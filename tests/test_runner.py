@@ -150,5 +150,5 @@ def test_progress_line_leaves_out_an_earlier_runs_progress(tmp_path):
         Path(cell.config.output_dir).mkdir(parents=True)
         (Path(cell.config.output_dir) / PROGRESS).write_text(json.dumps({**state, "time": time.time() - written}))
     line = _running(cells, since=time.time() - 100)  # the run began between the two writes
-    assert cells[0].id in line and "40/300 acc 0.500, <=2 min" in line
+    assert cells[0].id in line and "40/300 acc 0.500, estimate about 2 min left" in line
     assert cells[1].id not in line

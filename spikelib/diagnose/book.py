@@ -19,6 +19,8 @@ transfer_evidence, transfer_answer, transfer_view, reference_record_view
     The transfer networks diagnosed every way, scored; the sentences and tables that report it.
 calibrated_demo
     ``spikelib diagnose`` calibrated on a committed transfer network's samples, as the page shows it.
+procedure
+    How the calibrated diagnosis works, in plain words.
 positions_figure
     Each transfer network's position and its own-label controls' between the anchors.
 """
@@ -40,7 +42,7 @@ from .verdict import WIDTH_FACTOR, zoo_sentence
 
 __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "detects_table", "reference_sentence",
            "limits", "label_noise_only", "why_equal_fit", "transfer_evidence", "transfer_answer", "transfer_view",
-           "reference_record_view", "calibrated_demo", "positions_figure", "SAMPLES", "DEMO_NETWORK"]
+           "reference_record_view", "calibrated_demo", "positions_figure", "procedure", "SAMPLES", "DEMO_NETWORK"]
 
 #: The example networks' samples (the 2,000 Fashion-MNIST training samples they were trained on).
 SAMPLES = paths.EXAMPLES / "fashion_mnist-2000.npz"
@@ -335,9 +337,17 @@ def reference_record_view(evidence):
     for label, frame in (("leave one out", evidence["loo"]), ("leave one data set out", evidence["lodo"])):
         for domain, group in frame.groupby("dataset", sort=False):
             n, right, wrong, cannot = _counts(group)
-            rows.append({"left out": label, "networks of": domain, "networks": n, "right": right, "wrong": wrong,
+            rows.append({"left out": label, "networks of": _domain_name(domain), "networks": n, "right": right, "wrong": wrong,
                          "cannot tell": cannot})
     return pd.DataFrame(rows)
+
+
+def _domain_name(domain):
+    """``"fashion_mnist, SGD"`` as a reader reads it (``"FashionMNIST, SGD"``)."""
+    from ..report.labels import DATASET_NAMES
+
+    dataset, _, optimizer = str(domain).partition(", ")
+    return ", ".join(part for part in (DATASET_NAMES.get(dataset, dataset), optimizer) if part)
 
 
 def calibrated_demo(root=None, cache=None):
@@ -383,3 +393,34 @@ def positions_figure(scores):
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
+
+
+def procedure(record):
+    """How the calibrated diagnosis works, in plain words, with the thresholds it uses and the measures the
+    reference ``record`` established."""
+    from ..experiment.measures import measure as registered
+    from ..report.render import and_list
+    from .calibrated import CLEAN, EPOCH_RATIO, MEMORIZING, MIN_FIT, SENSITIVE
+    from .verdict import supporting_measures
+
+    established = and_list(registered(c).label for c in supporting_measures(record))
+    return f"""The values of these measures do not carry over from one data set to another: a network that learned
+scikit-learn's digits fires at rates a Fashion-MNIST network that memorized its labels never reaches, and on a
+synthetic task clean and shuffled labels give the same firing rates. So the diagnosis builds its yardstick on
+your own samples. It trains fresh copies of your architecture three ways, each until it fits the samples as well
+as your network does, with the optimizer saved in your file (else Adam):
+
+- **permuted**: on your labels permuted, so that they are noise: networks known to *memorize* these samples;
+- **teacher**: on labels that another fresh copy of your architecture assigns to the samples: a rule it can
+  represent, so networks known to *learn a rule* on these samples;
+- **own-label**: on your labels as given: what any network of this architecture does with them.
+
+On each measure the permuted controls sit at 0 and the teacher controls at 1, and your network gets a position
+between them. A measure counts where the committed reference found it on one side in every data set it
+separated ({established}) and where the two anchors lie at least {SENSITIVE:g} seed standard deviations apart on
+your samples. Your network reads clean-like from a median position of {CLEAN:.2f} and memorizing-like below
+{MEMORIZING:.2f}; the own-label controls are read the same way, and the verdict is given only where the two
+agree. No verdict is given on controls that did not reach the fit, or on a network that fits fewer than
+{MIN_FIT:.0%} of its labels. Beside the verdict, not inside it, it reports how many epochs each group needed: labels
+with structure fit faster than the same labels permuted (the label-randomization test of Zhang et al. 2017);
+a ratio below {EPOCH_RATIO:g} reads "structure".""".replace("%", " %")

@@ -22,8 +22,9 @@ import numpy as np
 
 from ..exceptions import DataError, ParameterError
 from ..pipeline import cli as pipeline_cli
+from .render import printable
 
-__all__ = ["main", "build_parser", "load_samples", "check_outputs", "printable"]
+__all__ = ["main", "build_parser", "load_samples", "check_outputs"]
 
 #: Keys an ``.npz`` of samples may use, in the order they are tried.
 SAMPLE_KEYS, LABEL_KEYS = ("x", "x_train"), ("y", "y_train")
@@ -45,13 +46,6 @@ examples:
   spikelib diagnose model.keras --data train.npz --reference  # the committed reference only: no training
 
 """ + MAKING_DATA
-
-
-def printable(text):
-    """``text`` with control characters (terminal escape sequences among them) shown escaped: a layer or file name
-    read from a file is data, not instructions to the terminal."""
-    text = str(text)
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _read_npz(path):
@@ -265,7 +259,9 @@ def _check_numbers(args):
 class _Progress:
     """A line on standard error while the controls train: epoch, the slowest fit, and an estimate of the time left."""
 
-    def __init__(self, stream=sys.stderr):
+    def __init__(self, stream=None):
+        # sys.stderr looked up now, not at import: a redirected stream (a notebook, a test) gets the lines
+        stream = sys.stderr if stream is None else stream
         self.target, self.stream, self.started, self.last = 1.0, stream, time.perf_counter(), 0.0
         self.history = []
         self.tty = stream.isatty()

@@ -76,6 +76,11 @@ def optimizer_from_config(config=None):
     optimizer : keras.optimizers.Optimizer
     described : str
         What it is, for the report (e.g. ``"Adam (learning rate 0.001), the model's own"``).
+
+    Raises
+    ------
+    MissingDependencyError
+        If Keras is not installed.
     """
     keras = soft_import("keras", "training the controls")
     source = "the model's own"

@@ -8,6 +8,8 @@ figure
     The network's node firing rates beside the comparable reference networks'.
 html_report
     A self-contained HTML page (the figure embedded), in the book's style.
+printable
+    A name read from a file with its control characters escaped.
 """
 
 import base64
@@ -21,7 +23,7 @@ from ..report.render import typeset
 from .reference import HISTOGRAM_BINS
 from .verdict import STRONG, WIDTH_FACTOR, comparable
 
-__all__ = ["text_report", "figure", "html_report", "json_report", "RULES"]
+__all__ = ["text_report", "figure", "html_report", "json_report", "printable", "RULES"]
 
 #: The rules a verdict follows, as every report prints them.
 RULES = (f"Comparable reference networks: same family, width and samples recorded within a factor of "
@@ -79,12 +81,17 @@ def _wrap(text, width=100, indent="  "):
     return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
 
 
+def printable(text):
+    """``text`` with control characters (terminal escape sequences among them) shown escaped: a layer or file name
+    read from a file is data, not instructions to the terminal."""
+    text = str(text)
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 def text_report(diagnosis):
     """The diagnosis as the terminal shows it: on your own data first (where controls were trained), then
     against the committed reference. Names read from the model file are printed with control characters
     escaped."""
-    from .cli import printable
-
     lines = [f"spikelib diagnose: {printable(diagnosis.model)}",
              f"  observed layer {printable(diagnosis.layer)} ({diagnosis.units:,} nodes), {diagnosis.n_samples:,} "
              "samples" + (", with labels" if diagnosis.labelled else ", no labels") + f", {diagnosis.seconds:.1f} s"]

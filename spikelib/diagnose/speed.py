@@ -10,6 +10,7 @@ more (they are read from the cache); the wall time of each includes the command'
 """
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -166,4 +167,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

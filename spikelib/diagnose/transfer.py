@@ -118,7 +118,15 @@ def networks():
 
 def samples(network):
     """``(x, y, x_test, y_test)``: the training samples with the labels the network trains on (``noise`` of them
-    shuffled among themselves, seeded), and the clean test split."""
+    shuffled among themselves, seeded), and the clean test split.
+
+    Raises
+    ------
+    MissingDependencyError
+        If scikit-learn (the synthetic task) is not installed.
+    DataError
+        If the network's data set cannot be loaded (Fashion-MNIST not installed).
+    """
     from ..experiment.training import noisy_labels
 
     if network.dataset == "synthetic":
@@ -232,11 +240,8 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
     only : str, optional
         Only the networks whose id contains it.
     """
-    from .reference import load_reference
-
     root = Path(root or paths.results_dir() / FOLDER)
     todo = [n for n in networks() if only is None or only in n.id]
-    reference = load_reference()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for index, network in enumerate(todo, 1):
@@ -248,7 +253,7 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
             did.append(f"trained in {record['epochs']} epochs to fit {record['fit']:.1%}")
         for name in DIAGNOSES:
             if not (folder / name).is_file():
-                diagnose_network(network, root, reference, n_controls=n_controls, cache=cache, name=name)
+                diagnose_network(network, root, n_controls=n_controls, cache=cache, name=name)
                 did.append(f"diagnosed ({name})")
         elapsed = time.perf_counter() - started
         log(f"[{index}/{len(todo)}] {network.id}: {', '.join(did) or 'done before'} "

@@ -10,7 +10,9 @@ runner
 notebook
     Executing the jupytext notebooks with papermill.
 cli
-    The ``spikelib`` command (``spikelib cell``, ``spikelib run``).
+    The ``spikelib`` command (``spikelib cell``, ``spikelib run``, ``spikelib verify``).
+verify
+    ``spikelib verify``: a few committed cells rerun from their recorded parameters and compared.
 migrate
     Bringing committed cells up to the current ``metrics.json`` schema without retraining.
 speed

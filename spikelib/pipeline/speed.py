@@ -16,6 +16,7 @@ times the (slow) Elephant route on the first N nodes only and says so.
 """
 
 import argparse
+import sys
 import time
 import tracemalloc
 
@@ -102,7 +103,13 @@ def _fashion_or_skip():
 
 
 def matmul_throughput(size=2048, repeats=5):
-    """Dense float32 matrix-multiply throughput of this machine through TensorFlow, in GFLOP/s."""
+    """Dense float32 matrix-multiply throughput of this machine through TensorFlow, in GFLOP/s.
+
+    Raises
+    ------
+    MissingDependencyError
+        If TensorFlow is not installed.
+    """
     tf = soft_import("tensorflow", "timing the matrix multiply")
 
     a = tf.random.uniform((size, size))
@@ -153,6 +160,11 @@ def training_throughput(model="mlp", width=512, epochs=2, seed=0):
     validation; ``model.fit`` runs as a user would call it (Keras' defaults),
     the compendium's loop as a cell runs it (deterministic kernels). Each is
     timed over ``epochs`` epochs after one epoch of warm-up (compilation).
+
+    Raises
+    ------
+    MissingDependencyError
+        If Keras is not installed.
     """
     keras = soft_import("keras", "timing training")
 
@@ -485,4 +497,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

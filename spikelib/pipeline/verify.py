@@ -236,13 +236,14 @@ def compare_cells(committed, rerun):
 
 def _rerun(cell, folder, stream=None):
     """Run the cell's recorded parameters again into ``folder`` (the runner's path: the experiment notebook)."""
-    from ..experiment.config import CellConfig, parameter_specs
+    from ..experiment.config import parameter_specs
     from .notebook import execute_cell
+    from .profiles import build_cell
 
     known = {spec.name for spec in parameter_specs()}
     values = {k: v for k, v in cell["parameters"].items() if k in known}
     values.update(output_dir=str(folder), base_model=None, data_dir=None)
-    config = CellConfig.from_dict(values)
+    config = build_cell(values)
     execute_cell(config, log_output=False, stream=stream)
     return folder
 

@@ -52,6 +52,8 @@ pages
     The registry of the book's profiles and pages, and its table of contents.
 book
     Executing the analysis notebooks and building the Jupyter Book.
+crate
+    The compendium's RO-Crate and CodeMeta metadata, written at each build.
 
 The report reads results files and imports no training code (a test checks
 that it works with TensorFlow and Keras made unimportable).

@@ -98,7 +98,8 @@ class _Page(HTMLParser):
             self.tables[-1]["thead"] = True
         elif tag == "img":
             self.events.append(("img", attrs.get("alt", "")))
-        elif tag == "p" and self.title_seen and self.first_paragraph is None and not self._inside("div", "cell_input"):
+        elif (tag == "p" and self.title_seen and self.first_paragraph is None and not self._inside("div", "cell_input")
+              and not self._inside("summary")):  # a hidden cell's "Show code cell source" toggle
             self._paragraph = []
 
     def handle_endtag(self, tag):

@@ -33,6 +33,7 @@ verdicts in :mod:`spikelib.report.claims`.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,12 +47,20 @@ from .resampling import auroc
 from .results import finished_cells
 
 __all__ = ["page", "FollowupPage", "per_node", "group", "condition_means", "network_nodes", "weights_table", "penalty_table",
-           "penalty_summary", "penalty_contrast", "beyond_rate", "binary_answer", "GROUPS", "WEIGHT_COLUMNS"]
+           "penalty_summary", "penalty_contrast", "beyond_rate", "binary_answer", "GROUPS", "WEIGHT_COLUMNS",
+           "BEYOND_RATE_STATISTICS", "beyond_rate_networks"]
 
 GROUPS = ("generalizing", "memorizing", "random")
 #: The weight statistics of the observed layer the follow-up page shows.
 WEIGHT_COLUMNS = ("weights_in_std", "weights_in_kurtosis", "in_l2_mean", "out_l2_mean", "rho_in_l2_rate",
                   "rho_out_l2_rate", "rho_bias_rate", "gaussian_rate_mae")
+
+
+#: The statistics the binary page asks "what do they add beyond the rate?" of, with the names it shows.
+BEYOND_RATE_STATISTICS = [("cv_fr", "CV of FR"), ("mf", "MF"), ("cv_mf", "CV of MF"), ("excess_fano_mean", "excess Fano"),
+                          ("dispersion_ratio_mean", "dispersion ratio"), ("share_rare_5", "share of rare nodes"),
+                          ("mean_abs_r", "mean |r|"), ("participation_ratio", "participation ratio"),
+                          ("mean_positive_activation", "mean positive activation")]
 
 
 #: The follow-up's statistics whose separation the page reports.
@@ -85,6 +94,28 @@ class FollowupPage:
         return {"activation": self.activation, "correlation": self.correlation, "weights": self.weights,
                 "penalties": self.penalties, "fitted_fractions": self.fitted, "separation": self.separation,
                 "claims": self.claims}
+
+    def numbers(self):
+        """The values other pages quote (published under ``<profile>_<name>``)."""
+        numbers = {"claims_tally": claims.tally(self.claims),
+                   "penalty_summary": self.penalty_text or "no penalised network has been trained yet."}
+        if len(self.weights):
+            numbers["gaussian_mae_max"] = float(self.weights["gaussian_rate_mae"].max())
+        if len(self.fitted):
+            numbers["fitted_fraction_range"] = (f"{self.fitted['fraction'].min():.2f} to "
+                                                f"{self.fitted['fraction'].max():.2f}")
+        return numbers
+
+    def simulation(self):
+        """The population model's sweep on the rates of the widest generalizing network: ``(sweep, network)``,
+        or ``(None, None)`` without one."""
+        generalizing = self.networks[self.networks["condition"] == "generalizing"].sort_values("width")
+        if generalizing.empty:
+            return None, None
+        base = generalizing.iloc[-1]
+        sweep = population.simulate_fractions(self.nodes[base.name]["train"]["firing_rate"], int(base["n_nodes"]),
+                                              window=int(base["window"]))
+        return sweep, base
 
 
 def page(root, penalties_root=None):
@@ -355,6 +386,31 @@ def beyond_rate(frame, columns, rate="mfr"):
                      "r2_with_rate": 1 - np.sum(residual**2) / total if total > 0 else np.nan, "n": len(data)})
     frame = pd.DataFrame(rows, columns=["statistic", "separation", "beyond_rate", "r2_with_rate", "n"])
     return frame.sort_values("beyond_rate", ascending=False).reset_index(drop=True)
+
+
+def beyond_rate_networks(networks, benchmark_root=None):
+    """The networks the beyond-rate table reads: the benchmark profile's when it ran (``benchmark_root``), else
+    ``networks``; with a sentence saying which were kept and which left out.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per network with ``group``.
+    sentence : str
+    """
+    from .networks import network_table
+
+    if benchmark_root is not None and paths.has_cells(benchmark_root):
+        frame = network_table(benchmark_root)
+        frame["group"] = [group(c, n) for c, n in zip(frame["condition"], frame["label_noise"])]
+        where = f"the {len(frame)} networks of the {Path(benchmark_root).name} profile"
+    else:
+        frame, where = networks, f"the {len(networks)} networks of this profile"
+    kept = frame["group"].isin(["generalizing", "memorizing"])
+    sentence = (f"On {where}, the {int(kept.sum())} trained on clean labels (generalizing) or on shuffled labels or "
+                f"label noise of at least {MEMORIZING_NOISE} (memorizing); the {int((~kept).sum())} on a little label "
+                "noise or untrained are left out (n below counts the networks a statistic could be computed on).")
+    return frame, sentence
 
 
 def binary_answer(nodes, networks):

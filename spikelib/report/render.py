@@ -16,6 +16,8 @@ provenance
     The line under every table and figure: the results it comes from and the notebook that draws it.
 show_figure
     Display a figure in an executed page and close it.
+show_captioned
+    A figure that may not exist, with its caption.
 publish
     Numbers other pages quote, glued under ``<prefix>_<name>``.
 and_list
@@ -35,7 +37,7 @@ import numpy as np
 
 from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, label
 
-__all__ = ["html_table", "caption", "show_figure", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
+__all__ = ["html_table", "caption", "show_figure", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
 
 #: The one minus sign of every rendered number.
@@ -56,13 +58,19 @@ def typeset_number(value, digits=2):
     """A number as a table shows it: thousands separated, a true minus sign, no negative zero, ``–`` for nan,
     ``yes``/``no`` for a boolean.
 
+    An integer prints without decimals, whatever ``digits`` says.
+
     >>> typeset_number(-0.001), typeset_number(-1234.5, 1), typeset_number(True), typeset_number(float("nan"))
     ('0.00', '−1,234.5', 'yes', '–')
+    >>> typeset_number(np.int64(1373))
+    '1,373'
     """
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if not isinstance(value, (int, float, np.integer, np.floating)):
         return typeset(str(value))
+    if isinstance(value, (int, np.integer)):
+        digits = 0
     if not np.isfinite(value):
         return "–"
     text = f"{value:,.{digits}f}"
@@ -255,6 +263,13 @@ def caption(number, text):
     display(Markdown(typeset(f"**Figure {number}.** {text}")))
     if _PROVENANCE["line"]:
         display(HTML(_PROVENANCE["line"]))
+
+
+def show_captioned(fig, number, text):
+    """:func:`show_figure` and :func:`caption` for a figure that may not exist (``fig`` None: nothing shown)."""
+    if fig is not None:
+        show_figure(fig)
+        caption(number, text)
 
 
 #: The provenance line of the page being executed (set by :func:`provenance`).

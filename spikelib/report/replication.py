@@ -33,6 +33,12 @@ dose_figures
     The indicators against the accuracy reached on shuffled labels, one figure per kind of model.
 line_fit
     A least-squares line in words, with the sign written once (Figure 6).
+page_intro, training_rule, departure_note, ks_numbers
+    The page's words that depend on whether the paper reports this profile's networks.
+agreement_html
+    The agreement count and the paper's suspect values, or why there is nothing to count.
+figure4_caption
+    Figure 4's caption with the networks it draws.
 """
 
 import numpy as np
@@ -42,7 +48,8 @@ from . import results
 from .labels import CONDITION_LABELS, label
 
 __all__ = ["suspect_view", "results_overview", "training_numbers", "paper_ks_marks", "table2_layout", "table2_numbers", "paper_agreement",
-           "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit"]
+           "agreement_view", "agreement_numbers", "excerpts", "curve_numbers", "dose_figures", "line_fit",
+           "page_intro", "training_rule", "departure_note", "ks_numbers", "agreement_html", "figure4_caption"]
 
 
 def results_overview(root, cells):
@@ -129,7 +136,9 @@ def paper_agreement(t1, t2, t5, tolerance):
 
 def agreement_view(summary):
     """:func:`paper_agreement` as the page shows it: readable headers, with and without the paper's suspect values."""
-    return summary[["quantity", "tolerance", "paired", "within", "paired_trusted", "within_trusted"]].rename(columns={
+    counts = ["paired", "within", "paired_trusted", "within_trusted"]
+    view = summary[["quantity", "tolerance", *counts]].astype({c: "Int64" for c in counts})  # counts, not measures
+    return view.rename(columns={
         "paired": "values the paper reports", "within": "ours within tolerance",
         "paired_trusted": "values, without the suspect ones (‡)", "within_trusted": "ours within, without them"})
 
@@ -198,3 +207,67 @@ def suspect_view(suspect):
     frame["width"] = frame["width"].astype(int)
     frame["condition"] = frame["condition"].map(lambda c: CONDITION_LABELS.get(c, c))
     return frame
+
+
+def page_intro(with_paper):
+    """What the page shows and how a table cell reads; ``with_paper``: the paper reports this profile's networks."""
+    return ("The paper's Tables 1, 2 and 5 and Figures 2–6, rebuilt from this profile's results files only (each "
+            "cell's `metrics.json`, `nodes.npz` and `curve.npz`), laid out as the paper prints them: one row per "
+            "model, width and split, the conditions as columns. "
+            + ("Each cell shows our value and, in brackets, the paper's where the paper reports the same network; a "
+               "cell marked † departs from the paper's value by more than the tolerance stated above the table. "
+               if with_paper else
+               "The paper reports no network of this profile, so the tables show our values alone: there is nothing "
+               "of the paper's to compare them with here. ")
+            + "Accuracies and coefficients of variation are in percent, as the paper prints them. Every table's long "
+              "form can be downloaded as CSV.")
+
+
+def training_rule(with_paper, root):
+    """How each phase of this profile's networks stopped, in words."""
+    if with_paper:
+        return ("The true-label phase stopped when validation accuracy reached the paper's or stopped rising, the "
+                "shuffled-label phase when the running training accuracy reached the paper's Table 1 value or "
+                "stopped rising (a plateau), or at the profile's cap. A memorizing network stopped by a plateau or "
+                "the cap short of the paper's accuracy has memorized less than the paper's.")
+    return ("The paper has no value for these networks to train to: each phase ran to the profile's own target or "
+            f"number of epochs: the memorizing networks trained on shuffled labels {results.memorize_target(root)}.")
+
+
+def departure_note(column, tolerance, with_paper):
+    """The note under a table of the paper's layout: what its † marks (nothing without the paper's values)."""
+    if not with_paper:
+        return ""
+    if column in ("accuracy", "cv_fr"):
+        return f"Marked †: more than {tolerance[column]:.0f} percentage points from the paper."
+    return f"Marked †: more than {tolerance[column]} from the paper's {label(column).split(' (')[0]}."
+
+
+def ks_numbers(ks_tests):
+    """How many KS tests the page made, and the share of train/test comparisons found similar."""
+    return {"ks_family_size": len(ks_tests),
+            "ks_train_test_similar": float(ks_tests[ks_tests["kind"] == "train/test"]["similar"].mean())}
+
+
+def agreement_html(summary, paper, with_paper):
+    """The agreement table and the paper's suspect values (‡) as HTML; on a profile the paper did not run, the
+    sentence that says so."""
+    from .render import html_table
+    from .tables import suspect_paper_values
+
+    if with_paper and summary["paired"].sum():
+        return (html_table(agreement_view(summary))
+                + html_table(suspect_view(suspect_paper_values(paper)), caption="the paper's suspect values (‡)"))
+    return ("<p>The paper reports no network of this profile, so nothing of it is reproduced or departed from here; "
+            "the full Fashion-MNIST page holds the comparison.</p>")
+
+
+def figure4_caption(cells):
+    """Figure 4's caption, counting the generalizing and memorizing networks it draws."""
+    from .plots.replication import group_counts
+
+    groups = group_counts(cells)
+    return ("Rain clouds of the four indicators (training split) by width of the observed layer: "
+            f"{groups.get('generalizing', 0)} generalizing networks (left halves) and "
+            f"{groups.get('memorizing', 0)} memorizing networks of every memorizing condition (right halves); "
+            "each shows a density, a box (quartiles) and the networks as points.")

@@ -28,6 +28,8 @@ zoo_scores
     Every measure's and control's scores, with intervals.
 zoo_headline
     The best measure that beats the controls, or that none does.
+pgdl_note
+    The PGDL competition's published scores, for scale.
 zoo_description
     What the zoo holds, in sentences.
 zoo_view, short_view
@@ -60,7 +62,7 @@ from .scores import (
     sign_errors,
 )
 
-__all__ = ["zoo_networks", "zoo_scores", "zoo_headline", "zoo_description", "zoo_view", "short_view", "figure_measures", "budget_table",
+__all__ = ["zoo_networks", "zoo_scores", "zoo_headline", "pgdl_note", "zoo_description", "zoo_view", "short_view", "figure_measures", "budget_table",
            "budget_view",
            "direction_word", "FACTORS", "MIN_GROUP", "MIN_ENVIRONMENT_PAIRS", "SUBSET_SHARE"]
 
@@ -216,6 +218,15 @@ def zoo_scores(frame, n_boot=200, seed=0):
                "factors": [FACTOR_LABELS[name] for name in varied], "controls": [measure(c).label for c in controls],
                "grid": (len(cells), int(np.prod(levels)))}
     return table, context
+
+
+def pgdl_note():
+    """The PGDL competition's published scores, for scale: another zoo, not a like-for-like comparison."""
+    from .pgdl import PGDL_PUBLISHED
+
+    return (f"For reference, the PGDL competition's winning measure scored {PGDL_PUBLISHED['overall']} overall and "
+            f"{PGDL_PUBLISHED['fashion_mnist_task8']} on its Fashion-MNIST task: another zoo, not a like-for-like "
+            "comparison.")
 
 
 def zoo_headline(table, context):

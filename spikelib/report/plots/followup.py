@@ -8,6 +8,8 @@ depth_view
     The indicators of every hidden layer of the deeper networks, per condition.
 activation_ecdfs, correlation_spectra, weights_vs_rate, population_model
     Activation probabilities, correlations, weights, the population model.
+binary_fano
+    Every node's Fano factor against its activation probability, with the Bernoulli value 1 − λ.
 """
 
 import matplotlib.pyplot as plt
@@ -27,7 +29,8 @@ from .style import (
     style,
 )
 
-__all__ = ["penalty_sweep", "depth_view", "activation_ecdfs", "correlation_spectra", "weights_vs_rate", "population_model"]
+__all__ = ["penalty_sweep", "depth_view", "activation_ecdfs", "correlation_spectra", "weights_vs_rate", "population_model",
+           "binary_fano"]
 
 
 def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_accuracy", "share_rare_5", "mean_abs_r",
@@ -206,4 +209,24 @@ def population_model(sweep, fitted):
             names_.append(name)
     fig.legend(handles, names_, loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.06 * -(-len(names_) // 3) + 0.02, 1, 1))
+    return fig
+
+
+def binary_fano(nodes, per_group=4000):
+    """Left: each firing node's Fano factor against its activation probability λ, with 1 − λ (Bernoulli) and 1
+    (Poisson); right: the excess Fano factor F − (1 − λ). Up to ``per_group`` nodes drawn per group (seeded)."""
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.6))
+    for name, rows in nodes.groupby("group"):
+        sample = rows.sample(min(len(rows), per_group), random_state=0)
+        colour = style("labels", name)["color"]
+        axes[0].scatter(sample["firing_rate"], sample["fano"], s=3, alpha=0.3, color=colour, label=name)
+        axes[1].scatter(sample["firing_rate"], sample["excess_fano"], s=3, alpha=0.3, color=colour, label=name)
+    axes[0].plot([0, 1], [1, 0], color="0.2", lw=1, ls="--", label=r"$1 - \lambda$")
+    axes[0].axhline(1, color=style("reference", "Poisson")["color"], lw=0.8, ls=":", label="Poisson: 1")
+    axes[1].axhline(0, color="0.2", lw=1, ls="--")
+    axes[0].set(xlabel=r"activation probability $\lambda$", ylabel="Fano factor (window of the profile)")
+    axes[1].set(xlabel=r"activation probability $\lambda$", ylabel=r"excess Fano $F - (1 - \lambda)$")
+    for ax in axes:
+        ax.legend(frameon=False, fontsize=8, markerscale=4)
+    fig.tight_layout()
     return fig
