@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast test-all bench book lock timings stand-ins
+.PHONY: help venv test test-fast test-all bench book lock timings stand-ins verify archive
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
@@ -16,6 +16,8 @@ help:
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 	@echo "make timings - time the install, make book and make test (wall and CPU seconds, per step and page)"
 	@echo "make stand-ins - run the embedded profiles in small again, for the book's tests (about 2 minutes)"
+	@echo "make verify - rerun 3 committed cells drawn at random and compare every stored value (about 2 minutes)"
+	@echo "make archive - the commit, its results and the built book as one .tar.gz with a SHA256SUMS (after make book)"
 
 venv: $(STAMP)
 
@@ -50,6 +52,14 @@ lock:
 # Runs the embedded profiles (quick, quick_zoo, quick_clean), executes every page, builds strictly.
 book: $(STAMP)
 	$(BIN)/python -m spikelib.report.book --strict
+
+# Reruns a seeded sample of committed cells and compares them; writes verification/latest.json.
+verify: $(STAMP)
+	$(BIN)/spikelib verify
+
+# One file for a deposit: the commit's files, the built book, ARCHIVE.json and SHA256SUMS (dist/).
+archive: $(STAMP)
+	$(BIN)/python -m spikelib.pipeline.archive
 
 # The small results the book's tests read (tests/stand_ins/): made by the real runner, committed; remade
 # after a change to what a cell records (tests/test_stand_ins.py says when).

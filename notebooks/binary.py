@@ -103,7 +103,7 @@ order = train[["network", "condition", "label_noise", "mf", "mf_class_sorted", "
 order = order.reset_index(drop=True)
 order.to_csv(csv_dir / "order.csv", index=False)
 display(HTML(html_table(order.rename(columns={"mf": "MF (shuffled)", "mf_class_sorted": "MF (class-sorted)"}),
-                        digits=3)))
+                        digits=3, max_columns=2)))  # one table per statistic: shuffled beside class-sorted
 glue(f"{profile}_mf_sorted_ratio", float((train["mf_class_sorted"] / train["mf"]).median()), display=False)
 
 # %% [markdown]

@@ -13,6 +13,8 @@ cli
     The ``spikelib`` command (``spikelib cell``, ``spikelib run``, ``spikelib verify``).
 verify
     ``spikelib verify``: a few committed cells rerun from their recorded parameters and compared.
+archive
+    ``make archive``: the commit, its results and the built book as one file with its checksums.
 migrate
     Bringing committed cells up to the current ``metrics.json`` schema without retraining.
 speed

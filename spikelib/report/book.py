@@ -141,17 +141,24 @@ def write_citation(output=None, cff=None):
 
     The BibTeX entry and the sentence name the version, the commit the book
     was built from and that commit's date, so that a citation points at the
-    exact code and results; outside a git checkout the commit is said to be
-    unknown. Returns the path written.
+    exact code and results; in an unpacked archive (``make archive``) the
+    commit is the one its ``ARCHIVE.json`` names, elsewhere outside a git
+    checkout it is said to be unknown. Returns the path written.
     """
     import yaml
 
     from .crate import CRATE, crate_metadata
 
     record = yaml.safe_load(Path(cff or paths.ROOT / "CITATION.cff").read_text())
-    commit = _git("rev-parse", "HEAD")
-    date = _git("log", "-1", "--format=%cs") or str(record.get("date-released", ""))
-    changed = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    from ..pipeline.archive import archive_record
+
+    unpacked = archive_record()  # an unpacked archive names its commit; a git checkout asks git
+    if unpacked:
+        commit, date, changed = unpacked.get("commit"), unpacked.get("commit_date", ""), False
+    else:
+        commit = _git("rev-parse", "HEAD")
+        date = _git("log", "-1", "--format=%cs") or str(record.get("date-released", ""))
+        changed = bool(_git("status", "--porcelain", "--untracked-files=no"))
     authors = " and ".join(a.get("name") or f"{a.get('family-names')}, {a.get('given-names')}"
                            for a in record["authors"])
     built = f"commit {commit}" if commit else "commit unknown (not built from a git checkout)"
