@@ -78,7 +78,9 @@ def _controls_line(calibrated):
 def _wrap(text, width=100, indent="  "):
     import textwrap
 
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    # a number keeps its unit on its line ("99.0 %" never breaks before the %)
+    kept = text.replace(" %", "\u00a0%")
+    return textwrap.fill(kept, width=width, initial_indent=indent, subsequent_indent=indent).replace("\u00a0", " ")
 
 
 def printable(text):
@@ -105,10 +107,12 @@ def text_report(diagnosis):
                 lines.append(f"  {measure[:21]:<22}{value:>9}{own:>17}{teacher:>17}{permuted:>17}{separation:>7}"
                              f"{position:>10}")
             lines += ["", _wrap(typeset(_controls_line(calibrated))), _wrap(POSITION_NOTE)]
+    rows = list(_rows(diagnosis))
+    name = max([len("measure"), *(len(row[0]) for row in rows)]) + 1  # every measure's name whole
     lines += ["", "Against the committed reference", _wrap(typeset(diagnosis.sentence)), "",
-              f"  {'measure':<34}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
-    for measure, value, clean, memorizing, separation, reading in _rows(diagnosis):
-        lines.append(f"  {measure[:33]:<34}{value:>9}{clean:>11}{memorizing:>10}{separation:>7}  {reading}")
+              f"  {'measure':<{name}}{'value':>9}{'pct clean':>11}{'pct mem.':>10}{'sep.':>7}  reading"]
+    for measure, value, clean, memorizing, separation, reading in rows:
+        lines.append(f"  {measure:<{name}}{value:>9}{clean:>11}{memorizing:>10}{separation:>7}  {reading}")
     reference = diagnosis.reference
     lines += ["", _wrap(f"pct: percentile among {diagnosis.comparable['clean']} comparable clean and "
                         f"{diagnosis.comparable['memorizing']} memorizing reference networks; sep.: how well the "
