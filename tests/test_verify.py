@@ -95,3 +95,12 @@ def test_the_command_says_one_line_and_its_exit_status(results, tmp_path, capsys
     error = capsys.readouterr().err
     assert "interrupted; nothing was written" in error and "Traceback" not in error
     assert not (tmp_path / "record").exists()
+
+
+def test_the_books_sentence_sets_cell_ids_as_code_and_says_what_to_run_without_a_record():
+    from spikelib.report.book import verification_sentence
+
+    record = {"date": "2026-12-07T14:04:58", "result": "3 of 3 cells reproduced", "tolerance": 1e-6,
+              "versions": {"numpy": "2.1"}, "cells": [{"profile": "zoo", "cell_id": "fashion_mnist-mlp-64-seed0"}]}
+    assert "`zoo/fashion_mnist-mlp-64-seed0`" in verification_sentence(record)  # an id, not prose, to the audit
+    assert "run `spikelib verify`" in verification_sentence(None)

@@ -195,7 +195,7 @@ def verification_sentence(record):
     """The latest ``spikelib verify`` record in a sentence (Markdown), or what to run where there is none."""
     if not record:
         return "**Checked by rerunning.** No verification record yet: run `spikelib verify`."
-    cells = ", ".join(f"{c['profile']}/{c['cell_id']}" for c in record["cells"])
+    cells = ", ".join(f"`{c['profile']}/{c['cell_id']}`" for c in record["cells"])  # ids, set as code
     return (f"**Checked by rerunning.** `spikelib verify` on {record['date'][:10]}: {record['result']} ({cells}; "
             f"tolerance {record['tolerance']:g}, with {', '.join(f'{k} {v}' for k, v in record['versions'].items() if k in ('tensorflow-cpu', 'numpy', 'keras'))}); "
             "the record is `verification/latest.json`.")
