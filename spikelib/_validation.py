@@ -317,6 +317,8 @@ class PathLike(Constraint):
     def check(self, name, value):
         if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)) or str(value) == "":
             raise ParameterError(f"`{name}` must be a path (a string or pathlib.Path); got {_show(value)}.", name)
+        if "\x00" in str(value):  # no file system takes one; the OS would raise a bare ValueError
+            raise ParameterError(f"`{name}` holds a null byte ({_show(value)}); give a path without one.", name)
 
 
 class Instance(Constraint):

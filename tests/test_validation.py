@@ -89,3 +89,14 @@ def test_errors_are_builtin_subclasses():
     assert issubclass(sl.RasterError, ValueError)
     assert issubclass(sl.ParameterError, ValueError)
     assert issubclass(sl.UnitError, TypeError)
+
+
+@pytest.mark.parametrize("path", ["\x00", "a\x00b.npz"])
+def test_a_path_with_a_null_byte_is_refused_by_name(tmp_path, path):
+    import numpy as np
+
+    from spikelib.exceptions import ParameterError
+    from spikelib.storage import write_npz
+
+    with pytest.raises(ParameterError, match="`path` holds a null byte"):
+        write_npz(path, spikes=np.zeros((2, 2)))
