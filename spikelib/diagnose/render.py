@@ -52,7 +52,9 @@ def _rows(diagnosis):
 
 def _range(pair, digits=3):
     low, high = pair
-    return f"{_number(low, digits)}–{_number(high, digits)}"
+    # "to" where a dash would stand beside a minus sign ("−0.058–−0.010" reads as one number)
+    joint = " to " if min(low, high) < 0 else "–"
+    return f"{_number(low, digits)}{joint}{_number(high, digits)}"
 
 
 def _calibrated_rows(calibrated):

@@ -82,6 +82,8 @@ COLUMN_KINDS = {
     **{name: "fraction_percent" for name in ("train_accuracy", "test_accuracy", "validation_accuracy",
                                              "train_accuracy_evaluated", "right share", "fit", "cv_fr", "cv_mf")},
     **{name: "percent" for name in ("accuracy", "accuracy_paper")},
+    # a percentile rank among reference networks: a whole number, as the terminal report prints it
+    **{name: "percentile" for name in ("percentile among clean", "percentile among memorizing")},
 }
 #: Columns that name a row (a network, a measure): a table split across the page repeats them in every part.
 ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", "family", "dataset", "width", "depth",

@@ -224,6 +224,8 @@ def format_kind(value, kind, digits=2):
     ('64', '21,632', '< 0.001')
     >>> format_kind(0.918, "fraction_percent"), format_kind(91.8, "percent"), format_kind("all", "count")
     ('91.8 %', '91.8 %', 'all')
+    >>> format_kind(11.11, "percentile")
+    '11'
     """
     if isinstance(value, str) or isinstance(value, (bool, np.bool_)):
         return typeset(value) if isinstance(value, str) else typeset_number(value)
@@ -241,6 +243,8 @@ def format_kind(value, kind, digits=2):
         return typeset(f"{value:g}")
     if kind == "percent":
         return f"{typeset_number(value, 1)} %"
+    if kind == "percentile":
+        return str(int(round(value)))
     return typeset_number(value, digits)
 
 
