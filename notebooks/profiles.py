@@ -54,7 +54,7 @@ show(f"A profile is a YAML file in `profiles/` that `spikelib run --profile NAME
 # The embedded profile that `make book` runs on scikit-learn's digits:
 
 # %% tags=["remove-input"]
-display(HTML('<pre class="terminal"><code>' + text.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
+display(HTML('<pre class="listing"><code>' + text.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
 show(f"It expands into {len(profile.cells)} cells; `spikelib run --profile {example} --list` lists them, and "
      "whether each is done.")
 
@@ -95,5 +95,5 @@ with tempfile.TemporaryDirectory() as folder:
         said = "(accepted)"
     except ProfileError as error:
         said = str(error).replace(folder + "/", "")
-display(HTML('<pre class="terminal"><code>' + said.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
+display(HTML('<pre class="listing"><code>' + said.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
 show("The same profile with a width of 0 added to its first block's list of widths.")

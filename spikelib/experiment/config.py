@@ -166,7 +166,7 @@ class CellConfig:
                        "float", minimum=0)
     l2: float = _param(0.0, "L2 penalty on the observed layer's incoming weights (0: none, as in the paper)",
                        "float", minimum=0)
-    depth: int = _param(1, "hidden ReLU layers of width `width` before the output, the observed one last "
+    depth: int = _param(1, "hidden ReLU layers, each as wide as width, before the output, the observed one last "
                         "(the paper: 1)", "int", minimum=1, maximum=8)
     dropout: float = _param(0.0, "dropout rate after every hidden layer (0: none, as in the paper)", "float",
                             minimum=0, maximum=1, open_maximum=True)

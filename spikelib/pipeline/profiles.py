@@ -53,7 +53,7 @@ TOP_KEYS = set(PROFILE_KEYS)
 BLOCK_AXES = {"datasets": "dataset", "models": "model", "widths": "width", "conditions": "condition",
               "seeds": "seed"}
 #: What a block holds besides its axes.
-BLOCK_EXTRAS = {"vary": "cell parameter -> a list of values, which join the product (a factorial design)",
+BLOCK_EXTRAS = {"vary": "a cell parameter and a list of its values, which join the product (a factorial design)",
                 "any cell parameter": "any cell parameter a profile may set (Table 3): it overrides defaults for this "
                                       "block"}
 #: The cell parameters a profile may set, derived from the declaration: the axes set the
