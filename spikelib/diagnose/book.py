@@ -368,7 +368,10 @@ def calibrated_demo(root=None, cache=None):
         report = terminal_report(model, f"{folder}/train.npz", labels=True,
                                  extra=("--cache", str(cache or f"{folder}/cache")))
         report = report.replace(f"{folder}/", "")
-    command = f"spikelib diagnose {paths.repository_relative(model)} --data train.npz"
+    shown = paths.repository_relative(model)
+    # the report names the model as it was given; the page names it as the command does
+    report = report.replace(str(model), shown)
+    command = f"spikelib diagnose {shown} --data train.npz"
     return command, report
 
 
