@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
-	@echo "make test   - run the test suite (about 5 minutes on 2 cores)"
+	@echo "make test   - run the test suite (about 6 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time the statistics (against Elephant), training, the recorders and spikelib diagnose (about 25 minutes); a summary at the end, exit 1 if one could not run"
@@ -21,11 +21,13 @@ help:
 
 venv: $(STAMP)
 
+# The editable install runs with -qq: setuptools prints an 'Editable installation' notice on every one,
+# which asks nothing of the reader.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	@touch $(STAMP)
 
 # Two test processes (pytest-xdist); tests that share the stand-in results run in one of them. The 15 slowest

@@ -71,9 +71,19 @@ def _execute(page, results, executed):
     return output
 
 
+def _noise(capfd):
+    """The lines printed since the last call that a library, not the compendium, wrote (``make book``'s console)."""
+    from test_console import NOISE
+
+    captured = capfd.readouterr()
+    return [line for line in (captured.out + captured.err).splitlines() if NOISE.search(line)]
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[str(p[1].relative_to(paths.BOOK_EXECUTED)) for p in PAGES])
-def test_every_page_executes_on_the_stand_ins(page, results, executed):
+def test_every_page_executes_on_the_stand_ins(page, results, executed, capfd):
+    capfd.readouterr()
     notebook = json.loads(_execute(page, results, executed).read_text())
+    assert _noise(capfd) == []  # the kernel, papermill and TensorFlow print nothing to make book's console
     errors = [o for c in notebook["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     streams = " ".join("".join(o.get("text", "")) for c in notebook["cells"] for o in c.get("outputs", [])
@@ -81,7 +91,7 @@ def test_every_page_executes_on_the_stand_ins(page, results, executed):
     assert "oneDNN" not in streams and "Traceback" not in streams  # no library log lines reach a page
 
 
-def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, tmp_path):
+def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, tmp_path, capfd):
     """A book of the landing page, the API reference and one page of each kind, executed on the stand-ins."""
     import shutil
 
@@ -111,7 +121,9 @@ def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, 
            "parts": [{"caption": "Pages", "chapters": [{"file": f} for f in [*files, "book/api"]]}]}
     (site / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     book.install_mathjax(site / "book" / "_static")
+    capfd.readouterr()
     html = book.build_html(strict=True, output=tmp_path, source=site)
+    assert _noise(capfd) == []  # Jupyter Book's console: no library warning
     built = {p.relative_to(html).as_posix(): p.read_text() for p in html.rglob("*.html")}
     for file in [*files, "book/api"]:
         assert f"{file}.html" in built, sorted(built)
