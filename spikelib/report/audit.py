@@ -193,7 +193,7 @@ def audit_page(html, name="page"):
         for match in _ROLE.findall(chunk):
             findings.append(("literal role", chunk[:80]))
     joined = " ".join(page.prose + page.cells)
-    if re.search(r"\d%", joined) and re.search(r"\d %", joined):
+    if re.search(r"\d%", joined) and re.search(r"\d[ \u00a0]%", joined):
         findings.append(("mixed units", re.search(r"\S*\d%\S*", joined).group(0)[:40]))
     return findings
 

@@ -208,6 +208,9 @@ def _h5(frame):
 def _h6(frame):
     mfr = _memorizing_pairs(frame, "mfr")
     depth = mfr.assign(gap=(mfr["a"] - mfr["b"]).abs()).reset_index()
+    if "split" in depth and (depth["split"] == "test").any():
+        # the samples the depth view records every layer on: the follow-up page quotes the same gaps
+        depth = depth[depth["split"] == "test"]
     retrain = depth[depth["memorizing"].isin(["mem_retrain_last", "mem_retrain_all"])]
     deeper = retrain[retrain["model"] != "MLP"]
     deep = deeper.groupby("memorizing")["gap"].mean()
@@ -215,7 +218,8 @@ def _h6(frame):
         return "No deeper network with both retraining conditions in this profile.", "not testable here"
     n_networks = len(deeper.drop_duplicates([k for k in ("model", "width", "dataset", "seed") if k in deeper]))
     seeds = deeper["seed"].nunique() if "seed" in deeper else 1
-    evidence = (f"In the deeper networks the MFR gap to the generalizing network is "
+    on_test = " (on the test samples)" if "split" in deeper and set(deeper["split"]) == {"test"} else ""
+    evidence = (f"In the deeper networks the MFR gap to the generalizing network{on_test} is "
                 f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
                 f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast); "
                 f"{n_networks} deeper network{'s' if n_networks != 1 else ''}, {seeds} seed{'s' if seeds != 1 else ''}.")

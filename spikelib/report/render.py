@@ -81,7 +81,7 @@ def typeset_number(value, digits=2):
 
 _NEGATIVE = re.compile(r"(?<![\w.\-−])-(?=\d)")
 _NEGATIVE_ZERO = re.compile(r"[-−](0(?:\.0+)?)(?![\d.])")
-_PERCENT = re.compile(r"(\d)%")
+_PERCENT = re.compile(r"(\d) ?%")
 _POSITIVE_ZERO = re.compile(r"\+(0(?:\.0+)?)(?![\d.])")
 _SPACED_MINUS = re.compile(r"(?<=\S) - (?=\S)")
 
@@ -89,18 +89,19 @@ _SPACED_MINUS = re.compile(r"(?<=\S) - (?=\S)")
 def typeset(text):
     """Prose as the book prints it: a negative number's hyphen becomes a minus sign (−) and a negative zero
     loses its sign; hyphens inside words and names (MLP-128, 2026-12-05) stay; a percentage is written with a
-    space before its sign (82 %), as everywhere in the book.
+    space before its sign (82 %), as everywhere in the book: a no-break space, so that a line never ends
+    between a number and its sign.
 
     A zero with a plus sign loses it too (+0.000), and a hyphen between spaces inside a line, a difference
     written out (1 - rate), becomes a minus sign.
 
     >>> typeset("tau -0.25 (was -0.00); MLP-128, range 3-5, 82.2% of 12 %")
-    'tau −0.25 (was 0.00); MLP-128, range 3-5, 82.2 % of 12 %'
+    'tau −0.25 (was 0.00); MLP-128, range 3-5, 82.2\\xa0% of 12\\xa0%'
     >>> typeset("F = 1 - rate (change +0.000, +0.01)")
     'F = 1 − rate (change 0.000, +0.01)'
     """
     text = _POSITIVE_ZERO.sub(r"\1", _NEGATIVE_ZERO.sub(r"\1", text))
-    return _PERCENT.sub(r"\1 %", _SPACED_MINUS.sub(f" {MINUS} ", _NEGATIVE.sub(MINUS, text)))
+    return _PERCENT.sub("\\1\u00a0%", _SPACED_MINUS.sub(f" {MINUS} ", _NEGATIVE.sub(MINUS, text)))
 
 
 def show(text):
