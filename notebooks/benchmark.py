@@ -22,7 +22,7 @@
 #
 # - **separation**: the AUROC of clean networks against memorizing ones (label
 #   noise of at least 0.6); an indicator that is *lower* for memorizing
-#   networks separates by 1 - AUROC;
+#   networks separates by 1 − AUROC;
 # - **tracking**: Kendall's tau with the generalization gap (training accuracy
 #   on the labels trained with, minus test accuracy) across all networks, and
 #   Spearman's rho with the noise fraction;

@@ -63,6 +63,7 @@ show(book.procedure(record))
 # %% tags=["remove-input"]
 command, report = book.calibrated_demo(transfer_root)
 display(HTML(f'<pre class="terminal"><code>$ {command}\n\n{typeset(report).replace("<", "&lt;")}</code></pre>'))
+show(book.demo_reading(report))
 
 # %% [markdown]
 # `--json` writes the same as a JSON record for scripts; `--html` writes a
@@ -100,7 +101,8 @@ show(book.transfer_reading(evidence))
 display(HTML(html_table(book.reference_record_view(evidence), caption=(
     f"Table 2. Every reference network ({len(reference)}) diagnosed against the committed reference without "
     "itself (leave one out), and without every network of its data set and optimizer (leave one data set "
-    "out). Right and wrong count the networks trained on clean labels and on labels at least half shuffled."))))
+    "out). Right and wrong count the networks trained on clean labels and on labels at least half shuffled; a "
+    "verdict on a network trained on a little label noise has no right answer and is not scored."))))
 
 # %% tags=["remove-input"]
 show(book.reference_reading(evidence))

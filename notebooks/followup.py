@@ -147,7 +147,7 @@ if len(page.penalties) and (page.penalties["kind"] != "none").any():
             "layer whose nodes are all silent).")
 else:
     show("This profile trained no penalised networks.")
-provenance(root, "followup")
+_ = provenance(root, "followup")  # back to this page's own results (the line itself shows under each figure)
 
 # %% [markdown]
 # ## A population model of memorizing nodes

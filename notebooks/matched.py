@@ -80,7 +80,8 @@ show_figure(plots.matched_strata(frame, columns))
 caption("M1", f"The four measures that best tell the {int(frame['memorized'].sum())} networks that fit shuffled "
               f"labels from the {int((~frame['memorized']).sum())} that fit clean ones, and the two training-fit "
               "controls, network by network; each column of points is one stratum, labelled by the width of its "
-              "one-hidden-layer MLP over its training samples; blue circles: clean labels, orange triangles: shuffled labels.")
+              "one-hidden-layer MLP over its training samples; the legend below the panels tells clean labels from shuffled "
+              "ones.")
 
 # %% [markdown]
 # ## What this comparison can and cannot show

@@ -125,7 +125,7 @@ publish(profile, replication.ks_numbers(ks_tests))
 # paper's marker, left undefined there) is defined in this compendium as: more
 # than half of the testable nodes are compatible with F = 1 in the Eden &
 # Kramer test (two-sided, α = 0.05). For independent binary trains the
-# expected MF is 1 - MFR; the CSV holds that value beside every network.
+# expected MF is 1 − MFR; the CSV holds that value beside every network.
 
 # %% tags=["hide-input"]
 t5 = tables.table5(cells, paper)
@@ -203,8 +203,8 @@ caption(6, f"Mean Fano factor against mean firing rate of every network and spli
 # %% [markdown]
 # ## The indicators as a network memorizes
 #
-# While each memorizing network trained on shuffled labels, the four
-# indicators were measured every few epochs on a fixed probe of training
+# While each memorizing network trained on shuffled labels, MFR, CV of FR
+# and MF were measured every few epochs on a fixed probe of training
 # samples. Here they are against the accuracy the network had reached on its
 # shuffled labels (an evaluation pass on the same probe): the dose-response
 # within each run, one line per width and condition.

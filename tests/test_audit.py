@@ -36,8 +36,8 @@ def test_hyphens_inside_names_and_dates_are_not_minus_signs():
 
 
 def test_the_layout_check_finds_what_a_reader_would(tmp_path):
-    """A page wider than a phone, a clipped provenance line and a table a desktop must scroll are each found;
-    a page that fits is not."""
+    """A page wider than a phone, a clipped provenance line, a table a desktop must scroll and a figure shrunk
+    on a phone are each found; a page that fits is not."""
     from spikelib.report import layout
 
     if layout.chromium() is None:
@@ -50,12 +50,17 @@ def test_the_layout_check_finds_what_a_reader_would(tmp_path):
         '<html><body><div class="compendium-table-wrap" style="overflow-x:auto;max-width:600px"><table><tr>'
         + "".join(f"<td>{'value' * 6}</td>" for _ in range(12)) + "</tr></table></div></body></html>")
     (tmp_path / "fine.html").write_text("<html><body><p>A short page that fits.</p></body></html>")
-    found = layout.check_book(tmp_path, pages=["wide.html", "clipped.html", "table.html", "fine.html"])
+    svg = "data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='900' height='300'/>"
+    (tmp_path / "figure.html").write_text(  # a figure squeezed into a phone's column
+        f'<html><body><div class="bd-article"><img alt="f.png" src="{svg}" style="max-width:100%"></div></body></html>')
+    found = layout.check_book(tmp_path, pages=["wide.html", "clipped.html", "table.html", "fine.html", "figure.html"])
     rules = {(page, width, rule) for page, width, rule, _ in found}
     assert ("wide.html", 390, "page wider than the window") in rules
     assert any(page == "clipped.html" and rule == "clipped" for page, _, rule in rules)
     assert ("table.html", 1300, "cut at the desktop width") in rules
     assert not any(page == "fine.html" for page, _, _ in rules)
+    assert ("figure.html", 390, "figure too small to read") in rules
+    assert ("figure.html", 1300, "figure too small to read") not in rules
 
 
 @pytest.mark.parametrize(("html", "rule"), [

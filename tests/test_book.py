@@ -89,6 +89,10 @@ def test_every_page_executes_on_the_stand_ins(page, results, executed, capfd):
     streams = " ".join("".join(o.get("text", "")) for c in notebook["cells"] for o in c.get("outputs", [])
                        if o.get("output_type") == "stream")
     assert "oneDNN" not in streams and "Traceback" not in streams  # no library log lines reach a page
+    # a page shows what it means to through display(); a cell's bare value would print its repr
+    bare = [o["data"]["text/plain"] for c in notebook["cells"] for o in c.get("outputs", [])
+            if o.get("output_type") in ("execute_result", "display_data") and set(o.get("data", {})) == {"text/plain"}]
+    assert bare == []
 
 
 def test_a_small_book_of_the_pages_builds_strict_and_offline(results, executed, tmp_path, capfd):

@@ -71,7 +71,7 @@ COLUMN_KINDS = {
     **{name: "count" for name in (
         "networks", "cells", "n", "n_networks", "n_cells", "pairs", "strata", "nodes", "n_nodes", "n_varying",
         "n_samples", "samples", "train_samples", "recorded_samples", "epochs", "epochs_true", "epochs_shuffled",
-        "right", "wrong", "cannot tell", "passed", "failed", "seeds", "n_silent", "n_always_on", "fano_below",
+        "right", "wrong", "cannot tell", "not scored", "passed", "failed", "seeds", "n_silent", "n_always_on", "fano_below",
         "fano_above", "fano_compatible", "change_point_nodes", "alarm_epoch", "median_alarm_epoch",
         "switch_epoch", "windows", "tests", "rejected", "compatible", "significant pairs", "controls")},
     **{name: "integer" for name in ("width", "seed", "depth", "batch_size", "window", "lags")},
@@ -91,7 +91,7 @@ ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", 
             "train_samples", "samples", "recorded_samples", "subset", "design", "dropout", "weight_decay",
             "learning_rate", "measure",
             "statistic", "indicator", "stratum", "mode", "left out", "networks of", "group", "parameter", "key",
-            "hypothesis", "control", "claim")
+            "hypothesis", "control", "claim", "label noise", "training samples")
 
 
 def column_kind(column):

@@ -14,6 +14,10 @@ clipped
 cut at the desktop width
     At 1300 px, a table or a cell's printed output that needs a scroll bar in
     its box: a reader on a desktop should not have to scroll to read it.
+figure too small to read
+    On the phone, a figure drawn at less than 60 % of its own width: its
+    9-point type is then a few pixels high (a figure keeps its width and
+    scrolls in its box instead).
 
 ``python -m spikelib.report.layout`` checks ``_build/html``; ``make book`` runs
 it after the page audit where Chromium is installed.
@@ -39,7 +43,7 @@ __all__ = ["chromium", "check_book", "WIDTHS", "RULES"]
 
 #: A desktop's and a phone's width, in CSS pixels.
 WIDTHS = (1300, 390)
-RULES = ("page wider than the window", "clipped", "cut at the desktop width")
+RULES = ("page wider than the window", "clipped", "cut at the desktop width", "figure too small to read")
 
 _HOST = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="page" style="width:{width}px;height:4000px;border:0"></iframe>
@@ -95,6 +99,17 @@ function cut(doc) {{
   }}
   return out;
 }}
+function shrunk(doc) {{
+  const out = [];
+  for (const img of doc.querySelectorAll('.bd-article img')) {{
+    const shown = img.getBoundingClientRect().width;
+    if (img.naturalWidth > 500 && shown > 0 && shown < 0.6 * img.naturalWidth) {{
+      out.push((img.getAttribute('alt') || img.getAttribute('src') || '').split('/').pop().slice(0, 24)
+               + ' at ' + Math.round(100 * shown / img.naturalWidth) + ' %');
+    }}
+  }}
+  return out;
+}}
 function next(i) {{
   if (i >= pages.length) {{ document.title = 'LAYOUT:' + JSON.stringify(found); return; }}
   const frame = document.getElementById('page');
@@ -109,6 +124,7 @@ function next(i) {{
     const hidden = clipped(doc);
     if (hidden.length) result['clipped'] = hidden;
     if (width >= 1000) {{ const wide = cut(doc); if (wide.length) result['cut at the desktop width'] = wide; }}
+    else {{ const small = shrunk(doc); if (small.length) result['figure too small to read'] = small; }}
     found[pages[i]] = result;
     next(i + 1);
   }}, 300);

@@ -162,8 +162,8 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     shown = frame if index else frame.reset_index(drop=not _named_index(frame))
     keep = [c for c in shown.columns if not (c in drop_single and shown[c].nunique() == 1)]
     shown = shown[keep]
-    keys = []  # the leading columns that name a row (text, or a registered key such as a width): at most four
-    for column in shown.columns[:4]:
+    keys = []  # the leading columns that name a row (text, or a registered key such as a width): at most six
+    for column in shown.columns[:6]:
         if shown[column].dtype.kind != "O" and column not in ROW_KEYS:
             break
         keys.append(column)
@@ -370,5 +370,6 @@ def show_paper_table(long, path, layout, note, caption=None):
         caption = ", ".join(sorted(map(str, long["dataset"].unique())))
 
     long.to_csv(path, index=False)
-    display(Markdown(note))
+    if note:  # an empty Markdown object would print its repr on the page
+        display(Markdown(typeset(note)))
     display(HTML(html_table(*layout, caption=caption, drop_single=("dataset",))))

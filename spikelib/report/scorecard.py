@@ -70,18 +70,20 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
 
     Examples
     --------
-    >>> zoo = pd.DataFrame({"column": ["mfr"], "pgdl": [1.2], "pgdl_low": [0.4], "beats_controls": [False]})
+    >>> zoo = pd.DataFrame({"column": ["mfr"], "pgdl": [1.2], "pgdl_low": [0.4], "pgdl_high": [2.1],
+    ...                     "beats_controls": [False]})
     >>> clean = pd.DataFrame({"column": ["mfr"], "tau_stratified": [0.6]})
     >>> row = scorecard(zoo, clean).iloc[0]
     >>> row["measure"], row["model zoo"], row["clean labels"], int(row["passed"])
-    ('MFR', '✗ 1.2 [0.4, …]', '✓ +0.60', 1)
+    ('MFR', '✗ 1.2 [0.4, 2.1]', '✓ +0.60', 1)
     """
     rows = []
     for item in by_family("paper", "followup"):
         row, passed = {"measure": item.label}, 0
         if _scored(zoo_table, item.column):
             z = zoo_table.set_index("column").loc[item.column]
-            row["model zoo"] = _cell(bool(z["beats_controls"]), f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, …]")
+            row["model zoo"] = _cell(bool(z["beats_controls"]),
+                                     f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, {z['pgdl_high']:.1f}]")
             passed += bool(z["beats_controls"])
         if _scored(clean_scores, item.column):
             tau = clean_scores.set_index("column").loc[item.column, "tau_stratified"]
