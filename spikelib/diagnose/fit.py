@@ -34,6 +34,7 @@ import numpy as np
 
 from .._optional import soft_import
 from ..exceptions import ParameterError
+from ..experiment.probes import traced_per_model
 
 __all__ = ["FitResult", "train_to_fit", "optimizer_from_config", "DEFAULT_OPTIMIZER", "BATCH_SIZE"]
 
@@ -185,9 +186,9 @@ def train_to_fit(networks, x, labels, target, optimizer_config=None, batch_size=
                                       tf.float32)) for i, network in enumerate(networks)]
         return tf.stack(hits)
 
-    step_function = tf.function(step, jit_compile=jit)
-    epoch_function = tf.function(epoch, jit_compile=jit)
-    evaluate = tf.function(accuracy, jit_compile=jit, reduce_retracing=True)
+    step_function = tf.function(traced_per_model(step), jit_compile=jit)
+    epoch_function = tf.function(traced_per_model(epoch), jit_compile=jit)
+    evaluate = tf.function(traced_per_model(accuracy), jit_compile=jit, reduce_retracing=True)
 
     def fits():
         hits = np.zeros(k)

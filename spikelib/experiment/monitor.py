@@ -27,7 +27,7 @@ from .._optional import soft_import
 from ..exceptions import ParameterError
 from ..onset import Alarm, OnsetDetector
 from .config import OBSERVED_LAYER
-from .probes import firing_function
+from .probes import firing_function, traced_per_model
 
 __all__ = ["OnsetDetector", "Alarm", "memorization_monitor"]
 
@@ -88,7 +88,7 @@ def memorization_monitor(probe, layer=OBSERVED_LAYER, detector=None, stop_traini
         def set_model(self, model):
             super().set_model(model)
             fired = firing_function(model, layer, probe, reuse_frozen=False)
-            self._mfr = tf.function(lambda: tf.reduce_mean(fired()))
+            self._mfr = tf.function(traced_per_model(lambda: tf.reduce_mean(fired())))
 
         def on_epoch_end(self, epoch, logs=None):
             import time

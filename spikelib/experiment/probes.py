@@ -12,6 +12,8 @@ firing_function
     A traceable closure: whether each node fired on each probe input.
 rate_function
     A traceable closure: the mean firing rate on the probe's two halves.
+traced_per_model
+    A function with a code object of its own, so that each model's ``tf.function`` counts its own traces.
 """
 
 import numpy as np
@@ -19,7 +21,7 @@ import numpy as np
 from .._optional import soft_import
 from ..exceptions import ParameterError
 
-__all__ = ["firing_function", "rate_function", "upstream_frozen"]
+__all__ = ["firing_function", "rate_function", "upstream_frozen", "traced_per_model"]
 
 
 def upstream_frozen(network, layer):
@@ -95,3 +97,27 @@ def rate_function(network, layer, probe_train, probe_test):
         return tf.stack([tf.reduce_mean(values[:n_train]), tf.reduce_mean(values[n_train:])])
 
     return rates
+
+
+def traced_per_model(function):
+    """``function`` (or a bound method) with a code object of its own, to hand to ``tf.function``.
+
+    TensorFlow counts traces per code object and warns of "retracing" after five in a row. A process that
+    builds a fresh model for each network (the benchmark, a diagnosis's controls, a stacked run) traces each
+    model's functions once, which is no retracing; with a code object per model, each model keeps its own
+    count and the warning stays for real retracing.
+
+    >>> def step(x):
+    ...     return x
+    >>> traced_per_model(step).__code__ is step.__code__, traced_per_model(step)(3)
+    (False, 3)
+    """
+    import types
+
+    bound = getattr(function, "__self__", None)
+    plain = getattr(function, "__func__", function)
+    clone = types.FunctionType(plain.__code__.replace(), plain.__globals__, plain.__name__, plain.__defaults__,
+                               plain.__closure__)
+    clone.__kwdefaults__, clone.__qualname__ = plain.__kwdefaults__, plain.__qualname__
+    clone.__annotations__ = dict(getattr(plain, "__annotations__", {}))
+    return types.MethodType(clone, bound) if bound is not None else clone

@@ -27,7 +27,7 @@ import numpy as np
 from .._optional import soft_import
 from .._validation import check_positive_int
 from .config import OBSERVED_LAYER
-from .probes import rate_function, upstream_frozen
+from .probes import rate_function, traced_per_model, upstream_frozen
 
 __all__ = ["firing_rate_recorder"]
 
@@ -79,7 +79,7 @@ def firing_rate_recorder(probe_train, probe_test, layer=OBSERVED_LAYER, every=1)
             key = (id(model), upstream_frozen(model, self.layer))
             if key not in self._functions:
                 rates = rate_function(model, self.layer, probe_train, probe_test)
-                self._functions[key] = tf.function(rates, jit_compile=True)
+                self._functions[key] = tf.function(traced_per_model(rates), jit_compile=True)
             self._rates = self._functions[key]
 
         def _measure(self):

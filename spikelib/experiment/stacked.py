@@ -28,6 +28,7 @@ import numpy as np
 
 from .._optional import soft_import
 from ..exceptions import ParameterError
+from .probes import traced_per_model
 
 __all__ = ["StackedMLP"]
 
@@ -105,8 +106,8 @@ class StackedMLP:
         self.batch_size = int(batch_size)
         self.x_fit = tf.constant(x[: self.n_fit])
         self.y_fit = tf.constant(labels[:, : self.n_fit])
-        self._step = tf.function(self._step_function, jit_compile=jit)
-        self._epoch = tf.function(self._epoch_function, jit_compile=jit)
+        self._step = tf.function(traced_per_model(self._step_function), jit_compile=jit)
+        self._epoch = tf.function(traced_per_model(self._epoch_function), jit_compile=jit)
 
     @staticmethod
     def _per_network(values, name, k):

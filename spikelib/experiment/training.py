@@ -45,7 +45,7 @@ from ..storage import read_npz, write_npz
 from . import streams
 from .config import ANALYSIS_ONLY
 from .measures import PAPER_INDICATORS
-from .probes import rate_function
+from .probes import rate_function, traced_per_model
 
 __all__ = ["Trainer", "StopRule", "PhaseRecord", "fit_count", "noisy_labels", "save_checkpoint", "load_checkpoint",
            "eta_seconds", "eta_words",
@@ -300,8 +300,8 @@ class Trainer:
                     outputs = outputs.write(i, step(batches[i], probe_now))
             return outputs.stack()
 
-        self._step = tf.function(step, jit_compile=self.jit)
-        self._epoch = tf.function(epoch, jit_compile=self.jit)
+        self._step = tf.function(traced_per_model(step), jit_compile=self.jit)
+        self._epoch = tf.function(traced_per_model(epoch), jit_compile=self.jit)
         self._optimizer = optimizer
 
         def evaluate(inputs, labels):
@@ -311,7 +311,7 @@ class Trainer:
             return tf.stack([loss, correct])
 
         # A few input sizes (validation, probes, whole splits): one trace each.
-        self._evaluate = tf.function(evaluate, jit_compile=self.jit, reduce_retracing=True)
+        self._evaluate = tf.function(traced_per_model(evaluate), jit_compile=self.jit, reduce_retracing=True)
 
     def _probe_function(self):
         """Mean firing rate of the observed layer on the probe halves (a closure), or ``None`` without a probe."""

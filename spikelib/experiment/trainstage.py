@@ -32,7 +32,7 @@ from .analysis import sample_order
 from .cellfiles import CHECKPOINT, CURVE, MODEL, PROGRESS, TRAINING, read_json
 from .config import cell_id
 from .models import build_model, freeze_all_but_last_two, set_penalties
-from .probes import firing_function
+from .probes import firing_function, traced_per_model
 from .training import (
     FIT_KEYS,
     HISTORY_KEYS,
@@ -137,7 +137,7 @@ class _Tracer:
         self.x = plan.data.x_train[self.index]
         self.window = config.window
         # One compiled forward pass per trace: Keras' predict costs tenths of a second each time.
-        self._fired = tf.function(firing_function(network, config.layer, self.x, reuse_frozen=False))
+        self._fired = tf.function(traced_per_model(firing_function(network, config.layer, self.x, reuse_frozen=False)))
 
     def __call__(self, phase_record, epoch, accuracy, trainer, labels):
         spikes = np.asarray(self._fired()).T > 0
