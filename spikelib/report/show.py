@@ -16,6 +16,7 @@ show_command
 """
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -140,9 +141,15 @@ def _where(target, results):
         return "profile", path
     if paths.has_cells(root / target):
         return "profile", root / target
-    for folder in sorted(root.glob(f"*/{paths.CELLS}/{target}")):
-        if (folder / "metrics.json").is_file():
-            return "cell", folder
+    # the folder `spikelib cell` writes to by default first, then the profiles' cells
+    found = [folder for folder in [root / paths.CELLS / target, *sorted(root.glob(f"*/{paths.CELLS}/{target}"))]
+             if (folder / "metrics.json").is_file()]
+    if len(found) > 1:
+        others = ", ".join(paths.repository_relative(folder) for folder in found[1:])
+        print(f"spikelib show: {target} was also run in {others}; showing {paths.repository_relative(found[0])} "
+              "(name a cell's folder to choose)", file=sys.stderr)
+    if found:
+        return "cell", found[0]
     known = sorted(p.name for p in root.iterdir() if paths.has_cells(p)) if root.is_dir() else []
     raise ParameterError(f"`target` {target!r} is neither a profile with results in "
                          f"{paths.repository_relative(root)} ({', '.join(known) or 'none yet'}), a cell id of them, "
