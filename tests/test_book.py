@@ -152,7 +152,7 @@ def test_a_small_profiles_pages_say_what_they_cannot_show(results, executed):
     from spikelib.report.results import small_profile_note
 
     note = small_profile_note(results / "quick")
-    assert "`quick` trains 13 networks" in note and "2 seeds" in note and "`fashion` and `noise` profiles" in note
+    assert "`quick` trains 12 networks and 1 training curve" in note and "2 seeds" in note and "`fashion` and `noise` profiles" in note
     assert "too few for its numbers to carry a verdict" in note
     assert small_profile_note(results / "fashion") == ""
     for page in PAGES:  # every page of the small profiles shows it, none of the full ones

@@ -92,7 +92,7 @@ def _rare_by_condition(activation):
     above = memorizing[memorizing["share_rare_5"] > ceiling]
     conditions = sorted({CONDITION_LABELS.get(c, c) for c in above["condition"]})
     have = "has" if len(above) == 1 else "have"
-    which = ("it" if len(above) == 1 else "all of them") if len(conditions) == 1 else ""
+    which = ("it is" if len(above) == 1 else "all of them are") if len(conditions) == 1 else ""
     text = (f"{len(above)} of {len(memorizing)} memorizing networks {have} more rare nodes than the most of any "
             f"generalizing network ({ceiling:.2f})" + (f"; {which} {', '.join(conditions)}." if len(
                 conditions) == 1 else (f": {', '.join(conditions)}." if conditions else ".")))
@@ -169,9 +169,9 @@ def _penalties(penalties):
         silent = float(rarest["share_silent"]) / float(rarest["share_rare_5"])
         reading = ("most of them nodes the penalty switched off, not rare features" if silent >= 0.5 else
                    "most of them still firing now and then: rare, not switched off")
-        sentences.append(f"the generalizing {rarest['network']} with the most rare nodes, "
-                         f"{100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, has "
-                         f"{100 * silent:.0f} % of them silent: {reading}")
+        sentences.append(f"of the penalised generalizing networks, {rarest['network']} has the most rare nodes, "
+                         f"{100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, and "
+                         f"{100 * silent:.0f} % of them are silent: {reading}")
     if not verdicts:
         return None
     text = "; ".join(sentences) + "."

@@ -388,8 +388,12 @@ def small_profile_note(root):
     records = list(read_manifest(root)["cells"].values())
     seeds = sorted({record["seed"] for record in records})
     full = " and ".join(f"`{other}`" for other in EMBEDDED[name])
-    return (f"**A small profile.** `{name}` trains {len(records)} networks on scikit-learn's digits "
-            f"({len(seeds)} seed{'s' if len(seeds) > 1 else ''}) in minutes on two CPU cores, so that `make book` "
+    # a curve cell records a network's firing rate while it trains: not a network of the tables
+    curves = sum(1 for record in records if record.get("parameters", {}).get("protocol") == "curve")
+    networks = f"{len(records) - curves} networks" + (f" and {curves} training curve{'s' if curves > 1 else ''}"
+                                                      if curves else "")
+    return (f"**A small profile.** `{name}` trains {networks} on scikit-learn's digits "
+            f"(up to {len(seeds)} seed{'s' if len(seeds) > 1 else ''}) in minutes on two CPU cores, so that `make book` "
             f"runs every analysis of this page afresh: enough to show that the analysis runs, too few for its "
             f"numbers to carry a verdict. The evidence is on the pages of the {full} "
             f"profile{'s' if len(EMBEDDED[name]) > 1 else ''} (Fashion-MNIST).")
