@@ -99,25 +99,34 @@ def rate_function(network, layer, probe_train, probe_test):
     return rates
 
 
+class _PerModel:
+    """A callable that calls ``function``: ``tf.function`` counts its traces by this object, not by the code."""
+
+    __slots__ = ("_function", "__signature__", "__weakref__")
+
+    def __init__(self, function):
+        import inspect
+
+        self._function = function
+        self.__signature__ = inspect.signature(function)
+
+    def __call__(self, *args, **kwargs):
+        return self._function(*args, **kwargs)
+
+
 def traced_per_model(function):
-    """``function`` (or a bound method) with a code object of its own, to hand to ``tf.function``.
+    """``function`` (or a bound method) wrapped so that ``tf.function`` counts its traces apart.
 
     TensorFlow counts traces per code object and warns of "retracing" after five in a row. A process that
-    builds a fresh model for each network (the benchmark, a diagnosis's controls, a stacked run) traces each
-    model's functions once, which is no retracing; with a code object per model, each model keeps its own
-    count and the warning stays for real retracing.
+    builds a fresh model for each network (the benchmark, a diagnosis's controls, a stacked run, a cell's
+    phases) traces each model's functions once, which is no retracing. Wrapped in an object without code of
+    its own, each model keeps its own count (TensorFlow keys it by the object), while AutoGraph still converts
+    the function once per process (it caches by the code), and the warning stays for real retracing.
 
     >>> def step(x):
     ...     return x
-    >>> traced_per_model(step).__code__ is step.__code__, traced_per_model(step)(3)
-    (False, 3)
+    >>> wrapped = traced_per_model(step)
+    >>> hasattr(wrapped, "__code__"), wrapped(3), str(wrapped.__signature__)
+    (False, 3, '(x)')
     """
-    import types
-
-    bound = getattr(function, "__self__", None)
-    plain = getattr(function, "__func__", function)
-    clone = types.FunctionType(plain.__code__.replace(), plain.__globals__, plain.__name__, plain.__defaults__,
-                               plain.__closure__)
-    clone.__kwdefaults__, clone.__qualname__ = plain.__kwdefaults__, plain.__qualname__
-    clone.__annotations__ = dict(getattr(plain, "__annotations__", {}))
-    return types.MethodType(clone, bound) if bound is not None else clone
+    return _PerModel(function)
