@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make book   - run the embedded profiles and build the book into _build/html"
-	@echo "make test   - run the test suite (about 6 minutes on 2 cores)"
+	@echo "make test   - run the test suite (about 7 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
 	@echo "make bench  - time the statistics (against Elephant), training, the recorders and spikelib diagnose (about 25 minutes); a summary at the end, exit 1 if one could not run"
