@@ -12,7 +12,7 @@ help:
 	@echo "make test   - run the test suite (about 7 minutes on 2 cores)"
 	@echo "make test-fast - run every test not marked slow (under a minute)"
 	@echo "make test-all  - the test suite plus the extended end-to-end checks (about 25 minutes)"
-	@echo "make bench  - time the statistics (against Elephant), training, the recorders and spikelib diagnose (about 25 minutes); a summary at the end, exit 1 if one could not run"
+	@echo "make bench  - time the statistics (against Elephant), training, the recorders and spikelib diagnose (about 15 minutes); a summary at the end, exit 1 if one could not run"
 	@echo "make lock   - regenerate requirements.lock from requirements.in"
 	@echo "make timings - time the install, make book and make test (wall and CPU seconds, per step and page)"
 	@echo "make stand-ins - run the embedded profiles in small again, for the book's tests (about 2 minutes)"
