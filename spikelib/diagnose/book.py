@@ -261,7 +261,8 @@ def _counts(frame):
 
 
 def transfer_answer(evidence):
-    """The page's opening: how often each way of diagnosing was right, wrong, or could not tell."""
+    """The page's opening: how often each way of diagnosing was right, wrong, or could not tell (Markdown for
+    :func:`~spikelib.report.render.show`, which typesets its percentages)."""
     summary = evidence["summary"]
     n = int(summary.iloc[0]["networks"])
     datasets = evidence["scores"]["dataset"].nunique()
@@ -282,7 +283,7 @@ def transfer_answer(evidence):
             f"diagnosed against the others was right on {loo_right}, wrong on {loo_wrong}, cannot tell on "
             f"{loo_cannot}" + (f"; the other {unscored}, trained on a little label noise, have no right verdict to "
                                 "score" if (unscored := loo_n - loo_right - loo_wrong - loo_cannot) else "")
-            + ".").replace("%", " %")
+            + ".")
 
 
 def transfer_view(summary):
@@ -438,7 +439,8 @@ def positions_figure(scores):
 
 def procedure(record):
     """How the calibrated diagnosis works, in plain words, with the thresholds it uses and the measures the
-    reference ``record`` established."""
+    reference ``record`` established (Markdown for :func:`~spikelib.report.render.show`, which typesets its
+    percentages)."""
     from ..experiment.measures import measure as registered
     from ..report.render import and_list
     from .calibrated import CLEAN, EPOCH_RATIO, MEMORIZING, MIN_FIT, SENSITIVE
@@ -464,4 +466,4 @@ your samples. Your network reads clean-like from a median position of {CLEAN:.2f
 agree. No verdict is given on controls that did not reach the fit, or on a network that fits fewer than
 {MIN_FIT:.0%} of its labels. Beside the verdict, not inside it, it reports how many epochs each group needed: labels
 with structure fit faster than the same labels permuted (the label-randomization test of Zhang et al. 2017);
-a ratio below {EPOCH_RATIO:g} reads "structure".""".replace("%", " %")
+a ratio below {EPOCH_RATIO:g} reads "structure"."""

@@ -13,7 +13,7 @@ firing_function
 rate_function
     A traceable closure: the mean firing rate on the probe's two halves.
 traced_per_model
-    A function with a code object of its own, so that each model's ``tf.function`` counts its own traces.
+    A function wrapped so that each model's ``tf.function`` counts its own traces.
 """
 
 import numpy as np
