@@ -226,6 +226,7 @@ def diagnose_network(network, root, reference=None, n_controls=3, cache=None, na
     result = diagnose(folder / "model.keras", x, y, reference=reference, calibrate=True, controls=n_controls,
                       cache=cache, batch_size=network.batch_size if batch == "own" else batch)
     payload = result.to_dict()
+    payload["model"] = paths.repository_relative(payload["model"])  # what is committed names no machine's folder
     write_json(folder / name, payload)
     return payload
 
