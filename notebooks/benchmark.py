@@ -53,8 +53,8 @@ from spikelib.report.networks import benchmark_set
 from spikelib.report.render import caption, html_table, publish, show_figure, show, provenance
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
-provenance(root, "benchmark")
 joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
+_ = provenance([root, *joined], "benchmark")  # the tables join those profiles' networks
 frame = benchmark_set([root, *joined])
 progress = results.completion(root)[2]
 publish(profile, {"progress": progress, "cell_hours": results.computing_seconds(root) / 3600})

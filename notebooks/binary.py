@@ -26,6 +26,7 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import followup, plots, results
+from spikelib.report.labels import network_name
 from spikelib.report.render import caption, html_table, provenance, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
@@ -33,7 +34,8 @@ provenance(root, "binary")
 cells = results.collect(root, designs=results.DESIGNS)
 train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train["label_noise"])]
-train["network"] = train["model"] + "-" + train["width"].astype(str)
+# The condition has its own column; the name tells apart the seeds and settings within it.
+train["network"] = [network_name(row, condition=False) for _, row in train.iterrows()]
 
 
 # %% tags=["remove-input"]
@@ -75,8 +77,9 @@ caption("B1", f"Left: the windowed Fano factor of every firing node of every net
 #
 # Per network: the mean ratio of the window counts' variance to the binomial
 # $W\lambda(1-\lambda)$ (1 for independent trains), the share of nodes the
-# dispersion test finds over- or under-dispersed at α = 0.05 (about 5 %
-# under the null: the test's size was checked by simulation), the mean
+# two-sided dispersion test finds over- and under-dispersed at α = 0.05
+# (about 2.5 % each under the null: the test's size was checked by
+# simulation), the mean
 # excess Fano factor, and the share of nodes whose intervals are closer to the
 # geometric than to the exponential law.
 
@@ -95,7 +98,8 @@ glue(f"{profile}_overdispersed_median", float(train["share_overdispersed"].media
 # The recordings present the samples in a seeded random order, as the paper
 # does. The same recording with its samples sorted by class puts the samples
 # a node prefers together: its counts vary from window to window far beyond
-# the binomial law, and the Fano factor follows the order, not the network.
+# the binomial law, and the Fano factor follows the order as much as the
+# network.
 
 # %% tags=["hide-input"]
 order = train[["network", "condition", "label_noise", "mf", "mf_class_sorted", "dispersion_ratio_mean",

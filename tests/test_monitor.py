@@ -92,3 +92,17 @@ def test_the_callback_alarms_after_a_switch_to_shuffled_labels():
     shuffled = noisy_labels(data.y_train, 1.0, seed=0)[0]
     network.fit(data.x_train, shuffled, batch_size=256, epochs=40, verbose=0, callbacks=[monitor])
     assert monitor.alarm is not None and 12 < monitor.alarm.epoch <= 52
+
+
+def test_a_run_two_profiles_both_hold_is_counted_once():
+    import pandas as pd
+
+    from spikelib.report.monitor import monitor_summary
+
+    switch = pd.DataFrame([{"cell_id": "a", "run": "MLP-128, seed 0", "delay": 1.0},
+                           {"cell_id": "b", "run": "MLP-128, seed 1", "delay": 2.0}])
+    noisy = pd.DataFrame([{"cell_id": "c", "label_noise": 0.0, "alarm_epoch": np.nan}])
+    switches, rates, sentence = monitor_summary([(switch, noisy), (switch.iloc[:1], noisy)])
+    assert list(switches["cell_id"]) == ["a", "b"]
+    assert int(rates["runs"].sum()) == 1
+    assert "in 2 of 2 runs" in sentence and "falsely in 0 of 1 run " in sentence

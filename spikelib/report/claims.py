@@ -65,10 +65,21 @@ def _span(values, digits=2):
     return f"{values.min():.{digits}f} to {values.max():.{digits}f}"
 
 
+def _percent(share):
+    """A share as the tables print it (percent, one decimal; typeset spaces it)."""
+    return f"{100 * share:.1f}%"
+
+
+def _percent_span(values):
+    values = pd.Series(values, dtype=float).dropna()
+    return f"{100 * values.min():.1f} to {100 * values.max():.1f}%"
+
+
 def _rare_nodes(separation):
     auc = separation.loc["share_rare_5", "AUROC memorizing vs generalizing"]
-    text = (f"{measure('share_rare_5').label[0].upper() + measure('share_rare_5').label[1:]} (λ < 0.05): {separation.loc['share_rare_5', 'generalizing mean']:.2f} "
-            f"generalizing against {separation.loc['share_rare_5', 'memorizing mean']:.2f} memorizing on "
+    name = measure("share_rare_5").label
+    text = (f"{name[0].upper() + name[1:]} (λ < 0.05): {_percent(separation.loc['share_rare_5', 'generalizing mean'])} "
+            f"generalizing against {_percent(separation.loc['share_rare_5', 'memorizing mean'])} memorizing on "
             f"average, AUROC {auc:.2f}.")
     if "lambda_q50" in separation.index:
         median = separation.loc["lambda_q50", "AUROC memorizing vs generalizing"]
@@ -94,7 +105,7 @@ def _rare_by_condition(activation):
     have = "has" if len(above) == 1 else "have"
     which = ("it is" if len(above) == 1 else "all of them are") if len(conditions) == 1 else ""
     text = (f"{len(above)} of {len(memorizing)} memorizing networks {have} more rare nodes than the most of any "
-            f"generalizing network ({ceiling:.2f})" + (f"; {which} {', '.join(conditions)}." if len(
+            f"generalizing network ({_percent(ceiling)})" + (f"; {which} {', '.join(conditions)}." if len(
                 conditions) == 1 else (f": {', '.join(conditions)}." if conditions else ".")))
     verdict = "holds" if len(above) == len(memorizing) else ("partly holds" if len(above) else "does not hold")
     return ("Memorization is the learning of rare features: memorizing networks have many rarely active nodes.",
@@ -107,8 +118,8 @@ def _population(fitted):
     ratios = {name: fitted[f"{name}_predicted"] / fitted[name] for name in ("mfr", "cv_fr")}
     fits = (fitted["ks_distance"].max() <= KS_FITS
             and all(((r <= RATIO_FITS) & (r >= 1 / RATIO_FITS)).all() for r in ratios.values()))
-    text = (f"Fitted to {len(fitted)} memorizing networks, the fraction of rare nodes is "
-            f"{_span(fitted['fraction'])}, but the fit is {'close' if fits else 'poor'}: Kolmogorov-Smirnov "
+    text = (f"Fitted to {len(fitted)} memorizing networks, the share of rare nodes is "
+            f"{_percent_span(fitted['fraction'])}, but the fit is {'close' if fits else 'poor'}: Kolmogorov-Smirnov "
             f"distance {_span(fitted['ks_distance'])}, predicted MFR {_span(ratios['mfr'], 1)} times and CV of FR "
             f"{_span(ratios['cv_fr'], 1)} times the observed.")
     return ("A population in which a fraction of the nodes memorize (fire rarely) explains the memorizing "

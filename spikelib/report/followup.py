@@ -32,6 +32,7 @@ every-layer view in :mod:`spikelib.report.depth`, and the claim-by-claim
 verdicts in :mod:`spikelib.report.claims`.
 """
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +40,12 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
+from ..bernoulli import dispersion_test
 from ..experiment.cellfiles import read_metrics, read_nodes
 from . import claims, population, results
 from .labels import MODEL_NAMES, label
 from .networks import MEMORIZING_NOISE
+from .render import format_kind
 from .resampling import auroc
 from .results import finished_cells
 
@@ -265,7 +268,7 @@ def penalty_table(root):
         if metrics["labels"]["noise"] not in (0.0, 1.0) or results.design(parameters) not in ("paper", "penalty"):
             continue  # a label-noise sweep's or a subset's network is not an unpenalised sibling
         l1, l2 = parameters.get("l1", 0.0), parameters.get("l2", 0.0)
-        penalty = "none" if not (l1 or l2) else ("L1 " if l1 else "L2 ") + f"{l1 or l2:g}"
+        penalty = "none" if not (l1 or l2) else ("L1 " if l1 else "L2 ") + format_kind(l1 or l2, "level")
         train = metrics["splits"]["train"]
         rows.append({"network": f"{MODEL_NAMES[parameters['model']]}-{parameters['width']}",
                      "condition": parameters["condition"], "penalty": penalty, "strength": l1 or l2,
@@ -413,6 +416,10 @@ def beyond_rate_networks(networks, benchmark_root=None):
     return frame, sentence
 
 
+#: The dispersion test's level, as the recordings ran it (its default).
+_DISPERSION_ALPHA = inspect.signature(dispersion_test).parameters["alpha"].default
+
+
 def binary_answer(nodes, networks):
     """The binary-trains page's opening, from the firing nodes (:func:`per_node`) and the networks' rows.
 
@@ -423,7 +430,8 @@ def binary_answer(nodes, networks):
     return (f"A binary train's Fano factor is its Bernoulli value 1 − λ, not the Poisson value 1: over the "
             f"{len(nodes):,} firing nodes of the {len(networks)} networks of this profile, the windowed Fano factor "
             f"lies a median {deviation:.3f} from 1 − λ. Beyond the rate, the dispersion test finds a median "
-            f"{networks['share_overdispersed'].median():.0%} of a network's nodes over-dispersed (about 5 % when "
-            f"the trains are independent), and reading the same recording in class-sorted order multiplies MF by "
+            f"{networks['share_overdispersed'].median():.0%} of a network's nodes over-dispersed (about "
+            f"{_DISPERSION_ALPHA / 2:.1%} when the trains are independent: the test is two-sided at α = "
+            f"{_DISPERSION_ALPHA:g}), and reading the same recording in class-sorted order multiplies MF by "
             f"{(networks['mf_class_sorted'] / networks['mf']).median():.1f} (median over networks): the Fano factor "
             "follows the order of the samples as much as the network.")

@@ -84,6 +84,7 @@ COLUMN_KINDS = {
     **{name: "percent" for name in ("accuracy", "accuracy_paper")},
     # a percentile rank among reference networks: a whole number, as the terminal report prints it
     **{name: "percentile" for name in ("percentile among clean", "percentile among memorizing")},
+    **{name: "seconds" for name in ("seconds", "seconds per network", "train_seconds", "seconds_per_network")},
 }
 #: Columns that name a row (a network, a measure): a table split across the page repeats them in every part.
 ROW_KEYS = ("profile", "source", "network", "cell_id", "model", "architecture", "family", "dataset", "width", "depth",
@@ -134,16 +135,18 @@ def label(column):
     return MEASURE_LABELS.get(column) or FACTOR_LABELS.get(column) or COLUMN_LABELS.get(column) or column
 
 
-def network_name(parameters):
+def network_name(parameters, condition=True):
     """A network as a reader names it, from its parameters (a mapping, or a row of a network table).
 
     The architecture and width, the hyperparameters that differ from the paper's, the condition
-    (unless generalizing) and the seed.
+    (unless generalizing, or ``condition=False`` where a table shows it in a column of its own) and the seed.
 
     Examples
     --------
     >>> network_name({"model": "mlp", "width": 128, "condition": "mem_random_last", "seed": 0})
     'MLP-128 MemRandomLast, seed 0'
+    >>> network_name({"model": "mlp", "width": 128, "condition": "mem_random_last", "seed": 0}, condition=False)
+    'MLP-128, seed 0'
     >>> network_name({"model": "MLP", "width": 64, "depth": 3, "dropout": 0.2, "learning_rate": 0.01,
     ...               "condition": "generalizing", "seed": 1})
     'MLP-3-64 (dropout 0.2, learning rate 0.01), seed 1'
@@ -159,9 +162,9 @@ def network_name(parameters):
         extras.append(f"{int(get('train_samples')):,} samples")
     if extras:
         name += f" ({', '.join(extras)})"
-    condition = get("condition")
-    if condition and condition != "generalizing":
-        name += f" {CONDITION_LABELS.get(condition, condition)}"
+    named = get("condition") if condition else None
+    if named and named != "generalizing":
+        name += f" {CONDITION_LABELS.get(named, named)}"
     return name if get("seed") is None else f"{name}, seed {get('seed')}"
 
 

@@ -80,7 +80,8 @@ def _plural(n, word):
 
 
 def monitor_summary(evaluations):
-    """The online monitor over the runs of :func:`monitor_evaluation` (one pair per profile).
+    """The online monitor over the runs of :func:`monitor_evaluation` (one pair per profile); a cell that several
+    profiles ran is counted once.
 
     Returns
     -------
@@ -91,8 +92,11 @@ def monitor_summary(evaluations):
     sentence : str
         How often it alarmed, how late, and how often falsely.
     """
+    # A cell two profiles both ran (same id: same parameters and seed) is one run, counted once: the first's.
     switches = pd.concat([switch for switch, _ in evaluations], ignore_index=True)
     noisy = pd.concat([run for _, run in evaluations], ignore_index=True)
+    switches = switches.drop_duplicates("cell_id", ignore_index=True) if len(switches) else switches
+    noisy = noisy.drop_duplicates("cell_id", ignore_index=True) if len(noisy) else noisy
     parts = []
     if len(switches):
         delays = switches["delay"].dropna()

@@ -34,6 +34,7 @@ import html
 import re
 
 import numpy as np
+import pandas as pd
 
 from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, label
 
@@ -128,6 +129,9 @@ def signed(value, digits=2):
 
 #: A table with more value columns than this is shown as several tables, each with the leading key columns.
 MAX_COLUMNS = 6
+#: The condition a table names for a network trained once on labels partly or wholly shuffled (the label-noise
+#: networks): trained as the generalizing condition, but not on true labels.
+NOISY_LABELS = "Noisy labels"
 
 
 def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_single=(), max_columns=MAX_COLUMNS):
@@ -180,6 +184,10 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         finally:
             _PROVENANCE["line"] = provenance_line
         return "\n".join(tables) + provenance_line
+    if {"condition", "label_noise"} <= set(shown.columns):  # trained on shuffled labels is not "Generalizing"
+        noisy = (shown["condition"] == "generalizing") & (pd.to_numeric(shown["label_noise"], errors="coerce") > 0)
+        if noisy.any():
+            shown = shown.assign(condition=shown["condition"].where(~noisy, NOISY_LABELS))
     styler = shown.style.format(lambda value: typeset_number(value, digits), na_rep="–")
     whole = [c for c in shown.columns if shown[c].dtype.kind == "f" and _whole(shown[c])]
     if whole:
@@ -225,8 +233,8 @@ def format_kind(value, kind, digits=2):
     ('64', '21,632', '< 0.001')
     >>> format_kind(0.918, "fraction_percent"), format_kind(91.8, "percent"), format_kind("all", "count")
     ('91.8 %', '91.8 %', 'all')
-    >>> format_kind(11.11, "percentile")
-    '11'
+    >>> format_kind(11.11, "percentile"), format_kind(0.000312, "seconds"), format_kind(1e-05, "level")
+    ('11', '0.00031', '10⁻⁵')
     """
     if isinstance(value, str) or isinstance(value, (bool, np.bool_)):
         return typeset(value) if isinstance(value, str) else typeset_number(value)
@@ -241,12 +249,30 @@ def format_kind(value, kind, digits=2):
     if kind == "fraction_percent":
         return f"{typeset_number(100 * value, 1)} %"
     if kind == "level":
-        return typeset(f"{value:g}")
+        return _level(value)
+    if kind == "seconds":  # a cost: two significant digits, never a row of zeros
+        if value >= 10:
+            return f"{value:,.0f}"
+        return typeset(np.format_float_positional(value, precision=2, fractional=False, trim="-"))
     if kind == "percent":
         return f"{typeset_number(value, 1)} %"
     if kind == "percentile":
         return str(int(round(value)))
     return typeset_number(value, digits)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _level(value):
+    """A setting (a noise fraction, a penalty strength): as written in a configuration, a power of ten as one."""
+    value = float(value)
+    if value and abs(value) < 1e-3:
+        mantissa, exponent = f"{value:e}".split("e")
+        mantissa = float(mantissa)
+        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+        return power if mantissa == 1 else typeset(f"{mantissa:g} × {power}")
+    return typeset(f"{value:g}")
 
 
 def _whole(column):

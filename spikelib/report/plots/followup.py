@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels import CONDITION_LABELS
+from ..render import format_kind
 from ..labels import label as column_label
 from .style import (
     FOLLOWUP_COLOURS,
@@ -64,7 +65,7 @@ def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_acc
                         label=f"{CONDITION_LABELS.get(condition, condition)}, {kind}")
         ax.set_xscale("log")
         ticks = [zero, *sorted(strengths.unique())]
-        ax.set_xticks(ticks, ["0", *[f"{t:g}" for t in ticks[1:]]])
+        ax.set_xticks(ticks, ["0", *[format_kind(t, "level") for t in ticks[1:]]])
         ax.minorticks_off()
         ax.set(xlabel="penalty strength", ylabel=label)
     legend_outside(fig, axes[0])
