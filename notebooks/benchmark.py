@@ -70,8 +70,9 @@ display(HTML(html_table(by_noise, digits=1, index=True)))
 # %% [markdown]
 # ## The benchmark
 #
-# Sorted by separation. `direction` says whether memorizing networks score
-# higher or lower.
+# Sorted by separation. The column "memorizing networks score" says whether
+# they score higher or lower than clean networks, and where the indicator's
+# source expected the other side.
 
 # %% tags=["hide-input"]
 table = benchmark.benchmark_scores(frame, n_boot=n_boot)
@@ -79,7 +80,7 @@ if frame["seed"].nunique() < 2:  # a cluster bootstrap over one seed redraws the
     show("**The results hold one seed only, so the intervals below collapse onto the estimates: "
                      "they say nothing about uncertainty yet.**")
 table.to_csv(csv_dir / "benchmark.csv", index=False)
-display(HTML(html_table(benchmark.benchmark_view(table), digits=3)))
+display(HTML(html_table(benchmark.benchmark_view(table), digits=2)))  # as the AUROC beside it
 numbers, paragraph = benchmark.benchmark_numbers(table, frame)
 publish(profile, numbers)
 show(paragraph)

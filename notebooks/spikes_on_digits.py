@@ -20,6 +20,18 @@
 # train, and `spikelib` computes the Poisson-process statistics of those
 # trains. The full replication (memorizing networks, all conditions) is built
 # from the same pieces in the later chapters.
+#
+# **What this run shows.** On {glue:text}`n_samples` shuffled test samples
+# (test accuracy {glue:text}`test_accuracy`), the {glue:text}`n_nodes`
+# observed nodes fire with a mean rate of {glue:text}`mfr:.2f` spikes per
+# sample, and their mean Fano factor is {glue:text}`mf:.2f`, close to
+# $1 - \mathrm{MFR} =$ {glue:text}`one_minus_mfr:.2f`, the value an independent
+# binary train of that rate would have. The Eden & Kramer test puts
+# {glue:text}`n_below` nodes significantly below 1 and leaves
+# {glue:text}`n_compatible` compatible with the Poisson value; the
+# Pearson-combined Ljung-Box p-value, {glue:text}`ljung_box_combined_p`, is
+# the evidence on independence across the shuffled sequence. The sections
+# below compute each of these numbers.
 
 # %% tags=["parameters", "remove-cell"]
 width = 64
@@ -37,34 +49,38 @@ from spikelib.experiment.data import load_dataset
 from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.experiment.models import build_model, compile_model, observed_activations
 from spikelib.report.plots.style import style
-from spikelib.report.render import caption
+from spikelib.report.render import caption, format_kind
 
 # %% [markdown]
 # ## Train, then observe the hidden layer
 
 # %%
-print(f"observed layer of {width} nodes, {epochs} epochs of training, Fano window {window} samples, seed {seed}")
+print(f"observed layer of {width} nodes, {epochs} epochs of training, "
+      f"Fano window {window} samples, seed {seed}")
 data = load_dataset("digits")
-network = compile_model(build_model("mlp", width, data.input_shape, data.n_classes, seed=seed))
+model = build_model("mlp", width, data.input_shape, data.n_classes, seed=seed)
+network = compile_model(model)
 history = network.fit(data.x_train, data.y_train, batch_size=256, epochs=epochs,
                       validation_split=0.1, verbose=0)
 test_accuracy = network.evaluate(data.x_test, data.y_test, verbose=0)[1]
-order = np.random.default_rng(seed).permutation(len(data.x_test))  # recorded sample order
+order = np.random.default_rng(seed).permutation(len(data.x_test))  # recorded order
 spikes = sl.binarize(observed_activations(network, data.x_test[order]))
-print(f"test accuracy {test_accuracy:.3f}; raster {spikes.shape[0]} nodes x {spikes.shape[1]} samples")
-glue("test_accuracy", test_accuracy, display=False)
+print(f"test accuracy {format_kind(test_accuracy, 'fraction_percent')}; "
+      f"raster {spikes.shape[0]} nodes x {spikes.shape[1]} samples")
+glue("test_accuracy", format_kind(test_accuracy, "fraction_percent"), display=False)
 glue("n_samples", spikes.shape[1], display=False)
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 3))
-ax.imshow(spikes[np.argsort(-spikes.mean(axis=1))], aspect="auto", cmap="Greys",
-          interpolation="nearest")
+by_rate = np.argsort(-spikes.mean(axis=1))
+ax.imshow(spikes[by_rate], aspect="auto", cmap="Greys", interpolation="nearest")
 ax.set(xlabel="input sample (shuffled order)", ylabel="node (by rate)",
        title="Binarized activations of the observed layer")
 plt.show()
 plt.close(fig)
-caption(1, f"The raster: one row per node of the observed layer ({spikes.shape[0]} nodes, the most active at the "
-           f"top), one column per test sample ({spikes.shape[1]}, in the recorded shuffled order); black where the "
+caption(1, f"The raster: one row per node of the observed layer ({spikes.shape[0]} "
+           "nodes, the most active at the top), one column per test sample "
+           f"({spikes.shape[1]}, in the recorded shuffled order); black where the "
            "node fired.")
 
 # %% [markdown]
@@ -74,9 +90,10 @@ caption(1, f"The raster: one row per node of the observed layer ({spikes.shape[0
 summary = sl.summarize(spikes, window=window)
 for key in PAPER_INDICATORS:
     glue(key, getattr(summary, key), display=False)
-print(f"MFR {summary.mfr:.3f}, CV of FR {summary.cv_fr:.3f}, MF {summary.mf:.3f}, CV of MF {summary.cv_mf:.3f} "
-      f"over {summary.n_nodes} nodes and {summary.n_samples} samples ({summary.n_silent} silent, "
-      f"{summary.n_always_on} always on)")
+print(f"MFR {summary.mfr:.3f}, CV of FR {summary.cv_fr:.3f}, "
+      f"MF {summary.mf:.3f}, CV of MF {summary.cv_mf:.3f}")
+print(f"over {summary.n_nodes} nodes and {summary.n_samples} samples "
+      f"({summary.n_silent} silent, {summary.n_always_on} always on)")
 
 # %% [markdown]
 # A binary train is a Bernoulli process: with firing probability $p$ per
@@ -94,15 +111,18 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 axes[0].hist(rates, bins=20, color="0.4")
 axes[0].set(xlabel="firing rate (spikes per sample)", ylabel="nodes")
 axes[1].scatter(rates, fano, s=12, color="0.2", label="observed")
-axes[1].plot([0, 1], [1, 0], color=style("reference", "Bernoulli")["color"], label="Bernoulli: $1 - p$")
-axes[1].axhline(1, color=style("reference", "Poisson")["color"], ls=":", label="Poisson: 1")
+bernoulli = style("reference", "Bernoulli")["color"]
+poisson = style("reference", "Poisson")["color"]
+axes[1].plot([0, 1], [1, 0], color=bernoulli, label="Bernoulli: $1 - p$")
+axes[1].axhline(1, color=poisson, ls=":", label="Poisson: 1")
 axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
 axes[1].legend(frameon=False)
 fig.tight_layout()
 plt.show()
 plt.close(fig)
-caption(2, f"Left: how many nodes fire at each rate. Right: each node's Fano factor in windows of {window} samples "
-           "against its firing rate, beside the Bernoulli expectation 1 − p (line) and the Poisson value 1 (dotted).")
+caption(2, "Left: how many nodes fire at each rate. Right: each node's Fano factor "
+           f"in windows of {window} samples against its firing rate, beside the "
+           "Bernoulli expectation 1 − p (line) and the Poisson value 1 (dotted).")
 
 # %% [markdown]
 # ## Assumption checks and the interval distribution
@@ -111,26 +131,14 @@ caption(2, f"Left: how many nodes fire at each rate. Right: each node's Fano fac
 lb = sl.ljung_box(spikes, lags=10)
 lb_stat, lb_p = sl.combine_pvalues_pearson(lb.pvalue[:, -1])
 fit = sl.isi_fit(spikes)
-glue("ljung_box_combined_p", lb_p, display=False)
-print(f"Ljung-Box (10 lags), Pearson-combined p over nodes: {lb_p:.3g}")
+# a p-value as the tables print it: "< 0.001" or three decimals
+glue("ljung_box_combined_p", format_kind(lb_p, "p"), display=False)
+print(f"Ljung-Box (10 lags), Pearson-combined p: {format_kind(lb_p, 'p')}")
 print(f"Eden-Kramer test: {test.below.sum()} of {len(rates)} nodes below 1, "
       f"{test.above.sum()} above, {test.compatible.sum()} compatible with 1, "
       f"{test.silent.sum()} silent, {test.always_on.sum()} always on")
+geometric = np.nansum(fit.ks_geometric < fit.ks_exponential)
 print(f"ISIs closer to the geometric than the exponential law in "
-      f"{np.nansum(fit.ks_geometric < fit.ks_exponential)} of {np.sum(fit.n_intervals > 0)} nodes")
+      f"{geometric} of {np.sum(fit.n_intervals > 0)} nodes")
 glue("one_minus_mfr", 1 - summary.mfr, display=False)
 glue("n_nodes", spikes.shape[0], display=False)
-
-# %% [markdown]
-# ## What this run shows
-#
-# On {glue:text}`n_samples` shuffled test samples (test accuracy
-# {glue:text}`test_accuracy:.3f`), the {glue:text}`n_nodes` observed nodes fire
-# with a mean rate of {glue:text}`mfr:.2f` spikes per sample, and their mean
-# Fano factor is {glue:text}`mf:.2f`, close to $1 - \mathrm{MFR} =$
-# {glue:text}`one_minus_mfr:.2f`, the value an independent binary train of that
-# rate would have. The Eden & Kramer test puts {glue:text}`n_below` nodes
-# significantly below 1 and leaves {glue:text}`n_compatible` compatible with
-# the Poisson value; the Pearson-combined Ljung-Box p-value,
-# {glue:text}`ljung_box_combined_p:.2g`, is the evidence on independence
-# across the shuffled sequence.

@@ -113,7 +113,7 @@ def _moved(before, after):
         return "fell"
     if rose == len(before):
         return "rose"
-    return f"fell in {fell} and rose in {rose} of them,"
+    return f"fell in {fell} of them and rose in {rose}, going"
 
 
 def switch_sentence(course):
@@ -129,8 +129,8 @@ def switch_sentence(course):
     >>> print(switch_sentence(course))
     In all 2 networks trained on shuffled labels, MFR fell from 0.45–0.50 before the switch to 0.10–0.20 at the
     first trace after it (epoch 10), while their running training accuracy on the shuffled labels was still
-    11–13 % (chance 10 % with 10 classes). As they went on to memorize, it rose again in 2 of them, ending at
-    0.15–0.30 with 30–60 % of the shuffled labels fitted (2 of these 2 still below their rate before the switch).
+    11–13 % (chance 10 % with 10 classes). As they went on to memorize, it rose from its lowest value after the
+    switch in 2 of them, ending at 0.15–0.30 with 30–60 % of the shuffled labels fitted (2 of these 2 still below their rate before the switch).
     """
     if course.empty:
         return "No network of these profiles recorded traces after a switch to shuffled labels."
@@ -142,11 +142,12 @@ def switch_sentence(course):
     rose = course[course["mfr_end"] > course["mfr_low"] + 0.01]
     if len(rose):
         below = int((rose["mfr_end"] < rose["mfr_start"]).sum())
-        sentence += (f" As they went on to memorize, it rose again in {len(rose)} of them, ending at "
+        sentence += (f" As they went on to memorize, it rose from its lowest value after the switch in {len(rose)} of "
+                     f"them, ending at "
                      f"{_range(rose['mfr_end'])} with {_range(rose['accuracy_end'], 0, 100)} % of the shuffled labels "
                      f"fitted ({below} of these {len(rose)} still below their rate before the switch).")
     else:
-        sentence += " It did not rise again in any of them."
+        sentence += " It did not rise from its lowest value after the switch in any of them."
     return sentence
 
 

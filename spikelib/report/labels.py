@@ -18,7 +18,7 @@ CONDITION_LABELS, MODEL_NAMES, DATASET_NAMES
 from ..experiment.measures import labels
 
 __all__ = ["MEASURE_LABELS", "FACTOR_LABELS", "COLUMN_LABELS", "CONDITION_LABELS", "MODEL_NAMES", "DATASET_NAMES",
-           "label", "network_name", "column_kind", "ROW_KEYS", "COLUMN_KINDS"]
+           "label", "network_name", "format_level", "column_kind", "ROW_KEYS", "COLUMN_KINDS"]
 
 CONDITION_LABELS = {"generalizing": "Generalizing", "mem_retrain_last": "MemRetrainLast",
                     "mem_random_last": "MemRandomLast", "mem_retrain_all": "MemRetrainAll", "random": "Random"}
@@ -30,7 +30,7 @@ _MEASURES = labels()
 MEASURE_LABELS = {**_MEASURES, **{f"{column}|mfr": f"{name} beyond MFR" for column, name in _MEASURES.items()}}
 FACTOR_LABELS = {"depth": "depth", "width": "width", "dropout": "dropout", "weight_decay": "weight decay",
                  "learning_rate": "learning rate", "train_samples": "training samples", "architecture": "architecture",
-                 "batch_size": "batch size", "label_noise": "label noise"}
+                 "batch_size": "batch size", "label_noise": "label noise", "l1": "L1", "l2": "L2"}
 
 COLUMN_LABELS = {
     "lambda_q05": "λ, 5th percentile", "lambda_q50": "λ, median", "lambda_q95": "λ, 95th percentile",
@@ -135,6 +135,23 @@ def label(column):
     return MEASURE_LABELS.get(column) or FACTOR_LABELS.get(column) or COLUMN_LABELS.get(column) or column
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_level(value):
+    """A setting (a noise fraction, a penalty strength) as a reader writes it: a small power of ten as one.
+
+    >>> format_level(1e-05), format_level(2e-05), format_level(0.001), format_level(0.6)
+    ('10⁻⁵', '2 × 10⁻⁵', '0.001', '0.6')
+    """
+    value = float(value)
+    if value and abs(value) < 1e-3:
+        mantissa, exponent = f"{value:e}".split("e")
+        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+        return power if float(mantissa) == 1 else f"{float(mantissa):g} × {power}"
+    return f"{value:g}"
+
+
 def network_name(parameters, condition=True):
     """A network as a reader names it, from its parameters (a mapping, or a row of a network table).
 
@@ -155,9 +172,10 @@ def network_name(parameters, condition=True):
     model = MODEL_NAMES.get(get("model"), get("model"))
     depth = get("depth") or 1
     name = f"{model}-{depth}-{get('width')}" if depth != 1 else f"{model}-{get('width')}"
-    extras = [f"{FACTOR_LABELS[key]} {get(key):g}" for key, default in (("dropout", 0.0), ("weight_decay", 0.0),
-                                                                         ("learning_rate", 0.1))
-              if isinstance(get(key), (int, float)) and get(key) != default]
+    extras = [f"{FACTOR_LABELS[key]} {format_level(get(key))}"
+              for key, default in (("dropout", 0.0), ("weight_decay", 0.0), ("learning_rate", 0.1), ("l1", 0.0),
+                                   ("l2", 0.0))
+              if isinstance(get(key), (int, float)) and get(key) == get(key) and get(key) != default]
     if get("train_samples") not in (None, "None") and get("train_samples") == get("train_samples"):
         extras.append(f"{int(get('train_samples')):,} samples")
     if extras:

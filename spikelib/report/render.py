@@ -36,7 +36,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, label
+from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, format_level, label
 
 __all__ = ["html_table", "caption", "show_figure", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
@@ -249,7 +249,7 @@ def format_kind(value, kind, digits=2):
     if kind == "fraction_percent":
         return f"{typeset_number(100 * value, 1)} %"
     if kind == "level":
-        return _level(value)
+        return typeset(format_level(value))
     if kind == "seconds":  # a cost: two significant digits, never a row of zeros
         if value >= 10:
             return f"{value:,.0f}"
@@ -259,20 +259,6 @@ def format_kind(value, kind, digits=2):
     if kind == "percentile":
         return str(int(round(value)))
     return typeset_number(value, digits)
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _level(value):
-    """A setting (a noise fraction, a penalty strength): as written in a configuration, a power of ten as one."""
-    value = float(value)
-    if value and abs(value) < 1e-3:
-        mantissa, exponent = f"{value:e}".split("e")
-        mantissa = float(mantissa)
-        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-        return power if mantissa == 1 else typeset(f"{mantissa:g} × {power}")
-    return typeset(f"{value:g}")
 
 
 def _whole(column):

@@ -217,6 +217,10 @@ def curves(root):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+#: The settings :func:`spikelib.report.labels.network_name` names a network by, beside architecture and seed.
+_NAMING = ("depth", "dropout", "weight_decay", "learning_rate", "l1", "l2", "train_samples")
+
+
 def traces(root, protocol="cell"):
     """The indicators measured on a fixed probe of training samples while each network trained.
 
@@ -234,8 +238,10 @@ def traces(root, protocol="cell"):
             frame = pd.DataFrame(phase["traces"])
             if frame.empty:
                 continue
+            # the settings a network's name gives where they differ from the paper's (its penalty, its dropout)
+            named = {key: parameters[key] for key in _NAMING if isinstance(parameters.get(key), (int, float))}
             frames.append(frame.assign(
-                cell_id=metrics["cell_id"], model=MODEL_NAMES[parameters["model"]], width=parameters["width"],
+                **named, cell_id=metrics["cell_id"], model=MODEL_NAMES[parameters["model"]], width=parameters["width"],
                 condition=parameters["condition"], seed=parameters["seed"], label_noise=metrics["labels"]["noise"],
                 dataset=DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
                 n_classes=metrics["dataset"].get("n_classes", np.nan), phase=phase["name"]))

@@ -84,8 +84,7 @@ def noise_response(frame, columns):
             ax.plot(mean.index, mean, marker=look["marker"], ms=3, color=look["color"], label=f"width {width}")
             ax.fill_between(mean.index, mean - half, mean + half, color=look["color"], alpha=0.2, lw=0)
         ax.set(xlabel="label noise", ylabel=axis_label(label))
-    legend_outside(fig, axes[0])
-    fig.tight_layout()
+    legend_outside(fig, axes[0])  # lays the figure out, with room for the legend
     return fig
 
 

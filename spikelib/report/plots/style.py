@@ -130,7 +130,8 @@ def axis_label(text, width=30):
 def legend_outside(fig, ax, ncol=None, **kwargs):
     """One legend for the figure, below its panels, where it covers no data; the figure keeps room for it.
 
-    The book's one style of legend: centred under the axes, without a frame, as many columns as fit.
+    The book's one style of legend: centred under the axes, without a frame, as many columns as fit. It lays the
+    figure out (``tight_layout`` with room at the bottom): call it last.
     """
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
@@ -139,7 +140,9 @@ def legend_outside(fig, ax, ncol=None, **kwargs):
     ncol = ncol or min(len(unique), 4)
     rows = -(-len(unique) // ncol)
     legend = fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=ncol, frameon=False, **kwargs)
-    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
+    # Room in inches, not a share of the figure: a tall figure needs no more of it than a short one.
+    lines = rows + (1 if kwargs.get("title") else 0)
+    fig.tight_layout(rect=(0, min(0.4, (0.28 * lines + 0.12) / fig.get_figheight()), 1, 1))
     return legend
 
 
