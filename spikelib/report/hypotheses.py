@@ -121,8 +121,7 @@ def hypotheses(cells, ks_tests, curve_frame):
            f"MFR(test)| {max_gap:.3f}.", _verdict(float(train_test["similar"].mean())))
 
     if len(curve_frame):
-        parts = []
-        supported = []
+        parts, supported, early = [], [], []
         for _, frame in curve_frame.groupby("cell_id"):
             switch = int(frame["switch_batch"].iloc[0])
             true_end = frame[frame["phase"] == 0]["mfr_train"].to_numpy()
@@ -141,7 +140,20 @@ def hypotheses(cells, ks_tests, curve_frame):
             # the two plateaus differ by more than three times their batch-to-batch spread.
             supported.append(abs(located - switch) <= batches_per_epoch and
                              abs(tail_true.mean() - tail_shuffled.mean()) > 3 * max(tail_true.std(), tail_shuffled.std()))
-        add(8, "; ".join(parts) + ".", "supported" if all(supported) else "not supported")
+            first, last = frame["accuracy_shuffled_first"].iloc[0], frame["accuracy_shuffled_last"].iloc[0]
+            chance = 1 / frame["n_classes"].iloc[0]
+            # The change comes at the switch; whether it marks memorizing needs the network to be memorizing then.
+            early.append(bool(first < 2 * chance))
+            parts[-1] += (f"; after its first epoch on shuffled labels it fit {first:.0%} of them (chance "
+                          f"{chance:.0%}), after the last {last:.0%}")
+        verdict = "supported" if all(supported) else "not supported"
+        note = ""
+        if verdict == "supported" and all(early):
+            verdict = "weakly supported"
+            note = (" The rate changes at the label switch, while the network still fits the shuffled labels at about "
+                    "chance: the change marks the switch to labels it cannot predict, before it has memorized them, "
+                    "so this design cannot tell the onset of memorizing from the switch itself.")
+        add(8, "; ".join(parts) + "." + note, verdict)
     else:
         add(8, "No firing-rate-during-training run in this profile.", "not testable here")
     return pd.DataFrame(rows)

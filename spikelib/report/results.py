@@ -198,7 +198,12 @@ def collect(root, protocol="cell", designs=("paper",)):
 
 
 def curves(root):
-    """Firing rate during training of every curve cell: a long DataFrame, one row per batch."""
+    """Firing rate during training of every curve cell: a long DataFrame, one row per batch.
+
+    Besides the batch's rates and phase, each row carries its cell's running training accuracy on the shuffled
+    labels after their first epoch and after the last (``accuracy_shuffled_first``, ``accuracy_shuffled_last``)
+    and the number of classes: how far the network had memorized them.
+    """
     frames = []
     for directory, metrics in finished_cells(root):
         parameters = metrics["parameters"]
@@ -206,7 +211,13 @@ def curves(root):
             continue
         curve = read_curve(directory)
         n = len(curve["mfr_train"])
+        # how much of the shuffled labels the network fit after its first epoch on them, and at the end
+        shuffled = [phase["history"].get("accuracy", []) for phase in read_training(directory).get("phases", [])
+                    if phase["name"] == "shuffled labels"]
+        fitted = shuffled[0] if shuffled and shuffled[0] else [np.nan]
         frames.append(pd.DataFrame({
+            "accuracy_shuffled_first": fitted[0], "accuracy_shuffled_last": fitted[-1],
+            "n_classes": metrics["dataset"].get("n_classes", np.nan),
             "cell_id": metrics["cell_id"], "model": MODEL_NAMES[parameters["model"]],
             "width": parameters["width"], "condition": parameters["condition"], "seed": parameters["seed"],
             "dataset": DATASET_NAMES.get(metrics["dataset"]["name"], metrics["dataset"]["name"]),
