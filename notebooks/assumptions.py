@@ -70,7 +70,7 @@ show(
 #
 # ADF with a fixed lag order of 10 per node: a small p-value rejects a unit
 # root. Change points: penalised least-squares segmentation of each node's
-# counts in windows (see `spikelib.change_points`). How often it flags a
+# counts in windows (see {py:func}`~spikelib.change_points`). How often it flags a
 # train that has no change point is measured first, on simulated stationary
 # binary trains of 10,000 samples at three rates.
 
@@ -106,7 +106,7 @@ display(HTML(html_table(table[columns], digits=3)))
 # the training split shows fewer nodes compatible with F = 1 for the same
 # firing. Below, each node's stored Fano factor of the training split is
 # tested again at the test split's window count
-# (`spikelib.fano_pvalue`), which puts both splits on one footing. The
+# ({py:func}`~spikelib.fano_pvalue`), which puts both splits on one footing. The
 # paper does not say how many windows its splits had; its train-versus-test
 # differences in the Fano test (and the `*` of its Table 5) may share this
 # dependence.

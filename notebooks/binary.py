@@ -54,7 +54,7 @@ show(f"**Answer.** {followup.binary_answer(nodes, train)}\n\n{results.small_prof
 # mostly re-measures the rate. This page shows the identity node by node,
 # then what is left beyond $\lambda$: whether the counts are more or less
 # variable than the binomial law (the dispersion test,
-# `spikelib.bernoulli.dispersion_test`), the excess Fano factor
+# {py:func}`~spikelib.bernoulli.dispersion_test`), the excess Fano factor
 # $F - (1 - \lambda)$, geometric against exponential intervals, and what
 # happens when the same recording is read in class-sorted order.
 

@@ -20,8 +20,8 @@
 # memorizing nodes to the distributions of weight matrices and to L1/L2
 # regularisation. This page computes each of these on the profile's
 # networks, all from the training recordings; `spikelib` computes them in
-# every cell (`spikelib.activation`, `spikelib.correlation`,
-# `spikelib.weights`).
+# every cell ({py:mod}`spikelib.activation`, {py:mod}`spikelib.correlation`,
+# {py:mod}`spikelib.weights`).
 
 # %% tags=["parameters", "remove-cell"]
 profile = "quick"
@@ -158,7 +158,7 @@ _ = provenance(root, "followup")  # back to this page's own results (the line it
 # $f$ are memorizing nodes firing rarely ($\lambda$ uniform below 0.05) and
 # the rest draw their rate from a generalizing network's observed rates,
 # optionally correlated through one shared latent factor (a Gaussian copula,
-# `spikelib.simulate.population_raster`). Left: what the model predicts as
+# {py:func}`~spikelib.simulate.population_raster`). Left: what the model predicts as
 # $f$ grows. Right: $f$ fitted to each memorizing network (the
 # Kolmogorov-Smirnov-closest mixture), and the indicators the model then
 # predicts beside the observed ones.
@@ -181,7 +181,7 @@ if sweep is not None:
 # MemRetrainAll networks can look less memorizing there: memorization in
 # earlier layers would hide it from the observed one. Every cell also
 # records the paper's indicators for each hidden ReLU layer, on its test
-# set (`spikelib.experiment.analysis.layer_indicators`). A convolution's
+# set ({py:func}`~spikelib.experiment.analysis.layer_indicators`). A convolution's
 # feature map is flattened: each channel at each position is one node. The
 # MLPs have one hidden layer, so this is a view of the CNNs.
 

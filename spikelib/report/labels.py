@@ -100,6 +100,8 @@ def column_kind(column):
 
     >>> column_kind("width"), column_kind("networks"), column_kind("ljung_box_fisher_p"), column_kind("mfr")
     ('integer', 'count', 'p', None)
+    >>> column_kind("gap (percentage points)"), column_kind("test accuracy (%)")
+    ('points', 'points')
     """
     if not isinstance(column, str):
         return None
@@ -114,6 +116,8 @@ def column_kind(column):
             kind = "p"
         elif "share" in lowered.replace("_", " ").replace(",", " ").split():  # a share prints in percent, as prose
             kind = "fraction_percent"
+        elif lowered.endswith("(percentage points)") or lowered.endswith("(%)"):  # already in percent: one decimal
+            kind = "points"
     return kind
 
 

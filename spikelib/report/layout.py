@@ -82,7 +82,8 @@ function clipped(doc) {{
       const s = getComputedStyle(a);
       if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
       const b = a.getBoundingClientRect();
-      if (r.top < b.top - 1 || r.bottom > b.bottom + 1) {{
+      // a caption wider than the box it scrolls in is cut at the side (a table's caption on a phone)
+      if (r.top < b.top - 1 || r.bottom > b.bottom + 1 || r.right > b.right + 1 || r.left < b.left - 1) {{
         out.push((el.innerText || '').slice(0, 60).replace(/\\s+/g, ' '));
       }}
       break;

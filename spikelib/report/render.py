@@ -221,9 +221,10 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
         styler = styler.set_table_styles({column: [{"selector": "th", "props": "text-align: left"}]
                                           for column in text}, overwrite=False)
     styler = styler.set_table_attributes('class="compendium-table"')
-    if caption:
-        styler = styler.set_caption(html.escape(typeset(caption)))
-    return f'<div class="compendium-table-wrap">{styler.to_html()}</div>{_PROVENANCE["line"]}'
+    # The caption sits above the table's scrolling box, not inside it: a table wider than a phone scrolls, its
+    # caption wraps at the column's width.
+    above = f'<p class="caption table-caption">{html.escape(typeset(caption))}</p>' if caption else ""
+    return f'{above}<div class="compendium-table-wrap">{styler.to_html()}</div>{_PROVENANCE["line"]}'
 
 
 def format_kind(value, kind, digits=2):
@@ -256,6 +257,8 @@ def format_kind(value, kind, digits=2):
         return typeset(np.format_float_positional(value, precision=2, fractional=False, trim="-"))
     if kind == "percent":
         return f"{typeset_number(value, 1)} %"
+    if kind == "points":  # percent or percentage points, the unit in the header
+        return typeset_number(value, 1)
     if kind == "percentile":
         return str(int(round(value)))
     return typeset_number(value, digits)

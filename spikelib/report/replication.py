@@ -138,6 +138,8 @@ def agreement_view(summary):
     """:func:`paper_agreement` as the page shows it: readable headers, with and without the paper's suspect values."""
     counts = ["paired", "within", "paired_trusted", "within_trusted"]
     view = summary[["quantity", "tolerance", *counts]].astype({c: "Int64" for c in counts})  # counts, not measures
+    # each row's tolerance in its own unit (3 points, 0.05 of MF) as written in the settings, not to one precision
+    view = view.assign(tolerance=[f"{value:g}" for value in view["tolerance"]])
     return view.rename(columns={
         "paired": "values the paper reports", "within": "ours within tolerance",
         "paired_trusted": "values, without the suspect ones (‡)", "within_trusted": "ours within, without them"})
