@@ -30,7 +30,7 @@
 #
 # Intervals are 95 % cluster-bootstrap intervals over seeds (each drawn seed
 # brings all its networks). The rivals are the diagnostics a researcher would
-# otherwise use (see {py:mod}`spikelib.experiment.diagnostics`). The networks of the
+# otherwise use (see `spikelib.experiment.diagnostics`). The networks of the
 # profile's replication (memorizing conditions trained to the paper's
 # accuracy) join the label-noise networks.
 
@@ -128,7 +128,7 @@ if len(few):
 # %% [markdown]
 # ## The online monitor
 #
-# {py:func}`~spikelib.experiment.monitor.memorization_monitor` is a Keras callback: at the
+# `spikelib.experiment.monitor.memorization_monitor` is a Keras callback: at the
 # end of every epoch it measures the observed layer's mean firing rate on a
 # fixed probe of training samples and feeds it to a one-sided CUSUM
 # (`spikelib.onset.OnsetDetector`): each epoch's value is forecast by the mean

@@ -18,7 +18,7 @@
 # section 3.1). The network is trained (or not) as the condition says, then
 # classifies the training and the test set in a shuffled, recorded order while
 # the observed layer's activations are thresholded at 0 into one binary spike
-# train per node. {py:func}`~spikelib.experiment.cell.run_cell` does the work and writes
+# train per node. `spikelib.experiment.cell.run_cell` does the work and writes
 # `spikes.npz` and `metrics.json` to `output_dir`; this page shows what it found.
 #
 # **Choices the paper leaves open, and what this compendium does.** The paper

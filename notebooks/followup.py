@@ -181,7 +181,7 @@ if sweep is not None:
 # MemRetrainAll networks can look less memorizing there: memorization in
 # earlier layers would hide it from the observed one. Every cell also
 # records the paper's indicators for each hidden ReLU layer, on its test
-# set ({py:func}`~spikelib.experiment.analysis.layer_indicators`). A convolution's
+# set (`spikelib.experiment.analysis.layer_indicators`). A convolution's
 # feature map is flattened: each channel at each position is one node. The
 # MLPs have one hidden layer, so this is a view of the CNNs.
 

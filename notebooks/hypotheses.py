@@ -15,7 +15,7 @@
 #
 # The paper states eight hypotheses (its section 3.2) and reviews them against
 # its results (section 3.3.4). Here each is tested on this profile's results by
-# {py:mod}`spikelib.report.hypotheses`; the evidence is written by that code from the
+# `spikelib.report.hypotheses`; the evidence is written by that code from the
 # numbers it computed. A verdict that leans the other way than the paper's is
 # marked **disagrees with the paper**, and where the same rule can be applied
 # to the paper's own Table 2 (hypotheses 1, 4, 5 and 6), the page shows what it

@@ -140,7 +140,7 @@ publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]
 #
 # The count of our values within tolerance of the paper's, and the same count
 # without the paper's values that are likely errors in the paper. Those are
-# found by three fixed rules ({py:func}`~spikelib.report.tables.suspect_paper_values`),
+# found by three fixed rules (`spikelib.report.tables.suspect_paper_values`),
 # listed below with the numbers behind each: a Fashion-MNIST row of Table 2
 # whose two values equal the MNIST row's (copied, it seems), a generalizing
 # network whose validation accuracy lies well above its training accuracy,

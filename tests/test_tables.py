@@ -54,3 +54,14 @@ def test_completion_says_which_cells_failed_and_why(tmp_path):
     assert "2 failed in the last run: 1 diverged, their training loss non-finite (MLP-3-64 (learning rate 0.3), " \
            "seed 0); 1 with DataError (CNN-8, seed 1)." in sentence
     assert "runs the rest" in sentence  # one planned cell has not run yet
+
+
+def test_a_network_trained_on_shuffled_labels_is_not_called_generalizing():
+    import pandas as pd
+
+    from spikelib.report.render import NOISY_LABELS, html_table
+
+    frame = pd.DataFrame({"condition": pd.Categorical(["generalizing", "generalizing", "mem_retrain_last"]),
+                          "label_noise": [0.0, 0.6, 1.0], "mfr": [0.5, 0.4, 0.3]})
+    text = html_table(frame)
+    assert text.count("Generalizing") == 1 and NOISY_LABELS in text and "MemRetrainLast" in text

@@ -158,7 +158,7 @@ def test_switch_course_computes_its_directions_from_the_values():
     assert (course["mfr_start"], course["mfr_first"], course["epoch_first"], course["mfr_end"]) == (0.5, 0.1, 10, 0.2)
     assert course["accuracy_first"] == 0.11 and course["mfr_low"] == 0.1
     sentence = courses.switch_sentence(courses.switch_course(traces))
-    assert "MFR fell from 0.50" in sentence and "rose again in 1 of them" in sentence and "10 classes" in sentence
+    assert "MFR fell from 0.50" in sentence and "rose from its lowest value after the switch in 1 of them" in sentence and "10 classes" in sentence
     rising = traces.assign(mfr=[0.1, 0.5, 0.6, 0.7])
     assert "MFR rose from 0.10" in courses.switch_sentence(courses.switch_course(rising))
 

@@ -305,10 +305,10 @@ def benchmark_view(table):
         "measure": table["measure"], "family": table["family"].map(FAMILY_LABELS),
         "memorizing networks score": [_direction_text(row) for _, row in table.iterrows()],
         "separation": table["separation"],
-        # no-break spaces: an estimate and its interval stay on one line
-        "AUROC": [f"{a:.2f}\u00a0[{lo:.2f},\u00a0{hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"],
-                                                                             table["auroc_high"])],
-        "Kendall tau with the gap": [f"{t:+.2f}\u00a0[{lo:+.2f},\u00a0{hi:+.2f}]" for t, lo, hi in
+        # a no-break space inside the brackets: a narrow column puts the interval under the estimate, whole
+        "AUROC": [f"{a:.2f} [{lo:.2f},\u00a0{hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"],
+                                                                        table["auroc_high"])],
+        "Kendall tau with the gap": [f"{t:+.2f} [{lo:+.2f},\u00a0{hi:+.2f}]" for t, lo, hi in
                                      zip(table["tau"], table["tau_low"], table["tau_high"])],
         "Spearman rho with the noise": table["rho_noise"], "seconds per network": table["seconds"]})
 

@@ -87,6 +87,10 @@ _POSITIVE_ZERO = re.compile(r"\+(0(?:\.0+)?)(?![\d.])")
 _SPACED_MINUS = re.compile(r"(?<=\S) - (?=\S)")
 
 
+#: A straight apostrophe between two letters (the paper's, don't).
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
+
+
 def typeset(text):
     """Prose as the book prints it: a negative number's hyphen becomes a minus sign (−) and a negative zero
     loses its sign; hyphens inside words and names (MLP-128, 2026-12-05) stay; a percentage is written with a
@@ -100,7 +104,13 @@ def typeset(text):
     'tau −0.25 (was 0.00); MLP-128, range 3-5, 82.2\\xa0% of 12\\xa0%'
     >>> typeset("F = 1 - rate (change +0.000, +0.01)")
     'F = 1 − rate (change 0.000, +0.01)'
+
+    An apostrophe inside a word is the typographic one, as Sphinx sets the prose around it.
+
+    >>> typeset("the paper's table")
+    'the paper’s table'
     """
+    text = _APOSTROPHE.sub("\u2019", text)
     text = _POSITIVE_ZERO.sub(r"\1", _NEGATIVE_ZERO.sub(r"\1", text))
     return _PERCENT.sub("\\1\u00a0%", _SPACED_MINUS.sub(f" {MINUS} ", _NEGATIVE.sub(MINUS, text)))
 
@@ -187,7 +197,7 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     if {"condition", "label_noise"} <= set(shown.columns):  # trained on shuffled labels is not "Generalizing"
         noisy = (shown["condition"] == "generalizing") & (pd.to_numeric(shown["label_noise"], errors="coerce") > 0)
         if noisy.any():
-            shown = shown.assign(condition=shown["condition"].where(~noisy, NOISY_LABELS))
+            shown = shown.assign(condition=shown["condition"].astype(object).where(~noisy, NOISY_LABELS))
     styler = shown.style.format(lambda value: typeset_number(value, digits), na_rep="–")
     whole = [c for c in shown.columns if shown[c].dtype.kind == "f" and _whole(shown[c])]
     if whole:

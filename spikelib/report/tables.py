@@ -444,7 +444,7 @@ def fano_at_equal_windows(cells, alpha=0.05):
         again = fano_pvalue(nodes["fano_statistic"][testable], n_test) >= alpha
         rows.append({"model": row["model"], "width": row["width"], "dataset": row["dataset"],
                      "condition": str(row["condition"]), "windows (train)": int(row["n_samples"] // row["window"]),
-                     "windows (test)": n_test, "train, as recorded": row["fano_compatible_fraction"],
-                     "train, at the test's windows": float(again.mean()) if testable.any() else np.nan,
-                     "test": test.loc[cell_id, "fano_compatible_fraction"]})
+                     "windows (test)": n_test, "share compatible: train": row["fano_compatible_fraction"],
+                     "share compatible: train at the test's windows": float(again.mean()) if testable.any() else np.nan,
+                     "share compatible: test": test.loc[cell_id, "fano_compatible_fraction"]})
     return pd.DataFrame(rows)
