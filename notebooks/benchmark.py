@@ -50,7 +50,7 @@ from spikelib import paths
 from spikelib.onset import OnsetDetector
 from spikelib.report import benchmark, monitor, plots, results
 from spikelib.report.networks import benchmark_set
-from spikelib.report.render import caption, html_table, publish, show_figure, show, provenance
+from spikelib.report.render import and_list, caption, html_table, publish, provenance, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
 joined = [paths.results_dir() / name for name in join_profiles if paths.has_cells(paths.results_dir() / name)]
@@ -104,21 +104,22 @@ caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 i
 # its 95 % interval) for each width.
 
 # %% tags=["hide-input"]
-show_figure(plots.noise_response(frame, [(row.column, row.measure) for row in table.head(8).itertuples()]))
-caption(9, "The eight best-separating indicators against the fraction of shuffled training labels, one line "
+indicators = table[table["family"] != "control"].head(8)  # the controls are not indicators
+show_figure(plots.noise_response(frame, [(row.column, row.measure) for row in indicators.itertuples()]))
+caption(9, f"The {len(indicators)} best-separating indicators (controls left out) against the fraction of shuffled training labels, one line "
            "per width (mean over seeds, band: 95 % interval of the mean).")
 
 # %% [markdown]
 # ## How many samples do the indicators need?
-#
-# The papers' indicators computed from the first 100, 300, 1,000 and 3,000
-# training samples of each recording (a random subset: the recording's order
-# is shuffled), against all of them. With few samples the Fano-factor window
-# shrinks to a tenth of them, so that ten windows fit.
 
 # %% tags=["hide-input"]
 few = benchmark.few_sample_scores(frame)
 few.to_csv(csv_dir / "few_samples.csv", index=False)
+subsets = [n for n in few["samples"].unique() if n != "all"] if len(few) else []
+show(f"The papers' indicators computed from the first {and_list([f'{n:,}' for n in subsets]) if subsets else 'few'} training "
+     "samples of each recording (a random subset: the recording's order is shuffled), against all of them; a size "
+     "the recordings do not reach is left out. With few samples the Fano-factor window shrinks to a tenth of "
+     "them, so that ten windows fit.")
 for wide, title in benchmark.few_sample_views(few) if len(few) else []:
     display(HTML(html_table(wide, digits=2, index=True, caption=title)))
 if len(few):

@@ -36,6 +36,8 @@ train = cells[cells["split"] == "train"].copy()
 train["group"] = [followup.group(c, n) for c, n in zip(train["condition"], train["label_noise"])]
 # The condition has its own column; the name tells apart the seeds and settings within it.
 train["network"] = [network_name(row, condition=False) for _, row in train.iterrows()]
+twins = train.duplicated(["network", "condition", "label_noise"], keep=False)  # one setting in two designs
+train.loc[twins, "network"] += " (" + train.loc[twins, "design"].astype(str) + " design)"
 
 
 # %% tags=["remove-input"]

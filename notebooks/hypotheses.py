@@ -78,3 +78,9 @@ glue(f"{profile}_agree", listing(agree), display=False)
 glue(f"{profile}_disagree", listing(disagree), display=False)
 glue(f"{profile}_untested", listing(untested), display=False)
 glue(f"{profile}_n_agree", len(agree), display=False)
+# The landing page's sentence, with only the parts that hold something.
+parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) else "",
+         f"the other way for {listing(disagree)}" if len(disagree) else "",
+         f"{listing(untested)} cannot be tested here" if len(untested) else ""]
+parts = [part for part in parts if part]
+glue(f"{profile}_verdicts", "; ".join(parts) if parts else "none could be compared", display=False)

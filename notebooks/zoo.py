@@ -143,7 +143,7 @@ show_captioned(plots.gap_traces(courses.gap_course(clean_root)), "Z3",
 
 # %% tags=["remove-input"]
 provenance([paths.results_dir() / name for name in noise_profiles if paths.has_cells(paths.results_dir() / name)],
-           "zoo", rerun=" and ".join(f"spikelib run --profile {name}" for name in noise_profiles))
+           "zoo", rerun=[f"spikelib run --profile {name}" for name in noise_profiles])
 display(HTML(html_table(noise.noise_groups(noisy).rename(columns=noise.GROUP_COLUMNS), digits=1,
                         caption="The label-noise networks by noise level")))
 display(HTML(html_table(noise.noise_separation_view(adjacent, matched, len(pairs)), index=True,

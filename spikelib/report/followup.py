@@ -430,8 +430,8 @@ def binary_answer(nodes, networks):
     return (f"A binary train's Fano factor is its Bernoulli value 1 − λ, not the Poisson value 1: over the "
             f"{len(nodes):,} firing nodes of the {len(networks)} networks of this profile, the windowed Fano factor "
             f"lies a median {deviation:.3f} from 1 − λ. Beyond the rate, the dispersion test finds a median "
-            f"{networks['share_overdispersed'].median():.0%} of a network's nodes over-dispersed (about "
-            f"{_DISPERSION_ALPHA / 2:.1%} when the trains are independent: the test is two-sided at α = "
-            f"{_DISPERSION_ALPHA:g}), and reading the same recording in class-sorted order multiplies MF by "
+            f"{networks['share_overdispersed'].median():.1%} of a network's nodes over-dispersed and "
+            f"{networks['share_underdispersed'].median():.1%} under-dispersed (about {_DISPERSION_ALPHA / 2:.1%} "
+            f"each when the trains are independent: the test is two-sided at α = {_DISPERSION_ALPHA:g}), and reading the same recording in class-sorted order multiplies MF by "
             f"{(networks['mf_class_sorted'] / networks['mf']).median():.1f} (median over networks): the Fano factor "
             "follows the order of the samples as much as the network.")

@@ -150,9 +150,10 @@ def hypotheses(cells, ks_tests, curve_frame):
         note = ""
         if verdict == "supported" and all(early):
             verdict = "weakly supported"
-            note = (" The rate changes at the label switch, while the network still fits the shuffled labels at about "
-                    "chance: the change marks the switch to labels it cannot predict, before it has memorized them, "
-                    "so this design cannot tell the onset of memorizing from the switch itself.")
+            note = (" The rates are stable and change at the label switch, as the paper reports; but the change comes "
+                    "while the network still fits the shuffled labels at about chance, before it has memorized them. "
+                    "It marks the switch to labels the network cannot predict; that it marks memorizing is not "
+                    "shown, hence only weakly supported.")
         add(8, "; ".join(parts) + "." + note, verdict)
     else:
         add(8, "No firing-rate-during-training run in this profile.", "not testable here")

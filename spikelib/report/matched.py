@@ -122,9 +122,10 @@ def matched_headline(scores, frame):
     flipped = clear[clear["same_direction"] == False]  # noqa: E712 - None means no benchmark direction
     control = scores[scores["family"] == "control"]
     n_memorized, n_clean = int(frame["memorized"].sum()), int((~frame["memorized"]).sum())
+    strata, pairs = int(scores["strata"].iloc[0]), int(scores["pairs"].iloc[0])
     size = (f"{n_memorized} networks that fit shuffled labels against {n_clean} that fit clean ones, compared only "
-            f"within the same architecture and training-set size ({scores['strata'].iloc[0]} strata, "
-            f"{scores['pairs'].iloc[0]} pairs)")
+            f"within the same architecture and training-set size: {strata} {'stratum' if strata == 1 else 'strata'}, "
+            f"{pairs} {'pair' if pairs == 1 else 'pairs'}")
     if clear.empty:
         text = f"At equal training fit no measure tells memorizing from clean networks: {size}."
     else:
@@ -141,14 +142,18 @@ def matched_headline(scores, frame):
         fit = control.sort_values("separation", ascending=False).iloc[0]
         best_separation = float(clear["separation"].max()) if len(clear) else 0.5
         if fit["clear"] and fit["separation"] >= best_separation:
-            text += (f" But the control {fit['measure']} separates them as well ({fit['auroc']:.2f}, 95 % interval "
-                     f"{fit['auroc_low']:.2f}–{fit['auroc_high']:.2f}, memorizing {fit['direction']}): at equal "
+            share, low, high = ((fit["auroc"], fit["auroc_low"], fit["auroc_high"]) if fit["direction"] == "higher"
+                                else (1 - fit["auroc"], 1 - fit["auroc_high"], 1 - fit["auroc_low"]))
+            text += (f" But the control {fit['measure']} separates them as well ({fit['direction']} in the memorizing "
+                     f"network in {share:.0%} of the pairs, 95 % interval {low:.0%}–{high:.0%}): at equal "
                      "training accuracy the memorizing networks still fit their labels less confidently, so here "
-                     "the activation measures earn no credit beyond the training fit, only that they need no "
-                     "labels.")
+                     "the activation measures earn no credit beyond the training fit; what they add is that they "
+                     "need no labels.")
         else:
-            text += (f" The strongest control, {fit['measure']}, scores {fit['auroc']:.2f} "
-                     f"({fit['auroc_low']:.2f}–{fit['auroc_high']:.2f}), below the best measure: the measures see "
+            share, low, high = ((fit["auroc"], fit["auroc_low"], fit["auroc_high"]) if fit["direction"] == "higher"
+                                else (1 - fit["auroc"], 1 - fit["auroc_high"], 1 - fit["auroc_low"]))
+            text += (f" The strongest control, {fit['measure']}, is {fit['direction']} in the memorizing network in "
+                     f"{share:.0%} of the pairs ({low:.0%}–{high:.0%}), below the best measure: the measures see "
                      "more than the training fit.")
     return text
 

@@ -172,7 +172,7 @@ def noise_separation_view(adjacent, matched, n_pairs):
     """Separation between adjacent noise levels and of matched pairs, one row per measure, as the book shows it."""
     wide = adjacent.pivot(index="column", columns="pair", values="separation")
     matched = matched.set_index("column")[["separation"]].rename(
-        columns={"separation": f"matched training accuracy ({n_pairs} pairs)"})
+        columns={"separation": f"matched training accuracy ({n_pairs} {'pair' if n_pairs == 1 else 'pairs'})"})
     return wide.join(matched).rename(index=MEASURE_LABELS).rename_axis(index="measure")
 
 

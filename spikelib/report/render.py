@@ -88,7 +88,7 @@ _SPACED_MINUS = re.compile(r"(?<=\S) - (?=\S)")
 
 
 #: A straight apostrophe between two letters (the paper's, don't).
-_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])|(?<=s)'(?=[\s,.;:)]|$)")
 
 
 def typeset(text):
@@ -107,8 +107,8 @@ def typeset(text):
 
     An apostrophe inside a word is the typographic one, as Sphinx sets the prose around it.
 
-    >>> typeset("the paper's table")
-    'the paper’s table'
+    >>> typeset("the paper's table, the papers' indicators")
+    'the paper’s table, the papers’ indicators'
     """
     text = _APOSTROPHE.sub("\u2019", text)
     text = _POSITIVE_ZERO.sub(r"\1", _NEGATIVE_ZERO.sub(r"\1", text))
@@ -316,8 +316,9 @@ def provenance(roots, notebook, rerun=None):
         The results folders the page reads; the first is the page's profile.
     notebook : str
         The notebook's name in ``notebooks/`` (without ``.py``).
-    rerun : str, optional
-        The command that makes the first folder's results again (default ``spikelib run --profile NAME``).
+    rerun : str or list of str, optional
+        The commands that make the results again (default ``spikelib run --profile NAME`` for every profile
+        among ``roots``).
 
     Returns
     -------
@@ -339,10 +340,13 @@ def provenance(roots, notebook, rerun=None):
             held = f"{sum(1 for _ in root.glob('*/network.json'))} networks"
         digest = sha256(manifest)[:10] if manifest.is_file() else "none"
         parts.append(f"results/{root.name} ({held}, manifest {digest})")
-    rerun = rerun or f"spikelib run --profile {roots[0].name}"
+    if rerun is None:  # every profile the page reads
+        rerun = [f"spikelib run --profile {root.name}" for root in roots if paths.has_cells(root)] or \
+            [f"spikelib run --profile {roots[0].name}"]
+    commands = [rerun] if isinstance(rerun, str) else list(rerun)
+    codes = [f"<code>{html.escape(command)}</code>" for command in [*commands, "make book"]]
     _PROVENANCE["line"] = (f'<p class="provenance">From {html.escape(", ".join(parts))}; drawn by '
-                           f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with <code>{html.escape(rerun)}"
-                           "</code> and <code>make book</code>.</p>")
+                           f"<code>notebooks/{html.escape(notebook)}.py</code>; rerun with {and_list(codes)}.</p>")
     return _PROVENANCE["line"]
 
 

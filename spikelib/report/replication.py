@@ -171,8 +171,16 @@ def curve_numbers(curve_frame, last=50):
     end = curve_frame.groupby("phase").tail(last).groupby("phase")["mfr_train"].mean()
     numbers = {"curve_mfr_end_true": float(end.get(0, np.nan)), "curve_mfr_end_shuffled": float(end.get(1, np.nan))}
     runs = curve_frame.drop_duplicates("cell_id").sort_values(["model", "width", "condition", "seed"])
-    return numbers, "; ".join(f"{r.model}-{r.width} {CONDITION_LABELS.get(r.condition, r.condition)}, seed {r.seed}"
-                              for r in runs.itertuples())
+    # A curve run is its own training (the curve protocol), not the table's network of the same name and seed.
+    texts = []
+    for r in runs.itertuples():
+        text = f"{r.model}-{r.width} {CONDITION_LABELS.get(r.condition, r.condition)}, seed {r.seed}"
+        fitted = getattr(r, "accuracy_shuffled_last", np.nan)
+        if np.isfinite(fitted):
+            text += (f", a run of its own ({r.epochs} epochs on the true labels, then shuffled labels, of which it "
+                     f"fit {fitted:.0%} by the end), not the tables' network of that name")
+        texts.append(text)
+    return numbers, "; ".join(texts)
 
 
 def dose_figures(trace_frame, models=("MLP", "CNN", "DenseNet")):

@@ -22,6 +22,7 @@ from ..labels import label as column_label
 from .style import (
     FOLLOWUP_COLOURS,
     INDICATORS,
+    MARKERS,
     PAGE_WIDTH,
     grid,
     group_legend,
@@ -52,17 +53,22 @@ def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_acc
     zero = strengths.min() / 10 if len(strengths) else 1e-6
     fig, axes = grid(len(columns), height_per_row=2.6)
     conditions = {c: style("condition", c)["color"] for c in ("generalizing", "mem_random_last")}
+    # A line joins one network's penalised runs to its own unpenalised run, never to another architecture's.
+    penalised = sorted(table.loc[table["kind"] != "none", "network"].unique())
+    markers = dict(zip(penalised, MARKERS))
     for ax, (column, label) in zip(axes, columns):
-        for condition, colour in conditions.items():
-            rows = table[table["condition"] == condition]
-            none = rows[rows["kind"] == "none"]
-            for kind, dashes in (("L1", "-"), ("L2", "--")):
-                line = pd.concat([none, rows[rows["kind"] == kind]]).sort_values("strength")
-                if len(line) < 2:
-                    continue
-                x = np.where(line["strength"] > 0, line["strength"], zero)
-                ax.plot(x, line[column], ls=dashes, marker="o", ms=3, color=colour,
-                        label=f"{CONDITION_LABELS.get(condition, condition)}, {kind}")
+        for network in penalised:
+            for condition, colour in conditions.items():
+                rows = table[(table["condition"] == condition) & (table["network"] == network)]
+                none = rows[rows["kind"] == "none"]
+                for kind, dashes in (("L1", "-"), ("L2", "--")):
+                    line = pd.concat([none, rows[rows["kind"] == kind]]).sort_values("strength")
+                    if len(line) < 2:
+                        continue
+                    x = np.where(line["strength"] > 0, line["strength"], zero)
+                    name = f"{CONDITION_LABELS.get(condition, condition)}, {kind}"
+                    ax.plot(x, line[column], ls=dashes, marker=markers[network], ms=3, color=colour,
+                            label=f"{network} {name}" if len(penalised) > 1 else name)
         ax.set_xscale("log")
         ticks = [zero, *sorted(strengths.unique())]
         ax.set_xticks(ticks, ["0", *[format_kind(t, "level") for t in ticks[1:]]])
