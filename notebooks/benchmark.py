@@ -80,10 +80,10 @@ if frame["seed"].nunique() < 2:  # a cluster bootstrap over one seed redraws the
     show("**The results hold one seed only, so the intervals below collapse onto the estimates: "
                      "they say nothing about uncertainty yet.**")
 table.to_csv(csv_dir / "benchmark.csv", index=False)
-display(HTML(html_table(benchmark.benchmark_view(table), digits=2)))  # as the AUROC beside it
 numbers, paragraph = benchmark.benchmark_numbers(table, frame)
 publish(profile, numbers)
-show(paragraph)
+show(paragraph)  # the ranking first, then the table it comes from
+display(HTML(html_table(benchmark.benchmark_view(table), digits=2)))  # as the AUROC beside it
 
 # %% [markdown]
 # {download}`The benchmark table (CSV) <benchmark.csv>` and
@@ -94,8 +94,9 @@ frame.to_csv(csv_dir / "networks.csv", index=False)
 show_figure(plots.forest(table))
 caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 is chance) and tracking "
            f"(Kendall tau with the generalization gap, right) of every indicator over the {len(frame)} networks "
-           "of this profile, with 95 % cluster-bootstrap intervals over seeds. Filled: the papers' indicators; "
-           "open: the rivals.")
+           "of this profile, with 95 % cluster-bootstrap intervals over seeds. The legend names each family's "
+           "marker: the paper's and the follow-up's indicators filled, the rivals open, and the controls (how well "
+           "each network fits its training labels).")
 
 # %% [markdown]
 # ## Dose-response

@@ -30,8 +30,9 @@
 # {glue:text}`n_below` nodes significantly below 1 and leaves
 # {glue:text}`n_compatible` compatible with the Poisson value; the
 # Pearson-combined Ljung-Box p-value, {glue:text}`ljung_box_combined_p`, is
-# the evidence on independence across the shuffled sequence. The sections
-# below compute each of these numbers.
+# the evidence on independence across the shuffled sequence (a small value
+# would reject it; the assumption pages show why Pearson's combination is
+# hard to reject). The sections below compute each of these numbers.
 
 # %% tags=["parameters", "remove-cell"]
 width = 64
@@ -110,6 +111,7 @@ glue("n_compatible", int(test.compatible.sum()), display=False)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 axes[0].hist(rates, bins=20, color="0.4")
 axes[0].set(xlabel="firing rate (spikes per sample)", ylabel="nodes")
+axes[0].yaxis.get_major_locator().set_params(integer=True)  # a count of nodes
 axes[1].scatter(rates, fano, s=12, color="0.2", label="observed")
 bernoulli = style("reference", "Bernoulli")["color"]
 poisson = style("reference", "Poisson")["color"]

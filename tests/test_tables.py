@@ -32,7 +32,7 @@ def test_a_value_copied_from_mnist_is_marked_and_left_out_of_the_trusted_count()
                           "condition": "generalizing", "mfr": [0.3], "cv_fr": [0.4]})
     t2 = tables.table2(cells, paper)
     layout, departs = tables.paper_layout(t2, "mfr", 0.05)
-    assert layout.iloc[0, 0] == "0.30 (0.50 ‡)" and not departs.iloc[0, 0]  # the paper's value is the doubtful one
+    assert layout.iloc[0, 0] == "0.30 (0.50\u00a0‡)" and not departs.iloc[0, 0]  # the paper's value is the doubtful one
     summary = tables.agreement({"MFR": (t2, "mfr", 0.05)}).iloc[0]
     assert (summary["paired"], summary["within"], summary["paired_trusted"], summary["within_trusted"]) == (1, 0, 0, 0)
 

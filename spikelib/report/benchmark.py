@@ -284,6 +284,12 @@ def benchmark_overview(frame):
         f"noise {', '.join(f'{n:g}' for n in noise_levels)}, {len(seeds)} seed{'s' if len(seeds) != 1 else ''}. "
         f"Memorizing: noise of at least {MEMORIZING_NOISE:g} ({int((frame['label_noise'] >= MEMORIZING_NOISE).sum())} "
         f"networks); clean: {int((frame['label_noise'] == CLEAN).sum())} networks.")
+    noisy = frame[frame["label_noise"] >= MEMORIZING_NOISE]
+    if len(noisy):  # trained on shuffled labels is not the same as having fit them: say how far they did
+        sentence += (f" The memorizing group is defined by its labels, not by its fit: it fits "
+                     f"{noisy['train_accuracy'].min():.0%} to {noisy['train_accuracy'].max():.0%} of the labels it "
+                     "was trained with, so it holds networks that memorized their shuffled labels and networks that "
+                     "mostly did not; the page on memorization at equal fit compares networks that fit them.")
     table = frame.groupby("label_noise")[["train_accuracy", "test_accuracy", "gap"]].mean().mul(100)
     table.index = pd.Index([f"{n:g}" for n in table.index], name="label noise")
     return sentence, table.rename(columns={"train_accuracy": "training accuracy, labels trained with (%)",

@@ -232,14 +232,15 @@ def _h6(frame):
     n_networks = len(deeper.drop_duplicates([k for k in ("model", "width", "dataset", "seed") if k in deeper]))
     seeds = deeper["seed"].nunique() if "seed" in deeper else 1
     on_test = " (on the test samples)" if "split" in deeper and set(deeper["split"]) == {"test"} else ""
-    evidence = (f"In the deeper networks the MFR gap to the generalizing network{on_test} is "
+    where = "In the deeper networks" if n_networks != 1 else "In the one deeper network"
+    evidence = (f"{where} the MFR gap to the generalizing network{on_test} is "
                 f"{deep['mem_retrain_all']:.3f} when all layers may memorize (MemRetrainAll) vs "
                 f"{deep['mem_retrain_last']:.3f} when only the last two may (MemRetrainLast); "
                 f"{n_networks} deeper network{'s' if n_networks != 1 else ''}, {seeds} seed{'s' if seeds != 1 else ''}.")
     reached = _memorized_accuracy(frame, sorted(set(deeper["model"])), ["mem_retrain_all", "mem_retrain_last"])
     if len(reached):
         by_condition = reached.groupby(level="condition").mean()
-        evidence += (f" They memorized to {by_condition.get('mem_retrain_all', np.nan):.0%} (MemRetrainAll) and "
+        evidence += (f" {'They' if n_networks != 1 else 'It'} memorized to {by_condition.get('mem_retrain_all', np.nan):.0%} (MemRetrainAll) and "
                      f"{by_condition.get('mem_retrain_last', np.nan):.0%} (MemRetrainLast) training accuracy on "
                      "shuffled labels: how far each memorized bears on the comparison as much as where.")
     if deep["mem_retrain_all"] >= deep["mem_retrain_last"]:

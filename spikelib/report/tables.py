@@ -221,8 +221,9 @@ def paper_layout(long, value, tolerance, digits=2, star=None):
         if pd.isna(row[f"{value}_paper"]):
             return ours
         paper = (_format(row[f"{value}_paper"], digits) + ("*" if star and row[f"{star}_paper"] > 0.5 else "")
-                 + (f" {SUSPECT}" if row["suspect"] else ""))
-        return f"{ours} ({paper})" + (f" {DEPARTS}" if row["departs"] else "")
+                 + (f"\u00a0{SUSPECT}" if row["suspect"] else ""))
+        # a marker stays on the line of the value it marks (no-break space)
+        return f"{ours} ({paper})" + (f"\u00a0{DEPARTS}" if row["departs"] else "")
 
     frame["text"] = frame.apply(text, axis=1)
     order = [c for c in CONDITION_ORDER if c in set(frame["condition"])]
