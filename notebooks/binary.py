@@ -43,7 +43,7 @@ train.loc[twins, "network"] += " (" + train.loc[twins, "design"].astype(str) + "
 # %% tags=["remove-input"]
 nodes = followup.per_node(root)
 nodes = nodes[nodes["firing_rate"] > 0]
-show(f"**Answer.** {followup.binary_answer(nodes, train)}\n\n{results.small_profile_note(root)}")
+show(f"{results.small_profile_note(root)}\n\n**Answer.** {followup.binary_answer(nodes, train)}")
 
 # %% [markdown]
 # A node's train has one entry per sample: it fires or it does not. If it

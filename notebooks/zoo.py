@@ -52,7 +52,8 @@ answer = {"headline": zoo.zoo_headline(table, context), "clean": clean.clean_ver
 publish(profile, answer)
 
 # %% tags=["remove-input"]
-show("\n\n".join([answer["headline"], answer["clean"], answer["scorecard"], results.small_profile_note(root)]))
+# on a small profile, the note that its numbers carry no verdict comes before them
+show("\n\n".join([results.small_profile_note(root), answer["headline"], answer["clean"], answer["scorecard"]]))
 
 # %% [markdown]
 # The label-noise benchmark can be passed by any signal that moves with the
