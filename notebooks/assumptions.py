@@ -35,10 +35,13 @@ from spikelib.report import results, tables
 from spikelib.report.render import html_table, provenance, show, typeset
 
 root, _ = paths.page_folders(profile, results_root)
-show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "assumptions")
 cells = results.collect(root)
 table = tables.assumption_table(cells)
+
+# %% tags=["remove-input"]
+show(results.small_profile_note(root))  # a small profile says first what its numbers can carry
+
 
 # %% [markdown]
 # ## Independence: Ljung-Box, combined over nodes

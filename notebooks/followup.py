@@ -39,7 +39,6 @@ from spikelib.report import claims, depth, followup, plots, results
 from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure
 
 root, csv_dir = paths.page_folders(profile, results_root, tables_dir)
-show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "followup")
 learned = results.dataset_names(root)
 show(f"The follow-up trained on MNIST, which cannot be had here; these networks learned {learned}, so its "
@@ -51,6 +50,10 @@ for name, table in page.tables().items():
 publish(profile, page.numbers())
 if penalties_profile and len(page.penalties):
     glue(f"{profile}_penalty_minutes", results.computing_seconds(source) / 60, display=False)
+
+# %% tags=["remove-input"]
+show(results.small_profile_note(root))  # a small profile says first what its numbers can carry
+
 
 # %% [markdown]
 # ## The follow-up's claims, one by one

@@ -37,7 +37,6 @@ from spikelib.report import hypotheses, results, tables
 from spikelib.report.render import show, provenance
 
 root, _ = paths.page_folders(profile, results_root)
-show(results.small_profile_note(root))  # empty on the full profiles
 provenance(root, "hypotheses")
 cells = results.collect(root)
 _, ks_tests = tables.ks_marks(cells)
@@ -47,6 +46,10 @@ shared = sorted(set(cells["dataset"]) & set(paper["table2"]["dataset"]))
 paper_check = hypotheses.on_paper_tables(paper, models=sorted(cells["model"].unique()), datasets=shared or None)
 scope = (f"the paper's Table 2 for {', '.join(sorted(cells['model'].unique()))} on {', '.join(shared)}" if shared
          else "the paper's whole Table 2 (it has no network on this profile's data)")
+
+# %% tags=["remove-input"]
+show(results.small_profile_note(root))  # a small profile says first what its numbers can carry
+
 
 # %% tags=["hide-input"]
 for row in review.itertuples():

@@ -37,7 +37,7 @@ __all__ = ["Profile", "Cell", "load_profile", "build_cell", "profile_format", "P
 #: The keys of a profile, whether each is required, and what it holds: the declaration that validates a
 #: profile and that the book's "Profiles" page prints.
 PROFILE_KEYS = {
-    "name": (True, "a plain word (letters, digits, - and _): the results go to results/NAME"),
+    "name": (True, "a plain word (letters, digits, hyphens and underscores): the results go to results/NAME"),
     "description": (False, "what the profile is for, in words"),
     "expected_cost": (False, "how long it takes, in words (printed when a run starts)"),
     "defaults": (False, "cell parameters shared by every block (the table of parameters below)"),
@@ -187,7 +187,7 @@ def load_profile(name_or_path, results_root=None):
             _fail(path, key, "is required.")
     name = spec["name"]
     if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
-        _fail(path, "name", f"must be a plain word (letters, digits, - and _); got {name!r}.")
+        _fail(path, "name", f"must be a plain word (letters, digits, hyphens and underscores); got {name!r}.")
     defaults = spec.get("defaults") or {}
     _check_keys(path, "defaults", defaults, CELL_FIELDS)
     root = paths.profile_results(name, results_root)

@@ -14,6 +14,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -162,7 +163,9 @@ def write_citation(output=None, cff=None):
     authors = " and ".join(a.get("name") or f"{a.get('family-names')}, {a.get('given-names')}"
                            for a in record["authors"])
     built = f"commit {commit}" if commit else "commit unknown (not built from a git checkout)"
-    lines = ["```bibtex", "@software{spike_train_compendium,", f"  title   = {{{record['title']}}},",
+    # a long title wraps inside its braces, so that the entry fits the column it is printed in
+    title = ("\n" + " " * 13).join(textwrap.wrap(record["title"], 64))
+    lines = ["```bibtex", "@software{spike_train_compendium,", f"  title   = {{{title}}},",
              f"  author  = {{{{{authors}}}}},", f"  year    = {{{date[:4]}}},", f"  version = {{{record['version']}}},",
              f"  note    = {{{built}, {date}}},", f"  license = {{{record['license']}}},"]
     if record.get("repository-code"):

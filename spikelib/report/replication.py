@@ -67,7 +67,12 @@ def results_overview(root, cells):
                "versions": ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()), "machine": machine,
                "n_cells": manifest["n_cells"], "progress": progress}
     datasets = ", ".join(sorted(cells["dataset"].unique()))
-    sentence = (f"**Profile `{root.name}`**: {numbers['n_networks']} networks ({datasets}); the cells took "
+    # the page's tables show the paper's design; a profile may train more (a label-noise sweep, penalties)
+    trained = len([1 for _ in results.finished_cells(root)
+                   if _[1]["parameters"].get("protocol", "cell") == "cell"])
+    shown = (f"{numbers['n_networks']} networks of the paper's design ({datasets}), of the {trained} it trains"
+             if trained > numbers["n_networks"] else f"{numbers['n_networks']} networks ({datasets})")
+    sentence = (f"**Profile `{root.name}`**: {shown}; the cells took "
                 f"{60 * hours:.0f} minutes of computing in total ({machine})."
                 + ("" if finished >= planned else " " + progress))
     return numbers, sentence
