@@ -23,7 +23,7 @@ import numpy as np
 
 from ..._optional import soft_import
 from ...simulate import poisson_raster
-from ..labels import CONDITION_LABELS
+from ..labels import CONDITION_LABELS, network_name
 from ..results import CONDITION_ORDER
 from .style import (
     GROUP_COLOURS,
@@ -224,19 +224,22 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
     rows = in_percent(traces[(traces["model"] == model) & (traces["phase"] == "shuffled labels")])
     if rows.empty:
         return None
-    # colour: the width (the palette's); line style: the condition; one line per run (a run is a cell: a profile
+    # colour: the width (the palette's), or the condition where there is one width; line style: the condition;
+    # one line per run (a run is a cell: a profile
     # may hold several runs of one width and condition, which must not be joined into one line)
     dashes = {"mem_retrain_last": "-", "mem_random_last": "--", "mem_retrain_all": ":"}
     fig, axes = plt.subplots(1, len(indicators), figsize=(PAGE_WIDTH, 3.4), squeeze=False)
     runs = rows.groupby(["width", "condition", "cell_id"], observed=True)
     several = rows.groupby(["width", "condition"], observed=True)["cell_id"].nunique()
+    one_width = rows["width"].nunique() == 1  # then the colour tells the conditions apart, as elsewhere
     for ax, (column, label) in zip(axes[0], indicators):
         for (width, condition, cell), line in runs:
             line = line.sort_values("epoch")
             name = f"{model}-{width}, {CONDITION_LABELS[condition]}"
-            if several.loc[(width, condition)] > 1:
-                name += f" ({several.loc[(width, condition)]} runs)"
-            ax.plot(100 * line["probe_accuracy"], line[column], color=style("width", int(width))["color"],
+            if several.loc[(width, condition)] > 1:  # runs a width and condition do not tell apart: name each
+                name = f"{network_name(line.iloc[0], condition=False)}, {CONDITION_LABELS[condition]}"
+            colour = (style("condition", condition) if one_width else style("width", int(width)))["color"]
+            ax.plot(100 * line["probe_accuracy"], line[column], color=colour,
                     ls=dashes.get(condition, "-"), lw=1.2, marker=".", ms=3, label=name)
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
     legend_outside(fig, axes[0][0], ncol=3)
