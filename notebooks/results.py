@@ -139,15 +139,6 @@ publish(profile, {"mf_vs_binomial_median": float((t5["mf"] - t5["one_minus_mfr"]
 # ## How much of the paper was reproduced
 
 # %% tags=["hide-input"]
-# Only a profile the paper reports has values to count (else the table below says so); the rules that set the
-# paper's likely errors aside are explained where they apply.
-if with_paper:
-    show("The count of our values within tolerance of the paper's, and the same count without the paper's values "
-         "that are likely errors in the paper. Those are found by three fixed rules "
-         "(`spikelib.report.tables.suspect_paper_values`), listed below with the numbers behind each: a Fashion-MNIST "
-         "row of Table 2 whose two values equal the MNIST row's (copied, it seems), a generalizing network whose "
-         "validation accuracy lies well above its training accuracy, and a CV of FR far above that of the same network "
-         "at the other widths.")
 summary = replication.paper_agreement(t1, t2, t5, tolerance)
 summary.to_csv(csv_dir / "agreement.csv", index=False)
 publish(profile, replication.agreement_numbers(summary))

@@ -265,13 +265,19 @@ def ks_numbers(ks_tests):
 
 
 def agreement_html(summary, paper, with_paper):
-    """The agreement table and the paper's suspect values (‡) as HTML; on a profile the paper did not run, the
-    sentence that says so."""
+    """The agreement table and the paper's suspect values (‡) as HTML, after the rules that find them; on a profile
+    the paper did not run, the sentence that says so."""
     from .render import html_table
     from .tables import suspect_paper_values
 
     if with_paper and summary["paired"].sum():
-        return (html_table(agreement_view(summary))
+        return ("<p>The count of our values within tolerance of the paper's, and the same count without the paper's "
+                "values that are likely errors in the paper. Those are found by three fixed rules "
+                "(<code>spikelib.report.tables.suspect_paper_values</code>), listed below with the numbers behind "
+                "each: a Fashion-MNIST row of Table 2 whose two values equal the MNIST row's (copied, it seems), a "
+                "generalizing network whose validation accuracy lies well above its training accuracy, and a CV of FR "
+                "far above that of the same network at the other widths.</p>"
+                + html_table(agreement_view(summary))
                 + html_table(suspect_view(suspect_paper_values(paper)), caption="the paper's suspect values (‡)"))
     return ("<p>The paper reports no network of this profile, so nothing of it is reproduced or departed from here; "
             "the full Fashion-MNIST page holds the comparison.</p>")
