@@ -54,8 +54,8 @@ show(results.small_profile_note(root))  # a small profile says first what its nu
 # %% tags=["hide-input"]
 for row in review.itertuples():
     glue(f"{profile}_h{row.hypothesis}_verdict", row.verdict, display=False)
-    if row.agrees is None:
-        relation = "cannot be tested on this profile"
+    if row.agrees is None:  # the verdict says it cannot be tested; say only what that means for the comparison
+        relation = "no comparison with the paper"
     else:
         relation = "agrees with the paper" if row.agrees else "**disagrees with the paper**"
     text = (f"**H{row.hypothesis}.** {row.statement}  \n"

@@ -10,6 +10,7 @@ the build.
 
 import argparse
 import multiprocessing
+import re
 import resource
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from ..pipeline.runner import RunOptions
 from ..storage import write_json
 from . import pages
 from .audit import audit_book
+from .labels import format_level
 
 #: Where ``make book`` writes how long each step and page took (wall and CPU seconds).
 TIMINGS = paths.BUILD_HTML.parent / "timings.json"
@@ -199,8 +201,10 @@ def verification_sentence(record):
     if not record:
         return "**Checked by rerunning.** No verification record yet: run `spikelib verify`."
     cells = ", ".join(f"`{c['profile']}/{c['cell_id']}`" for c in record["cells"])  # ids, set as code
-    return (f"**Checked by rerunning.** `spikelib verify` on {record['date'][:10]}: {record['result']} ({cells}; "
-            f"tolerance {record['tolerance']:g}, with {', '.join(f'{k} {v}' for k, v in record['versions'].items() if k in ('tensorflow-cpu', 'numpy', 'keras'))}); "
+    # a number the terminal prints as 3.2e-14 reads 3.2 × 10⁻¹⁴ on the page
+    result = re.sub(r"\b(\d+(?:\.\d+)?)e-0*(\d+)\b", lambda m: format_level(float(m.group(0))), record["result"])
+    return (f"**Checked by rerunning.** `spikelib verify` on {record['date'][:10]}: {result} ({cells}; "
+            f"tolerance {format_level(record['tolerance'])}, with {', '.join(f'{k} {v}' for k, v in record['versions'].items() if k in ('tensorflow-cpu', 'numpy', 'keras'))}); "
             "the record is `verification/latest.json`.")
 
 

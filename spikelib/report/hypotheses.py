@@ -95,8 +95,8 @@ def hypotheses(cells, ks_tests, curve_frame):
 
     compatible = cells.groupby(cells["condition"].astype(str).str.startswith("mem_"))["fano_compatible_fraction"].mean()
     mem_fit, other_fit = compatible.get(True, np.nan), compatible.get(False, np.nan)
-    add(2, f"Share of nodes compatible with F = 1 (Eden & Kramer): {other_fit:.2f} on average in "
-           f"generalizing and random networks, {mem_fit:.2f} in memorizing ones. A binary train has "
+    add(2, f"Share of nodes compatible with F = 1 (Eden & Kramer): {other_fit:.0%} on average in "
+           f"generalizing and random networks, {mem_fit:.0%} in memorizing ones. A binary train has "
            f"F = 1 - rate, so the test favours rarely firing (memorizing) networks by construction.",
         "not supported" if mem_fit >= other_fit else "supported")
 
