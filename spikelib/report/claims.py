@@ -180,9 +180,11 @@ def _penalties(penalties):
         silent = float(rarest["share_silent"]) / float(rarest["share_rare_5"])
         reading = ("most of them nodes the penalty switched off, not rare features" if silent >= 0.5 else
                    "most of them still firing now and then: rare, not switched off")
-        sentences.append(f"of the penalised generalizing networks, {rarest['network']} has the most rare nodes, "
-                         f"{100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, and "
-                         f"{100 * silent:.0f} % of them are silent: {reading}")
+        which = (f"of the penalised generalizing networks, {rarest['network']} has the most rare nodes"
+                 if general["network"].nunique() > 1 else
+                 f"the penalised generalizing {rarest['network']} has the most rare nodes of its penalties")
+        sentences.append(f"{which}, {100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, and "
+                         f"{100 * silent:.0f} % of them are silent ({reading})")
     if not verdicts:
         return None
     text = "; ".join(sentences) + "."
