@@ -34,7 +34,7 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import hypotheses, results, tables
-from spikelib.report.render import show, provenance
+from spikelib.report.render import provenance, show, typeset
 
 root, _ = paths.page_folders(profile, results_root)
 provenance(root, "hypotheses")
@@ -77,13 +77,10 @@ def listing(frame):
 agree = review[review["agrees"] == True]  # noqa: E712 - a column of True, False and None
 disagree = review[review["agrees"] == False]  # noqa: E712
 untested = review[review["agrees"].isna()]
-glue(f"{profile}_agree", listing(agree), display=False)
-glue(f"{profile}_disagree", listing(disagree), display=False)
-glue(f"{profile}_untested", listing(untested), display=False)
-glue(f"{profile}_n_agree", len(agree), display=False)
 # The landing page's sentence, with only the parts that hold something.
 parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) else "",
          f"the other way for {listing(disagree)}" if len(disagree) else "",
          f"{listing(untested)} cannot be tested here" if len(untested) else ""]
 parts = [part for part in parts if part]
-glue(f"{profile}_verdicts", "; ".join(parts) if parts else "none could be compared", display=False)
+glue(f"{profile}_verdicts", typeset("; ".join(parts) if parts else "none could be compared"),
+     display=False)
