@@ -34,7 +34,7 @@ from myst_nb import glue
 
 from spikelib import paths
 from spikelib.report import hypotheses, results, tables
-from spikelib.report.render import provenance, show, typeset
+from spikelib.report.render import provenance, publish, show
 
 root, _ = paths.page_folders(profile, results_root)
 provenance(root, "hypotheses")
@@ -82,5 +82,4 @@ parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) 
          f"the other way for {listing(disagree)}" if len(disagree) else "",
          f"{listing(untested)} cannot be tested here" if len(untested) else ""]
 parts = [part for part in parts if part]
-glue(f"{profile}_verdicts", typeset("; ".join(parts) if parts else "none could be compared"),
-     display=False)
+publish(profile, {"verdicts": "; ".join(parts) if parts else "none could be compared"})  # typeset there

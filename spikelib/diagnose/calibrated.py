@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.measures import measure as registered
+from ..report.render import and_list
 from .verdict import supporting_measures
 
 __all__ = ["calibrated_readings", "calibrated_verdict", "CLEAN", "MEMORIZING", "SENSITIVE", "EPOCH_RATIO",
@@ -181,9 +182,7 @@ def _sentence(out, controls, labels_source):
               f"{'structure' if epochs['reading'] == 'structure' else 'labels like noise'}).")
     if out["reason"]:
         return f"Cannot tell on your own data: {out['reason']}. Controls: {basis}. {signal}"
-    measures = out["measures"]
-    named = measures[0] if len(measures) == 1 else ", ".join(measures[:-1]) + " and " + measures[-1]
-    where = (f"On {named}, with the permuted controls at 0 and the teacher controls at 1, your "
+    where = (f"On {and_list(out['measures'])}, with the permuted controls at 0 and the teacher controls at 1, your "
              f"network lies at {out['position']:.2f} and the own-label controls at {out['own_position']:.2f} (median "
              f"over the measures; clean-like from {CLEAN:.2f}, memorizing-like below {MEMORIZING:.2f}).")
     if out["verdict"] == "clean-like":

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.measures import measure as registered
+from ..report.render import and_list
 
 __all__ = ["comparable", "calibrate", "overall", "leave_one_out", "expected_verdict", "zoo_sentence",
            "supporting_measures", "domain_separations", "WIDTH_FACTOR", "STRONG", "HALF_NOISE"]
@@ -218,11 +219,6 @@ def calibrate(values, reference, record, model, width, n_samples=None, exclude=N
                                 "family": str(model), "far": far}
 
 
-def _and_list(items):
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def zoo_sentence(record):
     """What the model zoo says about the gap on clean labels, from the record."""
     beating = [registered(c).label for c, d in record["detects"].items() if d.get("zoo_gap", {}).get("beats_controls")]
@@ -230,7 +226,7 @@ def zoo_sentence(record):
     if not beating:
         return (f"on the model zoo's {networks} networks trained on clean labels no measure predicted the gap beyond "
                 "how well each network fits its training samples")
-    return (f"on the model zoo's {networks} networks trained on clean labels only {_and_list(beating)} predicted the "
+    return (f"on the model zoo's {networks} networks trained on clean labels only {and_list(beating)} predicted the "
             "gap beyond how well each network fits its training samples")
 
 

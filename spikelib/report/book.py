@@ -202,7 +202,7 @@ def verification_sentence(record):
         return "**Checked by rerunning.** No verification record yet: run `spikelib verify`."
     cells = ", ".join(f"`{c['profile']}/{c['cell_id']}`" for c in record["cells"])  # ids, set as code
     # a number the terminal prints as 3.2e-14 reads 3.2 × 10⁻¹⁴ on the page
-    result = re.sub(r"\b(\d+(?:\.\d+)?)e-0*(\d+)\b", lambda m: format_level(float(m.group(0))), record["result"])
+    result = re.sub(r"\b\d+(?:\.\d+)?e-\d+\b", lambda m: format_level(float(m.group(0))), record["result"])
     return (f"**Checked by rerunning.** `spikelib verify` on {record['date'][:10]}: {result} ({cells}; "
             f"tolerance {format_level(record['tolerance'])}, with {', '.join(f'{k} {v}' for k, v in record['versions'].items() if k in ('tensorflow-cpu', 'numpy', 'keras'))}); "
             "the record is `verification/latest.json`.")

@@ -33,8 +33,9 @@ import pandas as pd
 
 from ..experiment.measures import measure
 from .labels import CONDITION_LABELS
+from .render import format_kind
 
-__all__ = ["followup_claims", "rules", "tally", "SEPARATES", "NO_SEPARATION", "KS_FITS", "RATIO_FITS", "RISES"]
+__all__ = ["followup_claims", "rules", "tally", "POPULATION_CLAIM", "SEPARATES", "NO_SEPARATION", "KS_FITS", "RATIO_FITS", "RISES"]
 
 #: Separation (max of AUROC and 1 - AUROC) from which a statistic is said to separate the groups.
 SEPARATES = 0.8
@@ -65,11 +66,6 @@ def _span(values, digits=2):
     return f"{values.min():.{digits}f} to {values.max():.{digits}f}"
 
 
-def _percent(share):
-    """A share as the tables print it (percent, one decimal; typeset spaces it)."""
-    return f"{100 * share:.1f}%"
-
-
 def _percent_span(values):
     values = pd.Series(values, dtype=float).dropna()
     return f"{100 * values.min():.1f} to {100 * values.max():.1f}%"
@@ -78,8 +74,8 @@ def _percent_span(values):
 def _rare_nodes(separation):
     auc = separation.loc["share_rare_5", "AUROC memorizing vs generalizing"]
     name = measure("share_rare_5").label
-    text = (f"{name[0].upper() + name[1:]} (λ < 0.05): {_percent(separation.loc['share_rare_5', 'generalizing mean'])} "
-            f"generalizing against {_percent(separation.loc['share_rare_5', 'memorizing mean'])} memorizing on "
+    text = (f"{name[0].upper() + name[1:]} (λ < 0.05): {format_kind(separation.loc['share_rare_5', 'generalizing mean'], 'fraction_percent')} "
+            f"generalizing against {format_kind(separation.loc['share_rare_5', 'memorizing mean'], 'fraction_percent')} memorizing on "
             f"average, AUROC {auc:.2f}.")
     if "lambda_q50" in separation.index:
         median = separation.loc["lambda_q50", "AUROC memorizing vs generalizing"]
@@ -105,11 +101,16 @@ def _rare_by_condition(activation):
     have = "has" if len(above) == 1 else "have"
     which = ("it is" if len(above) == 1 else "all of them are") if len(conditions) == 1 else ""
     text = (f"{len(above)} of {len(memorizing)} memorizing networks {have} more rare nodes than the most of any "
-            f"generalizing network ({_percent(ceiling)})" + (f"; {which} {', '.join(conditions)}." if len(
+            f"generalizing network ({format_kind(ceiling, 'fraction_percent')})" + (f"; {which} {', '.join(conditions)}." if len(
                 conditions) == 1 else (f": {', '.join(conditions)}." if conditions else ".")))
     verdict = "holds" if len(above) == len(memorizing) else ("partly holds" if len(above) else "does not hold")
     return ("Memorization is the learning of rare features: memorizing networks have many rarely active nodes.",
             text, verdict)
+
+
+#: The follow-up's claim the population model tests (the follow-up chapter quotes its verdict).
+POPULATION_CLAIM = ("A population in which a fraction of the nodes memorize (fire rarely) explains the memorizing "
+                    "networks.")
 
 
 def _population(fitted):
@@ -122,8 +123,7 @@ def _population(fitted):
             f"{_percent_span(fitted['fraction'])}, but the fit is {'close' if fits else 'poor'}: Kolmogorov-Smirnov "
             f"distance {_span(fitted['ks_distance'])}, predicted MFR {_span(ratios['mfr'], 1)} times and CV of FR "
             f"{_span(ratios['cv_fr'], 1)} times the observed.")
-    return ("A population in which a fraction of the nodes memorize (fire rarely) explains the memorizing "
-            "networks.", text, "holds" if fits else "does not hold")
+    return (POPULATION_CLAIM, text, "holds" if fits else "does not hold")
 
 
 def _correlation(separation, beyond):

@@ -106,9 +106,9 @@ class FollowupPage:
             numbers["gaussian_mae_max"] = float(self.weights["gaussian_rate_mae"].max())
         if len(self.fitted):  # a share, in percent as the tables print it, and how the claims table judged the fit
             numbers["fitted_fraction_range"] = (f"{100 * self.fitted['fraction'].min():.1f} to "
-                                                f"{100 * self.fitted['fraction'].max():.1f}\u00a0%")
+                                                f"{100 * self.fitted['fraction'].max():.1f} %")  # publish typesets the space
             verdicts = [row[-1] for row in self.claims.itertuples(index=False)
-                        if str(row[0]).startswith("A population")] if len(self.claims) else []
+                        if row[0] == claims.POPULATION_CLAIM] if len(self.claims) else []
             numbers["population_verdict"] = (f"by the claims table's rule the claim that it explains the memorizing "
                                              f"networks {verdicts[0]}" if verdicts else "the claims table judges the fit")
         return numbers

@@ -115,6 +115,14 @@ def matched_scores(frame, noise_directions=None, n_boot=1000, seed=0):
     return pd.DataFrame(rows)
 
 
+def _pair_share(row):
+    """``(share, low, high)``: the share of pairs in which the memorizing network lies on ``row``'s side, with its
+    interval (the AUROC, or 1 − AUROC for a measure lower when memorizing)."""
+    if row["direction"] == "higher":
+        return row["auroc"], row["auroc_low"], row["auroc_high"]
+    return 1 - row["auroc"], 1 - row["auroc_high"], 1 - row["auroc_low"]
+
+
 def matched_headline(scores, frame):
     """The finding: which measures tell memorized from clean networks at equal fit, and which way."""
     measures = scores[scores["family"] != "control"]
@@ -130,8 +138,7 @@ def matched_headline(scores, frame):
         text = f"At equal training fit no measure tells memorizing from clean networks: {size}."
     else:
         best = clear.iloc[0]
-        share, low, high = ((best["auroc"], best["auroc_low"], best["auroc_high"]) if best["direction"] == "higher"
-                            else (1 - best["auroc"], 1 - best["auroc_high"], 1 - best["auroc_low"]))
+        share, low, high = _pair_share(best)
         text = (f"At equal training fit, {and_list(clear['measure'])} still tell memorizing from clean networks "
                 f"({size}); the clearest is {best['measure']}, {best['direction']} in the memorizing network in "
                 f"{share:.0%} of the pairs (95 % interval {low:.0%}–{high:.0%}).")
@@ -142,16 +149,14 @@ def matched_headline(scores, frame):
         fit = control.sort_values("separation", ascending=False).iloc[0]
         best_separation = float(clear["separation"].max()) if len(clear) else 0.5
         if fit["clear"] and fit["separation"] >= best_separation:
-            share, low, high = ((fit["auroc"], fit["auroc_low"], fit["auroc_high"]) if fit["direction"] == "higher"
-                                else (1 - fit["auroc"], 1 - fit["auroc_high"], 1 - fit["auroc_low"]))
+            share, low, high = _pair_share(fit)
             text += (f" But the control {fit['measure']} separates them as well ({fit['direction']} in the memorizing "
                      f"network in {share:.0%} of the pairs, 95 % interval {low:.0%}–{high:.0%}): at equal "
                      "training accuracy the memorizing networks still fit their labels less confidently, so here "
                      "the activation measures earn no credit beyond the training fit; what they add is that they "
                      "need no labels.")
         else:
-            share, low, high = ((fit["auroc"], fit["auroc_low"], fit["auroc_high"]) if fit["direction"] == "higher"
-                                else (1 - fit["auroc"], 1 - fit["auroc_high"], 1 - fit["auroc_low"]))
+            share, low, high = _pair_share(fit)
             text += (f" The strongest control, {fit['measure']}, is {fit['direction']} in the memorizing network in "
                      f"{share:.0%} of the pairs ({low:.0%}–{high:.0%}), below the best measure: the measures see "
                      "more than the training fit.")

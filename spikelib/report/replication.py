@@ -68,8 +68,8 @@ def results_overview(root, cells):
                "n_cells": manifest["n_cells"], "progress": progress}
     datasets = ", ".join(sorted(cells["dataset"].unique()))
     # the page's tables show the paper's design; a profile may train more (a label-noise sweep, penalties)
-    trained = len([1 for _ in results.finished_cells(root)
-                   if _[1]["parameters"].get("protocol", "cell") == "cell"])
+    trained = sum(1 for _, metrics in results.finished_cells(root)
+                  if metrics["parameters"].get("protocol", "cell") == "cell")
     shown = (f"{numbers['n_networks']} networks of the paper's design ({datasets}), of the {trained} it trains"
              if trained > numbers["n_networks"] else f"{numbers['n_networks']} networks ({datasets})")
     sentence = (f"**Profile `{root.name}`**: {shown}; the cells took "
