@@ -144,3 +144,26 @@ def test_partial_rank_correlation_against_the_textbook_formula_and_statsmodels(s
     residuals = [sm.OLS(v, design).fit().resid for v in ranks[:2]]
     assert partial_rank_correlation(x, y, np.column_stack([z, w])) == pytest.approx(np.corrcoef(*residuals)[0, 1])
     assert np.isnan(partial_rank_correlation(x[:3], y[:3], z[:3, None]))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_partial_rank_pvalue_is_the_rank_regressions_t_test(seed):
+    """statsmodels' OLS of the gap's ranks on the measure's and the controls' ranks: the measure's
+    coefficient has the same t, hence the same p, as the partial correlation (Frisch–Waugh–Lovell)."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    from spikelib.report.scores import partial_rank_pvalue
+
+    rng = np.random.default_rng(seed)
+    z, w = rng.normal(size=(2, 30))
+    x = z + rng.normal(size=30)
+    y = z + 0.3 * x * (seed % 2) + rng.normal(size=30)  # half the seeds: no relation beyond z
+    ranks = [stats.rankdata(v) for v in (x, y, z, w)]
+    fit = sm.OLS(ranks[1], sm.add_constant(np.column_stack([ranks[0], ranks[2], ranks[3]]))).fit()
+    assert partial_rank_pvalue(x, y, np.column_stack([z, w])) == pytest.approx(fit.pvalues[1], rel=1e-9)
+    x[0] = np.nan  # a missing value leaves its network out of n
+    keep = np.arange(1, 30)
+    fit = sm.OLS(stats.rankdata(y[keep]), sm.add_constant(np.column_stack(
+        [stats.rankdata(v[keep]) for v in (x, z, w)]))).fit()
+    assert partial_rank_pvalue(x, y, np.column_stack([z, w])) == pytest.approx(fit.pvalues[1], rel=1e-9)

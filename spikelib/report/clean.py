@@ -24,14 +24,18 @@ clean_view, gap_view
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..experiment.measures import MEASURES
-from .render import and_list, signed
+from .render import and_list, format_kind, signed
 from .resampling import kendall_tau_b
-from .scores import partial_rank_correlation, stratified_tau
+from .scores import partial_rank_correlation, partial_rank_pvalue, stratified_tau
 
-__all__ = ["clean_networks", "clean_summary", "clean_scores", "clean_verdict", "clean_view", "gap_view", "CONTROLS"]
+__all__ = ["clean_networks", "clean_summary", "clean_scores", "clean_verdict", "clean_view", "gap_view", "CONTROLS",
+           "SIGNIFICANCE"]
 
+#: The two-sided level below which a tau (or a correlation beyond the controls) counts as more than chance.
+SIGNIFICANCE = 0.05
 #: The controls every table scores beside the measures (the registry's ``control`` family).
 CONTROLS = tuple(m.column for m in MEASURES if m.family == "control")
 
@@ -79,10 +83,12 @@ def clean_scores(frame):
     pandas.DataFrame
         One row per measure with at least three values: ``measure, column,
         family, expected``; ``tau_<architecture>`` (Kendall's tau with the gap
-        within each architecture and width); ``tau_stratified`` (pairs within
-        an architecture only); ``tau_pooled`` (every pair); ``rho_beyond``
-        (partial Spearman correlation with the gap given the other controls'
-        values, for measures; ``nan`` for the controls); ``n``.
+        within each architecture and width) and ``p_<architecture>`` (its
+        two-sided p-value, scipy's test of tau-b); ``tau_stratified`` (pairs
+        within an architecture only); ``tau_pooled`` (every pair);
+        ``rho_beyond`` (partial Spearman correlation with the gap given the
+        controls' values, for measures; ``nan`` for the controls) and
+        ``p_beyond`` (its p-value, :func:`~spikelib.report.scores.partial_rank_pvalue`); ``n``.
     """
     strata = _strata(frame)
     gap = frame["gap"].to_numpy(float)
@@ -96,13 +102,23 @@ def clean_scores(frame):
         for name in sorted(strata.unique(), key=_stratum_order):
             inside = (strata == name).to_numpy()
             row[f"tau_{name}"] = kendall_tau_b(values[inside], gap[inside])
+            row[f"p_{name}"] = _kendall_p(values[inside], gap[inside])
         row["tau_stratified"] = stratified_tau(values, gap, strata.to_numpy())
         row["tau_pooled"] = kendall_tau_b(values, gap)
-        row["rho_beyond"] = (partial_rank_correlation(values, gap, frame[controls].to_numpy(float))
-                             if item.family != "control" and controls else np.nan)
+        beyond = item.family != "control" and controls
+        row["rho_beyond"] = partial_rank_correlation(values, gap, frame[controls].to_numpy(float)) if beyond else np.nan
+        row["p_beyond"] = partial_rank_pvalue(values, gap, frame[controls].to_numpy(float)) if beyond else np.nan
         row["n"] = int(np.isfinite(values).sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _kendall_p(x, y):
+    """The two-sided p-value of Kendall's tau-b (scipy), ``nan`` where it has none."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    if keep.sum() < 3 or np.ptp(x[keep]) == 0 or np.ptp(y[keep]) == 0:
+        return np.nan
+    return float(stats.kendalltau(x[keep], y[keep]).pvalue)
 
 
 def _stratum_order(name):
@@ -166,6 +182,14 @@ def clean_verdict(scores, frame, column="mfr"):
         text = (f"The architectures disagree: {label}'s Kendall tau with the gap is {listed} "
                 f"({signed(row['tau_stratified'])} over pairs of one architecture; {evidence}), so the dose-response "
                 f"gives no direction that holds at a fixed architecture.")
+    chance = [name for name in within if np.isfinite(row.get(f"p_{name}", np.nan))
+              and row[f"p_{name}"] >= SIGNIFICANCE]
+    if chance and len(signs) == 1 and 0 not in signs:
+        per_stratum = int(round(len(frame) / len(within)))
+        levels = and_list("p = " + format_kind(row["p_" + name], "p") for name in chance)
+        text += (f" In {and_list(chance)} that tau is within what chance gives for about {per_stratum} networks "
+                 f"({levels}): the direction is shown in {len(within) - len(chance)} of the {len(within)} "
+                 "architectures.")
     if "rho_beyond" in row and np.isfinite(row["rho_beyond"]):
         text += (f" Beyond what the controls (how well each network fits its samples) explain, its rank correlation "
                  f"with the gap is {signed(row['rho_beyond'])}.")

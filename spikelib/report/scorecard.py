@@ -6,7 +6,10 @@ number below a line and not a judgement:
 - **zoo**: the PGDL score's interval lies above the best control's score
   (:func:`spikelib.report.benchmark.beats_controls`);
 - **clean labels**: the stratified Kendall tau with the gap (pairs within an
-  architecture) is at least :data:`MIN_TAU` in size;
+  architecture) is at least :data:`MIN_TAU` in size, and the measure says
+  more than the controls: its partial rank correlation with the gap beyond
+  them points the same way at p < :data:`spikelib.report.clean.SIGNIFICANCE`
+  (the controls alone follow the gap closely, so a tau is no credit by itself);
 - **adjacent noise**: every pair of neighbouring label-noise levels is
   separated at :data:`MIN_SEPARATION` or more;
 - **matched fit**: memorizing networks are separated from non-memorizing
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.measures import by_family
+from .clean import SIGNIFICANCE
 from .render import and_list, signed
 
 __all__ = ["scorecard", "summary", "MIN_TAU", "MIN_SEPARATION", "RULES"]
@@ -35,7 +39,8 @@ MIN_SEPARATION = 0.6
 #: Each test's rule, as the page prints it.
 RULES = {
     "model zoo": "PGDL score interval above the best control's score",
-    "clean labels": f"|tau| with the gap, pairs within an architecture, at least {MIN_TAU}",
+    "clean labels": (f"|tau| with the gap, pairs within an architecture, at least {MIN_TAU}, and beyond the "
+                     f"controls the same direction at p < {SIGNIFICANCE}"),
     "adjacent noise levels": f"every neighbouring pair separated at {MIN_SEPARATION} or more",
     "matched training accuracy": f"separation at {MIN_SEPARATION} or more",
 }
@@ -72,10 +77,17 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
     --------
     >>> zoo = pd.DataFrame({"column": ["mfr"], "pgdl": [1.2], "pgdl_low": [0.4], "pgdl_high": [2.1],
     ...                     "beats_controls": [False]})
-    >>> clean = pd.DataFrame({"column": ["mfr"], "tau_stratified": [0.6]})
+    >>> clean = pd.DataFrame({"column": ["mfr"], "tau_stratified": [0.6], "rho_beyond": [0.3], "p_beyond": [0.01]})
     >>> row = scorecard(zoo, clean).iloc[0]
     >>> row["measure"], row["model zoo"], row["clean labels"], int(row["passed"])
-    ('MFR', '✗ 1.2 [0.4, 2.1]', '✓ +0.60', 1)
+    ('MFR', '✗ 1.2 [0.4, 2.1]', '✓ +0.60 (+0.30 beyond)', 1)
+
+    A tau the controls explain is no credit:
+
+    >>> clean["p_beyond"] = 0.4
+    >>> scorecard(zoo, clean).iloc[0]["clean labels"]
+    '✗ +0.60 (+0.30 beyond)'
+
     """
     rows = []
     for item in by_family("paper", "followup"):
@@ -86,9 +98,12 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
                                      f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, {z['pgdl_high']:.1f}]")
             passed += bool(z["beats_controls"])
         if _scored(clean_scores, item.column):
-            tau = clean_scores.set_index("column").loc[item.column, "tau_stratified"]
-            ok = bool(np.isfinite(tau) and abs(tau) >= MIN_TAU)
-            row["clean labels"] = _cell(ok, signed(tau))
+            scored = clean_scores.set_index("column").loc[item.column]
+            tau = scored["tau_stratified"]
+            rho, p = scored.get("rho_beyond", np.nan), scored.get("p_beyond", np.nan)
+            beyond = bool(np.isfinite(rho) and np.isfinite(p) and p < SIGNIFICANCE and np.sign(rho) == np.sign(tau))
+            ok = bool(np.isfinite(tau) and abs(tau) >= MIN_TAU and beyond)
+            row["clean labels"] = _cell(ok, signed(tau) + (f" ({signed(rho)} beyond)" if np.isfinite(rho) else ""))
             passed += ok
         if _scored(adjacent, item.column):
             weakest = adjacent[adjacent["column"] == item.column].sort_values("separation").iloc[0]
@@ -113,6 +128,8 @@ def summary(card):
     >>> print(summary(card))
     Of the papers' 2 indicators, none passes every test (2 tests: model zoo and clean labels). Model zoo: none
     passes. Clean labels: MFR passes.
+    >>> print(summary(card[["measure", "clean labels", "passed"]]))
+    Of the papers' 2 indicators, MFR passes every test (1 test: clean labels). Clean labels: MFR passes.
     """
     tests = [c for c in card.columns if c not in ("measure", "passed")]
     if not tests:
@@ -121,7 +138,7 @@ def summary(card):
     head = (f"Of the papers' {len(card)} indicators, "
             + (f"{and_list(everything)} {'pass' if len(everything) > 1 else 'passes'} every test" if everything
                else "none passes every test")
-            + f" ({len(tests)} tests: {and_list(tests)}).")
+            + f" ({len(tests)} {'test' if len(tests) == 1 else 'tests'}: {and_list(tests)}).")
     parts = []
     for test in tests:
         passing = card.loc[card[test].astype(str).str.startswith("✓"), "measure"].tolist()
