@@ -25,7 +25,8 @@ from ..experiment.measures import MEASURES, values
 from .labels import MODEL_NAMES
 from .results import design, finished_cells
 
-__all__ = ["network_table", "benchmark_set", "reached_criterion", "HYPERPARAMETERS", "CLEAN", "MEMORIZING_NOISE"]
+__all__ = ["network_table", "benchmark_set", "reached_criterion", "HYPERPARAMETERS", "CLEAN", "MEMORIZING_NOISE",
+           "FITTED"]
 
 #: The hyperparameters a network may vary, with the value a cell that does not record one has (its default).
 HYPERPARAMETERS = {spec.name: spec.default for spec in parameter_specs()
@@ -33,6 +34,9 @@ HYPERPARAMETERS = {spec.name: spec.default for spec in parameter_specs()
 #: Label noise of a clean network, and the smallest label noise at which a network counts as memorizing
 #: in the label-noise benchmark (the zoo page tests that rule against each group's measured gap).
 CLEAN, MEMORIZING_NOISE = 0.0, 0.6
+#: The training accuracy on the labels trained with from which a network of the memorizing group counts as having
+#: memorized them (the benchmark scores that group again with only such networks: many fit far less).
+FITTED = 0.8
 
 
 def _architecture(model, depth):
