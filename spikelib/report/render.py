@@ -216,9 +216,12 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     named = [c for c in ("statistic", "measure", "indicator") if c in shown.columns]
     if named:  # rows named by a column's key read by its label
         styler = styler.format(lambda value: label(value) if isinstance(value, str) else value, subset=named)
-    styler = styler.relabel_index([label(c) if isinstance(c, str) else c for c in shown.columns], axis="columns")
+    styler = styler.relabel_index([label(c) if isinstance(c, str) else _whole_label(c) for c in shown.columns],
+                                  axis="columns")
     if not index:
         styler = styler.hide(axis="index")
+    else:  # row labels that are numbers (sample sizes) read as the table's counts do: 1,000, not 1000
+        styler = styler.format_index(_whole_label, axis="index")
     if marked is not None:
         flags = marked.reset_index(drop=True) if not index else marked
         flags = flags.reindex(columns=shown.columns, fill_value=False)
@@ -279,6 +282,15 @@ def _whole(column):
     values = column.dropna().to_numpy()
     return (len(values) > 0 and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
             and bool(np.abs(values).max() >= 2))
+
+
+def _whole_label(value):
+    """A row or column label: a whole number with its thousands separated, anything else as it is."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == round(value):
+        return f"{int(value):,}"
+    return value
 
 
 def _named_index(frame):
