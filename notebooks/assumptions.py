@@ -32,7 +32,7 @@ from myst_nb import glue
 import spikelib as sl
 from spikelib import paths
 from spikelib.report import results, tables
-from spikelib.report.render import html_table, provenance, publish, show
+from spikelib.report.render import html_table, provenance, publish, show, signed
 
 root, _ = paths.page_folders(profile, results_root)
 provenance(root, "assumptions")
@@ -57,15 +57,15 @@ show(results.small_profile_note(root))  # a small profile says first what its nu
 # %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "ljung_box_pearson_p", "ljung_box_fisher_p",
            "ljung_box_rejected_fraction", "n_silent", "n_nodes"]
-display(HTML(html_table(table[columns], digits=3)))
 pearson_ok = float((table["ljung_box_pearson_p"] > 0.05).mean())
 fisher_ok = float((table["ljung_box_fisher_p"] > 0.05).mean())
 publish(profile, {"lb_pearson_share": f"{pearson_ok:.0%}", "lb_fisher_share": f"{fisher_ok:.0%}",
                   "lb_rejected_median": f"{table['ljung_box_rejected_fraction'].median():.1%}"})  # typeset there
-show(
+show(  # the conclusion first, then the table it comes from
     f"Networks with no significant autocorrelation at α = 0.05: {pearson_ok:.0%} by Pearson's "
     f"combination, {fisher_ok:.0%} by Fisher's. Median share of nodes rejected individually: "
     f"{table['ljung_box_rejected_fraction'].median():.1%}.")
+display(HTML(html_table(table[columns], digits=3, drop_single=("dataset",))))  # the page names its data set
 
 # %% [markdown]
 # ## Stationarity: unit root and change points
@@ -84,7 +84,9 @@ show("Stationary trains flagged (300 at each rate): "
                  + ", ".join(f"{share:.1%} at rate {rate:g}" for rate, share in false_alarms.items()) + ".")
 columns = ["model", "width", "dataset", "condition", "adf_stationary_fraction", "adf_max_pvalue",
            "change_point_nodes", "n_nodes"]
-display(HTML(html_table(table[columns], digits=3)))
+show(f"ADF rejects a unit root in at least {table['adf_stationary_fraction'].min():.0%} of the nodes of every "
+     f"network; {table['change_point_nodes'].sum() / table['n_nodes'].sum():.1%} of all nodes have a change point.")
+display(HTML(html_table(table[columns], digits=3, drop_single=("dataset",))))
 glue(f"{profile}_adf_min_share", float(table["adf_stationary_fraction"].min()), display=False)
 glue(f"{profile}_change_point_share",
      float(table["change_point_nodes"].sum() / table["n_nodes"].sum()), display=False)
@@ -98,7 +100,10 @@ glue(f"{profile}_change_point_share",
 
 # %% tags=["hide-input"]
 columns = ["model", "width", "dataset", "condition", "mfr", "fano_below", "fano_compatible", "fano_above"]
-display(HTML(html_table(table[columns], digits=3)))
+below = table["fano_below"] / table["n_nodes"]
+show(f"Nodes below F = 1: {below.min():.0%} to {below.max():.0%} of a network's nodes (Spearman ρ of that "
+     f"share with MFR over the networks: {signed(table['mfr'].corr(below, method='spearman'))}).")
+display(HTML(html_table(table[columns], digits=3, drop_single=("dataset",))))
 
 # %% [markdown]
 # ### The test depends on how many windows a split has
@@ -115,7 +120,6 @@ display(HTML(html_table(table[columns], digits=3)))
 
 # %% tags=["hide-input"]
 windows = tables.fano_at_equal_windows(cells)
-display(HTML(html_table(windows, digits=2, drop_single=("dataset",))))  # the page names its data set
 # differences of shares, in percentage points (the table prints the shares in percent)
 test_share = windows["share compatible: test"]
 recorded = 100 * float((windows["share compatible: train"] - test_share).abs().median())
@@ -124,3 +128,4 @@ glue(f"{profile}_fano_window_gap_recorded", recorded, display=False)
 glue(f"{profile}_fano_window_gap_equal", equal, display=False)
 show(f"Median difference between the training and the test split's share of compatible nodes: "
      f"{recorded:.0f} percentage points as recorded, {equal:.0f} at equal window counts.")
+display(HTML(html_table(windows, digits=2, drop_single=("dataset",))))

@@ -150,8 +150,10 @@ show(f"Settings: warm-up {detector.warmup} epochs, forecast from the {detector.b
                  f"spread at least {detector.min_scale:.0%} of the level, slack {detector.slack:g}, "
                  f"alarm above {detector.threshold:g}.")
 # The joined profiles bring their switch runs.
-switches, rates, verdict = monitor.monitor_summary([monitor.monitor_evaluation(folder, detector)
-                                                      for folder in [root, *joined]])
+names = [folder.name for folder in [root, *joined]]
+switches, rates, verdict = monitor.monitor_summary(
+    [monitor.monitor_evaluation(folder, detector) for folder in [root, *joined]],
+    f"the runs of the {and_list(names)} profile{'s' if len(names) > 1 else ''} traced every epoch")
 if len(switches):
     display(HTML(html_table(switches.drop(columns=["values", "cell_id", "width", "seed"]), digits=0)))
 if len(rates):

@@ -19,7 +19,8 @@
 # features, adds the correlation structure within a layer, and links
 # memorizing nodes to the distributions of weight matrices and to L1/L2
 # regularisation. This page computes each of these on the profile's
-# networks, all from the training recordings; `spikelib` computes them in
+# networks, from the training recordings (the depth view alone, Figure F6,
+# records every hidden layer on the test set); `spikelib` computes them in
 # every cell ({py:mod}`spikelib.activation`, {py:mod}`spikelib.correlation`,
 # {py:mod}`spikelib.weights`).
 

@@ -61,9 +61,9 @@ publish(profile, {"memorized": int(frame["memorized"].sum()), "clean": int((~fra
 #
 # The AUROC is taken within each stratum (every memorized network against
 # every clean one of the same architecture and training-set size) and pooled
-# over the strata; its interval is a bootstrap over the networks. `as under
-# label noise` says whether the memorized networks lie on the same side as on
-# the label-noise benchmark, where they also fit less well.
+# over the strata; its interval is a bootstrap over the networks. The column
+# “as under label noise” says whether the memorized networks lie on the same
+# side as on the label-noise benchmark, where they also fit less well.
 
 # %% tags=["hide-input"]
 display(HTML(html_table(matched.matched_view(scores), digits=2)))
@@ -75,13 +75,14 @@ display(HTML(html_table(matched.matched_view(scores), digits=2)))
 # %% tags=["hide-input"]
 best = scores.sort_values("separation", ascending=False)
 columns = [(row.column, row.measure) for row in best[best["family"] != "control"].head(4).itertuples()]
-columns += [(row.column, row.measure) for row in best[best["family"] == "control"].head(2).itertuples()]
+controls = best[best["family"] == "control"]
+columns += [(row.column, row.measure) for row in controls.head(2).itertuples()]
 show_figure(plots.matched_strata(frame, columns))
 caption("M1", f"The four measures that best tell the {int(frame['memorized'].sum())} networks that fit shuffled "
               f"labels from the {int((~frame['memorized']).sum())} that fit clean ones, and the two training-fit "
-              "controls, network by network; each column of points is one stratum, labelled by the width of its "
-              "one-hidden-layer MLP over its training samples; the legend below the panels tells clean labels from shuffled "
-              "ones.")
+              f"controls that tell them apart best (of the {len(controls)} in the table), network by network; "
+              "each column of points is one stratum, labelled by the width of its one-hidden-layer MLP over its "
+              "training samples; the legend below the panels tells clean labels from shuffled ones.")
 
 # %% [markdown]
 # ## What this comparison can and cannot show

@@ -46,7 +46,7 @@ adjacent, matched, pairs = noise.noise_comparisons(noisy, [m.column for m in by_
 course = courses.switch_course(results.traces(paths.results_dir() / switch_profile))
 card = scorecard.scorecard(table, dose_scores, adjacent, matched)
 answer = {"headline": zoo.zoo_headline(table, context), "clean": clean.clean_verdict(dose_scores, dose),
-          "switch": courses.switch_sentence(course), "progress": results.completion(root)[2],
+          "switch": courses.switch_sentence(course, f"of the {switch_profile} profile"), "progress": results.completion(root)[2],
           "clean_progress": results.completion(clean_root)[2], "cell_hours": results.computing_seconds(root) / 3600,
           "clean_cell_hours": results.computing_seconds(clean_root) / 3600, "scorecard": scorecard.summary(card)}
 publish(profile, answer)

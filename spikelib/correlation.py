@@ -231,7 +231,9 @@ def correlation_summary(spikes, alpha=0.05, correction="bonferroni"):
 
 
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Bin edges of the histogram of pairwise correlations.
+#: Bin edges of the histogram of pairwise correlations: −1 to 1 in steps of 0.05 (41 edges, 40 bins).
+#:
+#: :meta hide-value:
 HISTOGRAM_EDGES = np.linspace(-1, 1, 41)
 
 

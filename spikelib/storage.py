@@ -80,6 +80,8 @@ def _umask():
 
 
 #: The mode of every file written here, what ``open`` would give under the process's umask (0o644 under 0o022).
+#:
+#: :meta hide-value:
 FILE_MODE = 0o666 & ~_umask()
 
 

@@ -103,11 +103,14 @@ def text_report(diagnosis):
     if calibrated is not None:
         lines += ["", "On your own data", _wrap(typeset(calibrated["sentence"]))]
         if calibrated.get("readings"):
-            lines += ["", f"  {'measure':<22}{'network':>9}{'own-label':>17}{'teacher':>17}{'permuted':>17}"
-                          f"{'sep.':>7}{'position':>10}"]
-            for measure, value, own, teacher, permuted, separation, position in _calibrated_rows(calibrated):
-                lines.append(f"  {measure[:21]:<22}{value:>9}{own:>17}{teacher:>17}{permuted:>17}{separation:>7}"
-                             f"{position:>10}")
+            table = list(_calibrated_rows(calibrated))
+            # each range column as wide as its widest range, two spaces apart ("−0.058 to −0.010" is 16 wide)
+            span = max([len("own-label"), *(len(cell) for row in table for cell in row[2:5])]) + 2
+            lines += ["", f"  {'measure':<22}{'network':>9}{'own-label':>{span}}{'teacher':>{span}}"
+                          f"{'permuted':>{span}}{'sep.':>7}{'position':>10}"]
+            for measure, value, own, teacher, permuted, separation, position in table:
+                lines.append(f"  {measure[:21]:<22}{value:>9}{own:>{span}}{teacher:>{span}}{permuted:>{span}}"
+                             f"{separation:>7}{position:>10}")
             lines += ["", _wrap(typeset(_controls_line(calibrated))), _wrap(POSITION_NOTE)]
     rows = list(_rows(diagnosis))
     name = max([len("measure"), *(len(row[0]) for row in rows)]) + 1  # every measure's name whole

@@ -230,6 +230,11 @@ def zoo_sentence(record):
             "gap beyond how well each network fits its training samples")
 
 
+
+def _lie(names):
+    """``"MFR lies"`` or ``"MFR and MF lie"``: the measures named, with their verb."""
+    return f"{and_list(names)} {'lies' if len(names) == 1 else 'lie'}"
+
 def overall(calibration, counts, record):
     """The verdict from the supporting measures, with what it rests on.
 
@@ -275,19 +280,19 @@ def overall(calibration, counts, record):
                                "(the gap between training and test accuracy).")
     said = {reading: list(supporting.loc[supporting["reading"] == reading, "measure"])
             for reading in ("memorizing-like", "clean-like", "in the overlap")}
-    overlap = (f"; {', '.join(said['in the overlap'])} in the overlap of the two groups"
+    overlap = (f"; {and_list(said['in the overlap'])} in the overlap of the two groups"
                if said["in the overlap"] else "")
     if said["memorizing-like"] and not said["clean-like"]:
-        return "memorizing-like", (f"Memorizing-like: {', '.join(said['memorizing-like'])} lie beyond every "
+        return "memorizing-like", (f"Memorizing-like: {_lie(said['memorizing-like'])} beyond every "
                                    f"comparable network trained on clean labels, on the side of those trained on "
                                    f"shuffled labels{overlap}; among {rests}. Such a network fits labels it cannot "
                                    "predict on new samples; a held-out labelled set would confirm it.")
     if said["clean-like"] and not said["memorizing-like"]:
-        return "clean-like", (f"Clean-like: {', '.join(said['clean-like'])} lie beyond every comparable network "
+        return "clean-like", (f"Clean-like: {_lie(said['clean-like'])} beyond every comparable network "
                               f"trained on shuffled labels, on the side of those trained on clean labels{overlap}; "
                               f"among {rests}. This says nothing about how large its generalization gap is: "
                               f"{zoo_sentence(record)}. A held-out labelled set would tell.")
-    readings = "; ".join(f"{', '.join(names)} {reading}" for reading, names in said.items() if names)
+    readings = "; ".join(f"{and_list(names)} {reading}" for reading, names in said.items() if names)
     return "cannot tell", (f"Cannot tell from activations alone: {readings}; among {rests}. A held-out labelled "
                            "set would tell.")
 

@@ -116,10 +116,11 @@ def _moved(before, after):
     return f"fell in {fell} of them and rose in {rose}, going"
 
 
-def switch_sentence(course):
+def switch_sentence(course, where=""):
     """What MFR did after the switch to shuffled labels, in sentences from :func:`switch_course`.
 
-    Every direction (fell, rose) is computed from the values, network by network.
+    Every direction (fell, rose) is computed from the values, network by network; ``where`` names the
+    networks' profile (``"of the fashion profile"``), since other pages count other switch runs.
 
     Examples
     --------
@@ -134,7 +135,7 @@ def switch_sentence(course):
     """
     if course.empty:
         return "No network of these profiles recorded traces after a switch to shuffled labels."
-    sentence = (f"In all {len(course)} networks trained on shuffled labels, MFR "
+    sentence = (f"In all {len(course)} networks{' ' + where if where else ''} trained on shuffled labels, MFR "
                 f"{_moved(course['mfr_start'], course['mfr_first'])} from {_range(course['mfr_start'])} before the "
                 f"switch to {_range(course['mfr_first'])} at the first trace after it (epoch "
                 f"{_range(course['epoch_first'], 0)}), while their running training accuracy on the shuffled labels "

@@ -79,9 +79,10 @@ def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def monitor_summary(evaluations):
+def monitor_summary(evaluations, where=""):
     """The online monitor over the runs of :func:`monitor_evaluation` (one pair per profile); a cell that several
-    profiles ran is counted once.
+    profiles ran is counted once. ``where`` names the runs in the sentence (``"the training-curve runs of the
+    noise profile"``): other pages count other networks that switched.
 
     Returns
     -------
@@ -121,4 +122,4 @@ def monitor_summary(evaluations):
         clean = noisy[noisy["label_noise"] == 0]
         parts.append(f"alarmed falsely in {int(clean['alarm_epoch'].notna().sum())} of "
                      f"{_plural(len(clean), 'run')} on clean labels")
-    return switches, rates, "The online monitor " + " and ".join(parts) + "."
+    return switches, rates, "The online monitor" + (f", on {where}," if where else "") + " " + " and ".join(parts) + "."

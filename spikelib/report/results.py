@@ -369,12 +369,18 @@ def computing_seconds(root):
 def memorize_target(root):
     """How the memorizing networks of a profile were told to stop, in words: ``"until they fit 50 % of them"``
     where the profile sets one target accuracy, else ``"for the profile's number of epochs or to a plateau"``."""
-    targets = {metrics["parameters"].get("memorize_until") for _, metrics in finished_cells(root)
-               if str(metrics["parameters"].get("condition", "")).startswith("mem_")}
-    numbers = {t for t in targets if isinstance(t, (int, float)) and not isinstance(t, bool)}
+    cells = {directory.name: metrics["parameters"].get("memorize_until") for directory, metrics in finished_cells(root)
+             if str(metrics["parameters"].get("condition", "")).startswith("mem_")}
+    numbers = {t for t in cells.values() if isinstance(t, (int, float)) and not isinstance(t, bool)}
     if len(numbers) == 1:
         fit = f"until they fit {100 * numbers.pop():.0f} % of them"
-        return fit if len(targets) == 1 else f"{fit} (some for a fixed number of epochs)"
+        other = [name for name, target in cells.items() if not isinstance(target, (int, float))
+                 or isinstance(target, bool)]
+        if not other:
+            return fit
+        curves = all("-curve-" in name for name in other)  # a training curve's run is named so (cell ids)
+        what = "training-curve run" if curves else "run"
+        return f"{fit} ({len(other)} {what}{'s' if len(other) != 1 else ''} for a fixed number of epochs instead)"
     return "for the profile's number of epochs or to a plateau"
 
 
