@@ -92,3 +92,26 @@ def test_weightwatcher_coverage_names_the_networks_it_skipped():
     sentence = weightwatcher_coverage(frame)
     assert "2 of 3 networks" in sentence and "MLP-512, seed 0 (no power-law fit" in sentence and "MLP-64," not in sentence
     assert weightwatcher_coverage(frame.iloc[:2]).endswith("(observed layers of 64 to 128 nodes).")
+
+
+def test_the_fitted_column_leaves_out_memorizing_networks_that_did_not_fit():
+    """A measure that reads only the fit separates every memorizing network, but not the ones that fit as
+    well as the clean networks: the fitted column is a test that fit alone fails."""
+    from spikelib.report.benchmark import _fitted_sentence
+    from spikelib.report.networks import FITTED
+
+    frame = _networks()
+    memorizing = frame["label_noise"] >= 0.6
+    fit = np.where(memorizing, 0.5, 0.95)
+    fit[np.flatnonzero(memorizing)[:4]] = [0.96, 0.99, 0.94, 0.97]  # four memorized their labels
+    frame = frame.assign(train_accuracy=fit, fit_only=fit)
+    measures = [*MEASURES, _measure("fit_only", "control")]
+    table = benchmark_scores(frame, n_boot=50, measures=measures).set_index("measure")
+    # fit separates the groups as trained, but not the memorizing networks that fit as well as the clean ones
+    assert table.loc["fit_only", "separation"] >= 0.8 > table.loc["fit_only", "separation_fitted"]
+    assert table.loc["good", "separation_fitted"] == 1.0
+    assert (table["n_fitted"] == (memorizing & (fit >= FITTED)).sum()).all()
+    sentence = _fitted_sentence(table.reset_index())
+    assert "4 memorizing networks" in sentence and "better than their fit does" in sentence
+    unfitted = benchmark_scores(frame.drop(columns="train_accuracy"), n_boot=20, measures=MEASURES)
+    assert unfitted["separation_fitted"].isna().all()

@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from spikelib.exceptions import DataError
 from spikelib.report import clean, courses, noise, scorecard, zoo
@@ -112,6 +113,24 @@ def test_the_clean_verdict_reads_the_direction_within_architectures_and_names_th
     assert "point the other way" not in clean.clean_verdict(same, _dose_response(between_confound=False))
     view = clean.clean_view(scores)
     assert list(view.columns[:3]) == ["measure", "family", "within MLP-1-128"]
+    assert "within what chance gives" not in verdict  # every architecture's tau is -1 (p < 0.001)
+
+
+def test_an_architecture_whose_tau_is_within_chance_is_named():
+    """Two architectures follow the gap, the third only by chance: the verdict says on how many it rests, with
+    scipy's p-value of that architecture's tau."""
+    frame = _dose_response(between_confound=False)
+    noisy = (frame["stratum"] == "MLP-1-512").to_numpy()
+    # a shuffle whose tau points the others' way (-0.21) by chance (p = 0.38)
+    frame.loc[noisy, "mfr"] = np.random.default_rng(4).permutation(frame.loc[noisy, "mfr"].to_numpy())
+    scores = clean.clean_scores(frame)
+    row = scores.set_index("column").loc["mfr"]
+    inside = frame[noisy]
+    assert row["p_MLP-1-512"] == pytest.approx(stats.kendalltau(inside["mfr"], inside["gap"]).pvalue)
+    verdict = clean.clean_verdict(scores, frame)
+    assert row["tau_MLP-1-512"] < -0.1 and row["p_MLP-1-512"] > 0.05
+    assert "fire less" in verdict and "In MLP-1-512 that tau is within what chance gives" in verdict
+    assert "shown in 2 of the 3 architectures" in verdict
 
 
 def _noise_set():
