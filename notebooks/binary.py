@@ -130,7 +130,9 @@ if source is not train:
     provenance(benchmark_root, "binary")  # this table's networks are that profile's
 table = followup.beyond_rate(source, [(c, name) for c, name in followup.BEYOND_RATE_STATISTICS if c in source])
 table.to_csv(csv_dir / "beyond_rate.csv", index=False)
-show(sentence)
+answer = followup.beyond_rate_sentence(table)
+glue(f"{profile}_beyond_answer", answer, display=False)
+show(sentence + " " + answer)  # the result first, then its table
 display(HTML(html_table(table, digits=3)))
 if len(table):
     glue(f"{profile}_beyond_best", table.iloc[0]["statistic"], display=False)

@@ -51,6 +51,24 @@ scope = (f"the paper's Table 2 for {', '.join(sorted(cells['model'].unique()))} 
 show(results.small_profile_note(root))  # a small profile says first what its numbers can carry
 
 
+def listing(frame):
+    """The hypotheses with our verdict's strength, e.g. "H1 (supported), H5 (weakly supported)"."""
+    return ", ".join(f"H{row.hypothesis} ({row.verdict})" for row in frame.itertuples()) or "none"
+
+
+agree = review[review["agrees"] == True]  # noqa: E712 - a column of True, False and None
+disagree = review[review["agrees"] == False]  # noqa: E712
+untested = review[review["agrees"].isna()]
+# The landing page's sentence, with only the parts that hold something.
+parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) else "",
+         f"the other way for {listing(disagree)}" if len(disagree) else "",
+         f"{listing(untested)} cannot be tested here" if len(untested) else ""]
+parts = [part for part in parts if part]
+publish(profile, {"verdicts": "; ".join(parts) if parts else "none could be compared"})  # typeset there
+show("**In short.** Our verdicts " + ("; ".join(parts) if parts else "could not be compared with the paper's")
+     + ". Each hypothesis, its evidence and its verdict follow.")
+
+
 # %% tags=["hide-input"]
 for row in review.itertuples():
     glue(f"{profile}_h{row.hypothesis}_verdict", row.verdict, display=False)
@@ -68,18 +86,3 @@ for row in review.itertuples():
         text += f"  \n*The same rule on {scope}:* {evidence} That is **{verdict}**, {reading}."
     show(text)
 
-
-def listing(frame):
-    """The hypotheses with our verdict's strength, e.g. "H1 (supported), H5 (weakly supported)"."""
-    return ", ".join(f"H{row.hypothesis} ({row.verdict})" for row in frame.itertuples()) or "none"
-
-
-agree = review[review["agrees"] == True]  # noqa: E712 - a column of True, False and None
-disagree = review[review["agrees"] == False]  # noqa: E712
-untested = review[review["agrees"].isna()]
-# The landing page's sentence, with only the parts that hold something.
-parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) else "",
-         f"the other way for {listing(disagree)}" if len(disagree) else "",
-         f"{listing(untested)} cannot be tested here" if len(untested) else ""]
-parts = [part for part in parts if part]
-publish(profile, {"verdicts": "; ".join(parts) if parts else "none could be compared"})  # typeset there

@@ -106,8 +106,8 @@ show_paper_table(t2, csv_dir / "table2.csv", tables.paper_layout(t2, "cv_fr", to
 # and memorizing similar; `*` when a ♢ or ♠ holds only for MemRetrainAll.
 # "Similar" means that equality is *not rejected* at α = 0.05 after Bonferroni
 # correction over every comparison made for this profile. Not rejecting is not
-# proof of equality: with a few hundred nodes per distribution the tests have
-# little power against small differences. The table above shows these marks;
+# proof of equality: with one observation per node (as many as the layer is
+# wide) the tests have little power against small differences. The table above shows these marks;
 # the one below adds the marks under the paper's own threshold (p > 0.00027).
 
 # %% tags=["hide-input"]

@@ -325,19 +325,24 @@ def benchmark_view(table):
     return pd.DataFrame({
         "measure": table["measure"], "family": table["family"].map(FAMILY_LABELS),
         "memorizing networks score": [_direction_text(row) for _, row in table.iterrows()],
-        "separation": table["separation"],
+        **_separation_columns(table),
         # a no-break space inside the brackets: a narrow column puts the interval under the estimate, whole
         "AUROC": [f"{a:.2f} [{lo:.2f},\u00a0{hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"],
                                                                         table["auroc_high"])],
         "Kendall tau with the gap": [f"{t:+.2f} [{lo:+.2f},\u00a0{hi:+.2f}]" for t, lo, hi in
                                      zip(table["tau"], table["tau_low"], table["tau_high"])],
-        "Spearman rho with the noise": table["rho_noise"], "seconds per network": table["seconds"],
-        **({_fitted_header(table): table["separation_fitted"]} if table["separation_fitted"].notna().any() else {})})
+        "Spearman rho with the noise": table["rho_noise"], "seconds per network": table["seconds"]})
 
 
-def _fitted_header(table):
-    return (f"separation, counting the {int(table['n_fitted'].iloc[0])} memorizing networks that fit "
-            f"≥ {FITTED:.0%} only").replace("%", " %")
+def _separation_columns(table):
+    """The separation, and beside it in brackets the fitted-only separation where there is one: one column, so
+    that the table still fits a desktop page."""
+    if "separation_fitted" not in table or not table["separation_fitted"].notna().any():
+        return {"separation": table["separation"]}
+    n = int(table["n_fitted"].iloc[0])
+    return {f"separation (the {n} fitted only)": [
+        f"{a:.2f}" + (f" ({b:.2f})" if np.isfinite(b) else "") for a, b in zip(table["separation"],
+                                                                            table["separation_fitted"])]}
 
 
 def benchmark_numbers(table, frame):
@@ -390,8 +395,8 @@ def _fitted_sentence(table):
     parts = [f"{row['measure']} ({name}, {row['separation_fitted']:.2f})" for name, row in best.items()]
     n = int(table["n_fitted"].iloc[0])
     sentence = (f"Counting only the {n} memorizing network{'s' if n != 1 else ''} that fit at least {FITTED:.0%} of "
-                f"the labels {'they were' if n != 1 else 'it was'} trained with (against every clean network), the "
-                f"best separations are {and_list(parts)}")
+                f"the labels {'they were' if n != 1 else 'it was'} trained with (against every clean network; in "
+                f"brackets in the table's separation column), the best separations are {and_list(parts)}")
     if "control" in best and "the papers'" in best:
         beaten = best["the papers'"]["separation_fitted"] > best["control"]["separation_fitted"] + 1e-9
         sentence += (": the indicators separate them better than their fit does" if beaten else

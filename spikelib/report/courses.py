@@ -15,6 +15,7 @@ recording_effect
 import numpy as np
 import pandas as pd
 
+from .render import and_list
 from .labels import MEASURE_LABELS
 from .results import finished_cells
 
@@ -99,6 +100,13 @@ def _range(values, digits=2, scale=1.0):
     values = np.asarray(values, dtype=float) * scale
     low, high = np.nanmin(values), np.nanmax(values)
     return f"{low:.{digits}f}" if np.isclose(low, high) else f"{low:.{digits}f}–{high:.{digits}f}"
+
+
+def _small(value):
+    """A difference to three decimals; one that rounds to zero without being zero reads ``< 0.001``."""
+    if value == 0:
+        return "0"
+    return f"{value:.3f}" if abs(value) >= 0.0005 else "< 0.001"
 
 
 def _chance(course):
@@ -194,8 +202,8 @@ def recording_effect(root):
     for column in ("mfr", "cv_fr", "mf"):
         name = MEASURE_LABELS[column]
         change = (table[f"{name}, fitted"] - table[f"{name}, all"]).abs()
-        parts.append(f"{name} by at most {change.max():.3f} (median {change.median():.3f})")
+        parts.append(f"{name} by at most {_small(change.max())} (median {_small(change.median())})")
     validation_mfr = table[f"{MEASURE_LABELS['mfr']}, validation"] - table[f"{MEASURE_LABELS['mfr']}, fitted"]
     return table, (f"Recording the {len(table)} clean-label networks on the samples they were trained on only, "
-                   f"instead of every training sample as the paper does, changes {', '.join(parts)}. The validation "
+                   f"instead of every training sample as the paper does, changes {and_list(parts)}. The validation "
                    f"samples alone give an MFR {_range(validation_mfr.abs(), 3)} away from the fitted samples'.")

@@ -51,7 +51,7 @@ from .results import finished_cells
 
 __all__ = ["page", "FollowupPage", "per_node", "group", "condition_means", "network_nodes", "weights_table", "penalty_table",
            "penalty_summary", "penalty_contrast", "beyond_rate", "binary_answer", "GROUPS", "WEIGHT_COLUMNS",
-           "BEYOND_RATE_STATISTICS", "beyond_rate_networks"]
+           "BEYOND_RATE_STATISTICS", "beyond_rate_networks", "beyond_rate_sentence"]
 
 GROUPS = ("generalizing", "memorizing", "random")
 #: The weight statistics of the observed layer the follow-up page shows.
@@ -393,6 +393,26 @@ def beyond_rate(frame, columns, rate="mfr"):
                      "r2_with_rate": 1 - np.sum(residual**2) / total if total > 0 else np.nan, "n": len(data)})
     frame = pd.DataFrame(rows, columns=["statistic", "separation", "beyond_rate", "r2_with_rate", "n"])
     return frame.sort_values("beyond_rate", ascending=False).reset_index(drop=True)
+
+
+def beyond_rate_sentence(table):
+    """What :func:`beyond_rate` found, in one sentence computed from it.
+
+    >>> table = pd.DataFrame({"statistic": ["MF", "CV of FR"], "separation": [1.0, 0.7],
+    ...                       "beyond_rate": [0.83, 0.52], "r2_with_rate": [0.9, 0.1], "n": [40, 40]})
+    >>> print(beyond_rate_sentence(table))
+    Once the rate is taken out, MF separates best (0.83; 1.00 with the rate) and CV of FR least (0.52; 0.70 with
+    the rate), over 40 networks.
+    """
+    if table.empty:
+        return "Too few networks of both groups to take the rate out."
+    best, worst = table.iloc[0], table.iloc[-1]
+    sentence = (f"Once the rate is taken out, {best['statistic']} separates best ({best['beyond_rate']:.2f}; "
+                f"{best['separation']:.2f} with the rate)")
+    if len(table) > 1:
+        sentence += (f" and {worst['statistic']} least ({worst['beyond_rate']:.2f}; {worst['separation']:.2f} with "
+                     "the rate)")
+    return sentence + f", over {int(table['n'].max())} networks."
 
 
 def beyond_rate_networks(networks, benchmark_root=None):
