@@ -170,11 +170,20 @@ def clean_verdict(scores, frame, column="mfr"):
                 f"{frame['seed'].nunique()} seeds, gaps {frame['gap'].min() * 100:.1f} to "
                 f"{frame['gap'].max() * 100:.1f} points")
     listed = and_list(f"{signed(value)} ({name})" for name, value in within.items())
+    chance = [name for name in within if np.isfinite(row.get(f"p_{name}", np.nan))
+              and row[f"p_{name}"] >= SIGNIFICANCE]
     if signs == {1} or signs == {-1}:
         word = "more" if signs == {1} else "less"
-        text = (f"Within each of the {len(within)} architectures, networks that memorize more of their clean training "
+        where = (f"Within each of the {len(within)} architectures, networks" if not chance else
+                 f"In {len(within) - len(chance)} of the {len(within)} architectures beyond chance, networks")
+        text = (f"{where} that memorize more of their clean training "
                 f"subset fire {word}: {label}'s Kendall tau with the gap is {listed}, {signed(row['tau_stratified'])} "
                 f"over pairs of one architecture ({evidence}).")
+        if chance:
+            per_stratum = int(round(len(frame) / len(within)))
+            levels = and_list("p = " + format_kind(row["p_" + name], "p") for name in chance)
+            text += (f" In {and_list(chance)} that tau points the same way but is within what chance gives for "
+                     f"about {per_stratum} networks ({levels}).")
     elif signs == {0}:
         text = (f"Within each architecture, {label} hardly follows how much a network memorized of its clean training "
                 f"subset: its Kendall tau with the gap is {listed} ({evidence}).")
@@ -182,14 +191,6 @@ def clean_verdict(scores, frame, column="mfr"):
         text = (f"The architectures disagree: {label}'s Kendall tau with the gap is {listed} "
                 f"({signed(row['tau_stratified'])} over pairs of one architecture; {evidence}), so the dose-response "
                 f"gives no direction that holds at a fixed architecture.")
-    chance = [name for name in within if np.isfinite(row.get(f"p_{name}", np.nan))
-              and row[f"p_{name}"] >= SIGNIFICANCE]
-    if chance and len(signs) == 1 and 0 not in signs:
-        per_stratum = int(round(len(frame) / len(within)))
-        levels = and_list("p = " + format_kind(row["p_" + name], "p") for name in chance)
-        text += (f" In {and_list(chance)} that tau is within what chance gives for about {per_stratum} networks "
-                 f"({levels}): the direction is shown in {len(within) - len(chance)} of the {len(within)} "
-                 "architectures.")
     if "rho_beyond" in row and np.isfinite(row["rho_beyond"]):
         text += (f" Beyond what the controls (how well each network fits its samples) explain, its rank correlation "
                  f"with the gap is {signed(row['rho_beyond'])}.")
