@@ -80,7 +80,7 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
     >>> clean = pd.DataFrame({"column": ["mfr"], "tau_stratified": [0.6], "rho_beyond": [0.3], "p_beyond": [0.01]})
     >>> row = scorecard(zoo, clean).iloc[0]
     >>> row["measure"], row["model zoo"], row["clean labels"], int(row["passed"])
-    ('MFR', '✗ 1.2 [0.4, 2.1]', '✓ +0.60 (+0.30 beyond)', 1)
+    ('MFR', '✗ 1.2 [0.4,\xa02.1]', '✓ +0.60 (+0.30 beyond)', 1)
 
     A tau the controls explain is no credit:
 
@@ -95,7 +95,7 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
         if _scored(zoo_table, item.column):
             z = zoo_table.set_index("column").loc[item.column]
             row["model zoo"] = _cell(bool(z["beats_controls"]),
-                                     f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f}, {z['pgdl_high']:.1f}]")
+                                     f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f},\u00a0{z['pgdl_high']:.1f}]")  # wraps whole
             passed += bool(z["beats_controls"])
         if _scored(clean_scores, item.column):
             scored = clean_scores.set_index("column").loc[item.column]
