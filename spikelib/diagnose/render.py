@@ -46,7 +46,10 @@ def _number(value, digits=3):
 
 def _rows(diagnosis):
     for row in diagnosis.calibration.itertuples():
-        yield (row.measure, _number(row.value), _number(row.percentile_clean, 0), _number(row.percentile_memorizing, 0),
+        # an accuracy reads in percent, as the sentences above and below the table give it
+        value = (f"{100 * row.value:.1f} %" if row.column == "train_accuracy" and np.isfinite(row.value)
+                 else _number(row.value))
+        yield (row.measure, value, _number(row.percentile_clean, 0), _number(row.percentile_memorizing, 0),
                _number(row.separation, 2), row.reading)
 
 

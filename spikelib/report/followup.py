@@ -435,8 +435,9 @@ def beyond_rate_networks(networks, benchmark_root=None):
         frame, where = networks, f"the {len(networks)} networks of this profile"
     kept = frame["group"].isin(["generalizing", "memorizing"])
     sentence = (f"On {where}, the {int(kept.sum())} trained on clean labels (generalizing) or on shuffled labels or "
-                f"label noise of at least {MEMORIZING_NOISE} (memorizing); the {int((~kept).sum())} on a little label "
-                "noise or untrained are left out (n below counts the networks a statistic could be computed on).")
+                f"label noise of at least {MEMORIZING_NOISE} (memorizing); the {int((~kept).sum())} on label noise "
+                f"between 0 and {MEMORIZING_NOISE} or untrained are left out (n below counts the networks a statistic "
+                "could be computed on).")
     return frame, sentence
 
 
