@@ -383,11 +383,18 @@ def _cells_held(root):
 
 
 def show_figure(fig):
-    """Display ``fig`` in an executed page and close it (so that it is shown once, and its memory freed)."""
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    """Display ``fig`` in an executed page and close it (so that it is shown once, and its memory freed).
 
-    display(fig)
+    A figure of several panels is shown twice, as drawn and with its panels stacked for a phone
+    (:func:`spikelib.report.plots.phone.figure_html`); the stylesheet shows one by the screen's width.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    from .plots.phone import figure_html
+
+    both = figure_html(fig)
+    display(fig if both is None else HTML(both))
     plt.close(fig)
 
 
