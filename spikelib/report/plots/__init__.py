@@ -18,6 +18,8 @@ zoo
     The zoo page: measures against the gap, the clean-label dose-response, the switch.
 cell
     One experimental cell's figures.
+phone
+    A figure of several panels with its panels stacked, for a phone's width.
 """
 
 from .benchmark import *  # noqa: F401,F403
