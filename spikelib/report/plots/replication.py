@@ -238,9 +238,11 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
             name = f"{model}-{width}, {CONDITION_LABELS[condition]}"
             if several.loc[(width, condition)] > 1:  # runs a width and condition do not tell apart: name each
                 name = f"{network_name(line.iloc[0], condition=False)}, {CONDITION_LABELS[condition]}"
-            colour = (style("condition", condition) if one_width else style("width", int(width)))["color"]
-            ax.plot(100 * line["probe_accuracy"], line[column], color=colour,
-                    ls=dashes.get(condition, "-"), lw=1.2, marker=".", ms=3, label=name)
+            look = style("condition", condition) if one_width else style("width", int(width))
+            # the palette's marker on a few points of each line: close colours (widths 256 and 512) stay apart
+            ax.plot(100 * line["probe_accuracy"], line[column], color=look["color"],
+                    ls=dashes.get(condition, "-"), lw=1.2, marker=look["marker"], ms=4,
+                    markevery=0.2, label=name)  # evenly along the drawn line, not the epochs
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
     legend_outside(fig, axes[0][0], ncol=3)
     return fig
