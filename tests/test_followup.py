@@ -64,10 +64,14 @@ def test_depth_changes_are_against_the_same_layer_of_the_generalizing_network():
 def test_depth_summary_reads_h6_from_the_observed_layer_of_both_retraining_networks():
     hidden = depth.depth_summary(depth.depth_changes(_layers(observed_all=0.20, observed_last=0.10)))
     assert hidden.startswith("CNN-64 (seed 0)") and "MLP" not in hidden  # one hidden layer: nothing to view
-    assert "(conv) goes from 0.700 to 0.550" in hidden and "the first stays at 0.700 (change +0.000)" in hidden
+    assert "(conv) goes from 0.700 to 0.550" in hidden and "the first stays at 0.700 (unchanged)" in hidden
     assert "moves less when the earlier layers may memorize (-0.400 against -0.500), as H6 expects." in hidden
     shown = depth.depth_summary(depth.depth_changes(_layers(observed_all=0.05, observed_last=0.10)))
     assert "moves more" in shown and "against what H6 expects" in shown
+    # the changes are the printed values' differences: 0.0645 - 0.4035 prints as 0.064 - 0.404 = -0.340
+    layers = _layers(observed_all=0.20, observed_last=0.0645)
+    layers.loc[(layers["condition"] == "generalizing") & (layers["position"] == 1), "mfr"] = 0.4035
+    assert "against -0.340)" in depth.depth_summary(depth.depth_changes(layers))
 
 
 @pytest.mark.parametrize("observed_all, accuracy_all, clause", [

@@ -91,13 +91,18 @@ def depth_summary(changes):
         all_last, all_last_change = mfr("mem_retrain_all", last)
         frozen_first, frozen_first_change = mfr("mem_retrain_last", 0)
         frozen_last, frozen_last_change = mfr("mem_retrain_last", last)
+        # the changes as the printed values give them (0.064 - 0.404 reads -0.340, whatever the fourth decimals)
+        all_last_change = round(all_last, 3) - round(general_last, 3)
+        frozen_last_change = round(frozen_last, 3) - round(general_last, 3)
+        frozen_first_change = round(frozen_first, 3) - round(general_first, 3)
+        stays = ("(unchanged)" if frozen_first_change == 0 else f"(change {frozen_first_change:+.3f})")
         hidden = abs(all_last_change) < abs(frozen_last_change)
         sentences.append(
             f"{model}-{width} (seed {seed}), MFR against the generalizing network's: with every layer trained on "
             f"shuffled labels (MemRetrainAll) the first hidden layer ({first_name}) goes from {general_first:.3f} "
             f"to {all_first:.3f} and the observed layer ({last_name}) from {general_last:.3f} to {all_last:.3f}; "
             f"with the earlier layers frozen (MemRetrainLast) the first stays at {frozen_first:.3f} "
-            f"(change {frozen_first_change:+.3f}) and the observed layer goes to {frozen_last:.3f}. "
+            f"{stays} and the observed layer goes to {frozen_last:.3f}. "
             f"The observed layer moves {'less' if hidden else 'more'} when the earlier layers may memorize "
             f"({all_last_change:+.3f} against {frozen_last_change:+.3f}), "
             + ("as H6 expects." if hidden else "against what H6 expects.")
