@@ -50,7 +50,7 @@ from spikelib.experiment.data import load_dataset
 from spikelib.experiment.measures import PAPER_INDICATORS
 from spikelib.experiment.models import build_model, compile_model, observed_activations
 from spikelib.report.plots.style import style
-from spikelib.report.render import caption, format_kind
+from spikelib.report.render import caption, format_kind, show_figure
 
 # %% [markdown]
 # ## Train, then observe the hidden layer
@@ -77,8 +77,7 @@ by_rate = np.argsort(-spikes.mean(axis=1))
 ax.imshow(spikes[by_rate], aspect="auto", cmap="Greys", interpolation="nearest")
 ax.set(xlabel="input sample (shuffled order)", ylabel="node (by rate)",
        title="Binarized activations of the observed layer")
-plt.show()
-plt.close(fig)
+show_figure(fig)
 caption(1, f"The raster: one row per node of the observed layer ({spikes.shape[0]} "
            "nodes, the most active at the top), one column per test sample "
            f"({spikes.shape[1]}, in the recorded shuffled order); black where the "
@@ -120,8 +119,7 @@ axes[1].axhline(1, color=poisson, ls=":", label="Poisson: 1")
 axes[1].set(xlabel="firing rate", ylabel=f"Fano factor (window {window})")
 axes[1].legend(frameon=False)
 fig.tight_layout()
-plt.show()
-plt.close(fig)
+show_figure(fig)
 caption(2, "Left: how many nodes fire at each rate. Right: each node's Fano factor "
            f"in windows of {window} samples against its firing rate, beside the "
            "Bernoulli expectation 1 − p (line) and the Poisson value 1 (dotted).")

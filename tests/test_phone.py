@@ -31,10 +31,24 @@ def _two_panels(sharey):
     return fig, axes
 
 
-def test_one_panel_is_shown_as_drawn():
-    fig, ax = plt.subplots()
+def test_one_panel_is_shown_as_drawn_never_below_a_readable_share_of_its_width():
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3))
     ax.plot([0, 1])
-    assert phone.stacked_png(fig) is None and phone.figure_html(fig) is None
+    assert phone.stacked_png(fig) is None
+    html = phone.figure_html(fig)
+    assert html.count("<img") == 1 and "compendium-stacked" not in html
+    natural = Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^\"]+)", html).group(1)))).size[0]
+    assert f"max-width:{natural}px;min-width:{int(phone.SMALLEST * natural)}px" in html
+    plt.close(fig)
+
+
+def test_a_shared_x_label_goes_under_every_stacked_panel():
+    fig, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 3), sharey=True)
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+    fig.supxlabel("the shared quantity")
+    phone.stacked_png(fig)  # it labels the panels it draws alone
+    assert [ax.get_xlabel() for ax in axes] == ["the shared quantity"] * 3
     plt.close(fig)
 
 

@@ -386,15 +386,15 @@ def show_figure(fig):
     """Display ``fig`` in an executed page and close it (so that it is shown once, and its memory freed).
 
     A figure of several panels is shown twice, as drawn and with its panels stacked for a phone
-    (:func:`spikelib.report.plots.phone.figure_html`); the stylesheet shows one by the screen's width.
+    (:func:`spikelib.report.plots.phone.figure_html`); the stylesheet shows one by the screen's width. A figure
+    is never shown at less than :data:`~spikelib.report.plots.phone.SMALLEST` of its width.
     """
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
 
     from .plots.phone import figure_html
 
-    both = figure_html(fig)
-    display(fig if both is None else HTML(both))
+    display(HTML(figure_html(fig)))
     plt.close(fig)
 
 

@@ -15,7 +15,8 @@ Functions
 stacked_png
     The panels one under another, as PNG bytes (``None`` for a figure of one panel).
 figure_html
-    Both versions as the HTML an executed page displays.
+    The figure as an executed page displays it: as drawn, sized to stay readable, and stacked where it has
+    several panels.
 """
 
 import base64
@@ -24,7 +25,7 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["stacked_png", "figure_html", "PAD", "GAP", "NAME_WIDTH"]
+__all__ = ["stacked_png", "figure_html", "PAD", "GAP", "NAME_WIDTH", "SMALLEST"]
 
 #: Pixels of margin kept around each panel's cut, and between stacked pieces.
 PAD, GAP = 4, 10
@@ -116,7 +117,14 @@ def _legend_png(legend, width):
     """A figure legend set again in as many columns as fit ``width`` pixels: RGBA pixels."""
     from PIL import Image
 
-    handles, labels = legend.legend_handles, [text.get_text() for text in legend.get_texts()]
+    labels = [text.get_text() for text in legend.get_texts()]
+    # the artists the legend was made from (an error bar's marker, a scatter's fill), found by their labels in
+    # the figure's axes; the legend's own proxies would lose them
+    drawn = {}
+    for ax in legend.figure.axes:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            drawn.setdefault(name, handle)
+    handles = [drawn.get(name, proxy) for name, proxy in zip(labels, legend.legend_handles)]
     title = legend.get_title().get_text() or None
     dpi = legend.figure.dpi
     for ncol in range(max(1, legend._ncols), 0, -1):
@@ -157,10 +165,14 @@ def stacked_png(fig):
     try:
         for artist in shown:
             artist.set_visible(False)
+        shared_x = getattr(fig, "_supxlabel", None)
+        shared_x = shared_x.get_text() if shared_x is not None else ""
         for group in groups:
             for ax in group:
                 ax.set_visible(True)
                 _own_labels(ax)
+                if shared_x and not ax.get_xlabel() and getattr(ax, "_colorbar", None) is None:
+                    ax.set_xlabel(shared_x)  # the figure's one x label, under each panel that stands alone
             fig.canvas.draw()
             if any([_wrap_names(ax) for ax in group]):  # a list, so that every axes is wrapped
                 fig.canvas.draw()
@@ -172,7 +184,7 @@ def stacked_png(fig):
                 ax.set_visible(False)
         width = max(piece.shape[1] for piece in pieces)
         for artist, visible in shown.items():  # the figure-level pieces, each drawn alone
-            if isinstance(artist, plt.Axes) or not visible:
+            if isinstance(artist, plt.Axes) or not visible or (shared_x and artist is fig._supxlabel):
                 continue
             artist.set_visible(True)
             fig.canvas.draw()
@@ -203,16 +215,27 @@ def stacked_png(fig):
     return buffer.getvalue()
 
 
+#: The smallest share of its own width a figure is shown at: below it, its 9-point type is too small to read
+#: (the layout check's rule); a figure wider than the screen then scrolls in its box instead.
+SMALLEST = 0.62
+
+
 def _img(data, kind):
-    return (f'<img class="compendium-{kind}" alt="" '
+    """An ``<img>`` of PNG ``data``. The figure as drawn fills the column up to its own width, and never goes
+    below :data:`SMALLEST` of it (on a phone it then scrolls in its box); the stacked one fits the screen."""
+    from PIL import Image
+
+    width = Image.open(io.BytesIO(data)).size[0]
+    sizing = (f' style="width:100%;max-width:{width}px;min-width:{int(SMALLEST * width)}px"'
+              if kind == "wide" else "")
+    return (f'<img class="compendium-{kind}" alt=""{sizing} '
             f'src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">')
 
 
 def figure_html(fig):
     """The figure for a page: as drawn (``img.compendium-wide``) and, where it has several panels, stacked for a
-    phone (``img.compendium-narrow``); the stylesheet shows one of them. ``None`` for a figure of one panel,
-    which the notebook displays as it is."""
-    if len(_groups(fig)) < 2:
-        return None
+    phone (``img.compendium-narrow``); the stylesheet shows one of them by the screen's width."""
     wide = _png(fig)  # first: the stacked version turns on labels the figure as drawn leaves off
-    return f'<div class="compendium-figure">{_img(wide, "wide")}{_img(stacked_png(fig), "narrow")}</div>'
+    several = len(_groups(fig)) >= 2
+    narrow = _img(stacked_png(fig), "narrow") if several else ""
+    return f'<div class="compendium-figure{" compendium-stacked" if several else ""}">{_img(wide, "wide")}{narrow}</div>'
