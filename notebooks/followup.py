@@ -134,9 +134,13 @@ else:
 # The follow-up finds "a connection between L1/L2-norm regularization of
 # weight matrices" and memorization. Here networks were trained with a
 # penalty on the observed layer's incoming weights, generalizing (true
-# labels) and memorizing (shuffled labels from random weights, a fixed
-# budget): how far each learned its labels, and what the penalty did to the
-# activation probabilities and the correlation.
+# labels) and memorizing (shuffled labels from random weights, trained as the
+# profile trains its memorizing networks: to its target accuracy or its cap of
+# epochs, so a penalty shows in how far it got, or in the epochs it took): how
+# far each learned its labels, and what the penalty did to the activation
+# probabilities and the correlation. The claim counts a penalty as acting on
+# memorization where it costs the shuffled labels more than the same network's
+# clean fit, without switching the layer off.
 
 # %% tags=["hide-input"]
 if len(page.penalties) and (page.penalties["kind"] != "none").any():

@@ -170,3 +170,28 @@ def test_a_wide_table_is_split_with_its_row_names_repeated():
     frame = pd.DataFrame({"network": ["MLP-8"], "condition": ["random"], **{f"value {i}": [0.5] for i in range(13)}})
     text = html_table(frame, max_columns=9)  # 13 values: 9 and 4
     assert text.count("<table") == 2 and text.count(">network<") == 2 and text.count(">value 12<") == 1
+
+
+def _penalty_rows(mem_l1, mem_l2, clean_l1, clean_l2, silent_l1=0.0):
+    rows = [("generalizing", "none", 0.0, 0.90, 0.0), ("generalizing", "L1 0.001", 1e-3, clean_l1, 0.0),
+            ("generalizing", "L2 0.001", 1e-3, clean_l2, 0.0), ("mem_random_last", "none", 0.0, 0.45, 0.0),
+            ("mem_random_last", "L1 0.001", 1e-3, mem_l1, silent_l1), ("mem_random_last", "L2 0.001", 1e-3, mem_l2, 0.0)]
+    return pd.DataFrame([{"network": "MLP-128", "condition": c, "penalty": p, "strength": s, "kind": p[:2] if s else "none",
+                          "train_accuracy": a, "share_rare_5": silent, "share_silent": silent}
+                         for c, p, s, a, silent in rows])
+
+
+@pytest.mark.parametrize("table, verdict", [
+    # L2 costs the shuffled labels 20 points and the clean fit 1: it acts on memorization; L1 does too
+    (_penalty_rows(0.30, 0.25, 0.88, 0.89), "holds"),
+    # L1 reaches chance by silencing the layer: that is not shaping memorization
+    (_penalty_rows(0.10, 0.25, 0.83, 0.89, silent_l1=1.0), "partly holds"),
+    # both cost the clean fit as much as the shuffled labels: a penalty on capacity, not on memorization
+    (_penalty_rows(0.35, 0.40, 0.80, 0.85), "does not hold"),
+])
+def test_a_penalty_counts_only_beyond_what_it_costs_the_clean_fit(table, verdict):
+    from spikelib.report import claims
+
+    claim = claims._penalties(table)
+    assert claim[2] == verdict
+    assert "of its clean labels against 90.0 %" in claim[1]

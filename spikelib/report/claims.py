@@ -153,37 +153,59 @@ def _weights(weights):
     text = (f"Not simulated here. Measured instead, across {len(weights)} networks: the rank correlation of a "
             f"node's incoming L2 norm with its activation probability is {_span(weights['rho_in_l2_rate'])} (above "
             f"{RISES:g} in {rising}), of its bias {_span(weights['rho_bias_rate'])}; a Gaussian pre-activation "
-            f"predicts each node's rate within a mean absolute error of {weights['gaussian_rate_mae'].max():.3f}. "
+            f"predicts the nodes' rates with a mean absolute error of at most {weights['gaussian_rate_mae'].max():.3f} "
+            "per network. "
             "Which of bias and weights makes a node rare is not settled by these numbers.")
     return ("Memorizing neurons change the distributions of the weight matrices (shown by simulation).", text,
             "not tested")
 
 
+#: How much more of its shuffled labels a penalty must cost a memorizing network than it costs the same network
+#: on clean labels (its control) for the penalty to count as acting on memorization.
+PENALTY_MARGIN = 0.05
+#: The share of silent nodes from which a penalty counts as switching the layer off, not shaping it.
+SWITCHED_OFF = 0.5
+
+
 def _penalties(penalties):
+    """The L1/L2 claim: a penalty acts on memorization where it costs the memorizing network more of its shuffled
+    labels than it costs the same network of its clean fit (by :data:`PENALTY_MARGIN`) without switching off
+    most of the layer (:data:`SWITCHED_OFF`); each kind of penalty is read at its strongest strength."""
     if penalties is None or penalties.empty or not (penalties["kind"] != "none").any():
         return None
     sentences, verdicts = [], []
-    for (network, condition), rows in penalties.groupby(["network", "condition"], sort=False):
-        none = rows[rows["kind"] == "none"]
-        penalised = rows[rows["kind"] != "none"]
-        if none.empty or penalised.empty or condition != "mem_random_last":
+    fit = penalties.set_index(["network", "condition", "penalty"])["train_accuracy"]
+    for network, rows in penalties[penalties["condition"] == "mem_random_last"].groupby("network", sort=False):
+        if not (rows["kind"] == "none").any():
             continue
-        base = float(none["train_accuracy"].iloc[0])
-        strongest = penalised.loc[penalised["strength"].idxmax()]
-        verdicts.append(strongest["train_accuracy"] < base - 0.05)
-        sentences.append(f"{network} memorizing from random weights learned {100 * base:.0f} % of its shuffled "
-                         f"labels without a penalty and {100 * strongest['train_accuracy']:.0f} % under "
-                         f"{strongest['penalty']}")
+        base = float(rows.loc[rows["kind"] == "none", "train_accuracy"].iloc[0])
+        for kind, penalised in rows[rows["kind"] != "none"].groupby("kind", sort=True):
+            strongest = penalised.loc[penalised["strength"].idxmax()]
+            drop = base - float(strongest["train_accuracy"])
+            clean = (network, "generalizing", strongest["penalty"]), (network, "generalizing", "none")
+            if not all(key in fit.index for key in clean):
+                continue
+            clean_drop = float(fit[clean[1]] - fit[clean[0]])
+            silent = float(strongest.get("share_silent", 0.0) or 0.0)
+            verdicts.append(drop > clean_drop + PENALTY_MARGIN and silent < SWITCHED_OFF)
+            sentences.append(
+                f"under {strongest['penalty']} {network} fits {100 * float(strongest['train_accuracy']):.1f} % of its "
+                f"shuffled labels against {100 * base:.1f} % without it, and {100 * float(fit[clean[0]]):.1f} % of "
+                f"its clean labels against {100 * float(fit[clean[1]]):.1f} %"
+                + (f", with {100 * silent:.0f} % of its observed nodes silent (the penalty switches the layer off)"
+                   if silent >= SWITCHED_OFF else ""))
     general = penalties[(penalties["condition"] == "generalizing") & (penalties["kind"] != "none")]
     if "share_silent" in penalties and len(general) and general["share_rare_5"].max() > 0:
         rarest = general.loc[general["share_rare_5"].idxmax()]
+        unpenalised = penalties[(penalties["network"] == rarest["network"]) & (penalties["condition"] == "generalizing")
+                                & (penalties["kind"] == "none")]
         silent = float(rarest["share_silent"]) / float(rarest["share_rare_5"])
         reading = ("most of them nodes the penalty switched off, not rare features" if silent >= 0.5 else
                    "most of them still firing now and then: rare, not switched off")
-        which = (f"of the penalised generalizing networks, {rarest['network']} has the most rare nodes"
-                 if general["network"].nunique() > 1 else
-                 f"the penalised generalizing {rarest['network']} has the most rare nodes of its penalties")
-        sentences.append(f"{which}, {100 * rarest['share_rare_5']:.0f} % under {rarest['penalty']}, and "
+        without = (f" against {100 * float(unpenalised['share_rare_5'].iloc[0]):.1f} % without a penalty"
+                   if len(unpenalised) else "")
+        sentences.append(f"the penalised generalizing network with the most rare nodes is {rarest['network']} under "
+                         f"{rarest['penalty']}, {100 * rarest['share_rare_5']:.1f} %{without}, and "
                          f"{100 * silent:.0f} % of them are silent ({reading})")
     if not verdicts:
         return None
@@ -236,7 +258,10 @@ def rules():
     return (f"A statistic separates memorizing from generalizing networks when its AUROC is at least {SEPARATES:g} "
             f"or at most {1 - SEPARATES:.2g}, and does not when it lies between {1 - NO_SEPARATION:.2g} and "
             f"{NO_SEPARATION:g}; a fitted model fits when its Kolmogorov-Smirnov distance is at most {KS_FITS:g} and "
-            f"it predicts MFR and CV of FR within a factor {RATIO_FITS:g} of the observed values.")
+            f"it predicts MFR and CV of FR within a factor {RATIO_FITS:g} of the observed values; a penalty acts on "
+            f"memorization when it costs a memorizing network at least {100 * PENALTY_MARGIN:.0f} percentage points "
+            f"more of its shuffled labels than the same network loses of its clean fit, with fewer than "
+            f"{100 * SWITCHED_OFF:.0f} % of its nodes silent.")
 
 
 def tally(table):
