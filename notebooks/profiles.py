@@ -25,7 +25,7 @@ from IPython.display import HTML, display
 
 from spikelib.exceptions import ProfileError
 from spikelib.pipeline.profiles import MAX_CELLS, load_profile, profile_format
-from spikelib.report.render import html_table, show
+from spikelib.report.render import html_table, listing, show
 
 tables = profile_format()
 for frame in tables.values():  # the tables are HTML: their text is escaped first, then names marked as code
@@ -54,7 +54,7 @@ show(f"A profile is a YAML file in `profiles/` that `spikelib run --profile NAME
 # The embedded profile that `make book` runs on scikit-learn's digits:
 
 # %% tags=["remove-input"]
-display(HTML('<pre class="listing"><code>' + text.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
+display(HTML(listing(text)))
 show(f"It expands into {len(profile.cells)} cells; `spikelib run --profile {example} --list` lists them, and "
      "whether each is done.")
 
@@ -95,5 +95,5 @@ with tempfile.TemporaryDirectory() as folder:
         said = "(accepted)"
     except ProfileError as error:
         said = str(error).replace(folder + "/", "")
-display(HTML('<pre class="listing"><code>' + said.replace("&", "&amp;").replace("<", "&lt;") + "</code></pre>"))
+display(HTML(listing(said)))
 show("The same profile with a width of 0 added to its first block's list of widths.")

@@ -239,7 +239,7 @@ def test_the_command_prints_writes_and_refuses(trained, digits, tmp_path, capsys
                            str(tmp_path / "samples.npz"), "--window", "20", "--json", str(tmp_path / "d.json"),
                            "--html", str(tmp_path / "d.html")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "observed layer observed (24 nodes), 600 samples, with labels" in done.stdout
+    assert "observed layer 'observed' (24 nodes), 600 samples, with labels" in done.stdout
     written = json.loads((tmp_path / "d.json").read_text())
     assert written["n_samples"] == 600 and written["sentence"] in " ".join(done.stdout.split())
     page = (tmp_path / "d.html").read_text()

@@ -52,7 +52,7 @@ from scipy import stats
 
 from ..experiment.measures import FAMILY_LABELS, MEASURES, PAPER_INDICATORS, measure
 from .networks import CLEAN, FITTED, MEMORIZING_NOISE
-from .render import and_list
+from .render import and_list, signed
 from .resampling import (
     bootstrap_counts,
     group_auroc,
@@ -293,8 +293,11 @@ def few_sample_scores(frame, sizes=(100, 300, 1000, 3000)):
 def benchmark_overview(frame):
     """The benchmark set in words, and its accuracies by label noise: ``(sentence, table)``."""
     noise_levels, widths, seeds = (sorted(frame[c].unique()) for c in ("label_noise", "width", "seed"))
+    by_profile = frame["profile"].value_counts() if "profile" in frame else pd.Series(dtype=int)
+    sources = (and_list(f"{n} of the {name} profile" for name, n in by_profile.items()) + "; "
+               if len(by_profile) > 1 else "")
     sentence = (
-        f"{len(frame)} networks (random and penalised networks left out; memorizing conditions count as label "
+        f"{len(frame)} networks ({sources}random and penalised networks left out; memorizing conditions count as label "
         f"noise 1), {', '.join(sorted(frame['model'].unique()))} at widths {', '.join(map(str, widths))}, label "
         f"noise {', '.join(f'{n:g}' for n in noise_levels)}, {len(seeds)} seed{'s' if len(seeds) != 1 else ''}. "
         f"Memorizing: noise of at least {MEMORIZING_NOISE:g} ({int((frame['label_noise'] >= MEMORIZING_NOISE).sum())} "
@@ -305,7 +308,10 @@ def benchmark_overview(frame):
                      f"{noisy['train_accuracy'].min():.0%} to {noisy['train_accuracy'].max():.0%} of the labels it "
                      "was trained with, so it holds networks that memorized their shuffled labels and networks that "
                      "mostly did not; the page on memorization at equal fit compares networks that fit them.")
-    table = frame.groupby("label_noise")[["train_accuracy", "test_accuracy", "gap"]].mean().mul(100)
+    table = frame.groupby("label_noise")[["train_accuracy", "test_accuracy"]].mean().mul(100)
+    # the gap is training minus test accuracy, network by network, so its mean is the difference of the means:
+    # taken from the printed means, a row reads 72.6, 75.4, −2.8 and not −2.9
+    table["gap"] = table["train_accuracy"].round(1) - table["test_accuracy"].round(1)
     table.index = pd.Index([f"{n:g}" for n in table.index], name="label noise")
     return sentence, table.rename(columns={"train_accuracy": "training accuracy, labels trained with (%)",
                                            "test_accuracy": "test accuracy (%)", "gap": "gap (percentage points)"})
@@ -331,7 +337,8 @@ def benchmark_view(table):
                                                                         table["auroc_high"])],
         "Kendall tau with the gap": [f"{t:+.2f} [{lo:+.2f},\u00a0{hi:+.2f}]" for t, lo, hi in
                                      zip(table["tau"], table["tau_low"], table["tau_high"])],
-        "Spearman rho with the noise": table["rho_noise"], "seconds per network": table["seconds"]})
+        "Spearman rho with the noise": [signed(v) for v in table["rho_noise"]],
+        "seconds per network": table["seconds"]})
 
 
 def _separation_columns(table):
@@ -375,7 +382,9 @@ def benchmark_numbers(table, frame):
     paragraph = (f"The best of the papers' indicators is **{ours['measure']}** (separation {ours['separation']:.2f}, "
                  f"tau {ours['tau']:+.2f}); the best rival is **{rival['measure']}** ({rival['separation']:.2f}, "
                  f"tau {rival['tau']:+.2f}). The strongest tracker of the gap is {by_tau['measure']} (tau "
-                 f"{by_tau['tau']:+.2f}). " + coverage)
+                 f"{by_tau['tau']:+.2f}). "
+                 + (f"The best control, {controls.iloc[0]['measure']} (how well a network fits its labels), "
+                    f"separates at {controls.iloc[0]['separation']:.2f}. " if len(controls) else "") + coverage)
     fitted = _fitted_sentence(table)
     numbers["fitted"] = fitted
     return numbers, paragraph + (" " + fitted if fitted else "")
@@ -395,8 +404,8 @@ def _fitted_sentence(table):
     parts = [f"{row['measure']} ({name}, {row['separation_fitted']:.2f})" for name, row in best.items()]
     n = int(table["n_fitted"].iloc[0])
     sentence = (f"Counting only the {n} memorizing network{'s' if n != 1 else ''} that fit at least {FITTED:.0%} of "
-                f"the labels {'they were' if n != 1 else 'it was'} trained with (against every clean network; in "
-                f"brackets in the table's separation column), the best separations are {and_list(parts)}")
+                f"the labels {'they were' if n != 1 else 'it was'} trained with (against every clean network), the "
+                f"best separations are {and_list(parts)}")
     if "control" in best and "the papers'" in best:
         beaten = best["the papers'"]["separation_fitted"] > best["control"]["separation_fitted"] + 1e-9
         sentence += (": the indicators separate them better than their fit does" if beaten else
@@ -412,5 +421,7 @@ def few_sample_views(few):
                            ("tau", "Kendall tau with the generalization gap")):
         wide = few.pivot(index="measure", columns="samples", values=value)
         wide.columns = [f"{c:,} samples" if c != "all" else "all samples" for c in wide.columns]
+        if value == "tau":  # a tau is signed wherever the book prints one
+            wide = wide.map(signed)
         views.append((wide, caption))
     return views

@@ -95,12 +95,13 @@ def depth_summary(changes):
         all_last_change = round(all_last, 3) - round(general_last, 3)
         frozen_last_change = round(frozen_last, 3) - round(general_last, 3)
         frozen_first_change = round(frozen_first, 3) - round(general_first, 3)
+        named_last = "" if last_name == "observed" else f" ({last_name})"  # a name that adds nothing is left out
         stays = ("(unchanged)" if frozen_first_change == 0 else f"(change {frozen_first_change:+.3f})")
         hidden = abs(all_last_change) < abs(frozen_last_change)
         sentences.append(
             f"{model}-{width} (seed {seed}), MFR against the generalizing network's: with every layer trained on "
             f"shuffled labels (MemRetrainAll) the first hidden layer ({first_name}) goes from {general_first:.3f} "
-            f"to {all_first:.3f} and the observed layer ({last_name}) from {general_last:.3f} to {all_last:.3f}; "
+            f"to {all_first:.3f} and the observed layer{named_last} from {general_last:.3f} to {all_last:.3f}; "
             f"with the earlier layers frozen (MemRetrainLast) the first stays at {frozen_first:.3f} "
             f"{stays} and the observed layer goes to {frozen_last:.3f}. "
             f"The observed layer moves {'less' if hidden else 'more'} when the earlier layers may memorize "

@@ -401,18 +401,23 @@ def beyond_rate_sentence(table):
     >>> table = pd.DataFrame({"statistic": ["MF", "CV of FR"], "separation": [1.0, 0.7],
     ...                       "beyond_rate": [0.83, 0.52], "r2_with_rate": [0.9, 0.1], "n": [40, 40]})
     >>> print(beyond_rate_sentence(table))
-    Once the rate is taken out, MF separates best (0.83; 1.00 with the rate) and CV of FR least (0.52; 0.70 with
-    the rate), over 40 networks.
+    Once the rate is taken out, MF separates best (0.83, where 0.5 is chance; 1.00 with the rate) and CV of FR least
+    (0.52; 0.70 with the rate), over 40 networks.
     """
     if table.empty:
         return "Too few networks of both groups to take the rate out."
+    from .scorecard import MIN_SEPARATION
+
     best, worst = table.iloc[0], table.iloc[-1]
-    sentence = (f"Once the rate is taken out, {best['statistic']} separates best ({best['beyond_rate']:.2f}; "
-                f"{best['separation']:.2f} with the rate)")
+    sentence = (f"Once the rate is taken out, {best['statistic']} separates best ({best['beyond_rate']:.2f}, where "
+                f"0.5 is chance; {best['separation']:.2f} with the rate)")
     if len(table) > 1:
         sentence += (f" and {worst['statistic']} least ({worst['beyond_rate']:.2f}; {worst['separation']:.2f} with "
                      "the rate)")
-    return sentence + f", over {int(table['n'].max())} networks."
+    sentence += f", over {int(table['n'].max())} networks"
+    if best["beyond_rate"] < MIN_SEPARATION:
+        sentence += f": none reaches {MIN_SEPARATION:g}, so beyond the rate they barely tell the groups apart"
+    return sentence + "."
 
 
 def beyond_rate_networks(networks, benchmark_root=None):

@@ -81,7 +81,7 @@ COLUMN_KINDS = {
                               "p (Bonferroni)", "combined p")},
     **{name: "fraction_percent" for name in ("train_accuracy", "test_accuracy", "validation_accuracy",
                                              "train_accuracy_evaluated", "right share", "fit", "cv_fr", "cv_mf",
-                                             "cv_fr_predicted", "cv_mf_predicted")},
+                                             "cv_fr_predicted", "cv_mf_predicted", "fitted fraction")},
     **{name: "percent" for name in ("accuracy", "accuracy_paper")},
     # a percentile rank among reference networks: a whole number, as the terminal report prints it
     **{name: "percentile" for name in ("percentile among clean", "percentile among memorizing")},

@@ -38,7 +38,7 @@ import pandas as pd
 
 from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, format_level, label
 
-__all__ = ["html_table", "caption", "show_figure", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
+__all__ = ["html_table", "caption", "show_figure", "listing", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
 
 #: The one minus sign of every rendered number.
@@ -396,6 +396,25 @@ def show_figure(fig):
 
     display(HTML(figure_html(fig)))
     plt.close(fig)
+
+
+def listing(text, width=96):
+    """A file's text (a profile's YAML) as a ``<pre class="listing">`` block, its long lines broken under their own
+    indentation (a comment's continuation stays a comment), so that no wrapped line reads as a key of its own.
+
+    >>> print(listing("  - {a: 1, b: 2}", width=10))
+    <pre class="listing"><code>  - {a: 1,
+        b: 2}</code></pre>
+    """
+    import textwrap
+
+    lines = []
+    for line in text.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        comment = line.lstrip().startswith("#")
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + ("# " if comment else "    "),
+                               break_long_words=False, break_on_hyphens=False, drop_whitespace=True) or [line]
+    return '<pre class="listing"><code>' + html.escape("\n".join(lines), quote=False) + "</code></pre>"
 
 
 def publish(prefix, numbers):

@@ -108,13 +108,23 @@ def _worst(held_out):
     return float(scores.min()) if scores.notna().any() else float("nan")
 
 
-def direction_word(tau, threshold=0.1):
+def direction_word(tau, threshold=0.1, interval=None):
     """How a measure moves with the gap, from the sign of its tau: ``"rises"``, ``"falls"`` or ``"flat"``.
+
+    With its 95 % ``interval`` (low, high), a tau is flat exactly when the interval holds 0; without one, when it
+    is smaller than ``threshold`` in size.
 
     >>> direction_word(0.3), direction_word(-0.25), direction_word(0.02)
     ('rises', 'falls', 'flat')
+    >>> direction_word(-0.0998, interval=(-0.17, -0.01)), direction_word(0.15, interval=(-0.02, 0.3))
+    ('falls', 'flat')
     """
-    if not np.isfinite(tau) or abs(tau) < threshold:
+    if not np.isfinite(tau):
+        return "flat"
+    if interval is not None and all(np.isfinite(interval)):
+        if interval[0] <= 0 <= interval[1]:
+            return "flat"
+    elif abs(tau) < threshold:
         return "flat"
     return "rises" if tau > 0 else "falls"
 
@@ -196,7 +206,7 @@ def zoo_scores(frame, n_boot=200, seed=0):
             "measure": item.label, "column": column, "family": item.family, "expected": item.expected,
             "pgdl": score_pgdl(values_factorial)[0] * 100, "pgdl_low": pgdl_low, "pgdl_high": pgdl_high,
             "psi": psi, "psi_weakest": FACTOR_LABELS[weakest], "psi_weakest_value": per_factor[weakest],
-            "tau": tau, "tau_low": tau_low, "tau_high": tau_high, "direction": direction_word(tau),
+            "tau": tau, "tau_low": tau_low, "tau_high": tau_high, "direction": direction_word(tau, interval=(tau_low, tau_high)),
             "rho_beyond": (partial_rank_correlation(values, gap_all, frame[controls].to_numpy(float))
                            if item.family != "control" and controls else np.nan),
             "sign_error_worst": float(worst["error"]) if worst is not None else np.nan,
@@ -243,7 +253,7 @@ def zoo_headline(table, context):
     >>> print(zoo_headline(table, {"n_networks": 20, "n_factorial": 18, "factors": ["depth", "width"]}))
     On the zoo's 20 networks that met the fitting criterion (PGDL score over the 18 of its factorial, which varies
     depth and width), the best measure that beats the controls is A, a rival: PGDL score 30.0 [25.0, 35.0] of 100,
-    above training accuracy's 20.0; it rises with the gap (Kendall tau +0.50; +0.30 beyond the controls). MFR
+    above training accuracy's 20.0; it rises with the gap (Kendall tau +0.50; partial ρ +0.30 beyond the controls). MFR
     scores 0.5 [0.1, 2.0] and falls with the gap (tau −0.10).
     """
     scored = table[np.isfinite(table["pgdl"])]
@@ -262,7 +272,7 @@ def zoo_headline(table, context):
                  f"{best['pgdl']:.1f} [{best['pgdl_low']:.1f}, {best['pgdl_high']:.1f}] of 100"
                  + (f", above {control['measure']}'s {control['pgdl']:.1f}" if control is not None else "")
                  + f"; it {_moves(best['tau'])} with the gap (Kendall tau {signed(best['tau'])}; "
-                 f"{signed(best['rho_beyond'])} beyond the controls).")
+                 f"partial ρ {signed(best['rho_beyond'])} beyond the controls).")
     else:
         best = scored[scored["family"] != "control"].iloc[0]
         text += (f"no measure beats the controls: {control['measure']} alone scores {control['pgdl']:.1f} of 100, and "

@@ -24,6 +24,7 @@ from .style import (
     INDICATORS,
     MARKERS,
     PAGE_WIDTH,
+    axis_label,
     grid,
     group_legend,
     in_percent,
@@ -196,8 +197,10 @@ def population_model(sweep, fitted):
     fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.4))
     for (correlation, rows), dashes in zip(sweep.groupby("correlation"), ("-", "--")):
         for column in ("mfr", "cv_fr", "mf", "mean_r"):
-            colour = style("indicator", column)["color"]
-            axes[0].plot(rows["fraction"], rows[column], ls=dashes, color=colour,
+            look = style("indicator", column)
+            # the indicator's marker on its line too, so that one legend entry names it in both panels
+            axes[0].plot(rows["fraction"], rows[column], ls=dashes, color=look["color"], marker=look["marker"],
+                         ms=4, markevery=0.2,
                          label=names[column] + (f" (latent correlation {correlation:g})" if correlation else ""))
     axes[0].set(xlabel="fraction of memorizing nodes f", ylabel="predicted indicator")
     if len(fitted):
@@ -206,7 +209,7 @@ def population_model(sweep, fitted):
                             **style("indicator", column))
         top = float(np.nanmax(fitted[[c for c in fitted if c.endswith("_predicted")]].to_numpy()))
         axes[1].plot([0, top], [0, top], color="0.4", lw=0.8, ls="--")
-    axes[1].set(xlabel="observed", ylabel="predicted by the model with the fitted f")
+    axes[1].set(xlabel="observed", ylabel=axis_label("predicted by the model with the fitted f", 24))
     # one legend for both panels: the colour is the indicator in either, the line style the latent correlation
     handles, names_ = axes[0].get_legend_handles_labels()
     more, more_names = axes[1].get_legend_handles_labels()
