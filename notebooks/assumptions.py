@@ -85,8 +85,9 @@ show("Stationary trains flagged (300 at each rate): "
 columns = ["model", "width", "dataset", "condition", "adf_stationary_fraction", "adf_max_pvalue",
            "change_point_nodes", "n_nodes"]
 lowest = table["adf_stationary_fraction"].min()
-show("ADF rejects a unit root in " + ("every node of every network" if lowest == 1 else
-                                      f"at least {lowest:.0%} of the nodes of every network")
+show("ADF rejects a unit root in " + ("every testable node of every network" if lowest == 1 else
+                                      f"at least {lowest:.0%} of the testable nodes of every network")
+     + " (a silent node has no test)"
      + f"; {table['change_point_nodes'].sum() / table['n_nodes'].sum():.1%} of all nodes have a change point, "
      f"against {max(false_alarms.values()):.1%} of the simulated stationary trains.")
 display(HTML(html_table(table[columns], digits=3, drop_single=("dataset",))))

@@ -61,9 +61,11 @@ publish(profile, {"memorized": int(frame["memorized"].sum()), "clean": int((~fra
 #
 # The AUROC is taken within each stratum (every memorized network against
 # every clean one of the same architecture and training-set size) and pooled
-# over the strata; its interval is a bootstrap over the networks. The column
-# “as under label noise” says whether the memorized networks lie on the same
-# side as on the label-noise benchmark, where they also fit less well.
+# over the strata; its interval is a bootstrap over the networks. It is the
+# share of pairs in which the memorized network scores higher, so an AUROC of
+# 0.00 is the answer's "lower in 100 % of the pairs". The column “as under
+# label noise” says whether the memorized networks lie on the same side as on
+# the label-noise benchmark, where they also fit less well.
 
 # %% tags=["hide-input"]
 display(HTML(html_table(matched.matched_view(scores), digits=2)))

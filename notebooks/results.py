@@ -199,7 +199,9 @@ caption(6, f"Mean Fano factor against mean firing rate of every network and spli
 # and MF were measured every few epochs on a fixed probe of training
 # samples. Here they are against the accuracy the network had reached on its
 # shuffled labels (an evaluation pass on the same probe): the dose-response
-# within each run, one line per width and condition.
+# within each run, one line per run: its colour the width (or the condition,
+# where a model has one width), its line style the condition, and a style of
+# its own where two runs share both (a penalty, another seed).
 
 # %% tags=["hide-input"]
 figures = replication.dose_figures(results.traces(root))

@@ -153,8 +153,8 @@ def excess_fano(spikes, window=100):
     --------
     >>> import numpy as np
     >>> spikes = np.random.default_rng(1).random((500, 20_000)) < 0.4
-    >>> round(float(np.mean(excess_fano(spikes))), 3)
-    -0.0
+    >>> abs(float(np.mean(excess_fano(spikes)))) < 0.005  # independent trains: no excess beyond 1 - p
+    True
     """
     counts = window_counts(check_raster(spikes), window).astype(np.float64)
     mean = counts.mean(axis=1)

@@ -242,7 +242,8 @@ def _h6(frame):
         by_condition = reached.groupby(level="condition").mean()
         evidence += (f" {'They' if n_networks != 1 else 'It'} memorized to {by_condition.get('mem_retrain_all', np.nan):.0%} (MemRetrainAll) and "
                      f"{by_condition.get('mem_retrain_last', np.nan):.0%} (MemRetrainLast) training accuracy on "
-                     "shuffled labels: how far each memorized bears on the comparison as much as where.")
+                     "shuffled labels, so the comparison depends on how far each memorized as much as on where it "
+                     "memorized.")
     if deep["mem_retrain_all"] >= deep["mem_retrain_last"]:
         return evidence, "not supported"
     return evidence, "supported" if n_networks >= 3 and seeds >= 2 else "weakly supported"

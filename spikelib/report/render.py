@@ -258,8 +258,8 @@ def format_kind(value, kind, digits=2):
         if float(value) != round(float(value)):  # a mean of counts: say its decimals
             return typeset_number(value, 1)
         return f"{int(round(value)):,}" if kind == "count" else str(int(round(value)))
-    if kind == "p":
-        return "< 0.001" if value < 0.001 else typeset_number(value, 3)
+    if kind == "p":  # three decimals at either end say no more than these bounds
+        return "< 0.001" if value < 0.001 else ("> 0.999" if value > 0.999 else typeset_number(value, 3))
     if kind == "fraction_percent":
         return f"{typeset_number(100 * value, 1)} %"
     if kind == "level":

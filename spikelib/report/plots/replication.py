@@ -28,6 +28,8 @@ from ..results import CONDITION_ORDER
 from .style import (
     GROUP_COLOURS,
     INDICATORS,
+    LINESTYLES,
+    MARKERS,
     PAGE_WIDTH,
     grid,
     in_percent,
@@ -232,6 +234,10 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
     runs = rows.groupby(["width", "condition", "cell_id"], observed=True)
     several = rows.groupby(["width", "condition"], observed=True)["cell_id"].nunique()
     one_width = rows["width"].nunique() == 1  # then the colour tells the conditions apart, as elsewhere
+    # runs that share a width and a condition (a penalty, a seed) share its colour: each further one gets a line
+    # style and a marker of its own
+    order = {key: rank for _, cells in rows.groupby(["width", "condition"], observed=True)["cell_id"]
+             for rank, key in enumerate(sorted(cells.unique()))}
     for ax, (column, label) in zip(axes[0], indicators):
         for (width, condition, cell), line in runs:
             line = line.sort_values("epoch")
@@ -240,8 +246,11 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
                 name = f"{network_name(line.iloc[0], condition=False)}, {CONDITION_LABELS[condition]}"
             look = style("condition", condition) if one_width else style("width", int(width))
             # the palette's marker on a few points of each line: close colours (widths 256 and 512) stay apart
+            rank = order[cell]
             ax.plot(100 * line["probe_accuracy"], line[column], color=look["color"],
-                    ls=dashes.get(condition, "-"), lw=1.2, marker=look["marker"], ms=4,
+                    ls=LINESTYLES[(rank + 3) % len(LINESTYLES)] if rank else dashes.get(condition, "-"), lw=1.2,
+                    marker=MARKERS[(MARKERS.index(look["marker"]) + rank) % len(MARKERS)] if rank and
+                    look["marker"] in MARKERS else look["marker"], ms=4,
                     markevery=0.2, label=name)  # evenly along the drawn line, not the epochs
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
     legend_outside(fig, axes[0][0], ncol=3)
