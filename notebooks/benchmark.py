@@ -101,14 +101,15 @@ caption(8, f"Separation (AUROC of memorizing against clean networks, left; 0.5 i
 # %% [markdown]
 # ## Dose-response
 #
-# Each indicator against the label-noise fraction: the mean over seeds (and
-# its 95 % interval) for each width.
+# The best-separating indicators against the label-noise fraction: the mean
+# over seeds (and its 95 % interval) for each width.
 
 # %% tags=["hide-input"]
 indicators = table[table["family"] != "control"].head(8)  # the controls are not indicators
 show_figure(plots.noise_response(frame, [(row.column, row.measure) for row in indicators.itertuples()]))
-caption(9, f"The {len(indicators)} best-separating indicators (controls left out) against the fraction of shuffled training labels, one line "
-           "per width (mean over seeds, band: 95 % interval of the mean).")
+caption(9, f"The {len(indicators)} best-separating indicators (controls left out) against the fraction of shuffled "
+           "training labels, one line per width (mean over seeds, band: 95 % interval of the mean); a width trained "
+           "at one noise level only (the replication's networks) is a point.")
 
 # %% [markdown]
 # ## How many samples do the indicators need?

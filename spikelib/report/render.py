@@ -231,6 +231,11 @@ def html_table(frame, marked=None, caption=None, digits=2, index=False, drop_sin
     text = [c for c in shown.columns if shown[c].dtype.kind == "O"]
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        # a column of sentences keeps a readable measure on a phone (the table scrolls in its box instead of
+        # setting one word per line)
+        prose = [c for c in text if shown[c].map(lambda v: len(v) if isinstance(v, str) else 0).median() > 40]
+        if prose:
+            styler = styler.set_properties(subset=prose, **{"min-width": "14em"})
         styler = styler.set_table_styles({column: [{"selector": "th", "props": "text-align: left"}]
                                           for column in text}, overwrite=False)
     styler = styler.set_table_attributes('class="compendium-table"')
