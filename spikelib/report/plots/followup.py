@@ -25,6 +25,7 @@ from .style import (
     MARKERS,
     PAGE_WIDTH,
     axis_label,
+    drawn,
     grid,
     group_legend,
     in_percent,
@@ -68,13 +69,13 @@ def penalty_sweep(table, columns=tuple((c, column_label(c)) for c in ("train_acc
                         continue
                     x = np.where(line["strength"] > 0, line["strength"], zero)
                     name = f"{CONDITION_LABELS.get(condition, condition)}, {kind}"
-                    ax.plot(x, line[column], ls=dashes, marker=markers[network], ms=3, color=colour,
+                    ax.plot(x, drawn(line, column)[0], ls=dashes, marker=markers[network], ms=3, color=colour,
                             label=f"{network} {name}" if len(penalised) > 1 else name)
         ax.set_xscale("log")
         ticks = [zero, *sorted(strengths.unique())]
         ax.set_xticks(ticks, ["0", *[format_kind(t, "level") for t in ticks[1:]]])
         ax.minorticks_off()
-        ax.set(xlabel="penalty strength", ylabel=label)
+        ax.set(xlabel="penalty strength", ylabel=drawn(table, column, label)[1])
     legend_outside(fig, axes[0])
     return fig
 

@@ -14,7 +14,7 @@ from ..labels import label as column_label
 from ..results import CONDITION_ORDER
 
 __all__ = ["PAGE_WIDTH", "PERCENT", "INDICATORS", "COLOURS", "GROUP_COLOURS", "MARKERS", "LINESTYLES", "FONT_SIZE",
-           "grid", "in_percent", "group_legend", "legend_outside", "level_styles", "axis_label", "FOLLOWUP_COLOURS", "STYLES", "style",
+           "grid", "in_percent", "drawn", "SHARES", "group_legend", "legend_outside", "level_styles", "axis_label", "FOLLOWUP_COLOURS", "STYLES", "style",
            "SAME_MEANING"]
 
 #: Indicators drawn in percent, as the paper's Table 2 prints the CV (results files keep fractions).
@@ -86,6 +86,19 @@ PAGE_WIDTH = 9.0  # inches: the width of the book's text column at 100 dpi
 FONT_SIZE = 9
 mpl.rcParams.update({"font.size": 10, "axes.labelsize": 10, "axes.titlesize": 10, "xtick.labelsize": FONT_SIZE,
                      "ytick.labelsize": FONT_SIZE, "legend.fontsize": FONT_SIZE, "legend.title_fontsize": FONT_SIZE})
+
+
+#: Shares and accuracies kept as fractions in the results, drawn in percent as every table prints them.
+SHARES = ("train_accuracy", "test_accuracy", "validation_accuracy", "share_rare_5", "share_silent")
+
+
+def drawn(frame, column, label=None):
+    """``(values, axis label)`` of a column as a figure draws it: a share or an accuracy (:data:`SHARES`) in
+    percent, its label saying so; anything else as it is."""
+    label = label if label is not None else column
+    if column in SHARES:
+        return 100 * frame[column], (label if "%" in label else f"{label} (%)")
+    return frame[column], label
 
 
 def in_percent(frame):

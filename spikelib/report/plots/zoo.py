@@ -21,7 +21,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import LINESTYLES, MARKERS, PAGE_WIDTH, axis_label, grid, legend_outside, level_styles, style
+from .style import LINESTYLES, MARKERS, PAGE_WIDTH, axis_label, drawn, grid, legend_outside, level_styles, style
 
 __all__ = ["measure_vs_gap", "clean_dose_response", "gap_traces", "switch_traces", "SUBSET_COLOURS"]
 
@@ -59,9 +59,10 @@ def measure_vs_gap(frame, columns, colour_by, labels=None):
     for ax, column in zip(axes, columns):
         for level in levels:
             part = frame[frame[colour_by] == level]
-            ax.scatter(part["gap"] * 100, part[column], s=16, alpha=0.75, label=str(level), **looks[level])
+            values, name = drawn(part, column, labels.get(column, column))
+            ax.scatter(part["gap"] * 100, values, s=16, alpha=0.75, label=str(level), **looks[level])
         ax.set_xlabel("generalization gap (percentage points)")
-        ax.set_ylabel(axis_label(labels.get(column, column)))
+        ax.set_ylabel(axis_label(name))
     legend_outside(fig, axes[0], title=labels.get(colour_by, colour_by))
     return fig
 
