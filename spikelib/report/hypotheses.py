@@ -207,13 +207,26 @@ def _h5(frame):
                 + f" (Spearman rho {rho:+.2f} over {len(by_width)} widths, {len(mlp)} comparisons, "
                   f"{seeds} seed{'s' if seeds != 1 else ''}; the CNN is left out, its width is another layer's).")
     reached = _memorized_accuracy(frame, ["MLP"], list(MEMORIZING))
+    confounded = False
     if len(reached):
-        evidence += (f" How far the memorizing MLPs got on their shuffled labels differs by width "
-                     f"({reached.min():.0%} to {reached.max():.0%} training accuracy), so width and how much "
-                     "was memorized cannot be told apart here.")
+        # How far each width memorized is a control: a smaller difference at a width that memorized less says
+        # nothing about dilution; at a width that memorized more, it does.
+        by_reach = reached.groupby(level="width").mean().reindex(by_width.index)
+        more = stats.spearmanr(by_reach.index, by_reach.to_numpy()).statistic if by_reach.notna().all() else np.nan
+        if np.isfinite(more) and more > 0:
+            evidence += (f" The wider MLPs memorized more of their shuffled labels ({by_reach.iloc[0]:.0%} at width "
+                         f"{by_reach.index[0]}, {by_reach.iloc[-1]:.0%} at {by_reach.index[-1]}, mean over the "
+                         "memorizing conditions), so how far each memorized does not explain a smaller difference "
+                         "at larger widths.")
+        else:
+            confounded = True
+            evidence += (f" How far the memorizing MLPs got on their shuffled labels differs by width "
+                         f"({reached.min():.0%} to {reached.max():.0%} training accuracy) without the wider ones "
+                         "memorizing more, so width and how much was memorized cannot be told apart here.")
     monotone = bool(np.all(np.diff(by_width.to_numpy()) < 0))
     # One seed and a handful of widths: a monotone fall is suggestive, not established.
-    verdict = ("supported" if rho <= -0.8 and monotone and seeds >= 2 else "weakly supported" if rho <= -0.8
+    verdict = ("inconclusive" if confounded and rho < 0 else
+               "supported" if rho <= -0.8 and monotone and seeds >= 2 else "weakly supported" if rho <= -0.8
                else "inconclusive" if rho < 0 else "not supported")
     return evidence, verdict
 
