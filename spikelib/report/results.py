@@ -318,7 +318,11 @@ def completion(root):
     finished = len(_cell_dirs(root)) if paths.has_cells(root) else 0
     name = Path(root).name
     if finished >= planned:
-        return finished, planned, f"All {planned} cells of the {name} profile are finished."
+        from .render import _cells_held  # "22 cells: 21 networks and 1 training curve", as the provenance says
+
+        held = _cells_held(root).split(": ", 1)
+        return finished, planned, (f"All {planned} cells of the {name} profile are finished"
+                                   + (f" ({held[1]})." if len(held) > 1 else "."))
     n_failed, failures = _failures(root)
     rest = (f" The command spikelib run --profile {name} runs the rest (it skips finished cells)."
             if finished + n_failed < planned else

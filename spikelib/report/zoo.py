@@ -251,17 +251,18 @@ def zoo_headline(table, context):
     ...                       "tau": [0.5, -0.3, -0.1], "rho_beyond": [0.3, np.nan, 0.0],
     ...                       "beats_controls": [True, False, False]})
     >>> print(zoo_headline(table, {"n_networks": 20, "n_factorial": 18, "factors": ["depth", "width"]}))
-    On the zoo's 20 networks that met the fitting criterion (PGDL score over the 18 of its factorial, which varies
-    depth and width), the best measure that beats the controls is A, a rival: PGDL score 30.0 [25.0, 35.0] of 100,
-    above training accuracy's 20.0; it rises with the gap (Kendall tau +0.50; partial ρ +0.30 beyond the controls). MFR
-    scores 0.5 [0.1, 2.0] and falls with the gap (tau −0.10).
+    On the zoo's 20 networks that met the fitting criterion (the PGDL score takes one network of each of the 18
+    configurations of its factorial, which varies depth and width), the best measure that beats the controls is A, a
+    rival: PGDL score 30.0 [25.0, 35.0] of 100, above training accuracy's 20.0; it rises with the gap (Kendall tau
+    +0.50; partial ρ +0.30 beyond the controls). MFR scores 0.5 [0.1, 2.0] and falls with the gap (tau −0.10).
     """
     scored = table[np.isfinite(table["pgdl"])]
     if scored.empty:
         return "No measure could be scored on the zoo."
     factors = and_list(context["factors"])
-    text = (f"On the zoo's {context['n_networks']} networks that met the fitting criterion (PGDL score over the "
-            f"{context['n_factorial']} of its factorial, which varies {factors}), ")
+    text = (f"On the zoo's {context['n_networks']} networks that met the fitting criterion (the PGDL score takes one "
+            f"network of each of the {context['n_factorial']} configurations of its factorial, which varies "
+            f"{factors}), ")
     controls = scored[scored["family"] == "control"]
     control = controls.iloc[0] if len(controls) else None
     winners = scored[scored["beats_controls"]]
