@@ -324,7 +324,8 @@ def _interval(value, low, high, digits=1, sign=False):
     if not np.isfinite(value):
         return "–"
     form = signed if sign else (lambda v, d=digits: f"{v:.{d}f}")
-    return f"{form(value, digits)} [{form(low, digits)}, {form(high, digits)}]"
+    # a no-break space inside the brackets: a narrow column puts the interval under the estimate, whole
+    return f"{form(value, digits)} [{form(low, digits)},\u00a0{form(high, digits)}]"
 
 
 def zoo_view(table):
