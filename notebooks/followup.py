@@ -64,7 +64,7 @@ show(results.small_profile_note(root))  # a small profile says first what its nu
 # numbers.
 
 # %% tags=["remove-input"]
-show(f"The verdicts follow fixed rules: {claims.rules()}")
+show(f"The verdicts follow fixed rules. {claims.rules()}")
 display(HTML(html_table(page.claims)))
 
 # %% [markdown]
