@@ -129,7 +129,7 @@ class CorrelationSummary:
         :func:`participation_ratio` of those eigenvalues.
     n_pairs, n_varying : int
     histogram : numpy.ndarray of int, shape (40,)
-        Counts of the pairwise correlations in 40 equal bins over [-1, 1]
+        Counts of the pairwise correlations in 40 equal bins over [−1, 1]
         (:data:`HISTOGRAM_EDGES`).
     """
 
