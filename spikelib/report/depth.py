@@ -83,18 +83,14 @@ def depth_summary(changes):
         last = int(rows["position"].max())
         first_name, last_name = by.loc[("generalizing", 0), "layer"], by.loc[("generalizing", last), "layer"]
 
-        def mfr(condition, position):
-            return by.loc[(condition, position), "mfr"], by.loc[(condition, position), "mfr_change"]
+        def mfr(condition, position):  # as printed: a change is the difference of printed values (-0.340 from
+            return round(float(by.loc[(condition, position), "mfr"]), 3)  # 0.064 - 0.404, whatever the 4th decimal)
 
-        general_first, general_last = mfr("generalizing", 0)[0], mfr("generalizing", last)[0]
-        all_first, all_first_change = mfr("mem_retrain_all", 0)
-        all_last, all_last_change = mfr("mem_retrain_all", last)
-        frozen_first, frozen_first_change = mfr("mem_retrain_last", 0)
-        frozen_last, frozen_last_change = mfr("mem_retrain_last", last)
-        # the changes as the printed values give them (0.064 - 0.404 reads -0.340, whatever the fourth decimals)
-        all_last_change = round(all_last, 3) - round(general_last, 3)
-        frozen_last_change = round(frozen_last, 3) - round(general_last, 3)
-        frozen_first_change = round(frozen_first, 3) - round(general_first, 3)
+        general_first, general_last = mfr("generalizing", 0), mfr("generalizing", last)
+        all_first, all_last = mfr("mem_retrain_all", 0), mfr("mem_retrain_all", last)
+        frozen_first, frozen_last = mfr("mem_retrain_last", 0), mfr("mem_retrain_last", last)
+        all_last_change, frozen_last_change = all_last - general_last, frozen_last - general_last
+        frozen_first_change = frozen_first - general_first
         named_last = "" if last_name == "observed" else f" ({last_name})"  # a name that adds nothing is left out
         stays = ("(unchanged)" if frozen_first_change == 0 else f"(change {frozen_first_change:+.3f})")
         hidden = abs(all_last_change) < abs(frozen_last_change)
