@@ -14,6 +14,8 @@ caption
     A figure's numbered caption, displayed below it in an executed page.
 provenance
     The line under every table and figure: the results it comes from and the notebook that draws it.
+cells_held
+    A results folder's cells in words (networks and training curves), as that line and the progress count them.
 show_figure
     Display a figure in an executed page and close it.
 show_captioned
@@ -38,7 +40,7 @@ import pandas as pd
 
 from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, format_level, label
 
-__all__ = ["html_table", "caption", "show_figure", "listing", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
+__all__ = ["html_table", "caption", "show_figure", "listing", "cells_held", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
 
 #: The one minus sign of every rendered number.
@@ -352,7 +354,7 @@ def provenance(roots, notebook, rerun=None):
     for root in roots:
         manifest = paths.manifest_path(root)
         if paths.has_cells(root):
-            held = _cells_held(root)
+            held = cells_held(root)
         else:  # a folder of networks (the transfer set): one folder each
             held = f"{sum(1 for _ in root.glob('*/network.json'))} networks"
         digest = sha256(manifest)[:10] if manifest.is_file() else "none"
@@ -367,7 +369,7 @@ def provenance(roots, notebook, rerun=None):
     return _PROVENANCE["line"]
 
 
-def _cells_held(root):
+def cells_held(root):
     """``"22 cells: 21 networks and 1 training curve"``: the finished cells of a results folder, by protocol (a
     curve cell records one network's firing rate while it trains; the tables count networks)."""
     import json

@@ -318,9 +318,9 @@ def completion(root):
     finished = len(_cell_dirs(root)) if paths.has_cells(root) else 0
     name = Path(root).name
     if finished >= planned:
-        from .render import _cells_held  # "22 cells: 21 networks and 1 training curve", as the provenance says
+        from .render import cells_held  # "22 cells: 21 networks and 1 training curve", as the provenance says
 
-        held = _cells_held(root).split(": ", 1)
+        held = cells_held(root).split(": ", 1)
         return finished, planned, (f"All {planned} cells of the {name} profile are finished"
                                    + (f" ({held[1]})." if len(held) > 1 else "."))
     n_failed, failures = _failures(root)
