@@ -162,6 +162,10 @@ def test_partial_rank_pvalue_is_the_rank_regressions_t_test(seed):
     ranks = [stats.rankdata(v) for v in (x, y, z, w)]
     fit = sm.OLS(ranks[1], sm.add_constant(np.column_stack([ranks[0], ranks[2], ranks[3]]))).fit()
     assert partial_rank_pvalue(x, y, np.column_stack([z, w])) == pytest.approx(fit.pvalues[1], rel=1e-9)
+    from spikelib.report.scores import partial_rank_correlation  # a correlation the caller has is not computed again
+
+    rho = partial_rank_correlation(x, y, np.column_stack([z, w]))
+    assert partial_rank_pvalue(x, y, np.column_stack([z, w]), rho=rho) == pytest.approx(fit.pvalues[1], rel=1e-9)
     x[0] = np.nan  # a missing value leaves its network out of n
     keep = np.arange(1, 30)
     fit = sm.OLS(stats.rankdata(y[keep]), sm.add_constant(np.column_stack(

@@ -105,9 +105,11 @@ def clean_scores(frame):
             row[f"p_{name}"] = _kendall_p(values[inside], gap[inside])
         row["tau_stratified"] = stratified_tau(values, gap, strata.to_numpy())
         row["tau_pooled"] = kendall_tau_b(values, gap)
-        beyond = item.family != "control" and controls
-        row["rho_beyond"] = partial_rank_correlation(values, gap, frame[controls].to_numpy(float)) if beyond else np.nan
-        row["p_beyond"] = partial_rank_pvalue(values, gap, frame[controls].to_numpy(float)) if beyond else np.nan
+        row["rho_beyond"] = row["p_beyond"] = np.nan  # the controls themselves have nothing beyond the controls
+        if item.family != "control" and controls:
+            covariates = frame[controls].to_numpy(float)
+            row["rho_beyond"] = partial_rank_correlation(values, gap, covariates)
+            row["p_beyond"] = partial_rank_pvalue(values, gap, covariates, rho=row["rho_beyond"])
         row["n"] = int(np.isfinite(values).sum())
         rows.append(row)
     return pd.DataFrame(rows)

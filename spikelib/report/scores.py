@@ -375,8 +375,9 @@ def partial_rank_correlation(measure, gap, covariates):
     return float(np.corrcoef(*residuals)[0, 1])
 
 
-def partial_rank_pvalue(measure, gap, covariates):
-    """The two-sided p-value of :func:`partial_rank_correlation` (no relation beyond the covariates).
+def partial_rank_pvalue(measure, gap, covariates, rho=None):
+    """The two-sided p-value of :func:`partial_rank_correlation` (no relation beyond the covariates); ``rho``, that
+    correlation where the caller has it already.
 
     The t test of a partial correlation on ranks: ``t = r sqrt(df / (1 - r²))``
     with ``df = n - 2 - k`` for ``n`` networks and ``k`` covariates, the same
@@ -397,7 +398,7 @@ def partial_rank_pvalue(measure, gap, covariates):
     """
     measure = np.asarray(measure, dtype=float)
     covariates = np.asarray(covariates, dtype=float).reshape(len(measure), -1)
-    r = partial_rank_correlation(measure, gap, covariates)
+    r = partial_rank_correlation(measure, gap, covariates) if rho is None else rho
     if not np.isfinite(r):
         return float("nan")
     n = int((np.isfinite(measure) & np.isfinite(np.asarray(gap, dtype=float))
