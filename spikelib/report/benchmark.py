@@ -52,7 +52,7 @@ from scipy import stats
 
 from ..experiment.measures import FAMILY_LABELS, MEASURES, PAPER_INDICATORS, measure
 from .networks import CLEAN, FITTED, MEMORIZING_NOISE
-from .render import and_list, signed
+from .render import and_list, interval, signed
 from .resampling import (
     bootstrap_counts,
     group_auroc,
@@ -332,10 +332,8 @@ def benchmark_view(table):
         "measure": table["measure"], "family": table["family"].map(FAMILY_LABELS),
         "memorizing networks score": [_direction_text(row) for _, row in table.iterrows()],
         **_separation_columns(table),
-        # a no-break space inside the brackets: a narrow column puts the interval under the estimate, whole
-        "AUROC": [f"{a:.2f} [{lo:.2f},\u00a0{hi:.2f}]" for a, lo, hi in zip(table["auroc"], table["auroc_low"],
-                                                                        table["auroc_high"])],
-        "Kendall tau with the gap": [f"{t:+.2f} [{lo:+.2f},\u00a0{hi:+.2f}]" for t, lo, hi in
+        "AUROC": [interval(a, lo, hi) for a, lo, hi in zip(table["auroc"], table["auroc_low"], table["auroc_high"])],
+        "Kendall tau with the gap": [interval(t, lo, hi, sign=True) for t, lo, hi in
                                      zip(table["tau"], table["tau_low"], table["tau_high"])],
         "Spearman rho with the noise": [signed(v) for v in table["rho_noise"]],
         "seconds per network": table["seconds"]})

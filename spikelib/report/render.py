@@ -28,6 +28,8 @@ typeset, typeset_number, show
     Prose and numbers with one minus sign and no negative zero; prose displayed so.
 signed
     A signed number as every page writes it (a true minus sign, no negative zero).
+interval
+    An estimate with its interval in brackets, kept whole when a column wraps.
 show_paper_table
     A table in the paper's shape with its note, its long form written as CSV.
 """
@@ -40,7 +42,7 @@ import pandas as pd
 
 from .labels import CONDITION_LABELS, ROW_KEYS, column_kind, format_level, label
 
-__all__ = ["html_table", "caption", "show_figure", "listing", "cells_held", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "and_list", "typeset", "typeset_number", "show",
+__all__ = ["html_table", "caption", "show_figure", "listing", "cells_held", "show_captioned", "publish", "show_paper_table", "provenance", "signed", "interval", "and_list", "typeset", "typeset_number", "show",
            "MINUS"]
 
 #: The one minus sign of every rendered number.
@@ -137,6 +139,19 @@ def signed(value, digits=2):
     if float(text) == 0:
         return f"{0:.{digits}f}"
     return text.replace("-", MINUS)
+
+
+def interval(value, low, high, digits=2, sign=False):
+    """An estimate with its interval in brackets, as every table prints one; a no-break space inside the
+    brackets, so that a narrow column puts the interval under the estimate, whole.
+
+    >>> interval(0.6, 0.4, 1.5, 1), interval(-0.51, -0.59, -0.38, sign=True), interval(float("nan"), 0, 1)
+    ('0.6 [0.4,\xa01.5]', '−0.51 [−0.59,\xa0−0.38]', '–')
+    """
+    if value is None or not np.isfinite(value):
+        return "–"
+    form = (lambda v: signed(v, digits)) if sign else (lambda v: f"{v:.{digits}f}")
+    return f"{form(value)} [{form(low)},\u00a0{form(high)}]"
 
 
 #: A table with more value columns than this is shown as several tables, each with the leading key columns.

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..experiment.measures import by_family
 from .clean import SIGNIFICANCE
-from .render import and_list, signed
+from .render import and_list, interval, signed
 
 __all__ = ["scorecard", "summary", "MIN_TAU", "MIN_SEPARATION", "RULES"]
 
@@ -102,8 +102,7 @@ def scorecard(zoo_table=None, clean_scores=None, adjacent=None, matched=None):
         row, passed = {"measure": item.label}, 0
         if _scored(zoo_table, item.column):
             z = zoo_table.set_index("column").loc[item.column]
-            row["model zoo"] = _cell(bool(z["beats_controls"]),
-                                     f"{z['pgdl']:.1f} [{z['pgdl_low']:.1f},\u00a0{z['pgdl_high']:.1f}]")  # wraps whole
+            row["model zoo"] = _cell(bool(z["beats_controls"]), interval(z["pgdl"], z["pgdl_low"], z["pgdl_high"], 1))
             passed += bool(z["beats_controls"])
         if _scored(clean_scores, item.column):
             scored = clean_scores.set_index("column").loc[item.column]

@@ -47,7 +47,7 @@ from .benchmark import beats_controls
 from .labels import FACTOR_LABELS, MEASURE_LABELS, network_name
 from .networks import network_table, reached_criterion
 from .pgdl import PgdlScorer
-from .render import and_list, signed
+from .render import and_list, interval, signed
 from .resampling import (
     bootstrap_counts,
     kendall_tau_b,
@@ -320,23 +320,15 @@ def _seed_noise_sentence(context):
             f"gaps differ by less than {context['min_gap_difference']:.2f} points are left out of the sign error.")
 
 
-def _interval(value, low, high, digits=1, sign=False):
-    if not np.isfinite(value):
-        return "–"
-    form = signed if sign else (lambda v, d=digits: f"{v:.{d}f}")
-    # a no-break space inside the brackets: a narrow column puts the interval under the estimate, whole
-    return f"{form(value, digits)} [{form(low, digits)},\u00a0{form(high, digits)}]"
-
-
 def zoo_view(table):
     """The score table as the book shows it: the columns that carry the argument (the rest in its CSV)."""
     return pd.DataFrame({
         "measure": table["measure"] + np.where(table["beats_controls"], " ✓", ""),
         "family": table["family"].map(FAMILY_LABELS),
         "with a larger gap": table["direction"].map({"rises": "higher", "falls": "lower", "flat": "flat"}),
-        "PGDL score (×100)": [_interval(v, lo, hi) for v, lo, hi in zip(table["pgdl"], table["pgdl_low"],
+        "PGDL score (×100)": [interval(v, lo, hi, 1) for v, lo, hi in zip(table["pgdl"], table["pgdl_low"],
                                                                         table["pgdl_high"])],
-        "Kendall tau with the gap": [_interval(v, lo, hi, 2, True) for v, lo, hi in
+        "Kendall tau with the gap": [interval(v, lo, hi, 2, True) for v, lo, hi in
                                      zip(table["tau"], table["tau_low"], table["tau_high"])],
         "beyond the controls (ρ)": [signed(v) if np.isfinite(v) else "–" for v in table["rho_beyond"]],
         "worst sign error": [f"{e:.2f} ({w})" if np.isfinite(e) else "–"
@@ -387,7 +379,7 @@ def budget_table(frame, columns=PAPER_INDICATORS, sizes=(50, 100, 300, 1000), n_
 
 def budget_view(budget):
     """:func:`budget_table` as the book shows it: tau with its interval, measures by probe samples."""
-    shown = budget.assign(tau_text=[_interval(t, lo, hi, 2, True) for t, lo, hi in
+    shown = budget.assign(tau_text=[interval(t, lo, hi, 2, True) for t, lo, hi in
                                     zip(budget["tau"], budget["tau_low"], budget["tau_high"])])
     return (shown.pivot(index="column", columns="samples", values="tau_text").rename(index=MEASURE_LABELS)
             .rename_axis(index="measure", columns="probe samples"))
