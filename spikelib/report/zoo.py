@@ -272,7 +272,7 @@ def zoo_headline(table, context):
         text += (f"the best measure that beats the controls is {best['measure']}, {family}: PGDL score "
                  f"{best['pgdl']:.1f} [{best['pgdl_low']:.1f}, {best['pgdl_high']:.1f}] of 100"
                  + (f", above {control['measure']}'s {control['pgdl']:.1f}" if control is not None else "")
-                 + f"; it {_moves(best['tau'])} with the gap (Kendall tau {signed(best['tau'])}; "
+                 + f"; it {_moves(best)} with the gap (Kendall tau {signed(best['tau'])}; "
                  f"partial ρ {signed(best['rho_beyond'])} beyond the controls).")
     else:
         best = scored[scored["family"] != "control"].iloc[0]
@@ -283,12 +283,15 @@ def zoo_headline(table, context):
     if len(mfr) and mfr.index[0] != best.name:
         row = mfr.iloc[0]
         text += (f" MFR scores {row['pgdl']:.1f} [{row['pgdl_low']:.1f}, {row['pgdl_high']:.1f}] and "
-                 f"{_moves(row['tau'])} with the gap (tau {signed(row['tau'])}).")
+                 f"{_moves(row)} with the gap (tau {signed(row['tau'])}).")
     return text
 
 
-def _moves(tau):
-    return {"rises": "rises", "falls": "falls", "flat": "hardly moves"}[direction_word(tau)]
+def _moves(row):
+    """A row's direction in words: the table's own (read with its interval) where it has one, so that the
+    headline and the table never disagree."""
+    direction = row.get("direction")
+    return {"rises": "rises", "falls": "falls", "flat": "hardly moves"}[direction or direction_word(row["tau"])]
 
 
 def zoo_description(scored, short, context, completion=""):
