@@ -73,6 +73,9 @@ def test_the_headline_names_the_best_measure_above_the_controls_and_its_directio
     headline = zoo.zoo_headline(table, context)
     assert "the best measure that beats the controls is MFR" in headline and "it falls with the gap" in headline
     assert "−1.00" in headline  # a true minus sign
+    # a small tau whose interval excludes 0 falls in the table, and the headline says what the table says
+    table.loc[table["column"] == "mfr", ["tau", "tau_low", "tau_high", "direction"]] = [-0.0998, -0.17, -0.01, "falls"]
+    assert "it falls with the gap" in zoo.zoo_headline(table, context)
 
 
 def test_networks_short_of_the_criterion_are_named_and_left_out(tmp_path, monkeypatch):
