@@ -69,15 +69,15 @@ def _groups(fig):
 def _own_labels(ax):
     """Tick labels and axis labels on a panel that shares them with its neighbours, which showed them for it:
     standing alone, it needs its own."""
-    for axis, side in ((ax.yaxis, "left"), (ax.xaxis, "bottom")):
-        siblings = (ax.get_shared_y_axes() if axis is ax.yaxis else ax.get_shared_x_axes()).get_siblings(ax)
+    for name, side in (("y", "left"), ("x", "bottom")):
+        siblings = getattr(ax, f"get_shared_{name}_axes")().get_siblings(ax)
         if len(siblings) < 2:
             continue
-        ax.tick_params(axis="y" if axis is ax.yaxis else "x", **{f"label{side}": True})
+        ax.tick_params(axis=name, **{f"label{side}": True})
+        axis = getattr(ax, f"{name}axis")
         if not axis.get_label().get_text():
-            text = next((s.yaxis.get_label().get_text() if axis is ax.yaxis else s.xaxis.get_label().get_text()
-                         for s in siblings if (s.yaxis if axis is ax.yaxis else s.xaxis).get_label().get_text()), "")
-            axis.set_label_text(text)
+            shared = (getattr(s, f"{name}axis").get_label().get_text() for s in siblings)
+            axis.set_label_text(next((text for text in shared if text), ""))
 
 
 #: Characters per line of a tick label that names something (a measure, a network) in the phone version.
@@ -236,6 +236,7 @@ def figure_html(fig):
     """The figure for a page: as drawn (``img.compendium-wide``) and, where it has several panels, stacked for a
     phone (``img.compendium-narrow``); the stylesheet shows one of them by the screen's width."""
     wide = _png(fig)  # first: the stacked version turns on labels the figure as drawn leaves off
-    several = len(_groups(fig)) >= 2
-    narrow = _img(stacked_png(fig), "narrow") if several else ""
-    return f'<div class="compendium-figure{" compendium-stacked" if several else ""}">{_img(wide, "wide")}{narrow}</div>'
+    stacked = stacked_png(fig)  # None for a figure of one panel
+    narrow = _img(stacked, "narrow") if stacked is not None else ""
+    return (f'<div class="compendium-figure{" compendium-stacked" if narrow else ""}">{_img(wide, "wide")}{narrow}'
+            "</div>")
