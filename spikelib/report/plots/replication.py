@@ -206,6 +206,15 @@ def figure6(cells):
     return fig
 
 
+def _run_look(marker, line_style, rank):
+    """The line style and marker of the ``rank``-th run that shares a colour: the first keeps its condition's line
+    style and the palette's marker, each further one takes the next of each."""
+    if not rank:
+        return line_style, marker
+    shifted = MARKERS[(MARKERS.index(marker) + rank) % len(MARKERS)] if marker in MARKERS else marker
+    return LINESTYLES[(rank + 3) % len(LINESTYLES)], shifted
+
+
 def dose_response(traces, model, indicators=INDICATORS[:3]):
     """The indicators of one model family against how much it has memorized, one line per width.
 
@@ -227,31 +236,26 @@ def dose_response(traces, model, indicators=INDICATORS[:3]):
     if rows.empty:
         return None
     # colour: the width (the palette's), or the condition where there is one width; line style: the condition;
-    # one line per run (a run is a cell: a profile
-    # may hold several runs of one width and condition, which must not be joined into one line)
+    # one line per run (a cell), never one line joining the runs of a width and condition
     dashes = {"mem_retrain_last": "-", "mem_random_last": "--", "mem_retrain_all": ":"}
     fig, axes = plt.subplots(1, len(indicators), figsize=(PAGE_WIDTH, 3.4), squeeze=False)
     runs = rows.groupby(["width", "condition", "cell_id"], observed=True)
-    several = rows.groupby(["width", "condition"], observed=True)["cell_id"].nunique()
+    # the runs of each width and condition (a penalty, a seed): they share a colour, so each is named and each after
+    # the first gets a line style and a marker of its own
+    shared = {key: sorted(cells) for key, cells in
+              rows.groupby(["width", "condition"], observed=True)["cell_id"].unique().items()}
     one_width = rows["width"].nunique() == 1  # then the colour tells the conditions apart, as elsewhere
-    # runs that share a width and a condition (a penalty, a seed) share its colour: each further one gets a line
-    # style and a marker of its own
-    order = {key: rank for _, cells in rows.groupby(["width", "condition"], observed=True)["cell_id"]
-             for rank, key in enumerate(sorted(cells.unique()))}
     for ax, (column, label) in zip(axes[0], indicators):
         for (width, condition, cell), line in runs:
             line = line.sort_values("epoch")
-            name = f"{model}-{width}, {CONDITION_LABELS[condition]}"
-            if several.loc[(width, condition)] > 1:  # runs a width and condition do not tell apart: name each
-                name = f"{network_name(line.iloc[0], condition=False)}, {CONDITION_LABELS[condition]}"
+            cells = shared[(width, condition)]
+            name = (f"{model}-{width}, {CONDITION_LABELS[condition]}" if len(cells) == 1 else
+                    f"{network_name(line.iloc[0], condition=False)}, {CONDITION_LABELS[condition]}")
             look = style("condition", condition) if one_width else style("width", int(width))
-            # the palette's marker on a few points of each line: close colours (widths 256 and 512) stay apart
-            rank = order[cell]
-            ax.plot(100 * line["probe_accuracy"], line[column], color=look["color"],
-                    ls=LINESTYLES[(rank + 3) % len(LINESTYLES)] if rank else dashes.get(condition, "-"), lw=1.2,
-                    marker=MARKERS[(MARKERS.index(look["marker"]) + rank) % len(MARKERS)] if rank and
-                    look["marker"] in MARKERS else look["marker"], ms=4,
-                    markevery=0.2, label=name)  # evenly along the drawn line, not the epochs
+            dashes_of_run, marker = _run_look(look["marker"], dashes.get(condition, "-"), cells.index(cell))
+            # the marker on a few points of each line, evenly along it: close colours (widths 256 and 512) stay apart
+            ax.plot(100 * line["probe_accuracy"], line[column], color=look["color"], ls=dashes_of_run, lw=1.2,
+                    marker=marker, ms=4, markevery=0.2, label=name)
         ax.set(xlabel="accuracy on shuffled labels (%)", ylabel=label)
     legend_outside(fig, axes[0][0], ncol=3)
     return fig
