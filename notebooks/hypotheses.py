@@ -63,9 +63,9 @@ untested = review[review["agrees"].isna()]
 parts = [f"lean the same way as the paper's for {listing(agree)}" if len(agree) else "",
          f"the other way for {listing(disagree)}" if len(disagree) else "",
          f"{', '.join(f'H{h}' for h in untested['hypothesis'])} cannot be tested here" if len(untested) else ""]
-parts = [part for part in parts if part]
-publish(profile, {"verdicts": "; ".join(parts) if parts else "none could be compared"})  # typeset there
-show("**In short.** Our verdicts " + ("; ".join(parts) if parts else "could not be compared with the paper's")
+summary = "; ".join(part for part in parts if part)
+publish(profile, {"verdicts": summary or "none could be compared"})  # typeset there
+show("**In short.** Our verdicts " + (summary or "could not be compared with the paper's")
      + ". Each hypothesis, its evidence and its verdict follow.")
 
 

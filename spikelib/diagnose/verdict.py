@@ -230,10 +230,10 @@ def zoo_sentence(record):
             "gap beyond how well each network fits its training samples")
 
 
-
 def _lie(names):
     """``"MFR lies"`` or ``"MFR and MF lie"``: the measures named, with their verb."""
     return f"{and_list(names)} {'lies' if len(names) == 1 else 'lie'}"
+
 
 def overall(calibration, counts, record):
     """The verdict from the supporting measures, with what it rests on.

@@ -15,8 +15,8 @@ recording_effect
 import numpy as np
 import pandas as pd
 
-from .render import and_list
 from .labels import MEASURE_LABELS
+from .render import and_list
 from .results import finished_cells
 
 __all__ = ["gap_course", "switch_course", "switch_sentence", "recording_effect"]
