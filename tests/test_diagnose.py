@@ -150,6 +150,21 @@ def test_leave_one_out_no_reference_network_reads_as_the_other_group():
     assert outcomes.loc[(outcomes["label_noise"] > 0) & (outcomes["label_noise"] < 0.5), "right"].isna().all()
 
 
+def test_a_network_outside_the_reference_gets_the_verdict_it_gets_when_left_out():
+    """Diagnosing rows the reference does not hold (the held-out set) is leave-one-out without the leaving out."""
+    from spikelib.diagnose.measure import RECORDING_MEASURES
+    from spikelib.diagnose.verdict import leave_one_out
+
+    table, record_ = load_reference()
+    picked = table.groupby(["domain", "memorizing"]).head(1)  # one network of each group in every domain
+    for by in ("network", "dataset"):
+        inside = leave_one_out(table, record_, RECORDING_MEASURES, by=by).set_index("cell_id")
+        for index, row in picked.iterrows():
+            outside = leave_one_out(table.drop(index), record_, RECORDING_MEASURES, by=by, networks=picked.loc[[index]])
+            assert outside["verdict"].tolist() == [inside.loc[row["cell_id"], "verdict"]], (by, row["cell_id"])
+            assert outside["dataset"].tolist() == [row["domain"]]
+
+
 def test_a_reference_network_left_out_is_placed_at_its_percentile():
     """Its percentile among the comparable networks, as scipy's percentileofscore (kind "mean") gives it."""
     from scipy.stats import percentileofscore

@@ -17,6 +17,10 @@ finished), printing one line per network. Results go to
 ``results/transfer/<network id>/``: ``model.keras``, ``network.json`` (what
 it is and its truth: label noise, training fit, test accuracy) and
 ``diagnosis.json`` (the user's network's measures, the controls').
+``python -m spikelib.diagnose.transfer --held-out`` does the same for the
+held-out set, in ``results/transfer-held-out/``: networks of other widths,
+sizes and seeds, trained after the verdicts' rules and thresholds were fixed
+on the transfer set, and never added to the reference.
 
 Classes
 -------
@@ -25,8 +29,8 @@ TransferNetwork
 
 Functions
 ---------
-networks
-    The declared set.
+networks, held_out_networks
+    The declared set; the held-out set, declared after the verdicts' rules were fixed on the first.
 samples
     A network's training samples, its labels (noisy as trained) and the clean test split.
 train_network, diagnose_network
@@ -37,8 +41,9 @@ transfer_table
     One row per diagnosed network: its truth and every measure of it and of its controls.
 reference_rows
     The diagnosed networks as rows of the reference table.
-transfer_scores, transfer_summary
-    Each network diagnosed four ways and scored against its truth; the counts.
+transfer_scores, held_out_scores, transfer_summary
+    Each network (of the transfer set, of the held-out set) diagnosed four ways and scored against its truth; the
+    counts.
 domain_evidence
     Per domain (data set and optimizer), how well each measure separated clean from shuffled networks at equal fit.
 """
@@ -57,11 +62,15 @@ from .. import paths
 from .._optional import soft_import
 from ..storage import write_atomically, write_json
 
-__all__ = ["TransferNetwork", "networks", "samples", "train_network", "diagnose_network", "run", "transfer_table",
-           "reference_rows", "domain_evidence", "domain", "transfer_scores", "transfer_summary", "MODES", "DATASETS", "FOLDER", "TRUTH", "OPTIMIZER"]
+__all__ = ["TransferNetwork", "networks", "held_out_networks", "samples", "train_network", "diagnose_network", "run",
+           "transfer_table", "reference_rows", "domain_evidence", "domain", "transfer_scores", "held_out_scores",
+           "transfer_summary", "MODES", "DATASETS", "FOLDER", "HELD_OUT_FOLDER", "TRUTH", "OPTIMIZER"]
 
 #: Where the transfer networks live.
 FOLDER = "transfer"
+#: Where the held-out networks live: declared after the verdicts' rules and thresholds were fixed on the transfer
+#: set, never added to the reference, so that the rules are scored on networks they were not calibrated on.
+HELD_OUT_FOLDER = "transfer-held-out"
 #: The data sets, and how each is made.
 DATASETS = {"digits": "scikit-learn's digits (8 x 8 images, its bundled split)",
             "fashion_mnist": "Fashion-MNIST (a seeded subset of its training split; its test split)",
@@ -113,6 +122,20 @@ def networks():
     for noise in TRUTH:
         found.append(TransferNetwork("fashion_mnist", "cnn", 128, 1000, noise, seed=1))
         found.append(TransferNetwork("fashion_mnist", "mlp", 256, 2000, noise, seed=2, depth=2, batch_size=128))
+    return found
+
+
+def held_out_networks():
+    """The held-out set: 21 networks of widths, sizes and seeds the transfer set lacks (MLP-256 on 1,000 digits and on
+    2,000 samples of Fashion-MNIST and of the synthetic task, two seeds each; a CNN with 64 observed nodes on 2,000
+    Fashion-MNIST samples), on clean, half-shuffled and shuffled labels."""
+    found = []
+    for dataset, n in {"digits": 1000, "fashion_mnist": 2000, "synthetic": 2000}.items():
+        for seed in (10, 11):
+            for noise in TRUTH:
+                found.append(TransferNetwork(dataset, "mlp", 256, n, noise, seed=seed))
+    for noise in TRUTH:
+        found.append(TransferNetwork("fashion_mnist", "cnn", 64, 2000, noise, seed=12))
     return found
 
 
@@ -231,18 +254,20 @@ def diagnose_network(network, root, reference=None, n_controls=3, cache=None, na
     return payload
 
 
-def run(root=None, only=None, n_controls=3, cache=None, log=print):
+def run(root=None, only=None, n_controls=3, cache=None, log=print, held_out=False):
     """Train and diagnose every transfer network not done yet; one line per network.
 
     Parameters
     ----------
     root : str or os.PathLike, optional
-        Default ``results/transfer``.
+        Default ``results/transfer`` (``results/transfer-held-out`` for the held-out set).
     only : str, optional
         Only the networks whose id contains it.
+    held_out : bool
+        The held-out set (:func:`held_out_networks`) instead of the transfer set.
     """
-    root = Path(root or paths.results_dir() / FOLDER)
-    todo = [n for n in networks() if only is None or only in n.id]
+    root = Path(root or paths.results_dir() / (HELD_OUT_FOLDER if held_out else FOLDER))
+    todo = [n for n in (held_out_networks() if held_out else networks()) if only is None or only in n.id]
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for index, network in enumerate(todo, 1):
@@ -259,11 +284,11 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print):
         elapsed = time.perf_counter() - started
         log(f"[{index}/{len(todo)}] {network.id}: {', '.join(did) or 'done before'} "
             f"({time.perf_counter() - step:.0f} s; {elapsed / 60:.1f} min in all)", flush=True)
-        write_manifest(root, started_at)
+        write_manifest(root, started_at, HELD_OUT_FOLDER if held_out else FOLDER)
     return root
 
 
-def write_manifest(root, started_at=None):
+def write_manifest(root, started_at=None, name=FOLDER):
     """``manifest.json``: every transfer network's files with their SHA-256, the machine and the versions.
 
     The models are not committed (they are remade by ``python -m spikelib.diagnose.transfer``); their SHA-256 is
@@ -275,8 +300,9 @@ def write_manifest(root, started_at=None):
     entries = {}
     for folder in sorted(p for p in Path(root).iterdir() if (p / "network.json").is_file()):
         entries[folder.name] = {"files": {f.name: sha256(f) for f in sorted(folder.iterdir()) if f.is_file()}}
-    write_json(paths.manifest_path(root), {"set": FOLDER, "started": started_at, "networks": entries,
-                                           "command": "python -m spikelib.diagnose.transfer",
+    command = "python -m spikelib.diagnose.transfer" + (" --held-out" if name == HELD_OUT_FOLDER else "")
+    write_json(paths.manifest_path(root), {"set": name, "started": started_at, "networks": entries,
+                                           "command": command,
                                            "machine": machine(), "versions": package_versions()})
 
 
@@ -303,10 +329,15 @@ def domain(dataset, optimizer):
     return f"{dataset}, {optimizer}"
 
 
-def reference_rows(root=None):
+def reference_rows(root=None, source=FOLDER):
     """The diagnosed transfer networks as rows of the reference table (:mod:`spikelib.diagnose.reference`).
 
     Their measures are the diagnosis's own, on all their training samples with their (noisy) labels.
+
+    Parameters
+    ----------
+    source : str
+        Their ``source`` (the held-out set's rows are diagnosed as networks the reference does not hold).
 
     Returns
     -------
@@ -321,7 +352,7 @@ def reference_rows(root=None):
         network, diagnosis = record.network, record.diagnosis
         values = diagnosis["values"]
         family = "CNN" if network["model"] == "cnn" else "MLP"
-        rows.append({"source": FOLDER, "cell_id": network["id"], "model": family,
+        rows.append({"source": source, "cell_id": network["id"], "model": family,
                      "architecture": "CNN" if family == "CNN" else f"MLP-{network['depth']}", "depth": network["depth"],
                      "width": network["width"], "train_samples": network["samples"],
                      "recorded_samples": diagnosis["n_samples"], "seed": network["seed"],
@@ -330,6 +361,7 @@ def reference_rows(root=None):
                      "test_accuracy": network["test_accuracy"],
                      "gap": values.get("train_accuracy", network["fit"]) - network["test_accuracy"],
                      "dataset": network["dataset"], "optimizer": OPTIMIZER,
+                     "domain": domain(network["dataset"], OPTIMIZER),
                      **values, **{f"rate_hist_{b}": share for b, share in enumerate(diagnosis["rate_histogram"])}})
     return pd.DataFrame(rows)
 
@@ -434,6 +466,30 @@ def transfer_scores(table, record, root=None, outcomes=None):
     return pd.DataFrame(rows)
 
 
+def held_out_scores(table, record, root=None):
+    """The held-out networks (:func:`held_out_networks`) diagnosed as the transfer networks are, and scored.
+
+    None of them is in the reference, so "leave one out" compares each with the whole reference and "leave one
+    data set out" with the reference without its data set; the calibrated verdicts read the measures established
+    without its data set, as the transfer networks' do. The rules and thresholds were fixed before these
+    networks were trained.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`transfer_scores`.
+    """
+    from .measure import RECORDING_MEASURES
+    from .verdict import leave_one_out
+
+    root = Path(root or paths.results_dir() / HELD_OUT_FOLDER)
+    rows = reference_rows(root, source=HELD_OUT_FOLDER)
+    outcomes = {"reference, leave one out": leave_one_out(table, record, RECORDING_MEASURES, networks=rows),
+                "reference, leave one data set out": leave_one_out(table, record, RECORDING_MEASURES, by="dataset",
+                                                                   networks=rows)}
+    return transfer_scores(table, record, root, outcomes)
+
+
 def transfer_summary(scores):
     """Counts of right, wrong and cannot-tell per mode, overall and per label condition.
 
@@ -464,9 +520,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m spikelib.diagnose.transfer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="only the networks whose id contains this")
     parser.add_argument("--controls", type=int, default=3, help="controls per group (default 3)")
-    parser.add_argument("--out", help="the results folder (default results/transfer)")
+    parser.add_argument("--out", help="the results folder (default results/transfer, or results/transfer-held-out)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="the held-out set: networks the verdicts' rules were not calibrated on")
     args = parser.parse_args(argv)
-    run(args.out, args.only, args.controls)
+    run(args.out, args.only, args.controls, held_out=args.held_out)
     return 0
 
 

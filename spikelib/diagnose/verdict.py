@@ -309,7 +309,7 @@ def expected_verdict(label_noise):
 HALF_NOISE = 0.5
 
 
-def leave_one_out(reference, record, columns, by="network"):
+def leave_one_out(reference, record, columns, by="network", networks=None):
     """Each reference network's verdict from ``columns`` of its own values, set against the other networks.
 
     Parameters
@@ -318,6 +318,10 @@ def leave_one_out(reference, record, columns, by="network"):
         Leave out the network alone, and compare it with the networks of its own domain (its data set and
         optimizer) where that domain holds both groups; or leave out every network of its domain, and that
         domain's evidence for the measures (the test of a verdict on data the reference never saw).
+    networks : pandas.DataFrame, optional
+        Networks the reference does not hold (rows of its layout, with a ``domain``), diagnosed instead of its own:
+        against the whole reference (``by="network"``: nothing of theirs is in it to leave out) or against the
+        reference without their domain (``by="dataset"``).
 
     Returns
     -------
@@ -328,16 +332,22 @@ def leave_one_out(reference, record, columns, by="network"):
     """
     rows = []
     datasets = reference["domain"] if "domain" in reference else pd.Series("reference", index=reference.index)
-    for index, row in reference.iterrows():
+    outside = networks is not None
+    diagnosed = networks if outside else reference
+    for index, row in diagnosed.iterrows():
         values = {column: row[column] for column in columns}
-        others = reference.drop(index) if by == "network" else reference[datasets != datasets[index]]
+        own = row["domain"] if outside else datasets[index]
+        if by == "network":
+            others = reference if outside else reference.drop(index)
+        else:
+            others = reference[datasets != own]
         calibration, counts = calibrate(values, others, record, row["model"], row["width"], row["recorded_samples"],
-                                        exclude=None if by == "network" else datasets[index],
-                                        domain=datasets[index] if by == "network" and "domain" in reference else None)
+                                        exclude=None if by == "network" else own,
+                                        domain=own if by == "network" and "domain" in reference else None)
         verdict, _ = overall(calibration, counts, record)
         expected = expected_verdict(float(row["label_noise"]))
         rows.append({"source": row["source"], "cell_id": row["cell_id"], "model": row["model"], "width": row["width"],
-                     "dataset": datasets[index], "memorizing": bool(row["memorizing"]),
+                     "dataset": own, "memorizing": bool(row["memorizing"]),
                      "label_noise": float(row["label_noise"]), "verdict": verdict,
                      "right": None if verdict == "cannot tell" or expected is None else verdict == expected})
     return pd.DataFrame(rows)
