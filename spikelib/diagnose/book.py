@@ -9,14 +9,16 @@ terminal_report
     What ``spikelib diagnose`` prints for a network, as the page shows it.
 answer
     The page's opening: the examples' verdicts and the leave-one-out record.
-measure_table, detects_table
-    The examples measure by measure; what each measure detects on the reference networks.
+measure_table, detects_table, examples_truth
+    The examples measure by measure; what each measure detects on the reference networks; their accuracies.
 reference_sentence, limits
     What the reference holds; what a diagnosis cannot tell.
 label_noise_only, why_equal_fit
     The reference without the networks that fit shuffled labels; what the examples read against it.
 transfer_evidence, transfer_answer, transfer_view, reference_record_view
     The transfer networks diagnosed every way, scored; the sentences and tables that report it.
+held_out_evidence, held_out_reading
+    The held-out networks diagnosed and scored the same way; how their counts compare.
 calibrated_demo
     ``spikelib diagnose`` calibrated on a committed transfer network's samples, as the page shows it.
 demo_reading
@@ -44,6 +46,7 @@ from .verdict import WIDTH_FACTOR, zoo_sentence
 
 __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "detects_table", "reference_sentence",
            "limits", "label_noise_only", "why_equal_fit", "transfer_evidence", "transfer_answer", "transfer_view",
+           "held_out_evidence", "held_out_reading", "set_description", "examples_truth",
            "reference_record_view", "calibrated_demo", "demo_reading", "positions_figure", "procedure", "SAMPLES", "DEMO_NETWORK"]
 
 #: The example networks' samples (the 2,000 Fashion-MNIST training samples they were trained on).
@@ -111,6 +114,17 @@ def answer(examples, outcomes):
             f"networks got a verdict ({m_given} of the {m_all} memorizing ones, {c_given} of the {c_all} clean ones)"
             f" and {len(given) - len(wrong)} of these named the network's own group; the others read \"cannot "
             "tell\". On clean labels the diagnosis gives no verdict on the size of a network's generalization gap.")
+
+
+def examples_truth(examples):
+    """What the example networks' verdicts can be checked against: their test and training accuracies."""
+    truth = {name: metrics for name, (_, metrics, _) in examples.items()}
+    return (f"What the verdicts can be checked against: the network trained on clean labels reaches "
+            f"{truth['clean']['test_accuracy']:.1%} test accuracy, the one trained on shuffled labels "
+            f"{truth['shuffled']['test_accuracy']:.1%} (chance is {1 / truth['shuffled']['dataset']['n_classes']:.0%}), "
+            f"after fitting {truth['clean']['train_accuracy_evaluated']:.1%} and "
+            f"{truth['shuffled']['train_accuracy_evaluated']:.1%} of the samples they were trained on. The diagnosis "
+            "saw neither test set.").replace("%", " %")
 
 
 def measure_table(examples):
@@ -253,6 +267,80 @@ def transfer_evidence(reference, record, root=None):
     return {"scores": scores, "summary": transfer_summary(scores), "loo": loo, "lodo": lodo}
 
 
+def held_out_evidence(reference, record, root=None):
+    """The held-out networks (:func:`spikelib.diagnose.transfer.held_out_networks`) diagnosed and scored as the
+    transfer networks are: ``{"scores", "summary"}`` as in :func:`transfer_evidence`."""
+    from .transfer import held_out_scores, transfer_summary
+
+    scores = held_out_scores(reference, record, root)
+    return {"scores": scores, "summary": transfer_summary(scores)}
+
+
+def set_description(scores):
+    """What a scored set of networks holds, from its rows: ``"MLP-256 on 1,000 digits samples (2 seeds), ..."``."""
+    from .transfer import FIT
+
+    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "synthetic-task"}
+    rows = scores.drop_duplicates("network")
+    parts = []
+    for (dataset, model, width, n), group in rows.groupby(["dataset", "model", "width", "samples"], sort=False):
+        seeds = len(group) // group["noise"].nunique()
+        family = "a CNN with" if model == "cnn" else "an MLP with"
+        parts.append(f"{family} {width} observed nodes on {n:,} {names.get(dataset, dataset)} samples"
+                     + (f" ({seeds} seeds)" if seeds > 1 else ""))
+    return f"trained with Adam until they fit {FIT:.0%} of their samples: {and_list(parts)}".replace("%", " %")
+
+
+def _said(row):
+    return f"{row['right']} right, {row['wrong']} wrong, {row['cannot tell']} cannot tell"
+
+
+def held_out_reading(held, transfer):
+    """What the held-out table shows beside the transfer table: each way's counts on both, and the calibrated
+    verdict by data set (Markdown for :func:`~spikelib.report.render.show`, which typesets its percentages)."""
+    summary, before = held["summary"], transfer["summary"]
+    n = int(summary.iloc[0]["networks"])
+    calibrated = held["scores"][held["scores"]["mode"] == "calibrated"]
+    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "the synthetic task"}
+    parts = [f"{names.get(dataset, dataset)} {int((group['outcome'] == 'right').sum())} right of {len(group)}"
+             for dataset, group in calibrated.groupby("dataset", sort=False)]
+    ways = "; ".join(f"{mode}: {_said(summary.loc[mode])} ({summary.loc[mode, 'right share']:.0%} right; "
+                     f"{before.loc[mode, 'right share']:.0%} on the transfer set)"
+                     for mode in ("calibrated", "calibrated, its batch size", "training signal"))
+    wrong = calibrated[calibrated["outcome"] == "wrong"]
+    datasets = pd.concat([held["scores"]["dataset"], transfer["scores"]["dataset"]]).nunique()
+    earlier = int(before.loc["calibrated", "wrong"])
+    if len(wrong):
+        caution = (f" The calibrated verdict was wrong on {and_list(wrong['network'])}: read each verdict with that "
+                   "in mind.")
+    elif earlier:
+        caution = " The calibrated verdict was never wrong here, though it was on the transfer set."
+    else:
+        caution = (f" The calibrated verdict was never wrong here either: on {n + int(before.iloc[0]['networks'])} "
+                   f"networks of {datasets} data sets its failures are refusals (\"cannot tell\"), not wrong "
+                   f"answers. That is evidence on {datasets} data sets, not a guarantee for another.")
+    both = pd.concat([held["scores"], transfer["scores"]])
+    refused = both[(both["mode"] == "calibrated") & (both["outcome"] == "cannot tell")]
+    from .calibrated import CLEAN
+
+    # a clean-labelled network refused although its measures counted: it, or its own-label controls, fell short
+    short = refused[(refused["noise"] == 0) & (refused["measures"] > 0)]
+    pattern = (f" Of the {len(refused)} refusals in the two sets, {len(short)} are of networks trained on clean labels "
+               f"that fell short of the teacher controls' side (the network or the controls trained on its labels "
+               f"below {CLEAN:.2f}): clean labels need not be a rule the architecture learns whole. The synthetic "
+               f"task's clean networks reach {_accuracy_range(both, 'synthetic', 0)} on its test samples, so they too "
+               "fit labels they cannot predict." if len(refused) else "")
+    return (f"On {n} networks declared and trained after the rules and thresholds were fixed on the transfer set "
+            f"(other widths, sizes and seeds; Table 2): {ways}. Calibrated, by data set: {'; '.join(parts)}."
+            + caution + pattern)
+
+
+def _accuracy_range(scores, dataset, noise):
+    """``"74 % to 86 %"``: the test accuracies of a data set's networks trained at one label noise."""
+    found = scores[(scores["dataset"] == dataset) & (scores["noise"] == noise)].drop_duplicates("network")
+    return f"{found['test_accuracy'].min():.0%} to {found['test_accuracy'].max():.0%}".replace("%", " %")
+
+
 def _counts(frame):
     given = frame[frame["verdict"] != "cannot tell"]
     scored = given[given["right"].notna()]
@@ -260,8 +348,9 @@ def _counts(frame):
         int((frame["verdict"] == "cannot tell").sum())
 
 
-def transfer_answer(evidence):
-    """The page's opening: how often each way of diagnosing was right, wrong, or could not tell (Markdown for
+def transfer_answer(evidence, held=None):
+    """The page's opening: how often each way of diagnosing was right, wrong, or could not tell, on the transfer
+    set and (``held``, from :func:`held_out_evidence`) on the held-out set (Markdown for
     :func:`~spikelib.report.render.show`, which typesets its percentages)."""
     summary = evidence["summary"]
     n = int(summary.iloc[0]["networks"])
@@ -283,7 +372,15 @@ def transfer_answer(evidence):
             f"diagnosed against the others was right on {loo_right}, wrong on {loo_wrong}, cannot tell on "
             f"{loo_cannot}" + (f"; the other {unscored}, trained on a little label noise, have no right verdict to "
                                 "score" if (unscored := loo_n - loo_right - loo_wrong - loo_cannot) else "")
-            + ".")
+            + "." + (_held_out_answer(held) if held is not None else ""))
+
+
+def _held_out_answer(held):
+    summary = held["summary"]
+    row = summary.loc["calibrated"]
+    return (f" On {int(row['networks'])} further networks held out until the rules were fixed, calibrated: "
+            f"**{_said(row)}** ({row['right share']:.0%} right); the training signal "
+            f"{_said(summary.loc['training signal'])}.")
 
 
 def transfer_view(summary):
@@ -325,10 +422,10 @@ def transfer_reading(evidence):
 
 
 def reference_reading(evidence):
-    """What Table 2 shows: the committed reference diagnoses its own data sets, not others."""
+    """What Table 3 shows: the committed reference diagnoses its own data sets, not others."""
     lodo = evidence["lodo"]
     n, right, wrong, cannot = _counts(lodo[lodo["source"] == "transfer"])
-    return (f"Left out one at a time, the reference's networks are mostly read right or \"cannot tell\" (Table 2): "
+    return (f"Left out one at a time, the reference's networks are mostly read right or \"cannot tell\" (Table 3): "
             f"they are compared with networks of their own data set. Left out with their whole data set and optimizer, "
             f"the {n} transfer networks were read right {right} times, wrong {wrong} times and \"cannot tell\" "
             f"{cannot} times: a value beyond every comparable network of the other data sets reads \"outside the "
@@ -407,7 +504,7 @@ def demo_reading(report, truth="memorizing-like"):
         words.append(f"Against the committed reference alone it reads {reference}, the wrong one: most of the "
                      "comparable reference networks are Fashion-MNIST networks trained with SGD, and their ranges do "
                      "not carry over to this data set and this optimizer. This network is itself one of the reference's "
-                     "transfer networks; Table 2's leave-one-out leaves it out and compares it only with networks of "
+                     "transfer networks; Table 3's leave-one-out leaves it out and compares it only with networks of "
                      "its own data set and optimizer, which the command cannot do for a network of unknown origin, "
                      "and reads it differently. That is why the controls trained on the network's own samples decide, "
                      "and the reference reading is shown beside them, not in their place.")
@@ -416,20 +513,26 @@ def demo_reading(report, truth="memorizing-like"):
     return " ".join(words)
 
 
-def positions_figure(scores):
+def positions_figure(scores, held=None):
     """Each transfer network's position between the anchors (0: permuted controls, 1: teacher controls) against
-    its own-label controls' position, by the truth of its labels."""
+    its own-label controls' position, by the truth of its labels; the held-out networks' (``held``, scored the
+    same way) as open markers."""
     import matplotlib.pyplot as plt
 
     from ..report.plots.style import PAGE_WIDTH, style
     from .calibrated import CLEAN, MEMORIZING
 
-    frame = scores[scores["mode"] == "calibrated"]
     fig, ax = plt.subplots(figsize=(min(PAGE_WIDTH, 6.0), 4.2))
     names = {0.0: "clean labels", 0.5: "half-shuffled labels", 1.0: "shuffled labels"}
-    for noise, group in frame.groupby("noise"):
-        ax.scatter(group["own_position"], group["position"], label=f"{names[noise]} ({len(group)})", s=28,
-                   alpha=0.85, **style("labels", names[noise]))
+    sets = [(scores, "", {})] + ([(held, ", held out", {"facecolors": "none"})] if held is not None else [])
+    for frame, which, look in sets:
+        frame = frame[frame["mode"] == "calibrated"]
+        for noise, group in frame.groupby("noise"):
+            drawn = style("labels", names[noise])
+            if look:  # an open marker: its colour on the edge
+                drawn = {"marker": drawn["marker"], "edgecolors": drawn["color"], **look}
+            ax.scatter(group["own_position"], group["position"], label=f"{names[noise]}{which} ({len(group)})",
+                       s=28, alpha=0.85, **drawn)
     for value in (MEMORIZING, CLEAN):
         ax.axhline(value, color="0.6", lw=0.8, ls=":")
         ax.axvline(value, color="0.6", lw=0.8, ls=":")

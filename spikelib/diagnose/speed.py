@@ -148,7 +148,30 @@ def benchmarks(args):
     for n_samples in args.reference_samples:
         items.append((f"spikelib diagnose --reference: MLP-{args.width} on {n_samples:,} samples",
                       lambda n=n_samples: reference_only(n)))
+    items.append(("spikelib diagnose on data the reference lacks (committed transfer and held-out networks)",
+                  transfer_evidence))
     return items
+
+
+def transfer_evidence(out=print):
+    """The diagnose page's Tables 1 and 2 from the committed networks: each way of diagnosing, right, wrong and
+    cannot tell, on the transfer set (leave one data set out) and on the held-out set."""
+    import textwrap
+
+    from .book import held_out_evidence, transfer_evidence as transfer_set
+    from .reference import load_reference
+
+    reference, record = load_reference()
+    sets = {"transfer set": transfer_set(reference, record)["summary"],
+            "held-out set": held_out_evidence(reference, record)["summary"]}
+    said = []
+    for name, summary in sets.items():
+        out(f"  {name}:")
+        out(textwrap.indent(summary[["networks", "right", "wrong", "cannot tell"]].to_string(), "    "))
+        row = summary.loc["calibrated"]
+        said.append(f"{name}: calibrated {row['right']} right, {row['wrong']} wrong, {row['cannot tell']} cannot tell "
+                    f"of {row['networks']}")
+    return "; ".join(said)
 
 
 def main(argv=None):

@@ -401,11 +401,11 @@ def domain_evidence(table, columns, n_boot=200):
 
 
 #: How each diagnosis is scored in :func:`transfer_scores`, in the order the tables show them.
-MODES = {"reference, leave one out": "against the reference without the network itself",
+MODES = {"reference, leave one out": "against the reference, the network itself left out where it holds it",
          "reference, leave one data set out": "against the reference without the network's data set and optimizer",
          "calibrated": "against controls trained on its own samples (the command's defaults: batches of 64); "
                        "measures established without its data set",
-         "calibrated, its batch size": "the same, with --batch-size the network was trained with (32 or 128)",
+         "calibrated, its batch size": "the same, with --batch-size the network was trained with",
          "training signal": "epochs to fit, own labels against permuted (beside the verdict, not in it)"}
 
 

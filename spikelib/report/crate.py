@@ -130,14 +130,18 @@ def _profile_runs():
                         "object": parameters and [{"@id": p["@id"]} for p in parameters],
                         "result": [{"@id": root.relative_to(paths.ROOT).as_posix() + "/"}],
                         "startTime": record.get("started"), "agent": {"@id": "#authors"}})
-    transfer = paths.results_dir() / "transfer"
-    if paths.manifest_path(transfer).is_file() and _tracked(paths.manifest_path(transfer)):
-        entities.append(_folder(transfer, name="the transfer networks",
+    sets = {"transfer": ("the transfer networks", ""),
+            "transfer-held-out": ("the held-out transfer networks", " --held-out")}
+    for folder, (name, option) in sets.items():
+        transfer = paths.results_dir() / folder
+        if not (paths.manifest_path(transfer).is_file() and _tracked(paths.manifest_path(transfer))):
+            continue
+        command = f"python -m spikelib.diagnose.transfer{option}"
+        entities.append(_folder(transfer, name=name,
                                 description="networks trained with Adam on digits, Fashion-MNIST and a synthetic task, "
-                                            "diagnosed every way (python -m spikelib.diagnose.transfer)"))
+                                            f"diagnosed every way ({command})"))
         entities.append(_file(paths.manifest_path(transfer), encodingFormat="application/json"))
-        actions.append({"@id": "#run-transfer", "@type": "CreateAction",
-                        "name": "python -m spikelib.diagnose.transfer",
+        actions.append({"@id": f"#run-{folder}", "@type": "CreateAction", "name": command,
                         "result": [{"@id": transfer.relative_to(paths.ROOT).as_posix() + "/"}],
                         "agent": {"@id": "#authors"}})
     return actions, entities

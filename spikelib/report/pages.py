@@ -102,10 +102,13 @@ EMBEDDED = {"quick": ("fashion", "noise"), "quick_zoo": ("zoo",), "quick_clean":
 
 #: The pages executed without a profile of their own, each a chapter: the demo of a spike train, and the
 #: diagnosis of the committed example networks (page -> papermill parameters; a ``*_profile`` names results read).
-DEMOS = {"spikes_on_digits": {}, "diagnose": {"examples_profile": "examples", "transfer_profile": "transfer"}, "profiles": {}}
+DEMOS = {"spikes_on_digits": {}, "profiles": {},
+         "diagnose": {"examples_profile": "examples", "transfer_profile": "transfer",
+                      "held_out_profile": "transfer-held-out"}}
 
 #: Results folders the book reads that no profile makes, and the command that makes each.
-NOT_PROFILES = {"transfer": "python -m spikelib.diagnose.transfer"}
+NOT_PROFILES = {"transfer": "python -m spikelib.diagnose.transfer",
+                "transfer-held-out": "python -m spikelib.diagnose.transfer --held-out"}
 #: The book's parts: (caption, chapters); a chapter is a page of ``book/`` or the demo.
 PARTS = (
     ("The replication", ("method", "spikes_on_digits", "results_fashion", "results_quick", "assumptions", "hypotheses")),
