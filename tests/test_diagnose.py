@@ -272,3 +272,20 @@ def test_the_command_prints_writes_and_refuses(trained, digits, tmp_path, capsys
         error = capsys.readouterr().err
         assert message in error and "Traceback" not in error, error
         assert len([line for line in error.splitlines() if line.startswith("spikelib diagnose")]) == 1, error
+
+
+def test_the_held_out_networks_are_apart_from_the_reference_and_scored_every_way():
+    """The held-out set is never part of the reference or of the transfer set, and each of its networks is scored
+    in every mode, against the truth of its labels."""
+    from spikelib.diagnose.transfer import MODES, TRUTH, held_out_networks, held_out_scores, networks
+
+    table, record_ = load_reference()
+    held = {n.id for n in held_out_networks()}
+    assert not held & set(table["cell_id"]) and not held & {n.id for n in networks()}
+    scores = held_out_scores(table, record_)
+    assert set(scores["network"]) == held and len(scores) == len(held) * len(MODES)
+    expected = scores["noise"].map(TRUTH)
+    given = scores["verdict"] != "cannot tell"
+    assert (scores.loc[given, "outcome"] == (scores.loc[given, "verdict"] == expected[given]).map(
+        {True: "right", False: "wrong"})).all()
+    assert (scores.loc[~given, "outcome"] == "cannot tell").all()

@@ -330,8 +330,12 @@ def held_out_reading(held, transfer):
                f"below {CLEAN:.2f}): clean labels need not be a rule the architecture learns whole. The synthetic "
                f"task's clean networks reach {_accuracy_range(both, 'synthetic', 0)} on its test samples, so they too "
                "fit labels they cannot predict." if len(refused) else "")
+    signal = held["scores"][held["scores"]["mode"] == "training signal"].set_index("network")["verdict"]
+    given = calibrated[calibrated["verdict"] != "cannot tell"].set_index("network")["verdict"]
+    agree = int((signal.loc[given.index] == given).sum())
     return (f"On {n} networks declared and trained after the rules and thresholds were fixed on the transfer set "
-            f"(other widths, sizes and seeds; Table 2): {ways}. Calibrated, by data set: {'; '.join(parts)}."
+            f"(other widths, sizes and seeds; Table 2): {ways}. Calibrated, by data set: {'; '.join(parts)}. Where "
+            f"the calibrated diagnosis gave a verdict, the training signal said the same on {agree} of {len(given)}."
             + caution + pattern)
 
 
