@@ -192,12 +192,13 @@ def _sentence(out, controls, labels_source):
         head = ("Memorizing-like on your own data: your network and networks trained on your labels stand with "
                 "networks that memorized these samples' permuted labels: the labels carry little this architecture "
                 "can use, and fitting them is memorizing them.")
-    elif out["network"] != out["labels"] and "between" not in (out["network"], out["labels"]):
-        # the network sits on the other side from networks of its architecture trained on the same labels: most often
-        # it was trained otherwise (a batch size, a schedule) than the controls were
-        head = ("Cannot tell on your own data: your network and the controls trained on your labels lie on opposite "
-                "sides. Networks trained otherwise than the controls can sit apart from them: if you know the batch "
-                f"size your network was trained with, give it (--batch-size; the controls used {controls.batch_size}).")
+    elif out["network"] != out["labels"]:
+        # the network reads otherwise than networks of its architecture trained on the same labels: most often it was
+        # trained otherwise (a batch size, a schedule) than the controls were
+        head = (f"Cannot tell on your own data: your network reads {out['network']}, the controls trained on your "
+                f"labels {out['labels']}. Networks trained otherwise than the controls can sit apart from them: if you "
+                f"know the batch size your network was trained with, give it (--batch-size; the controls used "
+                f"{controls.batch_size}).")
     else:
         head = "Cannot tell on your own data: the two positions disagree, or fall between the thresholds."
     return f"{head} {where} Controls: {basis}. {signal}"
