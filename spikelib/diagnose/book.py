@@ -49,6 +49,9 @@ __all__ = ["diagnose_examples", "terminal_report", "answer", "measure_table", "d
            "held_out_evidence", "held_out_reading", "set_description", "examples_truth",
            "reference_record_view", "calibrated_demo", "demo_reading", "positions_figure", "procedure", "SAMPLES", "DEMO_NETWORK"]
 
+#: The transfer data sets as sentences name them.
+_DATASETS = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "the synthetic task"}
+
 #: The example networks' samples (the 2,000 Fashion-MNIST training samples they were trained on).
 SAMPLES = paths.EXAMPLES / "fashion_mnist-2000.npz"
 
@@ -119,9 +122,10 @@ def answer(examples, outcomes):
 def examples_truth(examples):
     """What the example networks' verdicts can be checked against: their test and training accuracies."""
     truth = {name: metrics for name, (_, metrics, _) in examples.items()}
+    chance = 1 / truth["shuffled"]["dataset"]["n_classes"]
     return (f"What the verdicts can be checked against: the network trained on clean labels reaches "
             f"{truth['clean']['test_accuracy']:.1%} test accuracy, the one trained on shuffled labels "
-            f"{truth['shuffled']['test_accuracy']:.1%} (chance is {1 / truth['shuffled']['dataset']['n_classes']:.0%}), "
+            f"{truth['shuffled']['test_accuracy']:.1%} (chance is {chance:.0%}), "
             f"after fitting {truth['clean']['train_accuracy_evaluated']:.1%} and "
             f"{truth['shuffled']['train_accuracy_evaluated']:.1%} of the samples they were trained on. The diagnosis "
             "saw neither test set.").replace("%", " %")
@@ -277,16 +281,16 @@ def held_out_evidence(reference, record, root=None):
 
 
 def set_description(scores):
-    """What a scored set of networks holds, from its rows: ``"MLP-256 on 1,000 digits samples (2 seeds), ..."``."""
+    """What a scored set of networks holds, from its rows (``"... an MLP with 256 observed nodes on 1,000 samples of
+    digits (2 seeds), ..."``)."""
     from .transfer import FIT
 
-    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "synthetic-task"}
     rows = scores.drop_duplicates("network")
     parts = []
     for (dataset, model, width, n), group in rows.groupby(["dataset", "model", "width", "samples"], sort=False):
         seeds = len(group) // group["noise"].nunique()
         family = "a CNN with" if model == "cnn" else "an MLP with"
-        parts.append(f"{family} {width} observed nodes on {n:,} {names.get(dataset, dataset)} samples"
+        parts.append(f"{family} {width} observed nodes on {n:,} samples of {_DATASETS.get(dataset, dataset)}"
                      + (f" ({seeds} seeds)" if seeds > 1 else ""))
     return f"trained with Adam until they fit {FIT:.0%} of their samples: {and_list(parts)}".replace("%", " %")
 
@@ -296,47 +300,55 @@ def _said(row):
 
 
 def held_out_reading(held, transfer):
-    """What the held-out table shows beside the transfer table: each way's counts on both, and the calibrated
-    verdict by data set (Markdown for :func:`~spikelib.report.render.show`, which typesets its percentages)."""
+    """What the held-out table shows beside the transfer table: each way's counts on both, the calibrated verdict by
+    data set, its agreement with the training signal, and where the refusals fall (Markdown for
+    :func:`~spikelib.report.render.show`, which typesets its percentages)."""
     summary, before = held["summary"], transfer["summary"]
     n = int(summary.iloc[0]["networks"])
     calibrated = held["scores"][held["scores"]["mode"] == "calibrated"]
-    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "the synthetic task"}
-    parts = [f"{names.get(dataset, dataset)} {int((group['outcome'] == 'right').sum())} right of {len(group)}"
+    parts = [f"{_DATASETS.get(dataset, dataset)} {int((group['outcome'] == 'right').sum())} right of {len(group)}"
              for dataset, group in calibrated.groupby("dataset", sort=False)]
     ways = "; ".join(f"{mode}: {_said(summary.loc[mode])} ({summary.loc[mode, 'right share']:.0%} right; "
                      f"{before.loc[mode, 'right share']:.0%} on the transfer set)"
                      for mode in ("calibrated", "calibrated, its batch size", "training signal"))
-    wrong = calibrated[calibrated["outcome"] == "wrong"]
-    datasets = pd.concat([held["scores"]["dataset"], transfer["scores"]["dataset"]]).nunique()
-    earlier = int(before.loc["calibrated", "wrong"])
-    if len(wrong):
-        caution = (f" The calibrated verdict was wrong on {and_list(wrong['network'])}: read each verdict with that "
-                   "in mind.")
-    elif earlier:
-        caution = " The calibrated verdict was never wrong here, though it was on the transfer set."
-    else:
-        caution = (f" The calibrated verdict was never wrong here either: on {n + int(before.iloc[0]['networks'])} "
-                   f"networks of {datasets} data sets its failures are refusals (\"cannot tell\"), not wrong "
-                   f"answers. That is evidence on {datasets} data sets, not a guarantee for another.")
-    both = pd.concat([held["scores"], transfer["scores"]])
-    refused = both[(both["mode"] == "calibrated") & (both["outcome"] == "cannot tell")]
-    from .calibrated import CLEAN
-
-    # a clean-labelled network refused although its measures counted: it, or its own-label controls, fell short
-    short = refused[(refused["noise"] == 0) & (refused["measures"] > 0)]
-    pattern = (f" Of the {len(refused)} refusals in the two sets, {len(short)} are of networks trained on clean labels "
-               f"that fell short of the teacher controls' side (the network or the controls trained on its labels "
-               f"below {CLEAN:.2f}): clean labels need not be a rule the architecture learns whole. The synthetic "
-               f"task's clean networks reach {_accuracy_range(both, 'synthetic', 0)} on its test samples, so they too "
-               "fit labels they cannot predict." if len(refused) else "")
     signal = held["scores"][held["scores"]["mode"] == "training signal"].set_index("network")["verdict"]
     given = calibrated[calibrated["verdict"] != "cannot tell"].set_index("network")["verdict"]
     agree = int((signal.loc[given.index] == given).sum())
+    both = pd.concat([held["scores"], transfer["scores"]])
     return (f"On {n} networks declared and trained after the rules and thresholds were fixed on the transfer set "
             f"(other widths, sizes and seeds; Table 2): {ways}. Calibrated, by data set: {'; '.join(parts)}. Where "
             f"the calibrated diagnosis gave a verdict, the training signal said the same on {agree} of {len(given)}."
-            + caution + pattern)
+            + _wrong_sentence(calibrated, before, both) + _refusals_sentence(both))
+
+
+def _wrong_sentence(calibrated, before, both):
+    """Whether the calibrated verdict was wrong on the held-out set (``calibrated``), and on the transfer set."""
+    wrong = calibrated[calibrated["outcome"] == "wrong"]
+    if len(wrong):
+        return (f" The calibrated verdict was wrong on {and_list(wrong['network'])}: read each verdict with that in "
+                "mind.")
+    if before.loc["calibrated", "wrong"]:
+        return " The calibrated verdict was never wrong here, though it was on the transfer set."
+    datasets = both["dataset"].nunique()
+    return (f" The calibrated verdict was never wrong here either: on {both['network'].nunique()} networks of "
+            f"{datasets} data sets its failures are refusals (\"cannot tell\"), not wrong answers. That is evidence "
+            f"on {datasets} data sets, not a guarantee for another.")
+
+
+def _refusals_sentence(both):
+    """Where the calibrated refusals of both sets fall: networks trained on clean labels that fell short."""
+    from .calibrated import CLEAN
+
+    refused = both[(both["mode"] == "calibrated") & (both["outcome"] == "cannot tell")]
+    if refused.empty:
+        return ""
+    # a clean-labelled network refused although its measures counted: it, or its own-label controls, fell short
+    short = refused[(refused["noise"] == 0) & (refused["measures"] > 0)]
+    return (f" Of the {len(refused)} refusals in the two sets, {len(short)} are of networks trained on clean labels "
+            f"that fell short of the teacher controls' side (the network or the controls trained on its labels below "
+            f"{CLEAN:.2f}): clean labels need not be a rule the architecture learns whole. The synthetic task's clean "
+            f"networks reach {_accuracy_range(both, 'synthetic', 0)} on its test samples, so they too fit labels they "
+            "cannot predict.")
 
 
 def _accuracy_range(scores, dataset, noise):
@@ -402,11 +414,11 @@ def transfer_reading(evidence):
     scores = evidence["scores"]
     calibrated = scores[scores["mode"] == "calibrated"].set_index("network")
     signal = scores[scores["mode"] == "training signal"].set_index("network")
-    names = {"digits": "digits", "fashion_mnist": "Fashion-MNIST", "synthetic": "the synthetic task"}
     parts = []
     for dataset, group in calibrated.groupby("dataset", sort=False):
         counts = group["outcome"].value_counts()
-        parts.append(f"{names.get(dataset, dataset)}: {counts.get('right', 0)} right, {counts.get('wrong', 0)} wrong, "
+        parts.append(f"{_DATASETS.get(dataset, dataset)}: {counts.get('right', 0)} right, "
+                     f"{counts.get('wrong', 0)} wrong, "
                      f"{counts.get('cannot tell', 0)} cannot tell of {len(group)}")
     undecided = calibrated[calibrated["outcome"] == "cannot tell"]
     blind = int(undecided["reason"].fillna("").str.contains("cannot see").sum())
