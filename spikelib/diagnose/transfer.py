@@ -64,7 +64,7 @@ from ..storage import write_atomically, write_json
 
 __all__ = ["TransferNetwork", "networks", "held_out_networks", "samples", "train_network", "diagnose_network", "run",
            "transfer_table", "reference_rows", "domain_evidence", "domain", "transfer_scores", "held_out_scores",
-           "transfer_summary", "MODES", "DATASETS", "FOLDER", "HELD_OUT_FOLDER", "TRUTH", "OPTIMIZER"]
+           "transfer_summary", "MODES", "DATASETS", "FOLDER", "HELD_OUT_FOLDER", "SETS", "TRUTH", "OPTIMIZER"]
 
 #: Where the transfer networks live.
 FOLDER = "transfer"
@@ -137,6 +137,11 @@ def held_out_networks():
     for noise in TRUTH:
         found.append(TransferNetwork("fashion_mnist", "cnn", 64, 2000, noise, seed=12))
     return found
+
+
+#: Each set's folder, its declared networks, and the command that trains and diagnoses them.
+SETS = {FOLDER: (networks, "python -m spikelib.diagnose.transfer"),
+        HELD_OUT_FOLDER: (held_out_networks, "python -m spikelib.diagnose.transfer --held-out")}
 
 
 def samples(network):
@@ -266,8 +271,9 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print, held_out=Fals
     held_out : bool
         The held-out set (:func:`held_out_networks`) instead of the transfer set.
     """
-    root = Path(root or paths.results_dir() / (HELD_OUT_FOLDER if held_out else FOLDER))
-    todo = [n for n in (held_out_networks() if held_out else networks()) if only is None or only in n.id]
+    name = HELD_OUT_FOLDER if held_out else FOLDER
+    root = Path(root or paths.results_dir() / name)
+    todo = [n for n in SETS[name][0]() if only is None or only in n.id]
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for index, network in enumerate(todo, 1):
@@ -284,7 +290,7 @@ def run(root=None, only=None, n_controls=3, cache=None, log=print, held_out=Fals
         elapsed = time.perf_counter() - started
         log(f"[{index}/{len(todo)}] {network.id}: {', '.join(did) or 'done before'} "
             f"({time.perf_counter() - step:.0f} s; {elapsed / 60:.1f} min in all)", flush=True)
-        write_manifest(root, started_at, HELD_OUT_FOLDER if held_out else FOLDER)
+        write_manifest(root, started_at, name)
     return root
 
 
@@ -300,9 +306,8 @@ def write_manifest(root, started_at=None, name=FOLDER):
     entries = {}
     for folder in sorted(p for p in Path(root).iterdir() if (p / "network.json").is_file()):
         entries[folder.name] = {"files": {f.name: sha256(f) for f in sorted(folder.iterdir()) if f.is_file()}}
-    command = "python -m spikelib.diagnose.transfer" + (" --held-out" if name == HELD_OUT_FOLDER else "")
     write_json(paths.manifest_path(root), {"set": name, "started": started_at, "networks": entries,
-                                           "command": command,
+                                           "command": SETS[name][1],
                                            "machine": machine(), "versions": package_versions()})
 
 

@@ -130,14 +130,13 @@ def _profile_runs():
                         "object": parameters and [{"@id": p["@id"]} for p in parameters],
                         "result": [{"@id": root.relative_to(paths.ROOT).as_posix() + "/"}],
                         "startTime": record.get("started"), "agent": {"@id": "#authors"}})
-    sets = {"transfer": ("the transfer networks", ""),
-            "transfer-held-out": ("the held-out transfer networks", " --held-out")}
-    for folder, (name, option) in sets.items():
+    from .pages import NOT_PROFILES
+
+    for folder, command in NOT_PROFILES.items():  # the transfer and held-out networks
         transfer = paths.results_dir() / folder
         if not (paths.manifest_path(transfer).is_file() and _tracked(paths.manifest_path(transfer))):
             continue
-        command = f"python -m spikelib.diagnose.transfer{option}"
-        entities.append(_folder(transfer, name=name,
+        entities.append(_folder(transfer, name=f"the networks of results/{folder}",
                                 description="networks trained with Adam on digits, Fashion-MNIST and a synthetic task, "
                                             f"diagnosed every way ({command})"))
         entities.append(_file(paths.manifest_path(transfer), encodingFormat="application/json"))
