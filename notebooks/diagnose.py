@@ -23,23 +23,24 @@ samples_file = "fashion_mnist-2000.npz"
 from IPython.display import HTML, display
 
 from spikelib import paths
-from spikelib.diagnose import book
+from spikelib.diagnose import book, transfer_report
 from spikelib.diagnose.reference import load_reference
 from spikelib.diagnose.render import RULES, figure
 from spikelib.diagnose.verdict import STRONG
+from spikelib.report.pages import NOT_PROFILES
 from spikelib.report.render import caption, html_table, provenance, publish, show, show_figure, typeset
 
 root = paths.results_dir() / examples_profile
 transfer_root, held_root = paths.results_dir() / transfer_profile, paths.results_dir() / held_out_profile
 provenance([transfer_root, held_root, root], "diagnose",
-           rerun=["python -m spikelib.diagnose.transfer", "python -m spikelib.diagnose.transfer --held-out"])
+           rerun=[NOT_PROFILES[transfer_profile], NOT_PROFILES[held_out_profile]])
 reference, record = load_reference()
-evidence = book.transfer_evidence(reference, record, transfer_root)
-held = book.held_out_evidence(reference, record, held_root)
+evidence = transfer_report.transfer_evidence(reference, record, transfer_root)
+held = transfer_report.held_out_evidence(reference, record, held_root)
 examples = book.diagnose_examples(root, (reference, record), paths.EXAMPLES / samples_file)
 
 # %% tags=["remove-input"]
-show("**Answer.** " + book.transfer_answer(evidence, held))
+show("**Answer.** " + transfer_report.transfer_answer(evidence, held))
 for prefix, found in (("diagnose", evidence), ("diagnose_held_out", held)):
     row = found["summary"].loc["calibrated"]
     publish(prefix, {"networks": int(row["networks"]), "right": int(row["right"]), "wrong": int(row["wrong"]),
@@ -80,7 +81,7 @@ show(book.demo_reading(report))
 # ## Does it transfer?
 
 # %% tags=["remove-input"]
-display(HTML(html_table(book.transfer_view(evidence["summary"]), caption=(
+display(HTML(html_table(transfer_report.transfer_view(evidence["summary"]), caption=(
     f"Table 1. {int(evidence['summary'].iloc[0]['networks'])} networks trained with Adam until they fit their "
     "samples, on scikit-learn's digits, Fashion-MNIST and a synthetic task (MLPs of widths 128 and 512 on two "
     "sizes each, a two-layer MLP and a CNN on Fashion-MNIST), each on clean, half-shuffled and shuffled labels, "
@@ -89,14 +90,14 @@ display(HTML(html_table(book.transfer_view(evidence["summary"]), caption=(
     "without the network's own data set."))))
 
 # %% tags=["remove-input"]
-show_figure(book.positions_figure(evidence["scores"], held["scores"]))
+show_figure(transfer_report.positions_figure(evidence["scores"], held["scores"]))
 caption(1, "Each transfer network's position between its data-matched anchors (0: the permuted controls, 1: the "
            "teacher controls) against the position of the controls trained on its own labels, median over the "
            "measures that count; open markers: the held-out networks of Table 2. Dotted: the thresholds; clean-like "
            "needs both above the upper one, memorizing-like both below the lower one.")
 
 # %% tags=["remove-input"]
-show(book.transfer_reading(evidence))
+show(transfer_report.transfer_reading(evidence))
 
 # %% [markdown]
 # ## On networks the rules never saw
@@ -106,25 +107,26 @@ show(book.transfer_reading(evidence))
 # were declared and trained afterwards, and are not in the reference.
 
 # %% tags=["remove-input"]
-display(HTML(html_table(book.transfer_view(held["summary"]), caption=(
-    f"Table 2. {int(held['summary'].iloc[0]['networks'])} held-out networks, {book.set_description(held['scores'])}; "
-    "each on clean, half-shuffled and shuffled labels, diagnosed and scored as in Table 1."))))
+display(HTML(html_table(transfer_report.transfer_view(held["summary"]), caption=(
+    f"Table 2. {int(held['summary'].iloc[0]['networks'])} held-out networks, "
+    f"{transfer_report.set_description(held['scores'])}; each on clean, half-shuffled and shuffled labels, "
+    "diagnosed and scored as in Table 1."))))
 
 # %% tags=["remove-input"]
-show(book.held_out_reading(held, evidence))
+show(transfer_report.held_out_reading(held, evidence))
 
 # %% [markdown]
 # ## Against the committed reference alone
 
 # %% tags=["remove-input"]
-display(HTML(html_table(book.reference_record_view(evidence), caption=(
+display(HTML(html_table(transfer_report.reference_record_view(evidence), caption=(
     f"Table 3. Every reference network ({len(reference)}) diagnosed against the committed reference without "
     "itself (leave one out), and without every network of its data set and optimizer (leave one data set "
     "out). Right and wrong count the networks trained on clean labels and on labels at least half shuffled; a "
     "verdict on a network trained on a little label noise has no right answer and is not scored."))))
 
 # %% tags=["remove-input"]
-show(book.reference_reading(evidence))
+show(transfer_report.reference_reading(evidence))
 
 # %% [markdown]
 # The two example networks below are MLP-128s trained on 2,000 Fashion-MNIST
@@ -134,14 +136,9 @@ show(book.reference_reading(evidence))
 # `data/examples/fashion_mnist-2000.npz`.
 
 # %% tags=["remove-input"]
-# Each example has its own comparable networks (the one diagnosed without labels is compared with more of them).
-counts = {name: f"{result.comparable['clean']} trained on clean labels, {result.comparable['memorizing']} on "
-                f"shuffled ones" for name, (_, _, result) in examples.items()}
-compared = (counts["clean"] if counts["clean"] == counts["shuffled"] else
-            f"for the clean example {counts['clean']}; for the shuffled one {counts['shuffled']}")
 display(HTML(html_table(book.measure_table(examples), digits=2, caption=(
     "Table 4. Each measure of the two example networks, as a percentile among the comparable reference "
-    f"networks ({compared}), with the separation of the two groups at equal training fit found for it (a reading "
+    f"networks ({book.compared_counts(examples)}), with the separation of the two groups at equal training fit found for it (a reading "
     f"needs {STRONG} or more). The network trained on shuffled labels was diagnosed without labels, so it has no "
     "training accuracy or margins."))))
 

@@ -158,7 +158,7 @@ def transfer_evidence(out=print):
     cannot tell, on the transfer set (leave one data set out) and on the held-out set."""
     import textwrap
 
-    from .book import held_out_evidence, transfer_evidence as transfer_set
+    from .transfer_report import held_out_evidence, transfer_evidence as transfer_set
     from .reference import load_reference
 
     reference, record = load_reference()
