@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("keras")
 onnx = pytest.importorskip("onnx")
@@ -289,3 +291,48 @@ def test_the_held_out_networks_are_apart_from_the_reference_and_scored_every_way
     assert (scores.loc[given, "outcome"] == (scores.loc[given, "verdict"] == expected[given]).map(
         {True: "right", False: "wrong"})).all()
     assert (scores.loc[~given, "outcome"] == "cannot tell").all()
+
+
+def _positions(*networks):
+    """Scores frames as :func:`~spikelib.diagnose.transfer.transfer_scores` gives them: (position, own position,
+    label noise) per network, calibrated rows only."""
+    import pandas as pd
+
+    return pd.DataFrame([{"mode": "calibrated", "position": p, "own_position": o, "noise": noise}
+                         for p, o, noise in networks])
+
+
+def test_hindsight_rules_fit_thresholds_by_hand_and_are_scored_on_networks_they_did_not_see():
+    from spikelib.diagnose.transfer_report import hindsight_rules
+
+    fitted = _positions((1.0, 1.0, 0), (0.2, 0.9, 0), (0.0, 0.0, 1), (0.3, 0.1, 0.5))
+    tested = _positions((0.1, 0.95, 1), (0.9, 0.9, 0), (float("nan"), float("nan"), 0))
+    rules = hindsight_rules(fitted, tested, weights=(0.0, 1.0)).set_index("weight")
+    # the network's position alone: clean-like above 0.3 (the highest noisy-label score), memorizing-like below 0.2
+    # (the lowest clean-label one): (1.0) and (0.0) right, 0.2 and 0.3 cannot tell
+    alone = rules.loc[1.0]
+    assert (alone["clean_above"], alone["memorizing_below"]) == (0.3, 0.2)
+    assert (alone["fitted_right"], alone["fitted_wrong"], alone["fitted_cannot"]) == (2, 0, 2)
+    # on the tested networks: 0.1 reads memorizing-like (right), 0.9 clean-like (right), no score: cannot tell
+    assert (alone["tested_right"], alone["tested_wrong"], alone["tested_cannot"]) == (2, 0, 1)
+    # the own-label controls alone separate the fitted networks (0.9, 1.0 against 0.0, 0.1): the midpoint 0.5
+    # decides, so every fitted network is right, and the tested noisy-label network at 0.95 is read wrong
+    controls = rules.loc[0.0]
+    assert (controls["fitted_right"], controls["fitted_wrong"]) == (4, 0)
+    assert (controls["tested_right"], controls["tested_wrong"], controls["tested_cannot"]) == (1, 1, 1)
+    # fitted on both sets at once the wrong verdict goes: clean-like above 0.95, memorizing-like below 0.9, so
+    # only 1.0, 0.0 and 0.1 are read (right), and the networks at 0.9 and 0.95 are left undecided
+    assert (controls["both_right"], controls["both_networks"]) == (3, 7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1, 2), st.floats(-1, 2), st.sampled_from([0.0, 0.5, 1.0])), min_size=1,
+                max_size=12))
+def test_a_rule_fitted_with_hindsight_is_never_wrong_on_the_networks_it_was_fitted_on(networks):
+    from spikelib.diagnose.transfer_report import hindsight_rules
+
+    frame = _positions(*networks)
+    rules = hindsight_rules(frame, frame)
+    assert (rules["fitted_wrong"] == 0).all() and (rules["tested_wrong"] == 0).all()
+    assert (rules["fitted_right"] + rules["fitted_cannot"] == len(networks)).all()
+    assert (rules["both_right"] >= rules["fitted_right"]).all()

@@ -302,7 +302,7 @@ def demo_reading(report, truth="memorizing-like"):
         words.append(f"Against the committed reference alone it reads {reference}, the wrong one: most of the "
                      "comparable reference networks are Fashion-MNIST networks trained with SGD, and their ranges do "
                      "not carry over to this data set and this optimizer. This network is itself one of the reference's "
-                     "transfer networks; Table 3's leave-one-out leaves it out and compares it only with networks of "
+                     "transfer networks; Table 4's leave-one-out leaves it out and compares it only with networks of "
                      "its own data set and optimizer, which the command cannot do for a network of unknown origin, "
                      "and reads it differently. That is why the controls trained on the network's own samples decide, "
                      "and the reference reading is shown beside them, not in their place.")

@@ -155,15 +155,17 @@ def benchmarks(args):
 
 def transfer_evidence(out=print):
     """The diagnose page's Tables 1 and 2 from the committed networks: each way of diagnosing, right, wrong and
-    cannot tell, on the transfer set (leave one data set out) and on the held-out set."""
+    cannot tell, on the transfer set (leave one data set out) and on the held-out set; and its Table 3 in words
+    (rules fitted with hindsight)."""
     import textwrap
 
-    from .transfer_report import held_out_evidence, transfer_evidence as transfer_set
     from .reference import load_reference
+    from .transfer_report import held_out_evidence, hindsight_reading, hindsight_rules
+    from .transfer_report import transfer_evidence as transfer_set
 
     reference, record = load_reference()
-    sets = {"transfer set": transfer_set(reference, record)["summary"],
-            "held-out set": held_out_evidence(reference, record)["summary"]}
+    found = {"transfer set": transfer_set(reference, record), "held-out set": held_out_evidence(reference, record)}
+    sets = {name: evidence["summary"] for name, evidence in found.items()}
     said = []
     for name, summary in sets.items():
         out(f"  {name}:")
@@ -171,6 +173,8 @@ def transfer_evidence(out=print):
         row = summary.loc["calibrated"]
         said.append(f"{name}: calibrated {row['right']} right, {row['wrong']} wrong, {row['cannot tell']} cannot tell "
                     f"of {row['networks']}")
+    rules = hindsight_rules(found["transfer set"]["scores"], found["held-out set"]["scores"])
+    out(textwrap.indent(textwrap.fill(hindsight_reading(rules), 110), "  "))
     return "; ".join(said)
 
 
