@@ -279,7 +279,8 @@ def test_the_command_prints_writes_and_refuses(trained, digits, tmp_path, capsys
 def test_the_held_out_networks_are_apart_from_the_reference_and_scored_every_way():
     """The held-out set is never part of the reference or of the transfer set, and each of its networks is scored
     in every mode, against the truth of its labels."""
-    from spikelib.diagnose.transfer import MODES, TRUTH, held_out_networks, held_out_scores, networks
+    from spikelib.diagnose.scoring import MODES, held_out_scores
+    from spikelib.diagnose.transfer import TRUTH, held_out_networks, networks
 
     table, record_ = load_reference()
     held = {n.id for n in held_out_networks()}
@@ -294,7 +295,7 @@ def test_the_held_out_networks_are_apart_from_the_reference_and_scored_every_way
 
 
 def _positions(*networks):
-    """Scores frames as :func:`~spikelib.diagnose.transfer.transfer_scores` gives them: (position, own position,
+    """Scores frames as :func:`~spikelib.diagnose.scoring.transfer_scores` gives them: (position, own position,
     label noise) per network, calibrated rows only."""
     import pandas as pd
 

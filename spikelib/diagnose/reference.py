@@ -76,7 +76,8 @@ def build_reference(results=None):
     from ..report.networks import benchmark_set
     from ..report.zoo import zoo_networks, zoo_scores
 
-    from .transfer import FOLDER, domain, domain_evidence, reference_rows
+    from .scoring import domain, domain_evidence, reference_rows
+    from .transfer import FOLDER
 
     results = Path(results or paths.results_dir())
     frames = []

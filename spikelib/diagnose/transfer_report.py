@@ -45,11 +45,11 @@ def transfer_evidence(reference, record, root=None):
     Returns
     -------
     dict
-        ``scores`` and ``summary`` (:func:`spikelib.diagnose.transfer.transfer_scores` and ``transfer_summary``),
+        ``scores`` and ``summary`` (:func:`spikelib.diagnose.scoring.transfer_scores` and ``transfer_summary``),
         ``loo`` and ``lodo``: every reference network diagnosed against the others, and against the other data
         sets and optimizers (:func:`spikelib.diagnose.verdict.leave_one_out`).
     """
-    from .transfer import transfer_scores, transfer_summary
+    from .scoring import transfer_scores, transfer_summary
     from .verdict import leave_one_out
 
     loo = leave_one_out(reference, record, RECORDING_MEASURES)
@@ -62,7 +62,7 @@ def transfer_evidence(reference, record, root=None):
 def held_out_evidence(reference, record, root=None):
     """The held-out networks (:func:`spikelib.diagnose.transfer.held_out_networks`) diagnosed and scored as the
     transfer networks are: ``{"scores", "summary"}`` as in :func:`transfer_evidence`."""
-    from .transfer import held_out_scores, transfer_summary
+    from .scoring import held_out_scores, transfer_summary
 
     scores = held_out_scores(reference, record, root)
     return {"scores": scores, "summary": transfer_summary(scores)}
@@ -189,7 +189,7 @@ def _held_out_answer(held):
 
 def transfer_view(summary):
     """The counts per mode as the page's table."""
-    from .transfer import MODES
+    from .scoring import MODES
 
     view = summary.reset_index()
     view["how"] = view["mode"].map(MODES)
@@ -298,7 +298,7 @@ def hindsight_rules(fitted, tested, weights=HINDSIGHT_WEIGHTS):
     Parameters
     ----------
     fitted, tested : pandas.DataFrame
-        Scores of :func:`spikelib.diagnose.transfer.transfer_scores` (their "calibrated" rows are read).
+        Scores of :func:`spikelib.diagnose.scoring.transfer_scores` (their "calibrated" rows are read).
 
     Returns
     -------
