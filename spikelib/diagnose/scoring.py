@@ -112,7 +112,7 @@ MODES = {"reference, leave one out": "against the reference, the network itself 
 
 
 def transfer_scores(table, record, root=None, outcomes=None):
-    """Every transfer network diagnosed four ways (:data:`MODES`), each verdict scored against its truth.
+    """Every transfer network diagnosed every way of :data:`MODES`, each verdict scored against its truth.
 
     Parameters
     ----------
@@ -169,7 +169,7 @@ def transfer_scores(table, record, root=None, outcomes=None):
 
 
 def held_out_scores(table, record, root=None):
-    """The held-out networks (:func:`held_out_networks`) diagnosed as the transfer networks are, and scored.
+    """The held-out networks (:func:`~spikelib.diagnose.transfer.held_out_networks`) diagnosed as the transfer networks are, and scored.
 
     None of them is in the reference, so "leave one out" compares each with the whole reference and "leave one
     data set out" with the reference without its data set; the calibrated verdicts read the measures established

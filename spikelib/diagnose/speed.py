@@ -165,9 +165,9 @@ def transfer_evidence(out=print):
 
     reference, record = load_reference()
     found = {"transfer set": transfer_set(reference, record), "held-out set": held_out_evidence(reference, record)}
-    sets = {name: evidence["summary"] for name, evidence in found.items()}
     said = []
-    for name, summary in sets.items():
+    for name, evidence in found.items():
+        summary = evidence["summary"]
         out(f"  {name}:")
         out(textwrap.indent(summary[["networks", "right", "wrong", "cannot tell"]].to_string(), "    "))
         row = summary.loc["calibrated"]

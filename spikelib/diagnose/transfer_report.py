@@ -40,7 +40,7 @@ HINDSIGHT_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
 
 
 def transfer_evidence(reference, record, root=None):
-    """Every transfer network scored four ways, the counts, and the reference's own leave-one-out records.
+    """Every transfer network scored every way, the counts, and the reference's own leave-one-out records.
 
     Returns
     -------
@@ -314,9 +314,8 @@ def hindsight_rules(fitted, tested, weights=HINDSIGHT_WEIGHTS):
         fit_score, test_score = fit_xy @ mix, test_xy @ mix
         clean_above, memorizing_below = _thresholds(fit_score, fit_clean)
         row = {"weight": weight, "clean_above": clean_above, "memorizing_below": memorizing_below}
-        for name, score, clean, limits in (("fitted", fit_score, fit_clean, (clean_above, memorizing_below)),
-                                           ("tested", test_score, test_clean, (clean_above, memorizing_below))):
-            right, wrong, cannot = _outcomes(score, clean, *limits)
+        for name, score, clean in (("fitted", fit_score, fit_clean), ("tested", test_score, test_clean)):
+            right, wrong, cannot = _outcomes(score, clean, clean_above, memorizing_below)
             row.update({f"{name}_right": right, f"{name}_wrong": wrong, f"{name}_cannot": cannot,
                         f"{name}_networks": len(score)})
         pooled, pooled_clean = np.concatenate([fit_score, test_score]), np.concatenate([fit_clean, test_clean])
